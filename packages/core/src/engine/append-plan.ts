@@ -1,0 +1,146 @@
+/**
+ * Append planning: where the next frames go in the ring and which old frames they evict.
+ * Pure: it sees the ring only through `probe`, so it is tested without files.
+ *
+ * Invariants: frames never straddle the ring's end (a frame that does not fit goes to offset 0
+ * and a wrap marker is left where the head was, when there is room for one); only the oldest
+ * frames are evicted, in order, and only those that overlap the bytes the new frames claim;
+ * frames of the same batch never overwrite each other (such a batch is refused before any byte
+ * is written); `oldest` and `tail` after the plan describe exactly the frames that survive.
+ */
+import { SpoolError } from "../errors.js";
+
+/** The part of the pool state the planner needs. */
+export interface RingState {
+  head: number;
+  tail: number;
+  oldest: number;
+  newest: number;
+}
+
+/** What the ring holds at an offset, as far as the planner needs to know. */
+export type ProbeResult = { wrap: true } | { wrap: false; seq: number; length: number };
+
+/** Reads what is stored at a ring offset (a frame's seq and length, or a wrap marker). */
+export type Probe = (offset: number) => ProbeResult;
+
+export interface AppendPlan {
+  /** Ring offset of each new frame, in order. */
+  placements: number[];
+  /** Ring offsets where a wrap marker must be written before the frames. */
+  wrapMarkers: number[];
+  /** How many old messages the append evicts. */
+  evicted: number;
+  /** State after the evictions and the append. */
+  head: number;
+  tail: number;
+  oldest: number;
+  newest: number;
+}
+
+interface Span {
+  start: number;
+  end: number;
+}
+
+function overlaps(start: number, length: number, spans: Span[]): boolean {
+  for (const span of spans) if (start < span.end && span.start < start + length) return true;
+  return false;
+}
+
+/**
+ * Plans appending frames of the given aligned `lengths` to a ring of `ringSize` bytes.
+ *
+ * @example
+ * planAppend({ head: 0, tail: 0, oldest: 1, newest: 0 }, 4096, [64], probe).placements // [0]
+ */
+export function planAppend(
+  state: RingState,
+  ringSize: number,
+  lengths: readonly number[],
+  probe: Probe,
+  path?: string,
+): AppendPlan {
+  let head = state.head;
+  let tail = state.tail;
+  let oldest = state.oldest;
+  let oldLive = state.newest - state.oldest + 1;
+  const placed: Span[] = [];
+  const wrapMarkers: number[] = [];
+
+  const probeFrame = (offset: number, expectedSeq: number): number => {
+    let at = offset;
+    for (let hops = 0; hops < 2; hops++) {
+      if (at >= ringSize) {
+        at = 0;
+        continue;
+      }
+      const found = probe(at);
+      if (found.wrap) {
+        if (at === 0) break;
+        at = 0;
+        continue;
+      }
+      if (found.seq !== expectedSeq || found.length <= 0 || at + found.length > ringSize) break;
+      tail = at;
+      return found.length;
+    }
+    throw new SpoolError("Corrupt", `expected message ${expectedSeq} at ring offset ${at} while making room`, {
+      path,
+      seq: expectedSeq,
+      offset: at,
+      hint: "the pool's oldest frames are damaged; run `spool doctor` and recreate the pool",
+    });
+  };
+
+  for (const length of lengths) {
+    if (length > ringSize) {
+      throw new SpoolError("Usage", `a message of ${length} bytes cannot fit a ring of ${ringSize} bytes`, {
+        path,
+        hint: "create a larger pool (--size) or send a smaller message",
+      });
+    }
+    const wraps = head + length > ringSize;
+    const at = wraps ? 0 : head;
+    const claimed: Span[] = wraps
+      ? [
+          { start: head, end: ringSize },
+          { start: 0, end: length },
+        ]
+      : [{ start: head, end: head + length }];
+
+    while (oldLive > 0) {
+      const tailLength = probeFrame(tail, oldest);
+      if (!overlaps(tail, tailLength, claimed)) break;
+      oldLive--;
+      oldest++;
+      tail += tailLength;
+      if (tail >= ringSize) tail = 0;
+    }
+    if (oldLive === 0) {
+      for (const span of placed) {
+        if (overlaps(span.start, span.end - span.start, claimed)) {
+          throw new SpoolError("Usage", "the batch is too large for this pool: it would overwrite itself", {
+            path,
+            hint: "split the batch into smaller ones, or create a larger pool (--size)",
+          });
+        }
+      }
+    }
+    if (wraps && head < ringSize) wrapMarkers.push(head);
+    placed.push({ start: at, end: at + length });
+    head = at + length;
+  }
+
+  const first = placed[0];
+  if (oldLive === 0 && first) tail = first.start;
+  return {
+    placements: placed.map((span) => span.start),
+    wrapMarkers,
+    evicted: oldest - state.oldest,
+    head,
+    tail,
+    oldest,
+    newest: state.newest + lengths.length,
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * Encoding messages into frames outside the lock: data to UTF-8 JSON bytes, tags to their
+ * canonical JSON array, both written straight into a reused scratch buffer with the payload CRC.
+ *
+ * Invariants: stored data is a single line of valid JSON (a value with newlines is re-serialised
+ * compactly, so JSONL output that splices it stays one line per message); user input that is
+ * not JSON-serialisable is refused with a Usage error before any byte reaches the pool.
+ */
+import { SpoolError } from "../errors.js";
+import { crc32 } from "../format/bytes.js";
+import { FRAME_HEADER_SIZE, frameLength } from "../format/frame.js";
+import { encodeTags } from "../validate.js";
+
+/** One message to append: a JS value, or JSON text/bytes the caller already encoded. */
+export type AppendInput =
+  | { data: unknown; json?: undefined; tags?: readonly string[] | undefined }
+  | { json: string | Uint8Array; trusted?: boolean; data?: undefined; tags?: readonly string[] | undefined };
+
+/** Where an encoded frame sits in the scratch buffer. */
+export interface EncodedFrame {
+  at: number;
+  length: number;
+  tagsLen: number;
+  dataLen: number;
+  payloadCrc: number;
+}
+
+function notSerialisable(reason: string, cause?: unknown): SpoolError {
+  return new SpoolError("Usage", `data is not JSON-serialisable: ${reason}`, {
+    hint: "send a JSON value: an object, array, string, number, boolean or null",
+    cause,
+  });
+}
+
+/** JSON text for a JS value; throws Usage for undefined, functions, symbols, BigInt, cycles. */
+export function stringifyData(data: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(data);
+  } catch (error) {
+    throw notSerialisable(error instanceof Error ? error.message : String(error), error);
+  }
+  if (text === undefined) throw notSerialisable(`${typeof data} has no JSON form`);
+  return text;
+}
+
+/** Checks caller-encoded JSON text and returns the single-line text to store. */
+export function normaliseJsonText(text: string, trusted: boolean): string {
+  const trimmed = text.trim();
+  if (trusted && trimmed.indexOf("\n") < 0 && trimmed.indexOf("\r") < 0 && trimmed.length > 0) return trimmed;
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch (error) {
+    const preview = trimmed.length > 40 ? `${trimmed.slice(0, 40)}…` : trimmed;
+    throw new SpoolError("Usage", `data is not valid JSON: ${JSON.stringify(preview)}`, {
+      hint: 'quote strings and use JSON syntax, e.g. \'{"step":"lint","ok":true}\'',
+      cause: error,
+    });
+  }
+  return /[\n\r]/.test(trimmed) ? JSON.stringify(value) : trimmed;
+}
+
+export class FrameEncoder {
+  #buf: Buffer = Buffer.allocUnsafe(64 * 1024);
+
+  get buffer(): Buffer {
+    return this.#buf;
+  }
+
+  #ensure(bytes: number, keep: number): void {
+    if (bytes <= this.#buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(bytes, this.#buf.length * 2));
+    this.#buf.copy(next, 0, 0, keep);
+    this.#buf = next;
+  }
+
+  /** Encodes `inputs` back to back from offset 0 of the scratch buffer. */
+  encode(inputs: readonly AppendInput[]): EncodedFrame[] {
+    const frames: EncodedFrame[] = [];
+    let at = 0;
+    for (const input of inputs) {
+      const tags = encodeTags(input.tags);
+      let text: string | undefined;
+      let bytes: Uint8Array | undefined;
+      if (input.json !== undefined) {
+        if (typeof input.json === "string") {
+          text = normaliseJsonText(input.json, input.trusted === true);
+        } else if (input.trusted === true && input.json.indexOf(0x0a) < 0 && input.json.length > 0) {
+          bytes = input.json;
+        } else {
+          text = normaliseJsonText(Buffer.from(input.json).toString("utf8"), input.trusted === true);
+        }
+      } else {
+        text = stringifyData(input.data);
+      }
+      const tagsLen = tags.length; // tags are validated text; JSON escapes keep it ASCII-safe below
+      const tagsBytes = Buffer.byteLength(tags, "utf8");
+      const maxData = bytes ? bytes.length : (text as string).length * 3;
+      this.#ensure(at + frameLength(tagsBytes, maxData), at);
+      const buf = this.#buf;
+      const payload = at + FRAME_HEADER_SIZE;
+      const writtenTags = tagsLen === tagsBytes ? buf.write(tags, payload, "latin1") : buf.write(tags, payload, "utf8");
+      const dataAt = payload + writtenTags;
+      const dataLen = bytes ? (buf.set(bytes, dataAt), bytes.length) : buf.write(text as string, dataAt, "utf8");
+      const length = frameLength(writtenTags, dataLen);
+      const payloadCrc = crc32(buf.subarray(payload, dataAt + dataLen));
+      frames.push({ at, length, tagsLen: writtenTags, dataLen, payloadCrc });
+      at += length;
+    }
+    return frames;
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Reading committed frames out of the ring: locating a seq (cached position, index probe, scan
+ * fallback) and decoding runs of consecutive frames in large positioned reads.
+ *
+ * Invariants: a frame is returned only if it validates against the seq expected at that point
+ * and that seq is within the published bounds given by the caller; an invalid frame ends the
+ * run and is reported as a problem (the caller re-reads the state to tell an overwrite from
+ * corruption); the read buffer is bounded (one chunk, or one frame when a frame is larger).
+ */
+import { readU64 } from "../format/bytes.js";
+import { type FrameHead, type FrameProblem, checkFrame, FRAME_HEADER_SIZE, readFrameHead, WRAP_MARKER_SIZE } from "../format/frame.js";
+import { INDEX_SLOT_SIZE, type PoolLayout, type PoolState } from "../format/header.js";
+import type { PoolFile } from "../platform/file.js";
+
+/** Default bytes per positioned read. */
+export const CHUNK_SIZE = 1024 * 1024;
+
+/** A validated frame inside a run's buffer. */
+export interface FrameRef {
+  seq: number;
+  /** Offset of the frame in `Run.buf`. */
+  at: number;
+  head: FrameHead;
+}
+
+/** A run of consecutive validated frames. */
+export interface Run {
+  buf: Buffer;
+  frames: FrameRef[];
+  /** Seq expected after the last frame. */
+  nextSeq: number;
+  /** Ring offset where `nextSeq` is expected (a wrap is resolved on the next read). */
+  nextOffset: number;
+  /** Set when the frame for `nextSeq` failed to validate. */
+  problem?: { seq: number; offset: number; reason: FrameProblem | "magic" | "lengths" | "wrap" };
+}
+
+export class FrameReader {
+  readonly file: PoolFile;
+  readonly layout: PoolLayout;
+  #chunk: Buffer;
+  #slot = Buffer.alloc(INDEX_SLOT_SIZE);
+
+  constructor(file: PoolFile, layout: PoolLayout, chunkSize = CHUNK_SIZE) {
+    this.file = file;
+    this.layout = layout;
+    this.#chunk = Buffer.allocUnsafe(Math.min(chunkSize, layout.ringSize));
+  }
+
+  /** The ring offset the index records for `seq`, if its slot still names it. */
+  indexedOffset(seq: number): number | undefined {
+    const slot = seq % this.layout.indexCapacity;
+    const n = this.file.readSome(this.#slot, 0, INDEX_SLOT_SIZE, this.layout.indexOffset + slot * INDEX_SLOT_SIZE);
+    if (n < INDEX_SLOT_SIZE || readU64(this.#slot, 0) !== seq) return undefined;
+    const offset = readU64(this.#slot, 8);
+    return offset % 8 === 0 && offset < this.layout.ringSize ? offset : undefined;
+  }
+
+  /**
+   * Reads consecutive frames starting with `seq` at ring offset `offset`, up to `state.newest`,
+   * at most `maxFrames`. With `ownBuffer`, the returned buffer is fresh (callers may keep slices).
+   */
+  readRun(seq: number, offset: number, state: PoolState, maxFrames: number, ownBuffer = false): Run {
+    const ringSize = this.layout.ringSize;
+    let pos = offset >= ringSize ? 0 : offset;
+    let buf = ownBuffer ? Buffer.allocUnsafe(this.#chunk.length) : this.#chunk;
+    let n = this.#fill(buf, pos);
+    let i = 0;
+    let expect = seq;
+    const frames: FrameRef[] = [];
+    const run = (problem?: Run["problem"]): Run =>
+      problem ? { buf, frames, nextSeq: expect, nextOffset: pos, problem } : { buf, frames, nextSeq: expect, nextOffset: pos };
+
+    while (expect <= state.newest && frames.length < maxFrames) {
+      if (pos >= ringSize || ringSize - pos < WRAP_MARKER_SIZE) {
+        if (frames.length > 0) {
+          pos = 0;
+          break;
+        }
+        pos = 0;
+        n = this.#fill(buf, pos);
+        i = 0;
+        continue;
+      }
+      if (n - i < FRAME_HEADER_SIZE && n - i < ringSize - pos) {
+        if (frames.length > 0) break;
+        n = this.#fill(buf, pos);
+        i = 0;
+        if (n < WRAP_MARKER_SIZE) return run({ seq: expect, offset: pos, reason: "lengths" });
+      }
+      const head = readFrameHead(buf, i);
+      if (head === "wrap") {
+        if (frames.length > 0 || pos === 0) {
+          if (pos === 0) return run({ seq: expect, offset: pos, reason: "wrap" });
+          pos = 0;
+          break;
+        }
+        pos = 0;
+        n = this.#fill(buf, pos);
+        i = 0;
+        continue;
+      }
+      if (typeof head === "string") return run({ seq: expect, offset: pos, reason: head });
+      if (pos + head.length > ringSize || head.length < FRAME_HEADER_SIZE) {
+        return run({ seq: expect, offset: pos, reason: "bounds" });
+      }
+      if (i + head.length > n) {
+        if (frames.length > 0) break;
+        if (head.length > buf.length) buf = Buffer.allocUnsafe(head.length);
+        n = this.#fill(buf, pos);
+        i = 0;
+        if (n < head.length) return run({ seq: expect, offset: pos, reason: "bounds" });
+      }
+      const problem = checkFrame(buf, i, head, expect);
+      if (problem) return run({ seq: expect, offset: pos, reason: problem });
+      frames.push({ seq: expect, at: i, head });
+      expect++;
+      i += head.length;
+      pos += head.length;
+    }
+    return run();
+  }
+
+  #fill(buf: Buffer, pos: number): number {
+    const want = Math.min(buf.length, this.layout.ringSize - pos);
+    return this.file.readSome(buf, 0, want, this.layout.ringOffset + pos);
+  }
+
+  /**
+   * Finds the ring offset of `seq` (oldest ≤ seq ≤ newest): the index first, then a scan from
+   * the tail. Undefined when the frame cannot be found (overwritten meanwhile, or corrupt).
+   */
+  locate(seq: number, state: PoolState): number | undefined {
+    const indexed = this.indexedOffset(seq);
+    if (indexed !== undefined && this.frameSeqAt(indexed) === seq) return indexed;
+    return this.#scan(seq, state);
+  }
+
+  /** The seq of the frame header at a ring offset, if one is there. */
+  frameSeqAt(offset: number): number | undefined {
+    const head = Buffer.allocUnsafe(FRAME_HEADER_SIZE);
+    const n = this.file.readSome(head, 0, Math.min(FRAME_HEADER_SIZE, this.layout.ringSize - offset), this.layout.ringOffset + offset);
+    if (n < FRAME_HEADER_SIZE) return undefined;
+    const decoded = readFrameHead(head, 0);
+    return typeof decoded === "string" ? undefined : decoded.seq;
+  }
+
+  /** Walks frame headers from the tail until `seq`; bounded by the number of live messages. */
+  #scan(seq: number, state: PoolState): number | undefined {
+    if (seq < state.oldest || seq > state.newest) return undefined;
+    let pos = state.tail;
+    let expect = state.oldest;
+    const head = Buffer.allocUnsafe(FRAME_HEADER_SIZE);
+    const ringSize = this.layout.ringSize;
+    for (let steps = 0; steps <= state.newest - state.oldest + 1; steps++) {
+      if (pos >= ringSize || ringSize - pos < FRAME_HEADER_SIZE) pos = 0;
+      const n = this.file.readSome(head, 0, FRAME_HEADER_SIZE, this.layout.ringOffset + pos);
+      if (n < WRAP_MARKER_SIZE) return undefined;
+      const decoded = readFrameHead(head, 0);
+      if (decoded === "wrap") {
+        if (pos === 0) return undefined;
+        pos = 0;
+        continue;
+      }
+      if (typeof decoded === "string" || decoded.seq !== expect) return undefined;
+      if (expect === seq) return pos;
+      pos += decoded.length;
+      expect++;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Committing encoded frames to a pool under the writer lock, in the order that keeps every
+ * crash point safe:
+ *   1. lock, read the published state;
+ *   2. plan placements; if old frames are evicted, publish the shrunken bounds first, so no
+ *      reader is ever pointed at bytes about to be overwritten;
+ *   3. write wrap markers and the frames (state Writing), then flip each to Committed;
+ *   4. write the index slots; with `flush`, fdatasync;
+ *   5. publish the new state (the commit point); with `flush`, fdatasync again; unlock.
+ * Invariants: seqs are assigned under the lock, contiguous, never reused; commit times never go
+ * backwards within a pool; a failure before step 5 leaves the previously published state intact.
+ */
+import { writeU64 } from "../format/bytes.js";
+import { encodeWrapMarker, FRAME_HEADER_SIZE, readFrameHead, sealFrame, STATE_COMMITTED, STATE_OFFSET, WRAP_MARKER_SIZE } from "../format/frame.js";
+import { encodeState, INDEX_SLOT_SIZE, type PoolLayout, type PoolState, slotFor, STATE_SLOT_SIZE } from "../format/header.js";
+import type { PoolFile } from "../platform/file.js";
+import { lockFile, unlockFile } from "../platform/lock.js";
+import { compareInstants, now } from "../time.js";
+import type { Durability } from "../validate.js";
+import { planAppend, type ProbeResult } from "./append-plan.js";
+import type { EncodedFrame } from "./encoder.js";
+
+/** What each committed frame got. */
+export interface Committed {
+  seq: number;
+  timeSec: number;
+  timeNanos: number;
+}
+
+export interface WriterContext {
+  file: PoolFile;
+  layout: PoolLayout;
+  lockTimeoutMs: number;
+  readState: () => PoolState;
+}
+
+const stateBuf = Buffer.alloc(STATE_SLOT_SIZE);
+const flipBuf = Buffer.alloc(4);
+flipBuf.writeUInt32LE(STATE_COMMITTED, 0);
+const wrapBuf = Buffer.alloc(WRAP_MARKER_SIZE);
+encodeWrapMarker(wrapBuf, 0);
+const probeBuf = Buffer.alloc(FRAME_HEADER_SIZE);
+
+function publish(ctx: WriterContext, state: PoolState): void {
+  encodeState(stateBuf, 0, state);
+  ctx.file.write(stateBuf, 0, STATE_SLOT_SIZE, slotFor(state.generation));
+}
+
+function probe(ctx: WriterContext, offset: number): ProbeResult {
+  const room = Math.min(FRAME_HEADER_SIZE, ctx.layout.ringSize - offset);
+  const n = ctx.file.readSome(probeBuf, 0, room, ctx.layout.ringOffset + offset);
+  if (n < WRAP_MARKER_SIZE) return { wrap: true };
+  if (n < FRAME_HEADER_SIZE) {
+    const head = readFrameHead(probeBuf, 0);
+    return head === "wrap" ? { wrap: true } : { wrap: false, seq: -1, length: 0 };
+  }
+  const head = readFrameHead(probeBuf, 0);
+  if (head === "wrap") return { wrap: true };
+  if (typeof head === "string") return { wrap: false, seq: -1, length: 0 };
+  return { wrap: false, seq: head.seq, length: head.length };
+}
+
+/** Commits `frames` (encoded at the start of `scratch`) and returns their seqs and times. */
+export function commitFrames(
+  ctx: WriterContext,
+  scratch: Buffer,
+  frames: readonly EncodedFrame[],
+  durability: Durability,
+): Committed[] {
+  const { file, layout } = ctx;
+  file.assertWritable();
+  lockFile(file.fd, ctx.lockTimeoutMs, file.path);
+  try {
+    const state = ctx.readState();
+    const plan = planAppend(
+      state,
+      layout.ringSize,
+      frames.map((f) => f.length),
+      (offset) => probe(ctx, offset),
+      file.path,
+    );
+    let generation = state.generation;
+    if (plan.evicted > 0) {
+      generation++;
+      publish(ctx, { ...state, generation, tail: plan.tail, oldest: plan.oldest });
+    }
+
+    // Stamp seqs and monotonic times.
+    const committed: Committed[] = [];
+    let last = { sec: state.newestTimeSec, nanos: state.newestTimeNanos };
+    let clock = now();
+    if (compareInstants(clock, last) <= 0) {
+      clock = last.nanos === 999_999_999 ? { sec: last.sec + 1, nanos: 0 } : { sec: last.sec, nanos: last.nanos + 1 };
+    }
+    for (let i = 0; i < frames.length; i++) {
+      const frame = frames[i] as EncodedFrame;
+      const stamp = { seq: state.newest + 1 + i, timeSec: clock.sec, timeNanos: clock.nanos };
+      sealFrame(scratch, frame.at, frame.tagsLen, frame.dataLen, frame.payloadCrc, stamp);
+      committed.push(stamp);
+      last = clock;
+    }
+
+    for (const marker of plan.wrapMarkers) file.write(wrapBuf, 0, WRAP_MARKER_SIZE, layout.ringOffset + marker);
+
+    // Frames are contiguous in scratch; write each run that is contiguous in the ring at once.
+    let runStart = 0;
+    for (let i = 1; i <= frames.length; i++) {
+      const prev = frames[i - 1] as EncodedFrame;
+      const contiguous = i < frames.length && plan.placements[i] === (plan.placements[i - 1] as number) + prev.length;
+      if (contiguous) continue;
+      const first = frames[runStart] as EncodedFrame;
+      const bytes = prev.at + prev.length - first.at;
+      file.write(scratch, first.at, bytes, layout.ringOffset + (plan.placements[runStart] as number));
+      runStart = i;
+    }
+    for (const placement of plan.placements) {
+      file.write(flipBuf, 0, 4, layout.ringOffset + placement + STATE_OFFSET);
+    }
+    writeIndex(ctx, committed, plan.placements);
+    if (durability === "flush") file.datasync();
+
+    publish(ctx, {
+      generation: generation + 1,
+      head: plan.head,
+      tail: plan.tail,
+      oldest: plan.oldest,
+      newest: plan.newest,
+      newestTimeSec: last.sec,
+      newestTimeNanos: last.nanos,
+    });
+    if (durability === "flush") file.datasync();
+    return committed;
+  } finally {
+    unlockFile(file.fd);
+  }
+}
+
+let indexBuf = Buffer.alloc(INDEX_SLOT_SIZE * 64);
+
+/** Writes index slots for the committed frames, one write per contiguous run of slots. */
+function writeIndex(ctx: WriterContext, committed: readonly Committed[], placements: readonly number[]): void {
+  const { indexCapacity, indexOffset } = ctx.layout;
+  const count = Math.min(committed.length, indexCapacity);
+  const skip = committed.length - count; // only the newest `capacity` frames keep a slot
+  if (indexBuf.length < count * INDEX_SLOT_SIZE) indexBuf = Buffer.alloc(count * INDEX_SLOT_SIZE * 2);
+  let runStart = 0;
+  for (let i = 0; i < count; i++) {
+    const c = committed[skip + i] as Committed;
+    writeU64(indexBuf, i * INDEX_SLOT_SIZE, c.seq);
+    writeU64(indexBuf, i * INDEX_SLOT_SIZE + 8, placements[skip + i] as number);
+    const slot = c.seq % indexCapacity;
+    const endsRun = i + 1 === count || slot + 1 === indexCapacity;
+    if (endsRun) {
+      const firstSlot = (committed[skip + runStart] as Committed).seq % indexCapacity;
+      ctx.file.write(indexBuf, runStart * INDEX_SLOT_SIZE, (i + 1 - runStart) * INDEX_SLOT_SIZE, indexOffset + firstSlot * INDEX_SLOT_SIZE);
+      runStart = i + 1;
+    }
+  }
+}

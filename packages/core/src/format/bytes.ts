@@ -1,0 +1,43 @@
+/**
+ * Little-endian integer helpers for the pool format.
+ *
+ * Invariant: every u64 in the format is read as a JS number and is only valid up to
+ * Number.MAX_SAFE_INTEGER; larger values are reported as NaN so callers treat them as corrupt.
+ */
+import { crc32 as zlibCrc32 } from "node:zlib";
+
+const TWO_32 = 2 ** 32;
+
+export function readU64(buf: Uint8Array, offset: number): number {
+  const view = buf as Buffer;
+  const lo = view.readUInt32LE(offset);
+  const hi = view.readUInt32LE(offset + 4);
+  if (hi > 0x1fffff) return Number.NaN;
+  return hi * TWO_32 + lo;
+}
+
+export function writeU64(buf: Uint8Array, offset: number, value: number): void {
+  const view = buf as Buffer;
+  view.writeUInt32LE(value % TWO_32 >>> 0, offset);
+  view.writeUInt32LE(Math.floor(value / TWO_32) >>> 0, offset + 4);
+}
+
+/** CRC-32 (IEEE) of `bytes`, continuing from `initial`. */
+export function crc32(bytes: Uint8Array, initial = 0): number {
+  return zlibCrc32(bytes, initial);
+}
+
+/** Rounds `n` up to a multiple of 8. */
+export function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+/** Rounds `n` up to a multiple of `unit` (a power of two or any positive integer). */
+export function alignUp(n: number, unit: number): number {
+  return Math.ceil(n / unit) * unit;
+}
+
+/** Four ASCII characters as the little-endian u32 whose bytes spell them. */
+export function fourcc(text: string): number {
+  return Buffer.from(text, "latin1").readUInt32LE(0);
+}

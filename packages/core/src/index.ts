@@ -1,0 +1,51 @@
+/**
+ * @spool/core: the public surface. Persistent, bounded JSON message pools, one ring-buffer file
+ * each, with many writers and followers across processes.
+ *
+ * Only this file is imported by other packages; everything else is internal.
+ */
+export { type Envelope, type Message, StoredMessage } from "./message.js";
+export {
+  ERROR_KINDS,
+  ErrorKind,
+  EXIT_CODES,
+  fromSystemError,
+  HTTP_STATUSES,
+  isErrorKind,
+  isSpoolError,
+  SpoolError,
+  type SpoolErrorDetails,
+  type SpoolErrorJson,
+  spoolErrorFromJson,
+  TIMEOUT_EXIT_CODE,
+} from "./errors.js";
+export { type AppendOptions, type CreateOptions, type OpenOptions, Pool, type PoolInfo, poolNameOf } from "./pool.js";
+export {
+  createPool,
+  defaultPoolDir,
+  deletePool,
+  listPools,
+  openPool,
+  POOL_EXTENSION,
+  type PoolListEntry,
+  type PoolRef,
+  resolvePoolRef,
+} from "./pool-dir.js";
+export type { AppendInput } from "./engine/encoder.js";
+export type { Gap } from "./engine/tail-cursor.js";
+export type { TailEnd, TailOptions } from "./tail.js";
+export { verifyPool, type VerifyIssue, type VerifyReport } from "./verify.js";
+export { formatTime, type Instant, parseTime } from "./time.js";
+export {
+  checkTag,
+  DEFAULT_POOL_SIZE,
+  type Durability,
+  DURABILITIES,
+  encodeTags,
+  GAP_POLICIES,
+  type GapPolicy,
+  MAX_POOL_NAME_BYTES,
+  parseSize,
+  validatePoolName,
+} from "./validate.js";
+export { FORMAT_VERSION } from "./format/header.js";

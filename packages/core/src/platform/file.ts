@@ -1,0 +1,128 @@
+/**
+ * Positioned file I/O on a long-lived descriptor: the only place core reads and writes pool
+ * bytes.
+ *
+ * Invariants: reads and writes are whole (short writes are retried; a short read means the file
+ * was truncated and is reported as Corrupt); every system error becomes a SpoolError with the
+ * pool's path; the descriptor is closed exactly once.
+ */
+import * as fs from "node:fs";
+import { SpoolError, fromSystemError } from "../errors.js";
+
+export class PoolFile {
+  readonly path: string;
+  readonly writable: boolean;
+  #fd: number;
+
+  private constructor(path: string, fd: number, writable: boolean) {
+    this.path = path;
+    this.#fd = fd;
+    this.writable = writable;
+  }
+
+  /** Opens read-write, or read-only when the file may not be written. */
+  static open(path: string, readOnly = false): PoolFile {
+    try {
+      if (!readOnly) {
+        try {
+          return new PoolFile(path, fs.openSync(path, "r+"), true);
+        } catch (error) {
+          const code = (error as { code?: string }).code;
+          if (code !== "EACCES" && code !== "EPERM" && code !== "EROFS") throw error;
+        }
+      }
+      return new PoolFile(path, fs.openSync(path, "r"), false);
+    } catch (error) {
+      throw fromSystemError(error, path, "open");
+    }
+  }
+
+  get fd(): number {
+    if (this.#fd < 0) {
+      throw new SpoolError("Usage", "the pool is closed", {
+        path: this.path,
+        hint: "open the pool again before using it",
+      });
+    }
+    return this.#fd;
+  }
+
+  get closed(): boolean {
+    return this.#fd < 0;
+  }
+
+  size(): number {
+    try {
+      return fs.fstatSync(this.fd).size;
+    } catch (error) {
+      throw fromSystemError(error, this.path, "stat");
+    }
+  }
+
+  /** Reads up to `length` bytes at `position` into `buf[offset..]`; returns the count read. */
+  readSome(buf: Uint8Array, offset: number, length: number, position: number): number {
+    try {
+      let done = 0;
+      while (done < length) {
+        const n = fs.readSync(this.fd, buf, offset + done, length - done, position + done);
+        if (n === 0) break;
+        done += n;
+      }
+      return done;
+    } catch (error) {
+      throw fromSystemError(error, this.path, "read");
+    }
+  }
+
+  /** Reads exactly `length` bytes or throws Corrupt (the file is shorter than its layout). */
+  readExact(buf: Uint8Array, offset: number, length: number, position: number): void {
+    const n = this.readSome(buf, offset, length, position);
+    if (n < length) {
+      throw new SpoolError("Corrupt", `pool file is truncated at offset ${position + n}`, {
+        path: this.path,
+        offset: position + n,
+        hint: "the file was cut short; run `spool doctor`, then restore or recreate the pool",
+      });
+    }
+  }
+
+  write(buf: Uint8Array, offset: number, length: number, position: number): void {
+    this.assertWritable();
+    try {
+      let done = 0;
+      while (done < length) {
+        done += fs.writeSync(this.fd, buf, offset + done, length - done, position + done);
+      }
+    } catch (error) {
+      throw fromSystemError(error, this.path, "write");
+    }
+  }
+
+  datasync(): void {
+    try {
+      fs.fdatasyncSync(this.fd);
+    } catch (error) {
+      throw fromSystemError(error, this.path, "sync");
+    }
+  }
+
+  assertWritable(): void {
+    if (!this.writable) {
+      throw new SpoolError("Permission", "the pool file is read-only for this process", {
+        path: this.path,
+        hint: "check the file's owner and mode, or append as a user that may write it",
+      });
+    }
+  }
+
+  close(): void {
+    if (this.#fd < 0) return;
+    const fd = this.#fd;
+    this.#fd = -1;
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // closing is best effort: the descriptor is gone either way
+    }
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * A pool: one ring-buffer file of JSON messages. Create, open, inspect, append, get and tail.
+ *
+ * Invariants: `create` never truncates or replaces an existing file (it links a fully written
+ * temporary file into place); readers never take the lock and only expose messages within the
+ * published bounds; every method throws SpoolError for conditions a caller can cause.
+ */
+import * as fs from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { fromSystemError, SpoolError } from "./errors.js";
+import { type AppendInput, FrameEncoder } from "./engine/encoder.js";
+import { computeLayout } from "./engine/layout.js";
+import { FrameReader } from "./engine/reader.js";
+import { commitFrames } from "./engine/writer.js";
+import { FRAME_HEADER_SIZE, MARKER_SIZE, readFrameHead } from "./format/frame.js";
+import { decodeLayout, decodeState, emptyState, encodeLayout, encodeState, HEADER_READ_SIZE, HEADER_SIZE, type PoolLayout, type PoolState, STATE_SLOT_OFFSETS } from "./format/header.js";
+import { type Message, messageFromFrame, StoredMessage } from "./message.js";
+import { PoolFile } from "./platform/file.js";
+import { type TailOptions, tailJsonl, tailMessages } from "./tail.js";
+import { formatTime } from "./time.js";
+import { checkDurability, DEFAULT_POOL_SIZE, type Durability, parseSize } from "./validate.js";
+
+export interface CreateOptions {
+  /** Total file size: bytes or text with a unit (`64K`, `1M`, `1G`). Default 1 MiB. */
+  size?: number | string;
+  /** Number of seq→offset index slots. Default: one per 512 bytes of pool. */
+  indexCapacity?: number;
+}
+
+export interface OpenOptions {
+  /** Open without write access (appends then fail with Permission). */
+  readOnly?: boolean;
+  /** How long an append waits for another writer's lock before Busy. Default 10 s. */
+  lockTimeoutMs?: number;
+}
+
+export interface AppendOptions {
+  tags?: readonly string[];
+  durability?: Durability;
+}
+
+/** What `info` reports about a pool. */
+export interface PoolInfo {
+  name: string;
+  path: string;
+  formatVersion: number;
+  fileSize: number;
+  ringSize: number;
+  indexCapacity: number;
+  bounds: { oldest: number; newest: number } | null;
+  messageCount: number;
+  bytesUsed: number;
+  bytesFree: number;
+  maxMessageBytes: number;
+  oldestTime: string | null;
+  newestTime: string | null;
+}
+
+/** The pool name shown for a path: the file name without `.spool`. */
+export function poolNameOf(path: string): string {
+  const base = basename(path);
+  return base.endsWith(".spool") ? base.slice(0, -".spool".length) : base;
+}
+
+export class Pool {
+  readonly path: string;
+  readonly name: string;
+  readonly layout: PoolLayout;
+  readonly #file: PoolFile;
+  readonly #reader: FrameReader;
+  readonly #encoder = new FrameEncoder();
+  readonly #lockTimeoutMs: number;
+  readonly #headerBuf = Buffer.alloc(HEADER_READ_SIZE);
+
+  private constructor(file: PoolFile, layout: PoolLayout, lockTimeoutMs: number) {
+    this.#file = file;
+    this.path = file.path;
+    this.name = poolNameOf(file.path);
+    this.layout = layout;
+    this.#reader = new FrameReader(file, layout);
+    this.#lockTimeoutMs = lockTimeoutMs;
+  }
+
+  /**
+   * Creates a pool file (and its parent directories). AlreadyExists if the path exists.
+   *
+   * @example
+   * const pool = Pool.create("/tmp/pools/build.spool", { size: "64M" });
+   */
+  static create(path: string, options: CreateOptions = {}): Pool {
+    const layout = computeLayout(parseSize(options.size ?? DEFAULT_POOL_SIZE), options.indexCapacity);
+    try {
+      fs.mkdirSync(dirname(path), { recursive: true });
+    } catch (error) {
+      throw fromSystemError(error, dirname(path), "create directory");
+    }
+    const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync(temp, "wx", 0o644);
+      const header = Buffer.alloc(HEADER_SIZE);
+      encodeLayout(header, layout);
+      const state = emptyState();
+      encodeState(header, STATE_SLOT_OFFSETS[1], state);
+      fs.writeSync(fd, header, 0, HEADER_SIZE, 0);
+      fs.ftruncateSync(fd, layout.fileSize);
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      fd = undefined;
+      fs.linkSync(temp, path);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === "EEXIST") {
+        throw new SpoolError("AlreadyExists", `pool already exists: ${path}`, {
+          path,
+          hint: "open the existing pool, delete it first, or pick another name",
+          cause: error,
+        });
+      }
+      throw fromSystemError(error, path, "create");
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+      fs.rmSync(temp, { force: true });
+    }
+    return Pool.open(path);
+  }
+
+  /**
+   * Opens an existing pool. NotFound if absent; Corrupt if it is not a readable pool.
+   *
+   * @example
+   * const pool = Pool.open("/tmp/pools/build.spool");
+   */
+  static open(path: string, options: OpenOptions = {}): Pool {
+    let file: PoolFile;
+    try {
+      file = PoolFile.open(path, options.readOnly === true);
+    } catch (error) {
+      if (error instanceof SpoolError && error.kind === "NotFound") {
+        throw new SpoolError("NotFound", `pool not found: ${path}`, {
+          path,
+          hint: "create it first (`spool pool create NAME`), or check --dir / SPOOL_DIR",
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    try {
+      const stat = fs.fstatSync(file.fd);
+      if (!stat.isFile()) {
+        throw new SpoolError("Usage", `not a pool file: ${path}`, { path, hint: "pass a .spool file or a pool name" });
+      }
+      const header = Buffer.alloc(HEADER_READ_SIZE);
+      const n = file.readSome(header, 0, HEADER_READ_SIZE, 0);
+      const layout = decodeLayout(header.subarray(0, n), path, stat.size);
+      const pool = new Pool(file, layout, options.lockTimeoutMs ?? 10_000);
+      pool.readState();
+      return pool;
+    } catch (error) {
+      file.close();
+      throw fromSystemError(error, path, "open");
+    }
+  }
+
+  /** True once `close` was called. */
+  get closed(): boolean {
+    return this.#file.closed;
+  }
+
+  /** Reads the published state (both slots in one read; retries a torn read). */
+  readState(): PoolState {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      this.#file.readExact(this.#headerBuf, 0, HEADER_READ_SIZE, 0);
+      const state = decodeState(this.#headerBuf, this.layout.ringSize);
+      if (state) return state;
+    }
+    throw new SpoolError("Corrupt", "no valid state slot in the pool header", {
+      path: this.path,
+      offset: STATE_SLOT_OFFSETS[0],
+      hint: "the pool header is damaged; run `spool doctor` and recreate the pool",
+    });
+  }
+
+  /** The pool's size, bounds and usage. */
+  info(): PoolInfo {
+    const state = this.readState();
+    const empty = state.oldest > state.newest;
+    const ringSize = this.layout.ringSize;
+    let used = 0;
+    if (!empty) used = state.head > state.tail ? state.head - state.tail : ringSize - state.tail + state.head;
+    let oldestTime: string | null = null;
+    if (!empty) {
+      const head = Buffer.alloc(FRAME_HEADER_SIZE);
+      this.#file.readSome(head, 0, Math.min(FRAME_HEADER_SIZE, ringSize - state.tail), this.layout.ringOffset + state.tail);
+      const frame = readFrameHead(head, 0);
+      if (typeof frame !== "string" && frame.seq === state.oldest) oldestTime = formatTime(frame.timeSec, frame.timeNanos);
+    }
+    return {
+      name: this.name,
+      path: this.path,
+      formatVersion: 0,
+      fileSize: this.layout.fileSize,
+      ringSize,
+      indexCapacity: this.layout.indexCapacity,
+      bounds: empty ? null : { oldest: state.oldest, newest: state.newest },
+      messageCount: empty ? 0 : state.newest - state.oldest + 1,
+      bytesUsed: used,
+      bytesFree: ringSize - used,
+      maxMessageBytes: ringSize - FRAME_HEADER_SIZE - MARKER_SIZE,
+      oldestTime,
+      newestTime: empty ? null : formatTime(state.newestTimeSec, state.newestTimeNanos),
+    };
+  }
+
+  /**
+   * Appends one JSON value. Returns the committed message.
+   *
+   * @example
+   * const msg = pool.append({ step: "lint", ok: true }, { tags: ["build"] });
+   * console.log(msg.seq, msg.time);
+   */
+  append<T>(data: T, options: AppendOptions = {}): Message<T> {
+    return this.appendBatch<T>([{ data, tags: options.tags }], options)[0] as Message<T>;
+  }
+
+  /**
+   * Appends JSON text (or UTF-8 bytes) as it is, after checking it parses; with `trusted`, the
+   * caller guarantees valid single-line JSON and the check is skipped.
+   */
+  appendJson(json: string | Uint8Array, options: AppendOptions & { trusted?: boolean } = {}): Message {
+    return this.appendBatch([{ json, tags: options.tags, trusted: options.trusted === true }], options)[0] as Message;
+  }
+
+  /**
+   * Appends many messages under one lock as one commit; returns them in order.
+   *
+   * @example
+   * pool.appendBatch([{ data: 1 }, { data: 2, tags: ["x"] }]);
+   */
+  appendBatch<T = unknown>(inputs: readonly AppendInput[], options: { durability?: Durability } = {}): Message<T>[] {
+    const durability = checkDurability(options.durability);
+    if (inputs.length === 0) return [];
+    const frames = this.#encoder.encode(inputs);
+    const scratch = this.#encoder.buffer;
+    for (const frame of frames) {
+      if (frame.length > this.layout.ringSize) {
+        throw new SpoolError(
+          "Usage",
+          `message is ${frame.dataLen + frame.tagsLen} bytes; this pool holds at most ${this.layout.ringSize - FRAME_HEADER_SIZE - MARKER_SIZE} bytes per message`,
+          { path: this.path, hint: "create a larger pool (--size) or send a smaller message" },
+        );
+      }
+    }
+    const committed = commitFrames(
+      { file: this.#file, layout: this.layout, lockTimeoutMs: this.#lockTimeoutMs, readState: () => this.readState() },
+      scratch,
+      frames,
+      durability,
+    );
+    return frames.map((frame, i) => {
+      const c = committed[i] as (typeof committed)[number];
+      const start = frame.at + FRAME_HEADER_SIZE;
+      const payload = Buffer.from(scratch.subarray(start, start + frame.tagsLen + frame.dataLen));
+      return new StoredMessage<T>(c.seq, c.timeSec, c.timeNanos, payload.subarray(0, frame.tagsLen), payload.subarray(frame.tagsLen));
+    });
+  }
+
+  /**
+   * The message with `seq`. NotFound (with `seq`) when it was never written or was overwritten.
+   *
+   * @example
+   * const msg = pool.get(42); console.log(msg.data);
+   */
+  get<T = unknown>(seq: number): Message<T> {
+    if (!Number.isSafeInteger(seq) || seq < 1) {
+      throw new SpoolError("Usage", `seq must be a whole number ≥ 1, got ${String(seq)}`, {
+        hint: "sequence numbers start at 1",
+      });
+    }
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const state = this.readState();
+      if (seq > state.newest || seq < state.oldest) throw this.#missing(seq, state);
+      const offset = this.#reader.locate(seq, state);
+      if (offset !== undefined) {
+        const run = this.#reader.readRun(seq, offset, state, 1);
+        const frame = run.frames[0];
+        if (frame) return messageFromFrame<T>(run.buf, frame.at, frame);
+      }
+      const after = this.readState();
+      if (seq < after.oldest) throw this.#missing(seq, after);
+      if (attempt === 2) {
+        throw new SpoolError("Corrupt", `message ${seq} is within the pool's bounds but unreadable`, {
+          path: this.path,
+          seq,
+          offset,
+          hint: "run `spool doctor` on the pool",
+        });
+      }
+    }
+    throw new SpoolError("Internal", "unreachable");
+  }
+
+  #missing(seq: number, state: PoolState): SpoolError {
+    const overwritten = seq < state.oldest;
+    return new SpoolError(
+      "NotFound",
+      overwritten ? `message ${seq} was overwritten (oldest is ${state.oldest})` : `message ${seq} does not exist (newest is ${state.newest})`,
+      {
+        path: this.path,
+        seq,
+        hint: overwritten ? "the pool wrapped; use a larger pool to keep more history" : "ask for a seq within the pool's bounds (see `spool pool info`)",
+      },
+    );
+  }
+
+  /**
+   * Follows the pool: replay (from `since` or the `last` N) then live messages, in seq order.
+   *
+   * @example
+   * for await (const msg of pool.tail({ last: 10, timeoutMs: 1000 })) console.log(msg.data);
+   */
+  tail<T = unknown>(options: TailOptions = {}): AsyncIterable<Message<T>> {
+    return tailMessages<T>(this.#tailSource(), options);
+  }
+
+  /** Like `tail`, but yields chunks of JSONL (one envelope per line) spliced from stored bytes. */
+  tailJsonl(options: TailOptions = {}): AsyncIterable<Buffer> {
+    return tailJsonl(this.#tailSource(), options);
+  }
+
+  #tailSource() {
+    return { path: this.path, reader: new FrameReader(this.#file, this.layout), readState: () => this.readState() };
+  }
+
+  /** Closes the file; further use throws Usage. */
+  close(): void {
+    this.#file.close();
+  }
+}

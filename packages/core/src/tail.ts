@@ -1,0 +1,210 @@
+/**
+ * Tailing a pool as an async iterable: replay from a start seq, then follow live messages.
+ *
+ * Invariants: strictly ascending seqs with no duplicate and no gap at the replay→live hand-over
+ * (both are the same cursor reading the same ring); gaps are detected on raw seqs before the tag
+ * filter; memory is bounded by one read chunk (the iterator reads only when pulled); abort,
+ * `break`, `max` and the idle timeout end iteration at once and release the change watcher.
+ */
+import { SpoolError } from "./errors.js";
+import type { FrameReader, FrameRef } from "./engine/reader.js";
+import { type Gap, gapBefore, startSeq } from "./engine/tail-cursor.js";
+import { FRAME_HEADER_SIZE } from "./format/frame.js";
+import type { PoolState } from "./format/header.js";
+import { type Message, messageFromFrame, writeEnvelopeLine } from "./message.js";
+import { subscribe } from "./platform/notify.js";
+import { formatTime } from "./time.js";
+import { checkCount, checkGapPolicy, checkTag, type GapPolicy } from "./validate.js";
+
+/** Why a tail ended by itself. */
+export type TailEnd = "max" | "timeout" | "caught-up" | "aborted";
+
+export interface TailOptions {
+  /** First seq to deliver (inclusive). */
+  since?: number;
+  /** Replay the last N messages first. */
+  last?: number;
+  /** Stop after delivering this many messages. */
+  max?: number;
+  /** Stop when no message was delivered for this long (ms). */
+  timeoutMs?: number;
+  /** Keep following new messages after the replay (default true). */
+  follow?: boolean;
+  /** Deliver only messages carrying every one of these tags. */
+  tags?: readonly string[];
+  /** `continue` (default): skip overwritten messages and report them; `error`: throw RetentionGap. */
+  gapPolicy?: GapPolicy;
+  /** Stops the tail at once. */
+  signal?: AbortSignal;
+  /** Called for each gap under policy `continue`. */
+  onGap?: (gap: Gap) => void;
+  /** Called once when the tail ends by itself, with the reason. */
+  onEnd?: (reason: TailEnd) => void;
+}
+
+/** What a tail reads from. */
+export interface TailSource {
+  path: string;
+  reader: FrameReader;
+  readState: () => PoolState;
+}
+
+interface Batch {
+  buf: Buffer;
+  frames: FrameRef[];
+}
+
+const MIN_POLL_MS = 2;
+const MAX_POLL_MS = 50;
+const MAX_FRAMES_PER_RUN = 4096;
+
+interface CheckedOptions {
+  since: number | undefined;
+  last: number | undefined;
+  max: number | undefined;
+  timeoutMs: number | undefined;
+  follow: boolean;
+  tags: string[];
+  gapPolicy: GapPolicy;
+}
+
+function checkOptions(options: TailOptions): CheckedOptions {
+  const since = checkCount("since", options.since, 1);
+  const last = checkCount("last", options.last, 0);
+  if (since !== undefined && last !== undefined) {
+    throw new SpoolError("Usage", "give either since or last, not both", {
+      hint: "use since to start at a seq, or last to replay the newest N messages",
+    });
+  }
+  return {
+    since,
+    last,
+    max: checkCount("max", options.max, 0),
+    timeoutMs: checkCount("timeoutMs", options.timeoutMs, 0),
+    follow: options.follow !== false,
+    tags: (options.tags ?? []).map((tag) => checkTag(tag)),
+    gapPolicy: checkGapPolicy(options.gapPolicy),
+  };
+}
+
+function hasTags(buf: Buffer, frame: FrameRef, wanted: readonly string[]): boolean {
+  if (frame.head.tagsLen <= 2) return false;
+  const start = frame.at + FRAME_HEADER_SIZE;
+  const tags = JSON.parse(buf.toString("utf8", start, start + frame.head.tagsLen)) as string[];
+  return wanted.every((tag) => tags.includes(tag));
+}
+
+/** The shared cursor loop: yields batches of validated, filtered frames. */
+async function* batches(source: TailSource, options: TailOptions): AsyncGenerator<Batch> {
+  const opts = checkOptions(options);
+  const signal = options.signal;
+  const end = (reason: TailEnd): void => options.onEnd?.(reason);
+  const sub = opts.follow ? subscribe(source.path) : undefined;
+  try {
+    let mark = sub?.mark() ?? 0;
+    let state = source.readState();
+    let expected = startSeq(opts, state);
+    let pos: number | undefined;
+    let delivered = 0;
+    let idleSince = Date.now();
+    let poll = MIN_POLL_MS;
+    for (;;) {
+      if (signal?.aborted) return end("aborted");
+      if (opts.max !== undefined && delivered >= opts.max) return end("max");
+      const gap = gapBefore(expected, state);
+      if (gap) {
+        if (opts.gapPolicy === "error") {
+          throw new SpoolError("RetentionGap", `messages ${gap.from}..${gap.to} were overwritten before they were read`, {
+            path: source.path,
+            seq: gap.from,
+            hint: "read faster, use a larger pool, or follow with gap policy `continue` to skip ahead",
+          });
+        }
+        options.onGap?.(gap);
+        expected = state.oldest;
+        pos = undefined;
+      }
+      if (expected <= state.newest) {
+        const offset = pos ?? source.reader.locate(expected, state);
+        const run = offset === undefined ? undefined : source.reader.readRun(expected, offset, state, MAX_FRAMES_PER_RUN);
+        if (!run || run.frames.length === 0) {
+          const fresh = source.readState();
+          if (expected < fresh.oldest) {
+            state = fresh;
+            continue;
+          }
+          if (pos !== undefined) {
+            pos = undefined;
+            continue;
+          }
+          throw new SpoolError("Corrupt", `message ${expected} is within the pool's bounds but unreadable (${run?.problem?.reason ?? "not found"})`, {
+            path: source.path,
+            seq: expected,
+            offset: run?.problem?.offset,
+            hint: "run `spool doctor` on the pool",
+          });
+        }
+        expected = run.nextSeq;
+        pos = run.problem ? undefined : run.nextOffset;
+        let frames = opts.tags.length > 0 ? run.frames.filter((f) => hasTags(run.buf, f, opts.tags)) : run.frames;
+        if (opts.max !== undefined && frames.length > opts.max - delivered) frames = frames.slice(0, opts.max - delivered);
+        if (frames.length > 0) {
+          delivered += frames.length;
+          idleSince = Date.now();
+          poll = MIN_POLL_MS;
+          yield { buf: run.buf, frames };
+        }
+        if (!run.problem && expected <= state.newest) continue;
+        mark = sub?.mark() ?? 0;
+        state = source.readState();
+        continue;
+      }
+      if (!sub) return end("caught-up");
+      let wait = poll;
+      if (opts.timeoutMs !== undefined) {
+        const remaining = opts.timeoutMs - (Date.now() - idleSince);
+        if (remaining <= 0) return end("timeout");
+        wait = Math.min(wait, remaining);
+      }
+      await sub.wait(wait, mark, signal);
+      poll = Math.min(poll * 2, MAX_POLL_MS);
+      mark = sub.mark();
+      state = source.readState();
+    }
+  } finally {
+    sub?.release();
+  }
+}
+
+/** Messages, one by one (payloads are copied out of the read buffer). */
+export async function* tailMessages<T>(source: TailSource, options: TailOptions): AsyncGenerator<Message<T>> {
+  for await (const batch of batches(source, options)) {
+    const messages = batch.frames.map((frame) => messageFromFrame<T>(batch.buf, frame.at, frame));
+    for (const message of messages) yield message;
+  }
+}
+
+/** JSONL chunks: each holds whole lines, one envelope per message, spliced from stored bytes. */
+export async function* tailJsonl(source: TailSource, options: TailOptions): AsyncGenerator<Buffer> {
+  for await (const batch of batches(source, options)) {
+    let size = 0;
+    for (const frame of batch.frames) size += 96 + frame.head.tagsLen + frame.head.dataLen;
+    const out = Buffer.allocUnsafe(size);
+    let at = 0;
+    for (const frame of batch.frames) {
+      const start = frame.at + FRAME_HEADER_SIZE;
+      at = writeEnvelopeLine(
+        out,
+        at,
+        frame.seq,
+        formatTime(frame.head.timeSec, frame.head.timeNanos),
+        batch.buf,
+        start,
+        frame.head.tagsLen,
+        start + frame.head.tagsLen,
+        frame.head.dataLen,
+      );
+    }
+    yield out.subarray(0, at);
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Input validation shared by every surface: pool names, sizes with units, tags, durability and
+ * gap policies. Every failure is a Usage SpoolError with a hint that says what would be valid.
+ *
+ * Invariants: a valid pool name never contains a path separator, NUL, or a `.`/`..` segment and
+ * is at most MAX_POOL_NAME_BYTES bytes; parsed sizes are whole bytes within the allowed range.
+ */
+import { SpoolError } from "./errors.js";
+
+export const MAX_POOL_NAME_BYTES = 128;
+export const MAX_TAGS = 64;
+export const MAX_TAG_BYTES = 256;
+export const MIN_POOL_SIZE = 16 * 1024;
+export const MAX_POOL_SIZE = 2 ** 40; // 1 TiB
+export const DEFAULT_POOL_SIZE = 1024 * 1024;
+
+/** How an append is made durable. */
+export type Durability = "fast" | "flush";
+export const DURABILITIES: readonly Durability[] = ["fast", "flush"];
+
+/** What a tail does when messages were overwritten before it read them. */
+export type GapPolicy = "continue" | "error";
+export const GAP_POLICIES: readonly GapPolicy[] = ["continue", "error"];
+
+const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._@+-]*$/u;
+
+/** Checks a bare pool name (no directory, no extension needed). */
+export function validatePoolName(name: unknown): string {
+  if (typeof name !== "string" || name.length === 0) {
+    throw new SpoolError("Usage", "pool name is empty", {
+      hint: "name pools with letters, digits, '_', '-', '.', '@' or '+', e.g. `build-log`",
+    });
+  }
+  const bytes = Buffer.byteLength(name, "utf8");
+  if (bytes > MAX_POOL_NAME_BYTES) {
+    throw new SpoolError("Usage", `pool name is ${bytes} bytes; the limit is ${MAX_POOL_NAME_BYTES}`, {
+      hint: "use a shorter pool name",
+    });
+  }
+  if (name.includes("\0")) {
+    throw new SpoolError("Usage", "pool name contains a NUL byte", {
+      hint: "name pools with letters, digits, '_', '-', '.', '@' or '+'",
+    });
+  }
+  if (name === "." || name === ".." || name.includes("/") || name.includes("\\")) {
+    throw new SpoolError("Usage", `invalid pool name ${JSON.stringify(name)}: names cannot contain path separators or be '.'/'..'`, {
+      hint: "pass a plain name such as `build`, or a path containing '/' to use a file directly",
+    });
+  }
+  if (!NAME_PATTERN.test(name) || name.includes("..")) {
+    throw new SpoolError("Usage", `invalid pool name ${JSON.stringify(name)}`, {
+      hint: "pool names start with a letter, digit or '_' and use only letters, digits, '_', '-', '.', '@', '+' (no '..')",
+    });
+  }
+  return name;
+}
+
+const UNITS: Record<string, number> = {
+  "": 1,
+  B: 1,
+  K: 1024,
+  KB: 1024,
+  KIB: 1024,
+  M: 1024 ** 2,
+  MB: 1024 ** 2,
+  MIB: 1024 ** 2,
+  G: 1024 ** 3,
+  GB: 1024 ** 3,
+  GIB: 1024 ** 3,
+  T: 1024 ** 4,
+  TB: 1024 ** 4,
+  TIB: 1024 ** 4,
+};
+
+/**
+ * Parses a pool size: a whole number of bytes or a number with a unit (K, M, G, T; binary
+ * multiples; `KiB`/`MB` spellings accepted). Throws Usage outside [16 KiB, 1 TiB].
+ *
+ * @example
+ * parseSize("64M") // 67108864
+ */
+export function parseSize(input: unknown): number {
+  let bytes: number;
+  if (typeof input === "number") {
+    bytes = input;
+  } else if (typeof input === "string") {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(input);
+    const unit = m?.[2]?.toUpperCase();
+    const factor = unit === undefined ? undefined : UNITS[unit];
+    if (!m || factor === undefined) {
+      throw new SpoolError("Usage", `invalid size ${JSON.stringify(input)}`, {
+        hint: "give bytes or a number with a unit: 64K, 1M, 256M, 1G",
+      });
+    }
+    bytes = Math.floor(Number(m[1]) * factor);
+  } else {
+    throw new SpoolError("Usage", "size must be a number of bytes or text such as 1M", {
+      hint: "give bytes or a number with a unit: 64K, 1M, 256M, 1G",
+    });
+  }
+  if (!Number.isSafeInteger(bytes) || bytes < MIN_POOL_SIZE || bytes > MAX_POOL_SIZE) {
+    throw new SpoolError(
+      "Usage",
+      `pool size ${typeof input === "string" ? input : bytes} is out of range (16K to 1T)`,
+      { hint: "give a size between 16K and 1T, e.g. 1M (the default) or 64M" },
+    );
+  }
+  return bytes;
+}
+
+/** Checks tags and returns their canonical stored form: the JSON array text. */
+export function encodeTags(tags: unknown): string {
+  if (tags === undefined || tags === null) return "[]";
+  if (!Array.isArray(tags)) {
+    throw new SpoolError("Usage", "tags must be an array of strings", {
+      hint: 'pass tags as a list of strings, e.g. ["build", "ci"]',
+    });
+  }
+  if (tags.length === 0) return "[]";
+  if (tags.length > MAX_TAGS) {
+    throw new SpoolError("Usage", `${tags.length} tags given; the limit is ${MAX_TAGS}`, {
+      hint: "use fewer tags and put the rest into the data",
+    });
+  }
+  for (const tag of tags) checkTag(tag);
+  return JSON.stringify(tags);
+}
+
+/** Checks one tag (also used for tag filters). */
+export function checkTag(tag: unknown): string {
+  if (typeof tag !== "string" || tag.length === 0) {
+    throw new SpoolError("Usage", `invalid tag ${JSON.stringify(tag) ?? String(tag)}: tags are non-empty strings`, {
+      hint: "tags are short non-empty strings such as `build` or `deploy:prod`",
+    });
+  }
+  if (Buffer.byteLength(tag, "utf8") > MAX_TAG_BYTES) {
+    throw new SpoolError("Usage", `tag is longer than ${MAX_TAG_BYTES} bytes`, {
+      hint: "tags are short exact-match keys; put long text into the data",
+    });
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(tag)) {
+    throw new SpoolError("Usage", `tag ${JSON.stringify(tag)} contains control characters`, {
+      hint: "tags may not contain control characters such as NUL or newlines",
+    });
+  }
+  return tag;
+}
+
+export function checkDurability(value: unknown): Durability {
+  if (value === undefined) return "fast";
+  if (value === "fast" || value === "flush") return value;
+  throw new SpoolError("Usage", `invalid durability ${JSON.stringify(value)}`, {
+    hint: "durability is `fast` (survives process crashes) or `flush` (survives power loss)",
+  });
+}
+
+export function checkGapPolicy(value: unknown): GapPolicy {
+  if (value === undefined) return "continue";
+  if (value === "continue" || value === "error") return value;
+  throw new SpoolError("Usage", `invalid gap policy ${JSON.stringify(value)}`, {
+    hint: "gap policy is `continue` (skip ahead and report) or `error` (fail with RetentionGap)",
+  });
+}
+
+/** Checks an optional non-negative integer option such as `max` or `last`. */
+export function checkCount(name: string, value: unknown, min = 0): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
+    throw new SpoolError("Usage", `${name} must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`, {
+      hint: `pass ${name} as a whole number such as 10`,
+    });
+  }
+  return value;
+}

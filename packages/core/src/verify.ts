@@ -1,0 +1,164 @@
+/**
+ * verify: a read-only walk over a pool file's header, state slots, every live frame and the
+ * index, reporting each problem with its kind, severity, path, offset and seq.
+ *
+ * Invariants: never writes, never takes the lock, never throws for a damaged file (damage is
+ * what it reports); `ok` is true exactly when no issue of severity `error` was found; warnings
+ * (a stale index slot, one damaged state slot beside a good one) do not lose messages.
+ */
+import * as fs from "node:fs";
+import { fromSystemError, isSpoolError, type ErrorKind } from "./errors.js";
+import { FrameReader } from "./engine/reader.js";
+import { readU64 } from "./format/bytes.js";
+import { decodeLayout, decodeState, HEADER_READ_SIZE, INDEX_SLOT_SIZE, type PoolLayout, type PoolState, STATE_SLOT_OFFSETS, STATE_SLOT_SIZE } from "./format/header.js";
+import { PoolFile } from "./platform/file.js";
+
+export interface VerifyIssue {
+  kind: ErrorKind;
+  severity: "error" | "warning";
+  message: string;
+  path: string;
+  offset?: number;
+  seq?: number;
+}
+
+export interface VerifyReport {
+  path: string;
+  ok: boolean;
+  /** Messages that validated. */
+  messages: number;
+  bounds: { oldest: number; newest: number } | null;
+  issues: VerifyIssue[];
+}
+
+/**
+ * Checks a pool file end to end.
+ *
+ * @example
+ * const report = verifyPool("/tmp/pools/build.spool");
+ * if (!report.ok) console.error(report.issues);
+ */
+export function verifyPool(path: string): VerifyReport {
+  const issues: VerifyIssue[] = [];
+  const report = (messages: number, bounds: VerifyReport["bounds"]): VerifyReport => ({
+    path,
+    ok: !issues.some((issue) => issue.severity === "error"),
+    messages,
+    bounds,
+    issues,
+  });
+  let file: PoolFile;
+  try {
+    file = PoolFile.open(path, true);
+  } catch (error) {
+    const e = fromSystemError(error, path, "open");
+    issues.push({ kind: e.kind, severity: "error", message: e.message, path });
+    return report(0, null);
+  }
+  try {
+    const header = Buffer.alloc(HEADER_READ_SIZE);
+    const n = file.readSome(header, 0, HEADER_READ_SIZE, 0);
+    let layout: PoolLayout;
+    try {
+      layout = decodeLayout(header.subarray(0, n), path, fs.fstatSync(file.fd).size);
+    } catch (error) {
+      const e = fromSystemError(error, path, "read");
+      issues.push({ kind: e.kind, severity: "error", message: e.message, path, ...(e.offset === undefined ? {} : { offset: e.offset }) });
+      return report(0, null);
+    }
+    const state = checkState(header, layout, path, issues);
+    if (!state) return report(0, null);
+    const bounds = state.oldest > state.newest ? null : { oldest: state.oldest, newest: state.newest };
+    const valid = walkFrames(file, layout, state, issues);
+    checkIndex(file, layout, state, valid, issues);
+    return report(valid.size, bounds);
+  } catch (error) {
+    const e = isSpoolError(error) ? error : fromSystemError(error, path, "verify");
+    issues.push({ kind: e.kind, severity: "error", message: e.message, path, ...(e.offset === undefined ? {} : { offset: e.offset }) });
+    return report(0, null);
+  } finally {
+    file.close();
+  }
+}
+
+function checkState(header: Buffer, layout: PoolLayout, path: string, issues: VerifyIssue[]): PoolState | undefined {
+  const state = decodeState(header, layout.ringSize);
+  for (const offset of STATE_SLOT_OFFSETS) {
+    const slot = header.subarray(offset, offset + STATE_SLOT_SIZE);
+    const unused = slot.every((byte) => byte === 0);
+    const single = Buffer.alloc(HEADER_READ_SIZE);
+    slot.copy(single, offset);
+    if (!unused && !decodeState(single, layout.ringSize)) {
+      issues.push({ kind: "Corrupt", severity: state ? "warning" : "error", message: `state slot at offset ${offset} is damaged`, path, offset });
+    }
+  }
+  if (!state) {
+    issues.push({ kind: "Corrupt", severity: "error", message: "no valid state slot: bounds unknown", path, offset: STATE_SLOT_OFFSETS[0] });
+  }
+  return state;
+}
+
+/** Walks live frames from the tail; returns the seqs of every frame that validated. */
+function walkFrames(file: PoolFile, layout: PoolLayout, state: PoolState, issues: VerifyIssue[]): Set<number> {
+  const valid = new Set<number>();
+  if (state.oldest > state.newest) return valid;
+  const reader = new FrameReader(file, layout);
+  let seq = state.oldest;
+  let pos = state.tail;
+  while (seq <= state.newest) {
+    const run = reader.readRun(seq, pos, state, 4096);
+    for (const frame of run.frames) valid.add(frame.seq);
+    if (run.problem) {
+      issues.push({
+        kind: "Corrupt",
+        severity: "error",
+        message: `message ${run.problem.seq} at ring offset ${run.problem.offset} is invalid (${run.problem.reason}); ${state.newest - run.problem.seq + 1} message(s) from there on are unreadable`,
+        path: file.path,
+        offset: layout.ringOffset + run.problem.offset,
+        seq: run.problem.seq,
+      });
+      return valid;
+    }
+    if (run.frames.length === 0) break;
+    seq = run.nextSeq;
+    pos = run.nextOffset;
+  }
+  const end = pos >= layout.ringSize ? 0 : pos;
+  const head = state.head >= layout.ringSize ? 0 : state.head;
+  if (end !== head) {
+    issues.push({ kind: "Corrupt", severity: "error", message: `frames end at ring offset ${end} but the header's head is ${head}`, path: file.path, offset: layout.ringOffset + end });
+  }
+  return valid;
+}
+
+/** Counts index slots that name a live message but point elsewhere (a warning: lookups scan). */
+function checkIndex(file: PoolFile, layout: PoolLayout, state: PoolState, valid: Set<number>, issues: VerifyIssue[]): void {
+  const reader = new FrameReader(file, layout);
+  const slots = Buffer.alloc(Math.min(layout.indexCapacity, 65536) * INDEX_SLOT_SIZE);
+  let stale = 0;
+  let firstStale: { seq: number; offset: number } | undefined;
+  for (let base = 0; base < layout.indexCapacity; base += slots.length / INDEX_SLOT_SIZE) {
+    const count = Math.min(slots.length / INDEX_SLOT_SIZE, layout.indexCapacity - base);
+    file.readExact(slots, 0, count * INDEX_SLOT_SIZE, layout.indexOffset + base * INDEX_SLOT_SIZE);
+    for (let i = 0; i < count; i++) {
+      const seq = readU64(slots, i * INDEX_SLOT_SIZE);
+      if (seq < state.oldest || seq > state.newest || !valid.has(seq)) continue;
+      const offset = readU64(slots, i * INDEX_SLOT_SIZE + 8);
+      const pointsRight = seq % layout.indexCapacity === base + i && offset < layout.ringSize && reader.frameSeqAt(offset) === seq;
+      if (!pointsRight) {
+        stale++;
+        firstStale ??= { seq, offset: layout.indexOffset + (base + i) * INDEX_SLOT_SIZE };
+      }
+    }
+  }
+  if (firstStale) {
+    issues.push({
+      kind: "Corrupt",
+      severity: "warning",
+      message: `${stale} index slot(s) do not point at their message (lookups fall back to a scan)`,
+      path: file.path,
+      offset: firstStale.offset,
+      seq: firstStale.seq,
+    });
+  }
+}
