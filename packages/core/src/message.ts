@@ -6,7 +6,7 @@
  * parsing or stringifying them, and its output is byte-for-byte the JSON of `toJSON()` (modulo
  * the writer's own spacing inside `data`).
  */
-import { FRAME_HEADER_SIZE } from "./format/frame.js";
+import { DATA_SEPARATOR, FRAME_HEADER_SIZE, payloadLength } from "./format/frame.js";
 import { formatTime } from "./time.js";
 
 /** The JSON shape of a message, as every surface shows it. */
@@ -38,27 +38,42 @@ export interface Message<T = unknown> {
 }
 
 const textDecoder = new TextDecoder();
-const EMPTY_TAGS = Buffer.from("[]");
 
-/** A message backed by stored bytes (the buffers are copies owned by the message). */
+/**
+ * A message backed by a stored frame payload (`tags},"data":data}\n`, a copy owned by the
+ * message).
+ */
 export class StoredMessage<T = unknown> implements Message<T> {
   readonly seq: number;
   readonly timeSec: number;
   readonly timeNanos: number;
-  readonly dataBytes: Buffer;
-  /** The stored tags JSON array text. */
-  readonly tagsBytes: Buffer;
+  /** The stored payload: the JSONL tail of the envelope. */
+  readonly payload: Buffer;
+  readonly #tagsLen: number;
+  readonly #dataLen: number;
   #data: T | undefined;
   #decoded = false;
   #tags: string[] | undefined;
   #time: string | undefined;
 
-  constructor(seq: number, timeSec: number, timeNanos: number, tagsBytes: Buffer, dataBytes: Buffer) {
+  constructor(seq: number, timeSec: number, timeNanos: number, payload: Buffer, tagsLen: number, dataLen: number) {
     this.seq = seq;
     this.timeSec = timeSec;
     this.timeNanos = timeNanos;
-    this.tagsBytes = tagsBytes.length === 2 ? EMPTY_TAGS : tagsBytes;
-    this.dataBytes = dataBytes;
+    this.payload = payload;
+    this.#tagsLen = tagsLen;
+    this.#dataLen = dataLen;
+  }
+
+  /** The stored tags JSON array text. */
+  get tagsBytes(): Buffer {
+    return this.payload.subarray(0, this.#tagsLen);
+  }
+
+  /** The stored UTF-8 JSON bytes of `data`. */
+  get dataBytes(): Buffer {
+    const start = this.#tagsLen + DATA_SEPARATOR.length;
+    return this.payload.subarray(start, start + this.#dataLen);
   }
 
   get time(): string {
@@ -67,7 +82,7 @@ export class StoredMessage<T = unknown> implements Message<T> {
   }
 
   get tags(): string[] {
-    this.#tags ??= this.tagsBytes.length === 2 ? [] : (JSON.parse(this.tagsBytes.toString("utf8")) as string[]);
+    this.#tags ??= this.#tagsLen <= 2 ? [] : (JSON.parse(this.payload.toString("utf8", 0, this.#tagsLen)) as string[]);
     return this.#tags;
   }
 
@@ -86,20 +101,11 @@ export class StoredMessage<T = unknown> implements Message<T> {
   /** The envelope as one JSON line (with a trailing newline), built from the stored bytes. */
   toJsonLine(): Buffer {
     const prefix = envelopePrefix(this.seq, this.time);
-    const out = Buffer.allocUnsafe(
-      prefix.length + this.tagsBytes.length + DATA_KEY.length + this.dataBytes.length + 2,
-    );
-    let at = out.write(prefix, 0, "latin1");
-    at += this.tagsBytes.copy(out, at);
-    at += DATA_KEY.copy(out, at);
-    at += this.dataBytes.copy(out, at);
-    out[at++] = 0x7d; // }
-    out[at] = 0x0a; // \n
+    const out = Buffer.allocUnsafe(prefix.length + this.payload.length);
+    this.payload.copy(out, out.write(prefix, 0, "latin1"));
     return out;
   }
 }
-
-const DATA_KEY = Buffer.from('},"data":');
 
 /** The ASCII text of an envelope up to the tags array. */
 export function envelopePrefix(seq: number, time: string): string {
@@ -107,36 +113,20 @@ export function envelopePrefix(seq: number, time: string): string {
 }
 
 /**
- * Writes one envelope line into `out` at `at` from its parts; returns the new offset, or -1 when
- * `out` has no room. `tags` and `data` are stored JSON bytes given as ranges of `src`.
+ * Writes one envelope line into `out` at `at`: the prefix text, then the stored payload
+ * `src[payloadStart, payloadStart + payloadLen)`. Returns the new offset, or -1 without room.
  */
-export function writeEnvelopeLine(
-  out: Buffer,
-  at: number,
-  seq: number,
-  time: string,
-  src: Buffer,
-  tagsStart: number,
-  tagsLen: number,
-  dataStart: number,
-  dataLen: number,
-): number {
+export function writeEnvelopeLine(out: Buffer, at: number, seq: number, time: string, src: Buffer, payloadStart: number, payloadLen: number): number {
   const prefix = envelopePrefix(seq, time);
-  const need = prefix.length + tagsLen + DATA_KEY.length + dataLen + 2;
-  if (at + need > out.length) return -1;
+  if (at + prefix.length + payloadLen > out.length) return -1;
   at += out.write(prefix, at, "latin1");
-  at += src.copy(out, at, tagsStart, tagsStart + tagsLen);
-  at += DATA_KEY.copy(out, at);
-  at += src.copy(out, at, dataStart, dataStart + dataLen);
-  out[at++] = 0x7d;
-  out[at++] = 0x0a;
-  return at;
+  return at + src.copy(out, at, payloadStart, payloadStart + payloadLen);
 }
 
 /** Builds a message from a validated frame (copying its payload out of `buf`). */
 export function messageFromFrame<T>(buf: Buffer, at: number, frame: { seq: number; head: { timeSec: number; timeNanos: number; tagsLen: number; dataLen: number } }): StoredMessage<T> {
   const start = at + FRAME_HEADER_SIZE;
   const { tagsLen, dataLen } = frame.head;
-  const payload = Buffer.from(buf.subarray(start, start + tagsLen + dataLen));
-  return new StoredMessage<T>(frame.seq, frame.head.timeSec, frame.head.timeNanos, payload.subarray(0, tagsLen), payload.subarray(tagsLen));
+  const payload = Buffer.from(buf.subarray(start, start + payloadLength(tagsLen, dataLen)));
+  return new StoredMessage<T>(frame.seq, frame.head.timeSec, frame.head.timeNanos, payload, tagsLen, dataLen);
 }

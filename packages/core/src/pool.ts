@@ -12,9 +12,9 @@ import { type AppendInput, FrameEncoder } from "./engine/encoder.js";
 import { computeLayout } from "./engine/layout.js";
 import { FrameReader } from "./engine/reader.js";
 import { commitFrames } from "./engine/writer.js";
-import { FRAME_HEADER_SIZE, MARKER_SIZE, readFrameHead } from "./format/frame.js";
+import { FRAME_HEADER_SIZE, MARKER_SIZE, PAYLOAD_OVERHEAD, readFrameHead } from "./format/frame.js";
 import { decodeLayout, decodeState, emptyState, encodeLayout, encodeState, HEADER_READ_SIZE, HEADER_SIZE, type PoolLayout, type PoolState, STATE_SLOT_OFFSETS } from "./format/header.js";
-import { type Message, messageFromFrame, StoredMessage } from "./message.js";
+import { type Message, messageFromFrame } from "./message.js";
 import { PoolFile } from "./platform/file.js";
 import { type TailOptions, tailJsonl, tailMessages } from "./tail.js";
 import { formatTime } from "./time.js";
@@ -71,6 +71,7 @@ export class Pool {
   readonly #encoder = new FrameEncoder();
   readonly #lockTimeoutMs: number;
   readonly #headerBuf = Buffer.alloc(HEADER_READ_SIZE);
+  readonly #tailCache = new Map<number, { seq: number; length: number }>();
 
   private constructor(file: PoolFile, layout: PoolLayout, lockTimeoutMs: number) {
     this.#file = file;
@@ -103,7 +104,12 @@ export class Pool {
       const state = emptyState();
       encodeState(header, STATE_SLOT_OFFSETS[1], state);
       fs.writeSync(fd, header, 0, HEADER_SIZE, 0);
-      fs.ftruncateSync(fd, layout.fileSize);
+      // Write every byte now: the pool never grows, never hits ENOSPC mid-append, and appends
+      // skip the file system's block allocation.
+      const zeros = Buffer.alloc(Math.min(layout.fileSize - HEADER_SIZE, 1 << 20));
+      for (let at = HEADER_SIZE; at < layout.fileSize; at += zeros.length) {
+        fs.writeSync(fd, zeros, 0, Math.min(zeros.length, layout.fileSize - at), at);
+      }
       fs.fsyncSync(fd);
       fs.closeSync(fd);
       fd = undefined;
@@ -206,7 +212,7 @@ export class Pool {
       messageCount: empty ? 0 : state.newest - state.oldest + 1,
       bytesUsed: used,
       bytesFree: ringSize - used,
-      maxMessageBytes: ringSize - FRAME_HEADER_SIZE - MARKER_SIZE,
+      maxMessageBytes: ringSize - FRAME_HEADER_SIZE - MARKER_SIZE - PAYLOAD_OVERHEAD - 2,
       oldestTime,
       newestTime: empty ? null : formatTime(state.newestTimeSec, state.newestTimeNanos),
     };
@@ -246,22 +252,20 @@ export class Pool {
       if (frame.length > this.layout.ringSize) {
         throw new SpoolError(
           "Usage",
-          `message is ${frame.dataLen + frame.tagsLen} bytes; this pool holds at most ${this.layout.ringSize - FRAME_HEADER_SIZE - MARKER_SIZE} bytes per message`,
+          `message is ${frame.dataLen + frame.tagsLen} bytes; this pool holds at most ${this.layout.ringSize - FRAME_HEADER_SIZE - MARKER_SIZE - PAYLOAD_OVERHEAD - 2} bytes per message (data plus tags)`,
           { path: this.path, hint: "create a larger pool (--size) or send a smaller message" },
         );
       }
     }
     const committed = commitFrames(
-      { file: this.#file, layout: this.layout, lockTimeoutMs: this.#lockTimeoutMs, readState: () => this.readState() },
+      { file: this.#file, layout: this.layout, lockTimeoutMs: this.#lockTimeoutMs, readState: () => this.readState(), tailCache: this.#tailCache },
       scratch,
       frames,
       durability,
     );
     return frames.map((frame, i) => {
       const c = committed[i] as (typeof committed)[number];
-      const start = frame.at + FRAME_HEADER_SIZE;
-      const payload = Buffer.from(scratch.subarray(start, start + frame.tagsLen + frame.dataLen));
-      return new StoredMessage<T>(c.seq, c.timeSec, c.timeNanos, payload.subarray(0, frame.tagsLen), payload.subarray(frame.tagsLen));
+      return messageFromFrame<T>(scratch, frame.at, { seq: c.seq, head: { ...c, tagsLen: frame.tagsLen, dataLen: frame.dataLen } });
     });
   }
 

@@ -9,7 +9,7 @@
 import { SpoolError } from "./errors.js";
 import type { FrameReader, FrameRef } from "./engine/reader.js";
 import { type Gap, gapBefore, startSeq } from "./engine/tail-cursor.js";
-import { FRAME_HEADER_SIZE } from "./format/frame.js";
+import { FRAME_HEADER_SIZE, payloadLength } from "./format/frame.js";
 import type { PoolState } from "./format/header.js";
 import { type Message, messageFromFrame, writeEnvelopeLine } from "./message.js";
 import { subscribe } from "./platform/notify.js";
@@ -188,22 +188,12 @@ export async function* tailMessages<T>(source: TailSource, options: TailOptions)
 export async function* tailJsonl(source: TailSource, options: TailOptions): AsyncGenerator<Buffer> {
   for await (const batch of batches(source, options)) {
     let size = 0;
-    for (const frame of batch.frames) size += 96 + frame.head.tagsLen + frame.head.dataLen;
+    for (const frame of batch.frames) size += 80 + payloadLength(frame.head.tagsLen, frame.head.dataLen);
     const out = Buffer.allocUnsafe(size);
     let at = 0;
     for (const frame of batch.frames) {
-      const start = frame.at + FRAME_HEADER_SIZE;
-      at = writeEnvelopeLine(
-        out,
-        at,
-        frame.seq,
-        formatTime(frame.head.timeSec, frame.head.timeNanos),
-        batch.buf,
-        start,
-        frame.head.tagsLen,
-        start + frame.head.tagsLen,
-        frame.head.dataLen,
-      );
+      const { timeSec, timeNanos, tagsLen, dataLen } = frame.head;
+      at = writeEnvelopeLine(out, at, frame.seq, formatTime(timeSec, timeNanos), batch.buf, frame.at + FRAME_HEADER_SIZE, payloadLength(tagsLen, dataLen));
     }
     yield out.subarray(0, at);
   }

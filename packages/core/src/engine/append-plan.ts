@@ -60,6 +60,7 @@ export function planAppend(
   lengths: readonly number[],
   probe: Probe,
   path?: string,
+  reserve = 0,
 ): AppendPlan {
   let head = state.head;
   let tail = state.tail;
@@ -109,9 +110,16 @@ export function planAppend(
         ]
       : [{ start: head, end: head + length }];
 
+    let extended = false;
     while (oldLive > 0) {
       const tailLength = probeFrame(tail, oldest);
       if (!overlaps(tail, tailLength, claimed)) break;
+      if (!extended && reserve > 0) {
+        // Evicting anyway: free `reserve` more bytes ahead for the appends that follow.
+        extended = true;
+        const last = claimed[claimed.length - 1] as Span;
+        last.end = Math.min(ringSize, last.end + reserve);
+      }
       oldLive--;
       oldest++;
       tail += tailLength;

@@ -7,8 +7,7 @@
  * not JSON-serialisable is refused with a Usage error before any byte reaches the pool.
  */
 import { SpoolError } from "../errors.js";
-import { crc32 } from "../format/bytes.js";
-import { FRAME_HEADER_SIZE, frameLength } from "../format/frame.js";
+import { DATA_SEPARATOR, FRAME_HEADER_SIZE, frameLength, PAYLOAD_SUFFIX } from "../format/frame.js";
 import { encodeTags } from "../validate.js";
 
 /** One message to append: a JS value, or JSON text/bytes the caller already encoded. */
@@ -22,7 +21,6 @@ export interface EncodedFrame {
   length: number;
   tagsLen: number;
   dataLen: number;
-  payloadCrc: number;
 }
 
 function notSerialisable(reason: string, cause?: unknown): SpoolError {
@@ -101,11 +99,11 @@ export class FrameEncoder {
       const buf = this.#buf;
       const payload = at + FRAME_HEADER_SIZE;
       const writtenTags = tagsLen === tagsBytes ? buf.write(tags, payload, "latin1") : buf.write(tags, payload, "utf8");
-      const dataAt = payload + writtenTags;
+      const dataAt = payload + writtenTags + DATA_SEPARATOR.copy(buf, payload + writtenTags);
       const dataLen = bytes ? (buf.set(bytes, dataAt), bytes.length) : buf.write(text as string, dataAt, "utf8");
+      PAYLOAD_SUFFIX.copy(buf, dataAt + dataLen);
       const length = frameLength(writtenTags, dataLen);
-      const payloadCrc = crc32(buf.subarray(payload, dataAt + dataLen));
-      frames.push({ at, length, tagsLen: writtenTags, dataLen, payloadCrc });
+      frames.push({ at, length, tagsLen: writtenTags, dataLen });
       at += length;
     }
     return frames;

@@ -14,6 +14,8 @@ import type { PoolFile } from "../platform/file.js";
 
 /** Default bytes per positioned read. */
 export const CHUNK_SIZE = 1024 * 1024;
+/** First read when a single frame is wanted. */
+const SINGLE_READ = 4096;
 
 /** A validated frame inside a run's buffer. */
 export interface FrameRef {
@@ -64,7 +66,10 @@ export class FrameReader {
     const ringSize = this.layout.ringSize;
     let pos = offset >= ringSize ? 0 : offset;
     let buf = ownBuffer ? Buffer.allocUnsafe(this.#chunk.length) : this.#chunk;
-    let n = this.#fill(buf, pos);
+    // Read no further than the published head (or the ring's end), and only a page for one frame.
+    const limit = maxFrames === 1 ? SINGLE_READ : buf.length;
+    const want = (at: number): number => Math.min(limit, (state.head > at ? state.head : ringSize) - at);
+    let n = this.#fill(buf, pos, want(pos));
     let i = 0;
     let expect = seq;
     const frames: FrameRef[] = [];
@@ -78,13 +83,13 @@ export class FrameReader {
           break;
         }
         pos = 0;
-        n = this.#fill(buf, pos);
+        n = this.#fill(buf, pos, want(pos));
         i = 0;
         continue;
       }
       if (n - i < FRAME_HEADER_SIZE && n - i < ringSize - pos) {
         if (frames.length > 0) break;
-        n = this.#fill(buf, pos);
+        n = this.#fill(buf, pos, Math.max(FRAME_HEADER_SIZE, want(pos)));
         i = 0;
         if (n < WRAP_MARKER_SIZE) return run({ seq: expect, offset: pos, reason: "lengths" });
       }
@@ -96,7 +101,7 @@ export class FrameReader {
           break;
         }
         pos = 0;
-        n = this.#fill(buf, pos);
+        n = this.#fill(buf, pos, want(pos));
         i = 0;
         continue;
       }
@@ -107,7 +112,7 @@ export class FrameReader {
       if (i + head.length > n) {
         if (frames.length > 0) break;
         if (head.length > buf.length) buf = Buffer.allocUnsafe(head.length);
-        n = this.#fill(buf, pos);
+        n = this.#fill(buf, pos, Math.max(head.length, want(pos)));
         i = 0;
         if (n < head.length) return run({ seq: expect, offset: pos, reason: "bounds" });
       }
@@ -121,8 +126,8 @@ export class FrameReader {
     return run();
   }
 
-  #fill(buf: Buffer, pos: number): number {
-    const want = Math.min(buf.length, this.layout.ringSize - pos);
+  #fill(buf: Buffer, pos: number, bytes: number): number {
+    const want = Math.min(buf.length, bytes, this.layout.ringSize - pos);
     return this.file.readSome(buf, 0, want, this.layout.ringOffset + pos);
   }
 

@@ -32,6 +32,16 @@ export interface WriterContext {
   layout: PoolLayout;
   lockTimeoutMs: number;
   readState: () => PoolState;
+  /** Frame heads seen near the tail, keyed by ring offset (valid while their seq is live). */
+  tailCache: Map<number, { seq: number; length: number }>;
+}
+
+/** Bytes read at once when probing the oldest frames. */
+const PROBE_READ = 64 * 1024;
+
+/** Extra bytes an evicting append frees ahead: up to 64 KiB, at most 1/16 of the ring. */
+export function evictionReserve(ringSize: number): number {
+  return Math.min(64 * 1024, Math.floor(ringSize / 16 / 8) * 8);
 }
 
 const stateBuf = Buffer.alloc(STATE_SLOT_SIZE);
@@ -39,25 +49,34 @@ const flipBuf = Buffer.alloc(4);
 flipBuf.writeUInt32LE(STATE_COMMITTED, 0);
 const wrapBuf = Buffer.alloc(WRAP_MARKER_SIZE);
 encodeWrapMarker(wrapBuf, 0);
-const probeBuf = Buffer.alloc(FRAME_HEADER_SIZE);
+const probeBuf = Buffer.alloc(PROBE_READ);
 
 function publish(ctx: WriterContext, state: PoolState): void {
   encodeState(stateBuf, 0, state);
   ctx.file.write(stateBuf, 0, STATE_SLOT_SIZE, slotFor(state.generation));
 }
 
+/**
+ * What is stored at a ring offset near the tail. Reads 64 KiB at once and remembers the frame
+ * heads it finds: old frames do not change until evicted, and the planner checks each seq.
+ */
 function probe(ctx: WriterContext, offset: number): ProbeResult {
-  const room = Math.min(FRAME_HEADER_SIZE, ctx.layout.ringSize - offset);
+  const cached = ctx.tailCache.get(offset);
+  if (cached) return { wrap: false, ...cached };
+  ctx.tailCache.clear();
+  const room = Math.min(PROBE_READ, ctx.layout.ringSize - offset);
   const n = ctx.file.readSome(probeBuf, 0, room, ctx.layout.ringOffset + offset);
   if (n < WRAP_MARKER_SIZE) return { wrap: true };
-  if (n < FRAME_HEADER_SIZE) {
-    const head = readFrameHead(probeBuf, 0);
-    return head === "wrap" ? { wrap: true } : { wrap: false, seq: -1, length: 0 };
+  let first: ProbeResult | undefined;
+  for (let at = 0; at + FRAME_HEADER_SIZE <= n || (first === undefined && at + WRAP_MARKER_SIZE <= n); ) {
+    const head = readFrameHead(probeBuf, at);
+    const result: ProbeResult = head === "wrap" ? { wrap: true } : typeof head === "string" ? { wrap: false, seq: -1, length: 0 } : { wrap: false, seq: head.seq, length: head.length };
+    first ??= result;
+    if (result.wrap || result.length <= 0) break;
+    ctx.tailCache.set(offset + at, { seq: result.seq, length: result.length });
+    at += result.length;
   }
-  const head = readFrameHead(probeBuf, 0);
-  if (head === "wrap") return { wrap: true };
-  if (typeof head === "string") return { wrap: false, seq: -1, length: 0 };
-  return { wrap: false, seq: head.seq, length: head.length };
+  return first ?? { wrap: true };
 }
 
 /** Commits `frames` (encoded at the start of `scratch`) and returns their seqs and times. */
@@ -78,6 +97,7 @@ export function commitFrames(
       frames.map((f) => f.length),
       (offset) => probe(ctx, offset),
       file.path,
+      evictionReserve(layout.ringSize),
     );
     let generation = state.generation;
     if (plan.evicted > 0) {
@@ -95,7 +115,7 @@ export function commitFrames(
     for (let i = 0; i < frames.length; i++) {
       const frame = frames[i] as EncodedFrame;
       const stamp = { seq: state.newest + 1 + i, timeSec: clock.sec, timeNanos: clock.nanos };
-      sealFrame(scratch, frame.at, frame.tagsLen, frame.dataLen, frame.payloadCrc, stamp);
+      sealFrame(scratch, frame.at, frame.tagsLen, frame.dataLen, stamp);
       committed.push(stamp);
       last = clock;
     }

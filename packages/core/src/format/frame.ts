@@ -1,10 +1,13 @@
 /**
- * Codec for frames in the ring: a 48-byte frame header, the tags JSON, the data JSON, padding to
- * 8 bytes, and an 8-byte commit marker. Pure functions over bytes; no I/O.
+ * Codec for frames in the ring: a 48-byte frame header, the payload, zero padding to 8 bytes,
+ * and an 8-byte commit marker. Pure functions over bytes; no I/O.
  *
+ * The payload is the tail of the message's JSONL envelope, so output can splice it in one copy:
+ *   <tags JSON array> `},"data":` <data JSON> `}\n`
  * Invariants: a frame is valid only if its magic, state (Committed), expected seq, length
  * redundancy check, commit marker and CRC all agree; the CRC covers the seq, time and lengths as
- * well as the payload, so a frame torn by a concurrent overwrite or a crash never validates.
+ * well as the payload (one contiguous range), so a frame torn by a concurrent overwrite or a
+ * crash never validates.
  */
 import { align8, crc32, fourcc, readU64, writeU64 } from "./bytes.js";
 
@@ -19,9 +22,28 @@ export const WRAP_MARKER_SIZE = 8;
 /** Offset of the state word inside a frame. */
 export const STATE_OFFSET = 4;
 
+/** The bytes between tags and data in the payload. */
+export const DATA_SEPARATOR = Buffer.from('},"data":', "latin1");
+/** The bytes after data in the payload. */
+export const PAYLOAD_SUFFIX = Buffer.from("}\n", "latin1");
+/** Payload bytes besides tags and data. */
+export const PAYLOAD_OVERHEAD = DATA_SEPARATOR.length + PAYLOAD_SUFFIX.length;
+/** Start of the CRC-covered range inside a frame. */
+const CRC_FROM = 12;
+
+/** Payload length of a frame with the given tags and data lengths. */
+export function payloadLength(tagsLen: number, dataLen: number): number {
+  return tagsLen + dataLen + PAYLOAD_OVERHEAD;
+}
+
 /** Total aligned length of a frame with `tagsLen` + `dataLen` payload bytes. */
 export function frameLength(tagsLen: number, dataLen: number): number {
-  return align8(FRAME_HEADER_SIZE + tagsLen + dataLen) + MARKER_SIZE;
+  return align8(FRAME_HEADER_SIZE + payloadLength(tagsLen, dataLen)) + MARKER_SIZE;
+}
+
+/** Offset of the data bytes relative to the frame start. */
+export function dataOffset(tagsLen: number): number {
+  return FRAME_HEADER_SIZE + tagsLen + DATA_SEPARATOR.length;
 }
 
 /** The redundancy word stored next to the lengths. */
@@ -37,33 +59,26 @@ export interface FrameStamp {
 }
 
 /**
- * Completes a frame whose tags and data already sit at `buf[at + 48 ..]`: writes the header
- * (state Writing), the marker and the CRC. `payloadCrc` is the CRC of tags followed by data.
+ * Completes a frame whose payload already sits at `buf[at + 48 ..]`: writes the header (state
+ * Writing), the padding, the marker and the CRC.
  */
-export function sealFrame(
-  buf: Buffer,
-  at: number,
-  tagsLen: number,
-  dataLen: number,
-  payloadCrc: number,
-  stamp: FrameStamp,
-): number {
+export function sealFrame(buf: Buffer, at: number, tagsLen: number, dataLen: number, stamp: FrameStamp): number {
   const len = frameLength(tagsLen, dataLen);
   buf.writeUInt32LE(FRAME_MAGIC, at);
   buf.writeUInt32LE(STATE_WRITING, at + 4);
-  writeU64(buf, at + 8, stamp.seq);
-  writeU64(buf, at + 16, stamp.timeSec);
-  buf.writeUInt32LE(stamp.timeNanos, at + 24);
-  buf.writeUInt32LE(tagsLen, at + 28);
-  buf.writeUInt32LE(dataLen, at + 32);
-  buf.writeUInt32LE(lengthCheck(tagsLen, dataLen), at + 36);
-  buf.writeUInt32LE(crc32(buf.subarray(at + 8, at + 40), payloadCrc), at + 40);
+  buf.writeUInt32LE(lengthCheck(tagsLen, dataLen), at + 12);
+  writeU64(buf, at + 16, stamp.seq);
+  writeU64(buf, at + 24, stamp.timeSec);
+  buf.writeUInt32LE(stamp.timeNanos, at + 32);
+  buf.writeUInt32LE(tagsLen, at + 36);
+  buf.writeUInt32LE(dataLen, at + 40);
   buf.writeUInt32LE(0, at + 44);
-  const padStart = at + FRAME_HEADER_SIZE + tagsLen + dataLen;
+  const payloadEnd = at + FRAME_HEADER_SIZE + payloadLength(tagsLen, dataLen);
   const markerAt = at + len - MARKER_SIZE;
-  buf.fill(0, padStart, markerAt);
+  buf.fill(0, payloadEnd, markerAt);
   buf.writeUInt32LE(MARKER_MAGIC, markerAt);
   buf.writeUInt32LE(stamp.seq % 2 ** 32 >>> 0, markerAt + 4);
+  buf.writeUInt32LE(crc32(buf.subarray(at + CRC_FROM, payloadEnd)), at + 8);
   return len;
 }
 
@@ -101,13 +116,13 @@ export function readFrameHead(buf: Buffer, at: number): FrameHead | "magic" | "l
   if (buf.readUInt32LE(at) !== FRAME_MAGIC) return "magic";
   const state = buf.readUInt32LE(at + 4);
   if (state === STATE_WRAP) return "wrap";
-  const tagsLen = buf.readUInt32LE(at + 28);
-  const dataLen = buf.readUInt32LE(at + 32);
-  if (buf.readUInt32LE(at + 36) !== lengthCheck(tagsLen, dataLen)) return "lengths";
+  const tagsLen = buf.readUInt32LE(at + 36);
+  const dataLen = buf.readUInt32LE(at + 40);
+  if (buf.readUInt32LE(at + 12) !== lengthCheck(tagsLen, dataLen)) return "lengths";
   return {
-    seq: readU64(buf, at + 8),
-    timeSec: readU64(buf, at + 16),
-    timeNanos: buf.readUInt32LE(at + 24),
+    seq: readU64(buf, at + 16),
+    timeSec: readU64(buf, at + 24),
+    timeNanos: buf.readUInt32LE(at + 32),
     tagsLen,
     dataLen,
     length: frameLength(tagsLen, dataLen),
@@ -131,10 +146,7 @@ export function checkFrame(
   const markerAt = at + head.length - MARKER_SIZE;
   if (buf.readUInt32LE(markerAt) !== MARKER_MAGIC) return "marker";
   if (buf.readUInt32LE(markerAt + 4) !== head.seq % 2 ** 32 >>> 0) return "marker";
-  const payloadEnd = at + FRAME_HEADER_SIZE + head.tagsLen + head.dataLen;
-  const payloadCrc = crc32(buf.subarray(at + FRAME_HEADER_SIZE, payloadEnd));
-  if (crc32(buf.subarray(at + 8, at + 40), payloadCrc) !== buf.readUInt32LE(at + 40)) {
-    return "checksum";
-  }
+  const payloadEnd = at + FRAME_HEADER_SIZE + payloadLength(head.tagsLen, head.dataLen);
+  if (crc32(buf.subarray(at + CRC_FROM, payloadEnd)) !== buf.readUInt32LE(at + 8)) return "checksum";
   return undefined;
 }
