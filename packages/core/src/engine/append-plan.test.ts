@@ -1,0 +1,166 @@
+/**
+ * Randomised tests of the append planner against an in-memory model of the ring: over many
+ * seeds, frame sizes and wrap positions, the plan never overlaps a surviving frame, evicts only
+ * the oldest, and leaves a ring a reader can walk from tail to head in seq order.
+ */
+import { describe, expect, it } from "vitest";
+import { isSpoolError } from "../errors.js";
+import { type AppendPlan, planAppend, type ProbeResult, type RingState } from "./append-plan.js";
+
+/** A tiny deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Stored = { kind: "frame"; seq: number; length: number } | { kind: "wrap" };
+
+/** The ring as bytes would hold it: what starts at each offset (stale entries stay until overwritten). */
+class RingModel {
+  readonly size: number;
+  readonly stored = new Map<number, Stored & { end: number }>();
+  state: RingState = { head: 0, tail: 0, oldest: 1, newest: 0 };
+
+  constructor(size: number) {
+    this.size = size;
+  }
+
+  probe = (offset: number): ProbeResult => {
+    const entry = this.stored.get(offset);
+    if (!entry || entry.kind === "wrap") return entry ? { wrap: true } : { wrap: false, seq: -1, length: 0 };
+    return { wrap: false, seq: entry.seq, length: entry.length };
+  };
+
+  #write(start: number, end: number, value: Stored): void {
+    for (const [offset, entry] of this.stored) {
+      if (offset < end && start < entry.end) this.stored.delete(offset);
+    }
+    this.stored.set(start, { ...value, end });
+  }
+
+  apply(plan: AppendPlan, lengths: number[]): void {
+    for (const marker of plan.wrapMarkers) this.#write(marker, marker + 8, { kind: "wrap" });
+    plan.placements.forEach((at, i) => {
+      const length = lengths[i] as number;
+      this.#write(at, at + length, { kind: "frame", seq: this.state.newest + 1 + i, length });
+    });
+    this.state = { head: plan.head, tail: plan.tail, oldest: plan.oldest, newest: plan.newest };
+  }
+
+  /** Walks like a reader: from tail, frame by frame, jumping to 0 at a wrap marker or the end. */
+  walk(): number[] {
+    const seqs: number[] = [];
+    let pos = this.state.tail;
+    for (let seq = this.state.oldest; seq <= this.state.newest; seq++) {
+      if (pos >= this.size) pos = 0;
+      let entry = this.stored.get(pos);
+      if (entry?.kind === "wrap") {
+        pos = 0;
+        entry = this.stored.get(0);
+      }
+      if (!entry || entry.kind !== "frame" || entry.seq !== seq) throw new Error(`walk: seq ${seq} not at ${pos}`);
+      seqs.push(seq);
+      pos += entry.length;
+    }
+    const end = pos >= this.size ? 0 : pos;
+    const head = this.state.head >= this.size ? 0 : this.state.head;
+    if (this.state.newest >= this.state.oldest && end !== head) throw new Error(`walk ends at ${end}, head is ${head}`);
+    return seqs;
+  }
+}
+
+function randomLength(next: () => number, ringSize: number): number {
+  const roll = next();
+  const max = roll < 0.05 ? ringSize : roll < 0.2 ? ringSize / 3 : 512;
+  return Math.max(64, Math.floor((next() * max) / 8) * 8);
+}
+
+describe("planAppend", () => {
+  it("places the first frame at offset 0 of an empty ring", () => {
+    const model = new RingModel(4096);
+    const plan = planAppend(model.state, 4096, [64], model.probe);
+    expect(plan).toMatchObject({ placements: [0], wrapMarkers: [], evicted: 0, head: 64, tail: 0, oldest: 1, newest: 1 });
+  });
+
+  it("wraps with a marker and evicts exactly the overlapped oldest frames", () => {
+    const model = new RingModel(1024);
+    for (let i = 0; i < 4; i++) model.apply(planAppend(model.state, 1024, [240], model.probe), [240]);
+    // head = 960: a 240-byte frame does not fit, so it wraps to 0 and evicts seq 1 only.
+    const plan = planAppend(model.state, 1024, [240], model.probe);
+    expect(plan.placements).toEqual([0]);
+    expect(plan.wrapMarkers).toEqual([960]);
+    expect(plan.evicted).toBe(1);
+    expect(plan.oldest).toBe(2);
+    expect(plan.tail).toBe(240);
+    model.apply(plan, [240]);
+    expect(model.walk()).toEqual([2, 3, 4, 5]);
+  });
+
+  it("frees the reserve ahead when it has to evict", () => {
+    const model = new RingModel(4096);
+    for (let i = 0; i < 16; i++) model.apply(planAppend(model.state, 4096, [256], model.probe), [256]);
+    const plan = planAppend(model.state, 4096, [256], model.probe, undefined, 1024);
+    expect(plan.evicted).toBe(5); // the frame's own 256 bytes plus 1024 reserved
+    model.apply(plan, [256]);
+    const next = planAppend(model.state, 4096, [256], model.probe, undefined, 1024);
+    expect(next.evicted).toBe(0);
+  });
+
+  it("refuses a frame larger than the ring and a batch that would overwrite itself", () => {
+    const model = new RingModel(1024);
+    expect(() => planAppend(model.state, 1024, [1032], model.probe)).toThrow(/cannot fit/);
+    model.apply(planAppend(model.state, 1024, [64], model.probe), [64]);
+    try {
+      planAppend(model.state, 1024, [512, 512], model.probe);
+      expect.unreachable();
+    } catch (error) {
+      expect(isSpoolError(error, "Usage")).toBe(true);
+    }
+  });
+
+  it("reports Corrupt when the oldest frame is not where the state says", () => {
+    const model = new RingModel(1024);
+    for (let i = 0; i < 4; i++) model.apply(planAppend(model.state, 1024, [240], model.probe), [240]);
+    model.stored.delete(0);
+    expect(() => planAppend(model.state, 1024, [240], model.probe)).toThrow(expect.objectContaining({ kind: "Corrupt", seq: 1 }));
+  });
+
+  it("keeps the ring walkable over random sizes, batches and wrap positions", () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const next = rng(seed);
+      const ringSize = 1024 + Math.floor(next() * 64) * 64;
+      const reserve = next() < 0.5 ? 0 : Math.floor((next() * ringSize) / 64) * 8;
+      const model = new RingModel(ringSize);
+      for (let step = 0; step < 200; step++) {
+        const lengths = Array.from({ length: 1 + Math.floor(next() * 4) }, () => randomLength(next, ringSize));
+        const before = { ...model.state };
+        let plan: AppendPlan;
+        try {
+          plan = planAppend(model.state, ringSize, lengths, model.probe, undefined, reserve);
+        } catch (error) {
+          // Only batches that cannot fit may be refused, and then nothing changes.
+          expect(isSpoolError(error, "Usage"), `seed ${seed} step ${step}`).toBe(true);
+          expect(lengths.reduce((a, b) => a + b, 0) > ringSize / 2 || lengths.some((l) => l > ringSize)).toBe(true);
+          continue;
+        }
+        expect(plan.newest).toBe(before.newest + lengths.length);
+        expect(plan.oldest).toBeGreaterThanOrEqual(before.oldest);
+        expect(plan.oldest).toBeLessThanOrEqual(plan.newest - lengths.length + 1);
+        plan.placements.forEach((at, i) => {
+          expect(at % 8).toBe(0);
+          expect(at + (lengths[i] as number)).toBeLessThanOrEqual(ringSize);
+        });
+        model.apply(plan, lengths);
+        const seqs = model.walk();
+        expect(seqs[0], `seed ${seed} step ${step}`).toBe(plan.oldest);
+        expect(seqs.at(-1)).toBe(plan.newest);
+      }
+    }
+  });
+});
