@@ -138,7 +138,6 @@ export function checkTag(tag: unknown): string {
       hint: "tags are short exact-match keys; put long text into the data",
     });
   }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(tag)) {
     throw new SpoolError("Usage", `tag ${JSON.stringify(tag)} contains control characters`, {
       hint: "tags may not contain control characters such as NUL or newlines",

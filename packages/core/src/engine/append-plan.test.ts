@@ -64,7 +64,7 @@ class RingModel {
         pos = 0;
         entry = this.stored.get(0);
       }
-      if (!entry || entry.kind !== "frame" || entry.seq !== seq) throw new Error(`walk: seq ${seq} not at ${pos}`);
+      if (entry?.kind !== "frame" || entry.seq !== seq) throw new Error(`walk: seq ${seq} not at ${pos}`);
       seqs.push(seq);
       pos += entry.length;
     }

@@ -100,7 +100,13 @@ export class FrameEncoder {
       const payload = at + FRAME_HEADER_SIZE;
       const writtenTags = tagsLen === tagsBytes ? buf.write(tags, payload, "latin1") : buf.write(tags, payload, "utf8");
       const dataAt = payload + writtenTags + DATA_SEPARATOR.copy(buf, payload + writtenTags);
-      const dataLen = bytes ? (buf.set(bytes, dataAt), bytes.length) : buf.write(text as string, dataAt, "utf8");
+      let dataLen: number;
+      if (bytes) {
+        buf.set(bytes, dataAt);
+        dataLen = bytes.length;
+      } else {
+        dataLen = buf.write(text as string, dataAt, "utf8");
+      }
       PAYLOAD_SUFFIX.copy(buf, dataAt + dataLen);
       const length = frameLength(writtenTags, dataLen);
       frames.push({ at, length, tagsLen: writtenTags, dataLen });

@@ -172,13 +172,15 @@ function decodeSlot(buf: Buffer, offset: number, ringSize: number): PoolState | 
 
 /**
  * Picks the current state: the valid slot with the highest generation. Returns undefined when
- * neither slot is valid (a reader retries; a verify reports Corrupt).
+ * neither slot is valid (a reader retries; a verify reports Corrupt). Checks the newer-looking
+ * slot first, so the common case costs one CRC.
  */
 export function decodeState(buf: Buffer, ringSize: number): PoolState | undefined {
-  const a = decodeSlot(buf, STATE_SLOT_OFFSETS[0], ringSize);
-  const b = decodeSlot(buf, STATE_SLOT_OFFSETS[1], ringSize);
-  if (a && b) return a.generation >= b.generation ? a : b;
-  return a ?? b;
+  const [first, second] = STATE_SLOT_OFFSETS;
+  const genA = readU64(buf, first);
+  const genB = readU64(buf, second);
+  const [newer, older] = genB > genA ? [second, first] : [first, second];
+  return decodeSlot(buf, newer, ringSize) ?? decodeSlot(buf, older, ringSize);
 }
 
 /** The slot offset the next publication of generation `generation` goes to. */
