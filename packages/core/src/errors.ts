@@ -51,7 +51,7 @@ export const HTTP_STATUSES: Readonly<Record<ErrorKind, number>> = {
   RetentionGap: 410,
 };
 
-/** Exit code of a CLI `follow`/tail that timed out before anything arrived. */
+/** Exit code of a CLI `follow`/tail that ended on its timeout. */
 export const TIMEOUT_EXIT_CODE = 124;
 
 /** Context a `SpoolError` may carry besides its kind and message. */
@@ -62,7 +62,7 @@ export interface SpoolErrorDetails extends ErrorOptions {
   path?: string | undefined;
   /** The message sequence number the error is about. */
   seq?: number | undefined;
-  /** The byte offset in the pool file the error is about. */
+  /** The byte offset in the pool file (from the file's start) the error is about. */
   offset?: number | undefined;
 }
 

@@ -176,6 +176,27 @@ describe("tail", () => {
     pool.close();
   });
 
+  it("stops delivering at once when aborted in the middle of a replayed batch", async () => {
+    const pool = filled(100);
+    const controller = new AbortController();
+    const seen: number[] = [];
+    for await (const message of pool.tail({ since: 1, signal: controller.signal })) {
+      seen.push(message.seq);
+      if (message.seq === 5) controller.abort();
+    }
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    pool.close();
+  });
+
+  it("starts a default tail at the newest message when tail() is called, not at the first pull", async () => {
+    const pool = filled(3);
+    const iterable = pool.tail({ max: 1, timeoutMs: 2000 });
+    pool.append({ after: "tail() was called" });
+    const got = await collect(iterable);
+    expect(got.map((m) => m.seq)).toEqual([4]);
+    pool.close();
+  });
+
   it("renders JSONL chunks that equal the envelopes", async () => {
     const pool = filled(20);
     const text = Buffer.concat(await collect(pool.tailJsonl({ since: 1, follow: false }))).toString();

@@ -12,13 +12,13 @@ import { type AppendInput, FrameEncoder } from "./engine/encoder.js";
 import { computeLayout } from "./engine/layout.js";
 import { FrameReader } from "./engine/reader.js";
 import { commitFrames } from "./engine/writer.js";
-import { FRAME_HEADER_SIZE, MARKER_SIZE, PAYLOAD_OVERHEAD, readFrameHead } from "./format/frame.js";
+import { FRAME_HEADER_SIZE, MARKER_SIZE, PAYLOAD_OVERHEAD } from "./format/frame.js";
 import { decodeLayout, decodeState, emptyState, encodeLayout, encodeState, HEADER_READ_SIZE, HEADER_SIZE, type PoolLayout, type PoolState, STATE_SLOT_OFFSETS } from "./format/header.js";
 import { type Message, messageFromFrame } from "./message.js";
 import { PoolFile } from "./platform/file.js";
-import { type TailOptions, tailJsonl, tailMessages } from "./tail.js";
+import { type TailOptions, type TailSource, tailJsonl, tailMessages } from "./tail.js";
 import { formatTime } from "./time.js";
-import { checkDurability, DEFAULT_POOL_SIZE, type Durability, parseSize } from "./validate.js";
+import { checkCount, checkDurability, DEFAULT_POOL_SIZE, type Durability, parseSize } from "./validate.js";
 
 export interface CreateOptions {
   /** Total file size: bytes or text with a unit (`64K`, `1M`, `1G`). Default 1 MiB. */
@@ -51,6 +51,7 @@ export interface PoolInfo {
   messageCount: number;
   bytesUsed: number;
   bytesFree: number;
+  /** Largest message this pool holds: bytes of data plus bytes of the tags JSON (`[]` = 2). */
   maxMessageBytes: number;
   oldestTime: string | null;
   newestTime: string | null;
@@ -60,6 +61,24 @@ export interface PoolInfo {
 export function poolNameOf(path: string): string {
   const base = basename(path);
   return base.endsWith(".spool") ? base.slice(0, -".spool".length) : base;
+}
+
+/** Makes a new directory entry durable (best effort: some file systems refuse to sync dirs). */
+function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, "r");
+    fs.fsyncSync(fd);
+  } catch {
+    // durability of the name is best effort; the pool itself is already synced
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** Largest data + tags bytes one message may have in a ring of `ringSize` bytes. */
+export function maxPayloadBytes(ringSize: number): number {
+  return ringSize - FRAME_HEADER_SIZE - MARKER_SIZE - PAYLOAD_OVERHEAD;
 }
 
 export class Pool {
@@ -93,6 +112,14 @@ export class Pool {
     try {
       fs.mkdirSync(dirname(path), { recursive: true });
     } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === "EEXIST" || code === "ENOTDIR") {
+        throw new SpoolError("Usage", `cannot create ${path}: a parent path is not a directory`, {
+          path,
+          hint: "pick a pool directory whose parents are directories",
+          cause: error,
+        });
+      }
       throw fromSystemError(error, dirname(path), "create directory");
     }
     const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
@@ -114,6 +141,7 @@ export class Pool {
       fs.closeSync(fd);
       fd = undefined;
       fs.linkSync(temp, path);
+      syncDirectory(dirname(path));
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === "EEXIST") {
@@ -159,7 +187,7 @@ export class Pool {
       const header = Buffer.alloc(HEADER_READ_SIZE);
       const n = file.readSome(header, 0, HEADER_READ_SIZE, 0);
       const layout = decodeLayout(header.subarray(0, n), path, stat.size);
-      const pool = new Pool(file, layout, options.lockTimeoutMs ?? 10_000);
+      const pool = new Pool(file, layout, checkCount("lockTimeoutMs", options.lockTimeoutMs, 0) ?? 10_000);
       pool.readState();
       return pool;
     } catch (error) {
@@ -196,10 +224,10 @@ export class Pool {
     if (!empty) used = state.head > state.tail ? state.head - state.tail : ringSize - state.tail + state.head;
     let oldestTime: string | null = null;
     if (!empty) {
-      const head = Buffer.alloc(FRAME_HEADER_SIZE);
-      this.#file.readSome(head, 0, Math.min(FRAME_HEADER_SIZE, ringSize - state.tail), this.layout.ringOffset + state.tail);
-      const frame = readFrameHead(head, 0);
-      if (typeof frame !== "string" && frame.seq === state.oldest) oldestTime = formatTime(frame.timeSec, frame.timeNanos);
+      // Only a fully validated frame (checksum included) may supply the time: a damaged header
+      // must neither throw from the date formatting nor show a made-up time.
+      const oldest = this.#reader.readRun(state.oldest, state.tail, state, 1).frames[0];
+      if (oldest) oldestTime = formatTime(oldest.head.timeSec, oldest.head.timeNanos);
     }
     return {
       name: this.name,
@@ -212,7 +240,7 @@ export class Pool {
       messageCount: empty ? 0 : state.newest - state.oldest + 1,
       bytesUsed: used,
       bytesFree: ringSize - used,
-      maxMessageBytes: ringSize - FRAME_HEADER_SIZE - MARKER_SIZE - PAYLOAD_OVERHEAD - 2,
+      maxMessageBytes: maxPayloadBytes(ringSize),
       oldestTime,
       newestTime: empty ? null : formatTime(state.newestTimeSec, state.newestTimeNanos),
     };
@@ -252,7 +280,7 @@ export class Pool {
       if (frame.length > this.layout.ringSize) {
         throw new SpoolError(
           "Usage",
-          `message is ${frame.dataLen + frame.tagsLen} bytes; this pool holds at most ${this.layout.ringSize - FRAME_HEADER_SIZE - MARKER_SIZE - PAYLOAD_OVERHEAD - 2} bytes per message (data plus tags)`,
+          `message is ${frame.dataLen + frame.tagsLen} bytes (data plus tags); this pool holds at most ${maxPayloadBytes(this.layout.ringSize)} bytes per message`,
           { path: this.path, hint: "create a larger pool (--size) or send a smaller message" },
         );
       }
@@ -296,7 +324,7 @@ export class Pool {
         throw new SpoolError("Corrupt", `message ${seq} is within the pool's bounds but unreadable`, {
           path: this.path,
           seq,
-          offset,
+          offset: offset === undefined ? undefined : this.layout.ringOffset + offset,
           hint: "run `spool doctor` on the pool",
         });
       }
@@ -324,16 +352,22 @@ export class Pool {
    * for await (const msg of pool.tail({ last: 10, timeoutMs: 1000 })) console.log(msg.data);
    */
   tail<T = unknown>(options: TailOptions = {}): AsyncIterable<Message<T>> {
-    return tailMessages<T>(this.#tailSource(), options);
+    return tailMessages<T>(this.#tailSource(), this.#pinStart(options));
   }
 
   /** Like `tail`, but yields chunks of JSONL (one envelope per line) spliced from stored bytes. */
   tailJsonl(options: TailOptions = {}): AsyncIterable<Buffer> {
-    return tailJsonl(this.#tailSource(), options);
+    return tailJsonl(this.#tailSource(), this.#pinStart(options));
   }
 
-  #tailSource() {
-    return { path: this.path, reader: new FrameReader(this.#file, this.layout), readState: () => this.readState() };
+  #tailSource(): TailSource {
+    return { path: this.path, ringOffset: this.layout.ringOffset, reader: new FrameReader(this.#file, this.layout), readState: () => this.readState() };
+  }
+
+  /** Pins the default start ("the next new message") to the moment `tail` is called. */
+  #pinStart(options: TailOptions): TailOptions {
+    if (options.since !== undefined || options.last !== undefined) return options;
+    return { ...options, since: this.readState().newest + 1 };
   }
 
   /** Closes the file; further use throws Usage. */

@@ -45,6 +45,8 @@ export interface TailOptions {
 /** What a tail reads from. */
 export interface TailSource {
   path: string;
+  /** File offset of the ring (error offsets are file offsets). */
+  ringOffset: number;
   reader: FrameReader;
   readState: () => PoolState;
 }
@@ -57,6 +59,10 @@ interface Batch {
 const MIN_POLL_MS = 2;
 const MAX_POLL_MS = 50;
 const MAX_FRAMES_PER_RUN = 4096;
+/** Upper bound of an envelope prefix: `{"seq":<16 digits>,"time":"<30 chars>","meta":{"tags":`. */
+const MAX_PREFIX_BYTES = 96;
+/** Consecutive failed reads of one live seq before it is reported as Corrupt. */
+const MAX_READ_RETRIES = 4;
 
 interface CheckedOptions {
   since: number | undefined;
@@ -108,6 +114,7 @@ async function* batches(source: TailSource, options: TailOptions): AsyncGenerato
     let delivered = 0;
     let idleSince = Date.now();
     let poll = MIN_POLL_MS;
+    let retries = 0;
     for (;;) {
       if (signal?.aborted) return end("aborted");
       if (opts.max !== undefined && delivered >= opts.max) return end("max");
@@ -128,22 +135,24 @@ async function* batches(source: TailSource, options: TailOptions): AsyncGenerato
         const offset = pos ?? source.reader.locate(expected, state);
         const run = offset === undefined ? undefined : source.reader.readRun(expected, offset, state, MAX_FRAMES_PER_RUN);
         if (!run || run.frames.length === 0) {
+          // An overwrite racing this read looks like damage until the state is read again: a
+          // fresh state either shows the seq evicted (a gap) or lets a retry find it.
           const fresh = source.readState();
-          if (expected < fresh.oldest) {
-            state = fresh;
-            continue;
-          }
+          state = fresh;
+          if (expected < fresh.oldest) continue;
           if (pos !== undefined) {
             pos = undefined;
             continue;
           }
+          if (++retries < MAX_READ_RETRIES) continue;
           throw new SpoolError("Corrupt", `message ${expected} is within the pool's bounds but unreadable (${run?.problem?.reason ?? "not found"})`, {
             path: source.path,
             seq: expected,
-            offset: run?.problem?.offset,
+            offset: run?.problem === undefined ? undefined : source.ringOffset + run.problem.offset,
             hint: "run `spool doctor` on the pool",
           });
         }
+        retries = 0;
         expected = run.nextSeq;
         pos = run.problem ? undefined : run.nextOffset;
         let frames = opts.tags.length > 0 ? run.frames.filter((f) => hasTags(run.buf, f, opts.tags)) : run.frames;
@@ -178,9 +187,13 @@ async function* batches(source: TailSource, options: TailOptions): AsyncGenerato
 
 /** Messages, one by one (payloads are copied out of the read buffer). */
 export async function* tailMessages<T>(source: TailSource, options: TailOptions): AsyncGenerator<Message<T>> {
+  const signal = options.signal;
   for await (const batch of batches(source, options)) {
     const messages = batch.frames.map((frame) => messageFromFrame<T>(batch.buf, frame.at, frame));
-    for (const message of messages) yield message;
+    for (const message of messages) {
+      if (signal?.aborted) return;
+      yield message;
+    }
   }
 }
 
@@ -188,7 +201,7 @@ export async function* tailMessages<T>(source: TailSource, options: TailOptions)
 export async function* tailJsonl(source: TailSource, options: TailOptions): AsyncGenerator<Buffer> {
   for await (const batch of batches(source, options)) {
     let size = 0;
-    for (const frame of batch.frames) size += 80 + payloadLength(frame.head.tagsLen, frame.head.dataLen);
+    for (const frame of batch.frames) size += MAX_PREFIX_BYTES + payloadLength(frame.head.tagsLen, frame.head.dataLen);
     const out = Buffer.allocUnsafe(size);
     let at = 0;
     for (const frame of batch.frames) {

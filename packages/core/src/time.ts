@@ -12,13 +12,15 @@ export interface Instant {
   nanos: number;
 }
 
-/** Now, from the wall clock, at sub-microsecond resolution. */
+/**
+ * Now, from the wall clock (so clock adjustments are seen), with the sub-millisecond digits of
+ * the monotonic clock. Not monotonic by itself: writers clamp times so a pool's never go back.
+ */
 export function now(): Instant {
-  const ms = performance.timeOrigin + performance.now();
+  const ms = Date.now();
   const sec = Math.floor(ms / 1000);
-  let nanos = Math.round((ms - sec * 1000) * 1e6);
-  if (nanos >= 1e9) nanos = 999_999_999;
-  return { sec, nanos };
+  const subMs = Math.floor((performance.now() % 1) * 1e6);
+  return { sec, nanos: (ms - sec * 1000) * 1e6 + subMs };
 }
 
 /** `a` compared with `b`: negative, zero or positive. */

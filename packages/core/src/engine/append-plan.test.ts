@@ -105,11 +105,20 @@ describe("planAppend", () => {
   it("frees the reserve ahead when it has to evict", () => {
     const model = new RingModel(4096);
     for (let i = 0; i < 16; i++) model.apply(planAppend(model.state, 4096, [256], model.probe), [256]);
-    const plan = planAppend(model.state, 4096, [256], model.probe, undefined, 1024);
+    const plan = planAppend(model.state, 4096, [256], model.probe, { reserve: 1024 });
     expect(plan.evicted).toBe(5); // the frame's own 256 bytes plus 1024 reserved
     model.apply(plan, [256]);
-    const next = planAppend(model.state, 4096, [256], model.probe, undefined, 1024);
+    const next = planAppend(model.state, 4096, [256], model.probe, { reserve: 1024 });
     expect(next.evicted).toBe(0);
+  });
+
+  it("accepts a batch that fits even when the eviction reserve overlaps it", () => {
+    const model = new RingModel(8192);
+    model.apply(planAppend(model.state, 8192, [2552], model.probe), [2552]);
+    const plan = planAppend(model.state, 8192, [2952, 2016, 2360], model.probe, { reserve: 512 });
+    expect(plan.placements).toEqual([2552, 5504, 0]);
+    model.apply(plan, [2952, 2016, 2360]);
+    expect(model.walk()).toEqual([2, 3, 4]);
   });
 
   it("refuses a frame larger than the ring and a batch that would overwrite itself", () => {
@@ -142,7 +151,7 @@ describe("planAppend", () => {
         const before = { ...model.state };
         let plan: AppendPlan;
         try {
-          plan = planAppend(model.state, ringSize, lengths, model.probe, undefined, reserve);
+          plan = planAppend(model.state, ringSize, lengths, model.probe, { reserve });
         } catch (error) {
           // Only batches that cannot fit may be refused, and then nothing changes.
           expect(isSpoolError(error, "Usage"), `seed ${seed} step ${step}`).toBe(true);

@@ -54,14 +54,23 @@ function overlaps(start: number, length: number, spans: Span[]): boolean {
  * @example
  * planAppend({ head: 0, tail: 0, oldest: 1, newest: 0 }, 4096, [64], probe).placements // [0]
  */
+export interface PlanOptions {
+  /** The pool's path, for errors. */
+  path?: string | undefined;
+  /** Extra bytes to free ahead when evicting anyway. */
+  reserve?: number;
+  /** File offset of the ring, so error offsets are file offsets. */
+  ringOffset?: number;
+}
+
 export function planAppend(
   state: RingState,
   ringSize: number,
   lengths: readonly number[],
   probe: Probe,
-  path?: string,
-  reserve = 0,
+  options: PlanOptions = {},
 ): AppendPlan {
+  const { path, reserve = 0, ringOffset = 0 } = options;
   let head = state.head;
   let tail = state.tail;
   let oldest = state.oldest;
@@ -89,7 +98,7 @@ export function planAppend(
     throw new SpoolError("Corrupt", `expected message ${expectedSeq} at ring offset ${at} while making room`, {
       path,
       seq: expectedSeq,
-      offset: at,
+      offset: ringOffset + at,
       hint: "the pool's oldest frames are damaged; run `spool doctor` and recreate the pool",
     });
   };
@@ -103,12 +112,14 @@ export function planAppend(
     }
     const wraps = head + length > ringSize;
     const at = wraps ? 0 : head;
-    const claimed: Span[] = wraps
+    const needed: Span[] = wraps
       ? [
           { start: head, end: ringSize },
           { start: 0, end: length },
         ]
       : [{ start: head, end: head + length }];
+    // What eviction frees: the bytes needed, plus the reserve once evicting at all.
+    const claimed: Span[] = needed.map((span) => ({ ...span }));
 
     let extended = false;
     while (oldLive > 0) {
@@ -127,7 +138,7 @@ export function planAppend(
     }
     if (oldLive === 0) {
       for (const span of placed) {
-        if (overlaps(span.start, span.end - span.start, claimed)) {
+        if (overlaps(span.start, span.end - span.start, needed)) {
           throw new SpoolError("Usage", "the batch is too large for this pool: it would overwrite itself", {
             path,
             hint: "split the batch into smaller ones, or create a larger pool (--size)",

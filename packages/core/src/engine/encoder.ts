@@ -84,7 +84,7 @@ export class FrameEncoder {
       if (input.json !== undefined) {
         if (typeof input.json === "string") {
           text = normaliseJsonText(input.json, input.trusted === true);
-        } else if (input.trusted === true && input.json.indexOf(0x0a) < 0 && input.json.length > 0) {
+        } else if (input.trusted === true && input.json.indexOf(0x0a) < 0 && input.json.indexOf(0x0d) < 0 && input.json.length > 0) {
           bytes = input.json;
         } else {
           text = normaliseJsonText(Buffer.from(input.json).toString("utf8"), input.trusted === true);
@@ -92,7 +92,7 @@ export class FrameEncoder {
       } else {
         text = stringifyData(input.data);
       }
-      const tagsLen = tags.length; // tags are validated text; JSON escapes keep it ASCII-safe below
+      const tagsLen = tags.length; // equals the byte length when the tags are pure ASCII
       const tagsBytes = Buffer.byteLength(tags, "utf8");
       const maxData = bytes ? bytes.length : (text as string).length * 3;
       this.#ensure(at + frameLength(tagsBytes, maxData), at);

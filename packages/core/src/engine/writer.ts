@@ -58,22 +58,28 @@ function publish(ctx: WriterContext, state: PoolState): void {
 
 /**
  * What is stored at a ring offset near the tail. Reads 64 KiB at once and remembers the frame
- * heads it finds: old frames do not change until evicted, and the planner checks each seq.
+ * heads it finds. Only live frames are remembered (a run of consecutive seqs within the
+ * published bounds), and an entry is used only while its seq is still live: a live frame does
+ * not move or change until it is evicted, but the bytes past the head (older laps, a crashed
+ * writer's leftovers) and evicted frames (overwritten since, by any process) are not trusted.
  */
-function probe(ctx: WriterContext, offset: number): ProbeResult {
+function probe(ctx: WriterContext, offset: number, state: PoolState): ProbeResult {
   const cached = ctx.tailCache.get(offset);
-  if (cached) return { wrap: false, ...cached };
+  if (cached && cached.seq >= state.oldest && cached.seq <= state.newest) return { wrap: false, ...cached };
   ctx.tailCache.clear();
   const room = Math.min(PROBE_READ, ctx.layout.ringSize - offset);
   const n = ctx.file.readSome(probeBuf, 0, room, ctx.layout.ringOffset + offset);
   if (n < WRAP_MARKER_SIZE) return { wrap: true };
   let first: ProbeResult | undefined;
+  let next = -1;
   for (let at = 0; at + FRAME_HEADER_SIZE <= n || (first === undefined && at + WRAP_MARKER_SIZE <= n); ) {
     const head = readFrameHead(probeBuf, at);
     const result: ProbeResult = head === "wrap" ? { wrap: true } : typeof head === "string" ? { wrap: false, seq: -1, length: 0 } : { wrap: false, seq: head.seq, length: head.length };
     first ??= result;
     if (result.wrap || result.length <= 0) break;
+    if (result.seq < state.oldest || result.seq > state.newest || (next >= 0 && result.seq !== next)) break;
     ctx.tailCache.set(offset + at, { seq: result.seq, length: result.length });
+    next = result.seq + 1;
     at += result.length;
   }
   return first ?? { wrap: true };
@@ -95,14 +101,15 @@ export function commitFrames(
       state,
       layout.ringSize,
       frames.map((f) => f.length),
-      (offset) => probe(ctx, offset),
-      file.path,
-      evictionReserve(layout.ringSize),
+      (offset) => probe(ctx, offset, state),
+      { path: file.path, reserve: evictionReserve(layout.ringSize), ringOffset: layout.ringOffset },
     );
     let generation = state.generation;
     if (plan.evicted > 0) {
       generation++;
       publish(ctx, { ...state, generation, tail: plan.tail, oldest: plan.oldest });
+      // Under `flush`, the shrunken bounds must be durable before old frames are overwritten.
+      if (durability === "flush") file.datasync();
     }
 
     // Stamp seqs and monotonic times.

@@ -66,7 +66,7 @@ export function encodeLayout(buf: Buffer, layout: PoolLayout): void {
 }
 
 /**
- * Decodes and checks the static block. Throws Corrupt (or Usage for a file that is not a pool)
+ * Decodes and checks the static block. Throws Corrupt (also for a file that is not a pool)
  * with the offending offset.
  */
 export function decodeLayout(buf: Buffer, path: string, actualFileSize: number): PoolLayout {
@@ -84,20 +84,21 @@ export function decodeLayout(buf: Buffer, path: string, actualFileSize: number):
       hint: "the file does not start with Spool's magic bytes; check the path, or delete and recreate the pool",
     });
   }
+  // The version is checked before the CRC, so a future layout gets the "upgrade" answer.
   const version = buf.readUInt32LE(8);
+  if (version !== FORMAT_VERSION) {
+    throw new SpoolError(
+      "Corrupt",
+      `pool format version ${version} is not supported (this Spool reads version ${FORMAT_VERSION})`,
+      { path, offset: 8, hint: "the pool was written by a newer Spool (or is damaged); upgrade Spool, or run `spool doctor`" },
+    );
+  }
   if (crc32(buf.subarray(0, 60)) !== buf.readUInt32LE(60)) {
     throw new SpoolError("Corrupt", "pool header checksum mismatch", {
       path,
       offset: 60,
       hint: "the pool header is damaged; run `spool doctor` and recreate the pool",
     });
-  }
-  if (version !== FORMAT_VERSION) {
-    throw new SpoolError(
-      "Corrupt",
-      `pool format version ${version} is not supported (this Spool reads version ${FORMAT_VERSION})`,
-      { path, offset: 8, hint: "the pool was written by a newer Spool; upgrade Spool to read it" },
-    );
   }
   const layout: PoolLayout = {
     fileSize: readU64(buf, 16),

@@ -7,6 +7,7 @@
  * on first use so read-only users never need it.
  */
 import { existsSync } from "node:fs";
+import { constants } from "node:os";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { SpoolError } from "../errors.js";
@@ -16,7 +17,7 @@ interface NativeLock {
   unlock(fd: number): number;
 }
 
-const EWOULDBLOCK = 11;
+const EWOULDBLOCK = constants.errno.EWOULDBLOCK;
 let native: NativeLock | undefined;
 
 function loadNative(): NativeLock {
