@@ -1,14 +1,22 @@
 /*
  * spool_native: the cross-process writer lock for Spool pools.
  *
- * Exposes flock(2) on an open file descriptor through N-API:
- *   lock(fd, timeoutMs) -> 0 on success, or an errno (EWOULDBLOCK when the timeout passed)
- *   unlock(fd)          -> 0 or an errno
- * Invariants: the lock is the kernel's, so it is released when the holder's descriptor is
+ * Exposes through N-API:
+ *   lock(fd, timeoutMs)           flock(2) LOCK_EX -> 0, or an errno (EWOULDBLOCK on timeout)
+ *   unlock(fd)                    flock(2) LOCK_UN -> 0 or an errno
+ *   rangeLock(fd, start, len, m)  open-file-description byte-range lock (F_OFD_SETLK, never
+ *                                 waits): m = 0 unlock, 1 shared, 2 exclusive -> 0 or an errno;
+ *                                 m = 3 tests whether an exclusive lock could be taken
+ *                                 (F_OFD_GETLK; works on read-only descriptors) -> 0 or EAGAIN
+ * The flock is the writers' lock; the byte-range lock marks a pool as open ("in use"), so a
+ * delete can tell. The two kinds are independent on Linux.
+ * Invariants: every lock is the kernel's, so it is released when the holder's descriptor is
  * closed or its process dies (kill -9 included); a waiter never blocks longer than timeoutMs;
- * the function never throws for an OS failure, it returns the errno for JS to map.
+ * the functions never throw for an OS failure, they return the errno for JS to map.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <node_api.h>
 #include <sched.h>
 #include <stdint.h>
@@ -75,10 +83,37 @@ static napi_value js_unlock(napi_env env, napi_callback_info info) {
   return make_int(env, flock(fd, LOCK_UN) == 0 ? 0 : errno);
 }
 
+static napi_value js_range_lock(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  int32_t fd = -1, mode = 0;
+  int64_t start = 0, len = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 4 || napi_get_value_int32(env, argv[0], &fd) != napi_ok ||
+      napi_get_value_int64(env, argv[1], &start) != napi_ok ||
+      napi_get_value_int64(env, argv[2], &len) != napi_ok ||
+      napi_get_value_int32(env, argv[3], &mode) != napi_ok || mode < 0 || mode > 3) {
+    napi_throw_type_error(env, NULL, "rangeLock(fd, start, len, mode) expects integers, mode 0..3");
+    return NULL;
+  }
+  struct flock fl = {0};
+  fl.l_type = mode == 0 ? F_UNLCK : mode == 1 ? F_RDLCK : F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = (off_t)start;
+  fl.l_len = (off_t)len;
+  fl.l_pid = 0;
+  if (mode == 3) {
+    if (fcntl(fd, F_OFD_GETLK, &fl) != 0) return make_int(env, errno);
+    return make_int(env, fl.l_type == F_UNLCK ? 0 : EAGAIN);
+  }
+  return make_int(env, fcntl(fd, F_OFD_SETLK, &fl) == 0 ? 0 : errno);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"lock", NULL, js_lock, NULL, NULL, NULL, napi_default, NULL},
       {"unlock", NULL, js_unlock, NULL, NULL, NULL, napi_default, NULL},
+      {"rangeLock", NULL, js_range_lock, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { fromSystemError, isSpoolError, SpoolError, type SpoolErrorJson } from "./errors.js";
 import { POOL_MAGIC } from "./format/header.js";
 import { PoolFile } from "./platform/file.js";
-import { isLockFree } from "./platform/lock.js";
+import { isLockFree, isUnused } from "./platform/lock.js";
 import { type CreateOptions, type OpenOptions, Pool, type PoolInfo, poolNameOf } from "./pool.js";
 import { validatePoolName } from "./validate.js";
 
@@ -139,10 +139,11 @@ export function listPools(options: { dir?: string | undefined } = {}): PoolListE
 }
 
 /**
- * Deletes a pool file. NotFound if absent; Busy while a writer holds it; Usage for a file that
- * is neither named `*.spool` nor starts with the pool magic.
+ * Deletes a pool file. NotFound if absent; Busy while any process has the pool open (or, with
+ * `force`, while a writer is mid-append); Usage for a file that is neither named `*.spool` nor
+ * starts with the pool magic.
  */
-export function deletePool(ref: string, options: { dir?: string | undefined } = {}): void {
+export function deletePool(ref: string, options: { dir?: string | undefined; force?: boolean } = {}): void {
   const path = localPath(ref, options.dir);
   let file: PoolFile;
   try {
@@ -166,6 +167,12 @@ export function deletePool(ref: string, options: { dir?: string | undefined } = 
     }
     if (!isLockFree(file.fd)) {
       throw new SpoolError("Busy", `pool is being written: ${path}`, { path, hint: "retry when the writer is done" });
+    }
+    if (options.force !== true && !isUnused(file.fd)) {
+      throw new SpoolError("Busy", `pool is open in another process: ${path}`, {
+        path,
+        hint: "stop the processes that write or follow it, or delete with force (their later messages would be lost)",
+      });
     }
     fs.unlinkSync(path);
   } catch (error) {

@@ -207,3 +207,17 @@ describe("tail", () => {
     pool.close();
   });
 });
+
+describe("delete while in use", () => {
+  it("is Busy while the pool is open anywhere, and works with force or after close", () => {
+    const dir = tempDir();
+    const pool = createPool("busy", { dir });
+    expect(() => deletePool("busy", { dir })).toThrow(expect.objectContaining({ kind: "Busy" }));
+    pool.close();
+    const again = openPool("busy", { dir, readOnly: true });
+    expect(() => deletePool("busy", { dir })).toThrow(expect.objectContaining({ kind: "Busy" }));
+    deletePool("busy", { dir, force: true });
+    again.close();
+    expect(listPools({ dir })).toEqual([]);
+  });
+});

@@ -16,6 +16,7 @@ import { FRAME_HEADER_SIZE, MARKER_SIZE, PAYLOAD_OVERHEAD } from "./format/frame
 import { decodeLayout, decodeState, emptyState, encodeLayout, encodeState, HEADER_READ_SIZE, HEADER_SIZE, type PoolLayout, type PoolState, STATE_SLOT_OFFSETS } from "./format/header.js";
 import { type Message, messageFromFrame } from "./message.js";
 import { PoolFile } from "./platform/file.js";
+import { holdPresence } from "./platform/lock.js";
 import { type TailOptions, type TailSource, tailJsonl, tailMessages } from "./tail.js";
 import { formatTime } from "./time.js";
 import { checkCount, checkDurability, DEFAULT_POOL_SIZE, type Durability, parseSize } from "./validate.js";
@@ -189,6 +190,7 @@ export class Pool {
       const layout = decodeLayout(header.subarray(0, n), path, stat.size);
       const pool = new Pool(file, layout, checkCount("lockTimeoutMs", options.lockTimeoutMs, 0) ?? 10_000);
       pool.readState();
+      holdPresence(file.fd);
       return pool;
     } catch (error) {
       file.close();

@@ -1,10 +1,12 @@
 /**
- * The cross-process writer lock: flock(2) on the pool's file descriptor, through the small N-API
- * addon in native/ (built from source at install).
+ * Cross-process locks, through the small N-API addon in native/ (built from source at install):
+ * - the writer lock: flock(2) on the pool's descriptor, held by one appender at a time;
+ * - the presence lock: a shared open-file-description lock on the file's first byte, held by
+ *   every open Pool, so a delete can see that the pool is in use.
  *
- * Invariants: the kernel owns the lock, so it is released when the holder closes its descriptor
- * or dies; acquiring never waits longer than the timeout (then Busy); the addon is loaded lazily
- * on first use so read-only users never need it.
+ * Invariants: the kernel owns the locks, so they are released when the holder closes its
+ * descriptor or dies; acquiring the writer lock never waits longer than the timeout (then Busy);
+ * the addon is loaded lazily on first use.
  */
 import { existsSync } from "node:fs";
 import { constants } from "node:os";
@@ -15,6 +17,7 @@ import { SpoolError } from "../errors.js";
 interface NativeLock {
   lock(fd: number, timeoutMs: number): number;
   unlock(fd: number): number;
+  rangeLock(fd: number, start: number, len: number, mode: 0 | 1 | 2 | 3): number;
 }
 
 const EWOULDBLOCK = constants.errno.EWOULDBLOCK;
@@ -64,4 +67,14 @@ export function isLockFree(fd: number): boolean {
   if (rc !== 0) return false;
   loadNative().unlock(fd);
   return true;
+}
+
+/** Marks `fd`'s pool as in use (shared; never waits). False if the platform refuses. */
+export function holdPresence(fd: number): boolean {
+  return loadNative().rangeLock(fd, 0, 1, 1) === 0;
+}
+
+/** True when no open Pool anywhere holds the presence lock on this file (checked via `fd`). */
+export function isUnused(fd: number): boolean {
+  return loadNative().rangeLock(fd, 0, 1, 3) === 0;
 }
