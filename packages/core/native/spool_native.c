@@ -102,11 +102,16 @@ static napi_value js_range_lock(napi_env env, napi_callback_info info) {
   fl.l_start = (off_t)start;
   fl.l_len = (off_t)len;
   fl.l_pid = 0;
+#ifndef F_OFD_SETLK
+  (void)fd;
+  return make_int(env, ENOSYS); /* no OFD locks here: presence is not tracked */
+#else
   if (mode == 3) {
     if (fcntl(fd, F_OFD_GETLK, &fl) != 0) return make_int(env, errno);
     return make_int(env, fl.l_type == F_UNLCK ? 0 : EAGAIN);
   }
   return make_int(env, fcntl(fd, F_OFD_SETLK, &fl) == 0 ? 0 : errno);
+#endif
 }
 
 static napi_value init(napi_env env, napi_value exports) {

@@ -76,5 +76,6 @@ export function holdPresence(fd: number): boolean {
 
 /** True when no open Pool anywhere holds the presence lock on this file (checked via `fd`). */
 export function isUnused(fd: number): boolean {
-  return loadNative().rangeLock(fd, 0, 1, 3) === 0;
+  const rc = loadNative().rangeLock(fd, 0, 1, 3);
+  return rc === 0 || rc === constants.errno.ENOSYS; // without OFD locks, presence is unknown
 }
