@@ -82,6 +82,11 @@ function checkOptions(options: TailOptions): CheckedOptions {
       hint: "use since to start at a seq, or last to replay the newest N messages",
     });
   }
+  if (options.tags !== undefined && !Array.isArray(options.tags)) {
+    throw new SpoolError("Usage", "the tag filter must be an array of strings", {
+      hint: 'pass tags as a list of strings, e.g. ["build"]',
+    });
+  }
   return {
     since,
     last,

@@ -18,16 +18,26 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isSpoolError, Pool, SpoolError, verifyPool } from "../src/index.js";
+import { isSpoolError, Pool, type SpoolError, verifyPool } from "../src/index.js";
 import { crc32, describePool, SLOT_A, SLOT_B } from "./helpers/corrupt-format.js";
-import { CATEGORIES, type Category, type CaseStats, describeMutation, makeMutation, type Mutation, predict, runCase } from "./helpers/corrupt-harness.js";
+import {
+  CATEGORIES,
+  type CaseStats,
+  type Category,
+  describeMutation,
+  type Mutation,
+  makeMutation,
+  predict,
+  runCase,
+} from "./helpers/corrupt-harness.js";
 import { BASE_SPECS, type BasePool, buildBasePool } from "./helpers/corrupt-pools.js";
 import { caseSeed, Prng, seedFromEnv } from "./helpers/corrupt-prng.js";
 import { Watchdog } from "./helpers/corrupt-watchdog.js";
 
 const SEED = seedFromEnv(0x5eed_c0de);
 const SCALE = Number(process.env.SPOOL_FUZZ_SCALE ?? "1");
-const ONLY_CASE = process.env.SPOOL_FUZZ_CASE === undefined ? undefined : Number(process.env.SPOOL_FUZZ_CASE);
+const ONLY_CASE =
+  process.env.SPOOL_FUZZ_CASE === undefined ? undefined : Number(process.env.SPOOL_FUZZ_CASE);
 
 /** How many damaged files of each kind one run makes (1,340 at scale 1). */
 const PLAN: Record<Category, number> = {
@@ -50,7 +60,8 @@ function expectSpoolError(fn: () => unknown, kind: SpoolError["kind"]): SpoolErr
   try {
     fn();
   } catch (error) {
-    if (!isSpoolError(error)) throw new Error(`expected a SpoolError ${kind}, got ${String(error)}`, { cause: error });
+    if (!isSpoolError(error))
+      throw new Error(`expected a SpoolError ${kind}, got ${String(error)}`, { cause: error });
     expect(error.kind).toBe(kind);
     expect(error.hint ?? "").not.toBe("");
     return error;
@@ -96,7 +107,8 @@ describe("corrupted and truncated pool files", () => {
 
     const schedulePrng = new Prng(SEED);
     const schedule: Category[] = [];
-    for (const category of CATEGORIES) for (let i = 0; i < Math.round(PLAN[category] * SCALE); i++) schedule.push(category);
+    for (const category of CATEGORIES)
+      for (let i = 0; i < Math.round(PLAN[category] * SCALE); i++) schedule.push(category);
     for (let i = schedule.length - 1; i > 0; i--) {
       const j = schedulePrng.int(0, i);
       [schedule[i], schedule[j]] = [schedule[j] as Category, schedule[i] as Category];
@@ -106,7 +118,17 @@ describe("corrupted and truncated pool files", () => {
     const watchdog = new Watchdog(`corruption fuzz seed ${seedText}`, 30_000);
     const failures: string[] = [];
     const done: Record<string, number> = {};
-    const outcomes = { openFailed: 0, pristine: 0, firstDamaged: 0, fallback: 0, seqReused: 0, verifyNotOk: 0, appendOk: 0, corruptReads: 0, messagesRead: 0 };
+    const outcomes = {
+      openFailed: 0,
+      pristine: 0,
+      firstDamaged: 0,
+      fallback: 0,
+      seqReused: 0,
+      verifyNotOk: 0,
+      appendOk: 0,
+      corruptReads: 0,
+      messagesRead: 0,
+    };
     let slowest: { ms: number; index: number } = { ms: 0, index: -1 };
     const started = performance.now();
     try {
@@ -143,7 +165,9 @@ describe("corrupted and truncated pool files", () => {
         outcomes.messagesRead += s.messagesRead;
         if (s.ms > slowest.ms) slowest = { ms: s.ms, index };
         if (result.violations.length > 0) {
-          failures.push(`${what}\n  replay: SPOOL_FUZZ_SEED=${SEED} SPOOL_FUZZ_CASE=${index}\n  - ${result.violations.slice(0, 6).join("\n  - ")}`);
+          failures.push(
+            `${what}\n  replay: SPOOL_FUZZ_SEED=${SEED} SPOOL_FUZZ_CASE=${index}\n  - ${result.violations.slice(0, 6).join("\n  - ")}`,
+          );
         }
       }
     } finally {
@@ -154,10 +178,18 @@ describe("corrupted and truncated pool files", () => {
       `corruption fuzz seed ${seedText}: ${Object.values(done).reduce((a, b) => a + b, 0)} files in ${seconds} s ` +
         `(slowest case ${slowest.index}: ${slowest.ms.toFixed(0)} ms); outcomes ${JSON.stringify(outcomes)}; per kind ${JSON.stringify(done)}`,
     );
-    if (failures.length > 15) console.error(`all ${failures.length} failures:\n${failures.map((f) => f.split("\n").slice(0, 3).join(" | ")).join("\n")}`);
-    expect(failures.slice(0, 15).join("\n\n"), `${failures.length} damaged file(s) misbehaved`).toBe("");
+    if (failures.length > 15)
+      console.error(
+        `all ${failures.length} failures:\n${failures.map((f) => f.split("\n").slice(0, 3).join(" | ")).join("\n")}`,
+      );
+    expect(
+      failures.slice(0, 15).join("\n\n"),
+      `${failures.length} damaged file(s) misbehaved`,
+    ).toBe("");
     if (ONLY_CASE === undefined) {
-      expect(Object.values(done).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1000 * Math.min(1, SCALE));
+      expect(Object.values(done).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(
+        1000 * Math.min(1, SCALE),
+      );
       // Every predictable class of damage actually occurred, so the exact checks ran.
       expect(outcomes.openFailed).toBeGreaterThan(100);
       expect(outcomes.pristine).toBeGreaterThan(200);
@@ -204,7 +236,18 @@ describe("corrupted and truncated pool files", () => {
     for (let i = 1; i <= 10; i++) pool.append({ seq: i });
     pool.close();
     const original = readFileSync(path);
-    for (const length of [0, 7, 100, 191, 192, 4095, 4096, 8192, original.length - 8, original.length - 1]) {
+    for (const length of [
+      0,
+      7,
+      100,
+      191,
+      192,
+      4095,
+      4096,
+      8192,
+      original.length - 8,
+      original.length - 1,
+    ]) {
       writeFileSync(path, original);
       truncateSync(path, length);
       expectSpoolError(() => Pool.open(path), "Corrupt");
@@ -255,7 +298,9 @@ describe("corrupted and truncated pool files", () => {
         try {
           info = damaged.info();
         } catch (error) {
-          throw new Error(`info() threw ${String(error)} for a flipped bit at ${offset}.${bit}`, { cause: error });
+          throw new Error(`info() threw ${String(error)} for a flipped bit at ${offset}.${bit}`, {
+            cause: error,
+          });
         }
         expect(info.bounds).toEqual({ oldest: 1, newest: 3 });
         expect(info.oldestTime).toBeNull(); // the oldest frame is unreadable, so its time is unknown
@@ -279,7 +324,10 @@ describe("corrupted and truncated pool files", () => {
     const text = forged.toString("latin1", frame.offset + 48, frame.checked[0]?.end);
     const at = text.indexOf('"seq":3') + '"seq":'.length;
     forged[frame.offset + 48 + at] = "4".charCodeAt(0);
-    forged.writeUInt32LE(crc32(forged.subarray(frame.offset + 12, frame.checked[0]?.end)), frame.offset + 8);
+    forged.writeUInt32LE(
+      crc32(forged.subarray(frame.offset + 12, frame.checked[0]?.end)),
+      frame.offset + 8,
+    );
     const flips: [number, number][] = [];
     for (let i = 0; i < forged.length; i++) {
       const diff = (forged[i] as number) ^ (base.bytes[i] as number);
@@ -293,7 +341,10 @@ describe("corrupted and truncated pool files", () => {
       step: () => {},
     });
     expect(result.violations.filter((v) => v.includes("WRONG PAYLOAD"))).toEqual(
-      expect.arrayContaining([expect.stringContaining("get(3): WRONG PAYLOAD: seq 3: data bytes differ"), expect.stringContaining("tail: WRONG PAYLOAD: seq 3")]),
+      expect.arrayContaining([
+        expect.stringContaining("get(3): WRONG PAYLOAD: seq 3: data bytes differ"),
+        expect.stringContaining("tail: WRONG PAYLOAD: seq 3"),
+      ]),
     );
   });
 

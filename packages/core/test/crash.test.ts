@@ -21,7 +21,15 @@ import { FRAME_HEADER_SIZE, readFrameHead } from "../src/format/frame.js";
 import { decodeLayout, decodeState, HEADER_READ_SIZE } from "../src/format/header.js";
 import { type Message, Pool, verifyPool } from "../src/index.js";
 import { crashOps, mulberry32, payloadProblem, tagsFor } from "./fixtures/payload.mjs";
-import { assertBuilt, type Child, fixture, killAllChildren, sleep, startChild, waitExit } from "./helpers/children.js";
+import {
+  assertBuilt,
+  type Child,
+  fixture,
+  killAllChildren,
+  sleep,
+  startChild,
+  waitExit,
+} from "./helpers/children.js";
 import { makeTempDir, type TempDir } from "./helpers/temp.js";
 
 const ROUNDS_PER_LANE = 110;
@@ -62,7 +70,8 @@ function holdsFlock(pid: number, ino: number): boolean {
   for (const line of readFileSync("/proc/locks", "utf8").split("\n")) {
     const f = line.trim().split(/\s+/);
     if (f[1] === "->") continue; // a waiter, not a holder
-    if (f[1] === "FLOCK" && Number(f[4]) === pid && Number(f[5]?.split(":")[2]) === ino) return true;
+    if (f[1] === "FLOCK" && Number(f[4]) === pid && Number(f[5]?.split(":")[2]) === ino)
+      return true;
   }
   return false;
 }
@@ -95,7 +104,11 @@ function unpublishedFrameAtHead(path: string, sinceMs: number): boolean {
     };
     let frame = at(state.head);
     if (frame === "wrap") frame = at(0);
-    return typeof frame === "object" && frame.seq === state.newest + 1 && frame.timeSec * 1000 + frame.timeNanos / 1e6 >= sinceMs;
+    return (
+      typeof frame === "object" &&
+      frame.seq === state.newest + 1 &&
+      frame.timeSec * 1000 + frame.timeNanos / 1e6 >= sinceMs
+    );
   } finally {
     closeSync(fd);
   }
@@ -106,7 +119,12 @@ function parseAcks(child: Child): Ack[] {
   for (const line of child.lines) {
     if (!line.startsWith("a ")) continue;
     const [, durability, first, size, c] = line.split(" ");
-    acks.push({ durability: durability as Ack["durability"], first: Number(first), size: Number(size), c: Number(c) });
+    acks.push({
+      durability: durability as Ack["durability"],
+      first: Number(first),
+      size: Number(size),
+      c: Number(c),
+    });
   }
   return acks;
 }
@@ -143,10 +161,17 @@ interface Lane {
 }
 
 /** Checks the pool after a round; `acks` are what the round's writers acknowledged. */
-async function verifyAfterRound(lane: Lane, round: number, acks: Map<number, Ack[]>): Promise<void> {
+async function verifyAfterRound(
+  lane: Lane,
+  round: number,
+  acks: Map<number, Ack[]>,
+): Promise<void> {
   const where = `${lane.name} round ${round} (SPOOL_CRASH_SEED=${SEED})`;
   const report = verifyPool(lane.path);
-  expect(report.issues.filter((i) => i.severity === "error"), where).toEqual([]);
+  expect(
+    report.issues.filter((i) => i.severity === "error"),
+    where,
+  ).toEqual([]);
   for (const issue of report.issues) lane.stats.warnings.push(`${where}: ${issue.message}`);
 
   const pool = Pool.open(lane.path);
@@ -166,7 +191,10 @@ async function verifyAfterRound(lane: Lane, round: number, acks: Map<number, Ack
     const messages = await readAll(pool, bounds.oldest);
     const seqs = messages.map((m) => m.seq);
     expect(seqs.length, where).toBe(bounds.newest - bounds.oldest + 1);
-    expect(seqs.findIndex((seq, i) => seq !== bounds.oldest + i), `${where}: first seq out of place`).toBe(-1);
+    expect(
+      seqs.findIndex((seq, i) => seq !== bounds.oldest + i),
+      `${where}: first seq out of place`,
+    ).toBe(-1);
     expect(report.messages, where).toBe(messages.length);
     expect(pool.get(bounds.newest).seq, where).toBe(bounds.newest);
 
@@ -180,7 +208,8 @@ async function verifyAfterRound(lane: Lane, round: number, acks: Map<number, Ack
       // A message checked in an earlier round must still hold exactly the same bytes.
       let d = lane.known.get(m.seq);
       if (d) {
-        if (!d.bytes.equals(m.dataBytes)) problems.push(`seq ${m.seq}: data changed since it was first read`);
+        if (!d.bytes.equals(m.dataBytes))
+          problems.push(`seq ${m.seq}: data changed since it was first read`);
       } else {
         const data = m.data as { w: number; r: number; c: number };
         const problem = payloadProblem(data);
@@ -188,7 +217,8 @@ async function verifyAfterRound(lane: Lane, round: number, acks: Map<number, Ack
           problems.push(`seq ${m.seq}: ${problem}`);
           continue;
         }
-        if (JSON.stringify(m.tags) !== JSON.stringify(tagsFor(data.w, data.c))) problems.push(`seq ${m.seq}: tags ${JSON.stringify(m.tags)}`);
+        if (JSON.stringify(m.tags) !== JSON.stringify(tagsFor(data.w, data.c)))
+          problems.push(`seq ${m.seq}: tags ${JSON.stringify(m.tags)}`);
         d = { w: data.w, r: data.r, c: data.c, bytes: Buffer.from(m.dataBytes) };
         lane.known.set(m.seq, d);
       }
@@ -210,13 +240,16 @@ async function verifyAfterRound(lane: Lane, round: number, acks: Map<number, Ack
       for (let i = 1; i < list.length; i++) {
         const prev = list[i - 1] as { seq: number; c: number };
         const cur = list[i] as { seq: number; c: number };
-        if (cur.c !== prev.c + 1) problems.push(`${key}: counter ${cur.c} (seq ${cur.seq}) follows ${prev.c}`);
+        if (cur.c !== prev.c + 1)
+          problems.push(`${key}: counter ${cur.c} (seq ${cur.seq}) follows ${prev.c}`);
       }
       const first = list[0] as { seq: number; c: number };
       const last = list[list.length - 1] as { seq: number; c: number };
       const starts = batchStarts(seed as number, last.c + 1);
-      if (!starts.has(last.c + 1)) problems.push(`${key}: batch cut after counter ${last.c} (seq ${last.seq})`);
-      if (!starts.has(first.c) && first.seq !== bounds.oldest) problems.push(`${key}: batch cut before counter ${first.c} (seq ${first.seq})`);
+      if (!starts.has(last.c + 1))
+        problems.push(`${key}: batch cut after counter ${last.c} (seq ${last.seq})`);
+      if (!starts.has(first.c) && first.seq !== bounds.oldest)
+        problems.push(`${key}: batch cut before counter ${first.c} (seq ${first.seq})`);
     }
     expect(problems.slice(0, 10), where).toEqual([]);
 
@@ -226,10 +259,12 @@ async function verifyAfterRound(lane: Lane, round: number, acks: Map<number, Ack
         lane.stats.acks[ack.durability]++;
         for (let k = 0; k < ack.size; k++) {
           const seq = ack.first + k;
-          if (seq > bounds.newest) problems.push(`acked seq ${seq} is beyond newest ${bounds.newest}`);
+          if (seq > bounds.newest)
+            problems.push(`acked seq ${seq} is beyond newest ${bounds.newest}`);
           if (seq < bounds.oldest) continue;
           const d = bySeq.get(seq);
-          if (d?.w !== w || d.r !== round || d.c !== ack.c + k) problems.push(`acked seq ${seq} (w${w} c${ack.c + k}) holds ${JSON.stringify(d)}`);
+          if (d?.w !== w || d.r !== round || d.c !== ack.c + k)
+            problems.push(`acked seq ${seq} (w${w} c${ack.c + k}) holds ${JSON.stringify(d)}`);
         }
         if (ack.first >= bounds.oldest) lane.stats.verifiedAcks[ack.durability]++;
       }
@@ -252,7 +287,9 @@ function prepareRound(lane: Lane, round: number): Prepared {
   for (let w = 0; w < writers; w++) {
     const seed = Math.floor(lane.rand() * 2 ** 31);
     lane.seeds.set(`${round}/${w}`, seed);
-    children.push(startChild(fixture("crash-writer.mjs"), [lane.path, JSON.stringify({ id: w, round, seed })]));
+    children.push(
+      startChild(fixture("crash-writer.mjs"), [lane.path, JSON.stringify({ id: w, round, seed })]),
+    );
   }
   return { round, children };
 }
@@ -304,7 +341,19 @@ function newLane(tmp: TempDir, name: string, size: string, seed: number): Lane {
     seeds: new Map(),
     lastBounds: null,
     known: new Map(),
-    stats: { rounds: 0, kills: 0, inspected: 0, inLock: 0, leftovers: 0, acks: { fast: 0, flush: 0 }, verifiedAcks: { fast: 0, flush: 0 }, messagesAppended: 0, warnings: [], delays: [], ms: { start: 0, run: 0, verify: 0 } },
+    stats: {
+      rounds: 0,
+      kills: 0,
+      inspected: 0,
+      inLock: 0,
+      leftovers: 0,
+      acks: { fast: 0, flush: 0 },
+      verifiedAcks: { fast: 0, flush: 0 },
+      messagesAppended: 0,
+      warnings: [],
+      delays: [],
+      ms: { start: 0, run: 0, verify: 0 },
+    },
   };
 }
 
@@ -319,7 +368,10 @@ describe("crash safety (kill -9)", () => {
 
   it(`survives ${2 * ROUNDS_PER_LANE} rounds of SIGKILL against writers mid-append`, async () => {
     tmp = makeTempDir();
-    const lanes = [newLane(tmp, "wrapping-64K", "64K", SEED), newLane(tmp, "large-4M", "4M", SEED + 1)];
+    const lanes = [
+      newLane(tmp, "wrapping-64K", "64K", SEED),
+      newLane(tmp, "large-4M", "4M", SEED + 1),
+    ];
     const began = Date.now();
     // Rounds alternate between the lanes, one at a time: a round has the machine to itself, so
     // the kill delays are what they say and the writers are not starved by other spawns.
@@ -336,12 +388,17 @@ describe("crash safety (kill -9)", () => {
       expect(verifyPool(lane.path).ok).toBe(true);
       const delays = [...lane.stats.delays].sort((a, b) => a - b);
       const pct = (q: number) => delays[Math.min(delays.length - 1, Math.floor(q * delays.length))];
-      const shown = { ...lane.stats, warnings: lane.stats.warnings.length, delays: { min: delays[0], p50: pct(0.5), p90: pct(0.9), max: delays.at(-1) } };
+      const shown = {
+        ...lane.stats,
+        warnings: lane.stats.warnings.length,
+        delays: { min: delays[0], p50: pct(0.5), p90: pct(0.9), max: delays.at(-1) },
+      };
       console.log(`${lane.name} (seed ${SEED}): ${JSON.stringify(shown)}`);
     }
     console.log(`crash rounds took ${Date.now() - began} ms`);
 
-    const total = (pick: (s: LaneStats) => number) => lanes.reduce((sum, lane) => sum + pick(lane.stats), 0);
+    const total = (pick: (s: LaneStats) => number) =>
+      lanes.reduce((sum, lane) => sum + pick(lane.stats), 0);
     expect(total((s) => s.rounds)).toBeGreaterThanOrEqual(200);
     expect(total((s) => s.kills)).toBeGreaterThanOrEqual(200);
     // The kills really land inside appends, and some leave a written-but-unpublished frame.
@@ -358,60 +415,79 @@ describe("crash safety (kill -9)", () => {
     expect(lanes[0]?.stats.warnings).toEqual([]);
   });
 
-  it.skipIf(!onLinux)("a writer killed while holding the lock does not block the next writer", async () => {
-    tmp = makeTempDir();
-    const path = tmp.path("lock.spool");
-    Pool.create(path, { size: "1M" }).close();
-    const ino = statSync(path).ino;
-    const appendOnce = async (lockTimeoutMs: number, data: unknown) => {
-      const child = startChild(fixture("append-once.mjs"), [path, JSON.stringify({ lockTimeoutMs, data })]);
-      const exit = await waitExit(child, 20_000);
-      return { exit, result: JSON.parse(child.lines[0] ?? "null") as { seq?: number; error?: string; ms: number } | null, stderr: child.stderr() };
-    };
+  it.skipIf(!onLinux)(
+    "a writer killed while holding the lock does not block the next writer",
+    async () => {
+      tmp = makeTempDir();
+      const path = tmp.path("lock.spool");
+      Pool.create(path, { size: "1M" }).close();
+      const ino = statSync(path).ino;
+      const appendOnce = async (lockTimeoutMs: number, data: unknown) => {
+        const child = startChild(fixture("append-once.mjs"), [
+          path,
+          JSON.stringify({ lockTimeoutMs, data }),
+        ]);
+        const exit = await waitExit(child, 20_000);
+        return {
+          exit,
+          result: JSON.parse(child.lines[0] ?? "null") as {
+            seq?: number;
+            error?: string;
+            ms: number;
+          } | null,
+          stderr: child.stderr(),
+        };
+      };
 
-    for (let cycle = 0; cycle < 3; cycle++) {
-      // Every call of this writer is a single `flush` append, so it mostly holds the lock.
-      const writer = startChild(fixture("crash-writer.mjs"), [path, JSON.stringify({ id: 0, round: cycle, seed: cycle, mode: "flush" })]);
-      await writer.waitForLine((l) => l === "ready", 20_000);
-      writer.send("go\n");
-      await writer.waitForLine((l) => l.startsWith("a "), 20_000);
-      let caught = false;
-      for (let attempt = 0; attempt < 200 && !caught; attempt++) {
-        writer.kill("SIGSTOP");
-        await waitStopped(writer.pid);
-        caught = holdsFlock(writer.pid, ino);
-        if (!caught) {
-          writer.kill("SIGCONT");
-          await sleep(1 + (attempt % 5));
+      for (let cycle = 0; cycle < 3; cycle++) {
+        // Every call of this writer is a single `flush` append, so it mostly holds the lock.
+        const writer = startChild(fixture("crash-writer.mjs"), [
+          path,
+          JSON.stringify({ id: 0, round: cycle, seed: cycle, mode: "flush" }),
+        ]);
+        await writer.waitForLine((l) => l === "ready", 20_000);
+        writer.send("go\n");
+        await writer.waitForLine((l) => l.startsWith("a "), 20_000);
+        let caught = false;
+        for (let attempt = 0; attempt < 200 && !caught; attempt++) {
+          writer.kill("SIGSTOP");
+          await waitStopped(writer.pid);
+          caught = holdsFlock(writer.pid, ino);
+          if (!caught) {
+            writer.kill("SIGCONT");
+            await sleep(1 + (attempt % 5));
+          }
         }
+        expect(caught, "never caught the writer holding the lock").toBe(true);
+
+        // While it is stopped holding the lock, another process waits in vain: Busy.
+        const blocked = await appendOnce(300, { cycle, blocked: true });
+        expect(blocked.result, blocked.stderr).toMatchObject({ error: "Busy" });
+        expect(blocked.exit.code).toBe(1);
+
+        writer.kill("SIGKILL");
+        expect((await waitExit(writer, 10_000)).signal).toBe("SIGKILL");
+        const before = Pool.open(path, { readOnly: true });
+        const newest = before.info().bounds?.newest ?? 0;
+        before.close();
+
+        // Once it is dead the kernel has released the lock: the next writer gets in at once.
+        const next = await appendOnce(5_000, { cycle, after: true });
+        expect(next.exit.code, next.stderr).toBe(0);
+        expect(next.result?.seq).toBe(newest + 1);
+        expect(next.result?.ms).toBeLessThan(1_000);
+
+        const report = verifyPool(path);
+        expect(report.issues).toEqual([]);
+        const pool = Pool.open(path, { readOnly: true });
+        const bounds = pool.info().bounds;
+        const seqs = (await readAll(pool, bounds?.oldest ?? 1)).map((m) => m.seq);
+        expect(seqs).toEqual(
+          Array.from({ length: seqs.length }, (_, i) => (bounds?.oldest ?? 1) + i),
+        );
+        expect((pool.get(newest + 1).data as { after?: boolean }).after).toBe(true);
+        pool.close();
       }
-      expect(caught, "never caught the writer holding the lock").toBe(true);
-
-      // While it is stopped holding the lock, another process waits in vain: Busy.
-      const blocked = await appendOnce(300, { cycle, blocked: true });
-      expect(blocked.result, blocked.stderr).toMatchObject({ error: "Busy" });
-      expect(blocked.exit.code).toBe(1);
-
-      writer.kill("SIGKILL");
-      expect((await waitExit(writer, 10_000)).signal).toBe("SIGKILL");
-      const before = Pool.open(path, { readOnly: true });
-      const newest = before.info().bounds?.newest ?? 0;
-      before.close();
-
-      // Once it is dead the kernel has released the lock: the next writer gets in at once.
-      const next = await appendOnce(5_000, { cycle, after: true });
-      expect(next.exit.code, next.stderr).toBe(0);
-      expect(next.result?.seq).toBe(newest + 1);
-      expect(next.result?.ms).toBeLessThan(1_000);
-
-      const report = verifyPool(path);
-      expect(report.issues).toEqual([]);
-      const pool = Pool.open(path, { readOnly: true });
-      const bounds = pool.info().bounds;
-      const seqs = (await readAll(pool, bounds?.oldest ?? 1)).map((m) => m.seq);
-      expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => (bounds?.oldest ?? 1) + i));
-      expect((pool.get(newest + 1).data as { after?: boolean }).after).toBe(true);
-      pool.close();
-    }
-  });
+    },
+  );
 });

@@ -22,8 +22,14 @@ async function expectHealthy(pool: Pool, newest: number): Promise<void> {
   const bounds = pool.info().bounds;
   expect(bounds?.newest).toBe(newest);
   const seqs: number[] = [];
-  for await (const m of pool.tail({ since: bounds?.oldest as number, follow: false })) seqs.push(m.seq);
-  expect(seqs).toEqual(Array.from({ length: newest - (bounds?.oldest as number) + 1 }, (_, k) => (bounds?.oldest as number) + k));
+  for await (const m of pool.tail({ since: bounds?.oldest as number, follow: false }))
+    seqs.push(m.seq);
+  expect(seqs).toEqual(
+    Array.from(
+      { length: newest - (bounds?.oldest as number) + 1 },
+      (_, k) => (bounds?.oldest as number) + k,
+    ),
+  );
   const report = verifyPool(pool.path);
   expect(report.issues).toEqual([]);
 }
@@ -42,7 +48,9 @@ describe("eviction planning with remembered frame heads", () => {
       expect(pool.layout.ringSize).toBeLessThan(64 * 1024);
       let seq = 0;
       for (let i = 0; i < 20_000; i++) {
-        if (i % 5 === 0) seq = (pool.appendBatch([{ data: varied(i) }, { data: varied(i + 1) }]).at(-1)?.seq as number);
+        if (i % 5 === 0)
+          seq = pool.appendBatch([{ data: varied(i) }, { data: varied(i + 1) }]).at(-1)
+            ?.seq as number;
         else seq = pool.append(varied(i)).seq;
       }
       expect(pool.info().bounds?.oldest).toBeGreaterThan(1000); // many laps

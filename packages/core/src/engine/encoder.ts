@@ -82,6 +82,11 @@ export class FrameEncoder {
       let text: string | undefined;
       let bytes: Uint8Array | undefined;
       if (input.json !== undefined) {
+        if (typeof input.json !== "string" && !((input.json as unknown) instanceof Uint8Array)) {
+          throw new SpoolError("Usage", `JSON input must be text or UTF-8 bytes, not ${input.json === null ? "null" : typeof input.json}`, {
+            hint: "pass JSON text such as '{\"ok\":true}', or append the value itself with append()",
+          });
+        }
         if (typeof input.json === "string") {
           text = normaliseJsonText(input.json, input.trusted === true);
         } else if (input.trusted === true && input.json.indexOf(0x0a) < 0 && input.json.indexOf(0x0d) < 0 && input.json.length > 0) {

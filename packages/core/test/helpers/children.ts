@@ -19,19 +19,22 @@ export function fixture(name: string): string {
   return join(testDir, "fixtures", name);
 }
 
+/** Newest modification time of the files under `dir`, unit tests excluded. */
 function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(full));
+    else if (!entry.name.endsWith(".test.ts")) newest = Math.max(newest, statSync(full).mtimeMs);
   }
   return newest;
 }
 
-/** Throws unless dist/index.js exists and is newer than every file in src/. */
+/** Throws unless dist/index.js exists and is newer than every source file in src/. */
 export function assertBuilt(): void {
   const dist = join(packageDir, "dist", "index.js");
-  if (!existsSync(dist)) throw new Error(`${dist} is missing: run \`npx tsup\` in packages/core first`);
+  if (!existsSync(dist))
+    throw new Error(`${dist} is missing: run \`npx tsup\` in packages/core first`);
   if (statSync(dist).mtimeMs < newestMtime(join(packageDir, "src"))) {
     throw new Error(`${dist} is older than src/: run \`npx tsup\` in packages/core first`);
   }
@@ -66,7 +69,11 @@ export interface StartOptions {
 }
 
 /** Starts `node <script> ...args` with piped stdio. */
-export function startChild(script: string, args: readonly string[], options: StartOptions = {}): Child {
+export function startChild(
+  script: string,
+  args: readonly string[],
+  options: StartOptions = {},
+): Child {
   const proc = spawn(process.execPath, [script, ...args], {
     stdio: ["pipe", "pipe", "pipe"],
     env: { ...process.env, ...options.env },
@@ -111,11 +118,27 @@ export function startChild(script: string, args: readonly string[], options: Sta
         const check = (): void => {
           for (; seen < lines.length; seen++) {
             const line = lines[seen] as string;
-            if (match(line)) return settle(() => resolve(line));
+            if (match(line)) {
+              settle(() => resolve(line));
+              return;
+            }
           }
-          if (finished) settle(() => reject(new Error(`${script} exited before the expected line; stderr: ${err}`)));
+          if (finished)
+            settle(() =>
+              reject(new Error(`${script} exited before the expected line; stderr: ${err}`)),
+            );
         };
-        const timer = setTimeout(() => settle(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for a line from ${script}; stderr: ${err}`))), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            settle(() =>
+              reject(
+                new Error(
+                  `timed out after ${timeoutMs} ms waiting for a line from ${script}; stderr: ${err}`,
+                ),
+              ),
+            ),
+          timeoutMs,
+        );
         const settle = (fn: () => void): void => {
           clearTimeout(timer);
           waiters.delete(check);
@@ -142,7 +165,11 @@ export async function waitExit(child: Child, timeoutMs: number): Promise<Exit> {
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`child ${child.pid} did not exit within ${timeoutMs} ms; stderr: ${child.stderr()}`));
+      reject(
+        new Error(
+          `child ${child.pid} did not exit within ${timeoutMs} ms; stderr: ${child.stderr()}`,
+        ),
+      );
     }, timeoutMs);
   });
   try {

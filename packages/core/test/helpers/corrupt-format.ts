@@ -114,7 +114,10 @@ export function describePool(buf: Buffer): OracleView {
     ringSize: u64(buf, 48),
   };
   if (layout.fileSize !== buf.length) throw new Error("oracle: file size");
-  const slots: [OracleSlot | undefined, OracleSlot | undefined] = [readSlot(buf, SLOT_A), readSlot(buf, SLOT_B)];
+  const slots: [OracleSlot | undefined, OracleSlot | undefined] = [
+    readSlot(buf, SLOT_A),
+    readSlot(buf, SLOT_B),
+  ];
   const [a, b] = slots;
   const current = a && b ? (a.generation >= b.generation ? a : b) : (a ?? b);
   if (!current) throw new Error("oracle: no valid state slot");
@@ -125,12 +128,18 @@ export function describePool(buf: Buffer): OracleView {
   for (let seq = current.oldest; seq <= current.newest; seq++) {
     if (ringSize - pos < MARKER) pos = 0;
     let at = ringOffset + pos;
-    if (buf.toString("latin1", at, at + 4) === "SPFR" && buf.toString("latin1", at + 4, at + 8) === "WRAP") {
+    if (
+      buf.toString("latin1", at, at + 4) === "SPFR" &&
+      buf.toString("latin1", at + 4, at + 8) === "WRAP"
+    ) {
       liveMarkers.push({ offset: at, nextSeq: seq });
       pos = 0;
       at = ringOffset;
     }
-    if (buf.toString("latin1", at, at + 4) !== "SPFR" || buf.toString("latin1", at + 4, at + 8) !== "CMTD") {
+    if (
+      buf.toString("latin1", at, at + 4) !== "SPFR" ||
+      buf.toString("latin1", at + 4, at + 8) !== "CMTD"
+    ) {
       throw new Error(`oracle: no committed frame for seq ${seq} at ring offset ${pos}`);
     }
     const found = u64(buf, at + 16);
@@ -151,7 +160,10 @@ export function describePool(buf: Buffer): OracleView {
     });
     pos += length;
   }
-  const live: Range[] = [...frames.flatMap((f) => f.checked), ...liveMarkers.map((m) => ({ start: m.offset, end: m.offset + MARKER }))];
+  const live: Range[] = [
+    ...frames.flatMap((f) => f.checked),
+    ...liveMarkers.map((m) => ({ start: m.offset, end: m.offset + MARKER })),
+  ];
   live.sort((x, y) => x.start - y.start);
   const dead: Range[] = [];
   let cursor = ringOffset;

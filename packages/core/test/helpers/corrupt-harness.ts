@@ -12,7 +12,14 @@
  * is checked too: which seqs are readable, where a tail stops, what verify reports.
  */
 import { writeFileSync } from "node:fs";
-import { type ErrorKind, isSpoolError, type Message, Pool, type VerifyReport, verifyPool } from "../../src/index.js";
+import {
+  type ErrorKind,
+  isSpoolError,
+  type Message,
+  Pool,
+  type VerifyReport,
+  verifyPool,
+} from "../../src/index.js";
 import {
   byteAt,
   type OracleSlot,
@@ -91,7 +98,8 @@ export function makeMutation(prng: Prng, base: BasePool, category: Category): Mu
   const { view } = base;
   const { layout } = view;
   const k = (): number => prng.int(1, 20);
-  const make = (flips: [number, number][]): Mutation | undefined => (flips.length > 0 ? { category, baseId: base.spec.id, flips } : undefined);
+  const make = (flips: [number, number][]): Mutation | undefined =>
+    flips.length > 0 ? { category, baseId: base.spec.id, flips } : undefined;
   switch (category) {
     case "bits-anywhere":
       return make(flipsIn(prng, [{ start: 0, end: layout.fileSize }], k()));
@@ -104,7 +112,10 @@ export function makeMutation(prng: Prng, base: BasePool, category: Category): Mu
     case "state-other":
       return make(flipsIn(prng, [slotRange(view.otherSlot)], k()));
     case "state-both":
-      return make([...flipsIn(prng, [slotRange(SLOT_A)], prng.int(1, 10)), ...flipsIn(prng, [slotRange(SLOT_B)], prng.int(1, 10))]);
+      return make([
+        ...flipsIn(prng, [slotRange(SLOT_A)], prng.int(1, 10)),
+        ...flipsIn(prng, [slotRange(SLOT_B)], prng.int(1, 10)),
+      ]);
     case "index":
       return make(flipsIn(prng, [{ start: layout.indexOffset, end: layout.ringOffset }], k()));
     case "ring":
@@ -124,7 +135,9 @@ export function makeMutation(prng: Prng, base: BasePool, category: Category): Mu
     case "wrap-marker": {
       if (view.liveMarkers.length === 0) return undefined;
       const marker = prng.pick(view.liveMarkers);
-      return make(flipsIn(prng, [{ start: marker.offset, end: marker.offset + 8 }], prng.int(1, 6)));
+      return make(
+        flipsIn(prng, [{ start: marker.offset, end: marker.offset + 8 }], prng.int(1, 6)),
+      );
     }
     case "truncate": {
       const truncateTo = prng.chance(0.3) ? prng.int(0, 4095) : prng.int(4096, layout.fileSize - 1);
@@ -163,14 +176,20 @@ export function predict(base: BasePool, m: Mutation): Prediction {
     }
   }
   for (const marker of view.liveMarkers) {
-    if (touches(offsets, [{ start: marker.offset, end: marker.offset + 8 }])) blocked.push({ seq: marker.nextSeq, offset: marker.offset, marker: true });
+    if (touches(offsets, [{ start: marker.offset, end: marker.offset + 8 }]))
+      blocked.push({ seq: marker.nextSeq, offset: marker.offset, marker: true });
   }
   // A marker sits before the frame it leads to, so on a tie the walk meets the marker first.
   blocked.sort((a, b) => a.seq - b.seq || Number(b.marker) - Number(a.marker));
   const first = blocked[0];
   if (!first) return { ...none, pristine: true };
   const badFrame = blocked.find((b) => !b.marker)?.seq;
-  return { ...none, firstDamaged: { seq: first.seq, offset: first.offset }, damagedSeqs, ...(badFrame === undefined ? {} : { firstBadFrame: badFrame }) };
+  return {
+    ...none,
+    firstDamaged: { seq: first.seq, offset: first.offset },
+    damagedSeqs,
+    ...(badFrame === undefined ? {} : { firstBadFrame: badFrame }),
+  };
 }
 
 /** Result of draining an async iterable under a time bound. */
@@ -181,7 +200,11 @@ interface Drained<T> {
   overCap: boolean;
 }
 
-async function drain<T>(make: (signal: AbortSignal) => AsyncIterable<T>, limitMs: number, cap: number): Promise<Drained<T>> {
+async function drain<T>(
+  make: (signal: AbortSignal) => AsyncIterable<T>,
+  limitMs: number,
+  cap: number,
+): Promise<Drained<T>> {
   const ac = new AbortController();
   const out: Drained<T> = { items: [], error: undefined, timedOut: false, overCap: false };
   const soft = setTimeout(() => {
@@ -235,7 +258,9 @@ export interface CaseContext {
 }
 
 /** Runs every operation on the damaged file; returns the violations (empty when all is well). */
-export async function runCase(ctx: CaseContext): Promise<{ violations: string[]; stats: CaseStats }> {
+export async function runCase(
+  ctx: CaseContext,
+): Promise<{ violations: string[]; stats: CaseStats }> {
   const started = performance.now();
   const { base, mutation, path } = ctx;
   const prediction = predict(base, mutation);
@@ -244,14 +269,31 @@ export async function runCase(ctx: CaseContext): Promise<{ violations: string[];
   const fail = (text: string): void => {
     violations.push(text);
   };
-  const stats: CaseStats = { openFailed: false, messagesRead: 0, corruptReads: 0, seqReused: false, verifyOk: undefined, appendOk: false, ms: 0 };
-  const checkError = (op: string, error: unknown, allowed: readonly ErrorKind[]): ErrorKind | undefined => {
+  const stats: CaseStats = {
+    openFailed: false,
+    messagesRead: 0,
+    corruptReads: 0,
+    seqReused: false,
+    verifyOk: undefined,
+    appendOk: false,
+    ms: 0,
+  };
+  const checkError = (
+    op: string,
+    error: unknown,
+    allowed: readonly ErrorKind[],
+  ): ErrorKind | undefined => {
     if (!isSpoolError(error)) {
       const e = error as { name?: string; message?: string; stack?: string } | undefined;
-      fail(`${op}: threw a non-SpoolError ${e?.name ?? typeof error}: ${e?.message ?? String(error)}\n${e?.stack ?? ""}`);
+      fail(
+        `${op}: threw a non-SpoolError ${e?.name ?? typeof error}: ${e?.message ?? String(error)}\n${e?.stack ?? ""}`,
+      );
       return undefined;
     }
-    if (!allowed.includes(error.kind)) fail(`${op}: threw ${error.kind} (${error.message}); allowed: ${allowed.join(", ") || "none"}`);
+    if (!allowed.includes(error.kind))
+      fail(
+        `${op}: threw ${error.kind} (${error.message}); allowed: ${allowed.join(", ") || "none"}`,
+      );
     if (!error.hint) fail(`${op}: ${error.kind} error has no hint`);
     return error.kind;
   };
@@ -264,7 +306,10 @@ export async function runCase(ctx: CaseContext): Promise<{ violations: string[];
   const origOldest = base.bounds?.oldest ?? base.nextSeq;
   const origNewest = base.nextSeq - 1;
   const expected = prediction.fallback ?? (prediction.openFails ? undefined : base.view.current);
-  const expectedBounds = expected && expected.oldest <= expected.newest ? { oldest: expected.oldest, newest: expected.newest } : null;
+  const expectedBounds =
+    expected && expected.oldest <= expected.newest
+      ? { oldest: expected.oldest, newest: expected.newest }
+      : null;
 
   ctx.step("open");
   let pool: Pool | undefined;
@@ -274,7 +319,10 @@ export async function runCase(ctx: CaseContext): Promise<{ violations: string[];
     stats.openFailed = true;
     checkError("open", error, ["Corrupt"]);
   }
-  if (prediction.openFails && pool) fail("open succeeded, but the damage (header, both state slots or truncation) must be detected");
+  if (prediction.openFails && pool)
+    fail(
+      "open succeeded, but the damage (header, both state slots or truncation) must be detected",
+    );
   if (!prediction.openFails && !pool) fail("open failed although a valid header and state remain");
 
   let verify1: VerifyReport | undefined;
@@ -282,7 +330,10 @@ export async function runCase(ctx: CaseContext): Promise<{ violations: string[];
     ctx.step("verify (unopenable)");
     verify1 = runVerify("verify", path, fail);
     if (verify1?.ok) fail("verify says ok for a file open refuses");
-    if (verify1 && !verify1.issues.some((i) => i.severity === "error" && typeof i.offset === "number")) {
+    if (
+      verify1 &&
+      !verify1.issues.some((i) => i.severity === "error" && typeof i.offset === "number")
+    ) {
       fail("verify of an unopenable file reports no error issue with an offset");
     }
     stats.verifyOk = verify1?.ok;
@@ -297,24 +348,32 @@ export async function runCase(ctx: CaseContext): Promise<{ violations: string[];
       const info = pool.info();
       bounds = info.bounds;
       if (JSON.stringify(info.bounds) !== JSON.stringify(expectedBounds)) {
-        fail(`info: bounds ${JSON.stringify(info.bounds)}, expected ${JSON.stringify(expectedBounds)}`);
+        fail(
+          `info: bounds ${JSON.stringify(info.bounds)}, expected ${JSON.stringify(expectedBounds)}`,
+        );
       }
       const count = info.bounds ? info.bounds.newest - info.bounds.oldest + 1 : 0;
-      if (info.messageCount !== count) fail(`info: messageCount ${info.messageCount} for bounds ${JSON.stringify(info.bounds)}`);
-      if (info.bytesUsed + info.bytesFree !== info.ringSize || info.bytesUsed < 0) fail("info: bytesUsed + bytesFree != ringSize");
+      if (info.messageCount !== count)
+        fail(`info: messageCount ${info.messageCount} for bounds ${JSON.stringify(info.bounds)}`);
+      if (info.bytesUsed + info.bytesFree !== info.ringSize || info.bytesUsed < 0)
+        fail("info: bytesUsed + bytesFree != ringSize");
       if (info.bounds) {
         const oldestTime = base.originals.get(info.bounds.oldest)?.time;
-        if (info.oldestTime !== null && info.oldestTime !== oldestTime) fail(`info: oldestTime ${info.oldestTime}, written ${oldestTime}`);
-        if (prediction.pristine && info.oldestTime !== oldestTime) fail(`info: oldestTime ${info.oldestTime} on an intact oldest frame`);
+        if (info.oldestTime !== null && info.oldestTime !== oldestTime)
+          fail(`info: oldestTime ${info.oldestTime}, written ${oldestTime}`);
+        if (prediction.pristine && info.oldestTime !== oldestTime)
+          fail(`info: oldestTime ${info.oldestTime} on an intact oldest frame`);
         const newestTime = base.originals.get(info.bounds.newest)?.time;
-        if (info.newestTime !== newestTime) fail(`info: newestTime ${info.newestTime}, written ${newestTime}`);
+        if (info.newestTime !== newestTime)
+          fail(`info: newestTime ${info.newestTime}, written ${newestTime}`);
       }
     } catch (error) {
       checkError("info", error, []);
     }
 
     ctx.step("get");
-    const inBounds = (s: number): boolean => bounds !== null && s >= bounds.oldest && s <= bounds.newest;
+    const inBounds = (s: number): boolean =>
+      bounds !== null && s >= bounds.oldest && s <= bounds.newest;
     const probes = new Set<number>();
     for (let s = origOldest; s <= origNewest; s++) probes.add(s);
     for (const s of [1, origOldest - 1, origNewest + 1]) if (s >= 1) probes.add(s);
@@ -327,10 +386,16 @@ export async function runCase(ctx: CaseContext): Promise<{ violations: string[];
       } catch (error) {
         const kind = checkError(`get(${s})`, error, ["Corrupt", "NotFound"]);
         const seq = (error as { seq?: unknown }).seq;
-        if (kind === "NotFound" && (inBounds(s) || seq !== s)) fail(`get(${s}): NotFound (seq ${String(seq)}) for a seq within bounds ${JSON.stringify(bounds)}`);
+        if (kind === "NotFound" && (inBounds(s) || seq !== s))
+          fail(
+            `get(${s}): NotFound (seq ${String(seq)}) for a seq within bounds ${JSON.stringify(bounds)}`,
+          );
         if (kind === "Corrupt") {
           stats.corruptReads++;
-          if (!inBounds(s) || seq !== s) fail(`get(${s}): Corrupt (seq ${String(seq)}) outside bounds ${JSON.stringify(bounds)}`);
+          if (!inBounds(s) || seq !== s)
+            fail(
+              `get(${s}): Corrupt (seq ${String(seq)}) outside bounds ${JSON.stringify(bounds)}`,
+            );
         }
       }
     }
@@ -338,23 +403,36 @@ export async function runCase(ctx: CaseContext): Promise<{ violations: string[];
       pool.get(origNewest + 1);
       fail(`get(${origNewest + 1}) past the newest returned a message`);
     } catch (error) {
-      if (checkError(`get(${origNewest + 1})`, error, ["NotFound"]) === "NotFound" && (error as { seq?: unknown }).seq !== origNewest + 1) {
+      if (
+        checkError(`get(${origNewest + 1})`, error, ["NotFound"]) === "NotFound" &&
+        (error as { seq?: unknown }).seq !== origNewest + 1
+      ) {
         fail("NotFound past the newest does not carry the seq");
       }
     }
     const count = bounds ? bounds.newest - bounds.oldest + 1 : 0;
     if (prediction.pristine && bounds) {
-      for (let s = bounds.oldest; s <= bounds.newest; s++) if (!readable.has(s)) fail(`get(${s}) failed on intact data`);
+      for (let s = bounds.oldest; s <= bounds.newest; s++)
+        if (!readable.has(s)) fail(`get(${s}) failed on intact data`);
     }
-    for (const s of prediction.damagedSeqs) if (readable.has(s)) fail(`get(${s}) returned a message whose frame is damaged`);
+    for (const s of prediction.damagedSeqs)
+      if (readable.has(s)) fail(`get(${s}) returned a message whose frame is damaged`);
     stats.messagesRead = readable.size;
 
     ctx.step("tail");
     const open = pool;
     const gaps: { from: number; to: number; count: number }[] = [];
-    const tail = await drain((signal) => open.tail({ since: 1, follow: false, signal, onGap: (g) => gaps.push(g) }), ctx.tailLimitMs, count + 10);
+    const tail = await drain(
+      (signal) => open.tail({ since: 1, follow: false, signal, onGap: (g) => gaps.push(g) }),
+      ctx.tailLimitMs,
+      count + 10,
+    );
     ctx.step("tailJsonl");
-    const jsonl = await drain((signal) => open.tailJsonl({ since: 1, follow: false, signal }), ctx.tailLimitMs, count + 10);
+    const jsonl = await drain(
+      (signal) => open.tailJsonl({ since: 1, follow: false, signal }),
+      ctx.tailLimitMs,
+      count + 10,
+    );
     let tailComplete = false;
     for (const [name, drained] of [
       ["tail", tail],
@@ -367,48 +445,75 @@ export async function runCase(ctx: CaseContext): Promise<{ violations: string[];
       }
     }
     const seqs = tail.items.map((m) => m.seq);
-    tail.items.forEach((m) => check("tail", m));
+    for (const m of tail.items) check("tail", m);
     const startSeq = bounds?.oldest ?? 1;
     seqs.forEach((s, i) => {
-      if (s !== startSeq + i) fail(`tail: delivered seq ${s} at position ${i}, expected ${startSeq + i} (seqs ${seqs.slice(0, 8).join(",")}...)`);
+      if (s !== startSeq + i)
+        fail(
+          `tail: delivered seq ${s} at position ${i}, expected ${startSeq + i} (seqs ${seqs.slice(0, 8).join(",")}...)`,
+        );
     });
     if (seqs.length < count) {
       const errSeq = (tail.error as { seq?: unknown } | undefined)?.seq;
-      if (!isSpoolError(tail.error, "Corrupt")) fail(`tail: stopped after ${seqs.length} of ${count} messages without a Corrupt error`);
-      else if (errSeq !== startSeq + seqs.length) fail(`tail: Corrupt names seq ${String(errSeq)}, the first unread is ${startSeq + seqs.length}`);
+      if (!isSpoolError(tail.error, "Corrupt"))
+        fail(`tail: stopped after ${seqs.length} of ${count} messages without a Corrupt error`);
+      else if (errSeq !== startSeq + seqs.length)
+        fail(
+          `tail: Corrupt names seq ${String(errSeq)}, the first unread is ${startSeq + seqs.length}`,
+        );
     } else {
       tailComplete = tail.error === undefined;
     }
-    const wantGaps = bounds && bounds.oldest > 1 ? [{ from: 1, to: bounds.oldest - 1, count: bounds.oldest - 1 }] : [];
-    if (JSON.stringify(gaps) !== JSON.stringify(wantGaps)) fail(`tail: gaps ${JSON.stringify(gaps)}, expected ${JSON.stringify(wantGaps)}`);
+    const wantGaps =
+      bounds && bounds.oldest > 1
+        ? [{ from: 1, to: bounds.oldest - 1, count: bounds.oldest - 1 }]
+        : [];
+    if (JSON.stringify(gaps) !== JSON.stringify(wantGaps))
+      fail(`tail: gaps ${JSON.stringify(gaps)}, expected ${JSON.stringify(wantGaps)}`);
     if (prediction.pristine && !tailComplete) fail("tail: incomplete on intact data");
     if (prediction.firstDamaged) {
       const least = prediction.firstDamaged.seq - startSeq;
-      const most = prediction.firstBadFrame === undefined ? count : prediction.firstBadFrame - startSeq;
+      const most =
+        prediction.firstBadFrame === undefined ? count : prediction.firstBadFrame - startSeq;
       if (seqs.length < least || seqs.length > most) {
-        fail(`tail: delivered ${seqs.length} messages; damage starts at seq ${prediction.firstDamaged.seq} (first bad frame ${prediction.firstBadFrame}), so between ${least} and ${most} were readable`);
+        fail(
+          `tail: delivered ${seqs.length} messages; damage starts at seq ${prediction.firstDamaged.seq} (first bad frame ${prediction.firstBadFrame}), so between ${least} and ${most} were readable`,
+        );
       }
     }
     const lines = Buffer.concat(jsonl.items).toString("utf8");
     const wantLines = seqs.map((s) => base.originals.get(s)?.line.toString("utf8") ?? "").join("");
-    if (lines !== wantLines) fail(`tailJsonl: lines differ from the written envelopes of seqs ${seqs[0]}..${seqs.at(-1)}`);
-    if ((jsonl.error === undefined) !== (tail.error === undefined)) fail("tailJsonl and tail disagree about failing");
+    if (lines !== wantLines)
+      fail(`tailJsonl: lines differ from the written envelopes of seqs ${seqs[0]}..${seqs.at(-1)}`);
+    if ((jsonl.error === undefined) !== (tail.error === undefined))
+      fail("tailJsonl and tail disagree about failing");
 
     ctx.step("verify");
     verify1 = runVerify("verify", path, fail);
     stats.verifyOk = verify1?.ok;
     if (verify1) {
-      if (prediction.pristine && !verify1.ok) fail(`verify: not ok on intact data: ${JSON.stringify(verify1.issues)}`);
-      if (prediction.pristine && verify1.messages !== count) fail(`verify: ${verify1.messages} messages, expected ${count}`);
-      if (stats.corruptReads > 0 && verify1.ok) fail("verify: ok although reads failed with Corrupt");
-      if (verify1.ok && (readable.size < count || !tailComplete)) fail("verify: ok although not every message could be read");
+      if (prediction.pristine && !verify1.ok)
+        fail(`verify: not ok on intact data: ${JSON.stringify(verify1.issues)}`);
+      if (prediction.pristine && verify1.messages !== count)
+        fail(`verify: ${verify1.messages} messages, expected ${count}`);
+      if (stats.corruptReads > 0 && verify1.ok)
+        fail("verify: ok although reads failed with Corrupt");
+      if (verify1.ok && (readable.size < count || !tailComplete))
+        fail("verify: ok although not every message could be read");
       if (prediction.firstDamaged) {
         const errors = verify1.issues.filter((i) => i.severity === "error");
         const first = errors[0];
         if (verify1.ok || errors.length !== 1 || !first) {
-          fail(`verify: expected exactly one error for the damaged frame, got ${JSON.stringify(verify1.issues)}`);
-        } else if (first.seq !== prediction.firstDamaged.seq || first.offset !== prediction.firstDamaged.offset) {
-          fail(`verify: error at seq ${first.seq} offset ${first.offset}, expected seq ${prediction.firstDamaged.seq} offset ${prediction.firstDamaged.offset}`);
+          fail(
+            `verify: expected exactly one error for the damaged frame, got ${JSON.stringify(verify1.issues)}`,
+          );
+        } else if (
+          first.seq !== prediction.firstDamaged.seq ||
+          first.offset !== prediction.firstDamaged.offset
+        ) {
+          fail(
+            `verify: error at seq ${first.seq} offset ${first.offset}, expected seq ${prediction.firstDamaged.seq} offset ${prediction.firstDamaged.offset}`,
+          );
         }
       }
     }
@@ -424,24 +529,30 @@ export async function runCase(ctx: CaseContext): Promise<{ violations: string[];
     }
     if (appended) {
       const stateNewest = (prediction.fallback ?? base.view.current).newest;
-      if (appended.seq !== stateNewest + 1) fail(`append: got seq ${appended.seq}, expected ${stateNewest + 1}`);
+      if (appended.seq !== stateNewest + 1)
+        fail(`append: got seq ${appended.seq}, expected ${stateNewest + 1}`);
       if (appended.seq <= origNewest) {
         stats.seqReused = true;
         // Known limitation, see the "newest state slot" test: only damage to the current state
         // slot may make a writer reuse a seq.
-        if (!prediction.fallback) fail(`append: reused seq ${appended.seq} (the file held up to ${origNewest})`);
+        if (!prediction.fallback)
+          fail(`append: reused seq ${appended.seq} (the file held up to ${origNewest})`);
       }
       ctx.step("get appended");
       try {
         const back = pool.get(appended.seq);
-        if (!Buffer.from(back.dataBytes).equals(Buffer.from(appended.dataBytes))) fail("get of the appended message returned other data");
+        if (!Buffer.from(back.dataBytes).equals(Buffer.from(appended.dataBytes)))
+          fail("get of the appended message returned other data");
       } catch (error) {
         checkError(`get(${appended.seq}) after append`, error, []);
       }
     }
     ctx.step("verify after append");
     const verify2 = runVerify("verify after append", path, fail);
-    if (verify1?.ok && appended && verify2 && !verify2.ok) fail(`verify: a healthy pool became unhealthy after an append: ${JSON.stringify(verify2.issues)}`);
+    if (verify1?.ok && appended && verify2 && !verify2.ok)
+      fail(
+        `verify: a healthy pool became unhealthy after an append: ${JSON.stringify(verify2.issues)}`,
+      );
   } finally {
     pool.close();
   }
@@ -449,7 +560,11 @@ export async function runCase(ctx: CaseContext): Promise<{ violations: string[];
   return { violations, stats };
 }
 
-function runVerify(op: string, path: string, fail: (text: string) => void): VerifyReport | undefined {
+function runVerify(
+  op: string,
+  path: string,
+  fail: (text: string) => void,
+): VerifyReport | undefined {
   let report: VerifyReport;
   try {
     report = verifyPool(path);
@@ -458,7 +573,8 @@ function runVerify(op: string, path: string, fail: (text: string) => void): Veri
     fail(`${op}: threw ${e?.name}: ${e?.message} (verify must report damage, not throw)`);
     return undefined;
   }
-  if (report.ok !== !report.issues.some((i) => i.severity === "error")) fail(`${op}: ok disagrees with the issues' severities`);
+  if (report.ok !== !report.issues.some((i) => i.severity === "error"))
+    fail(`${op}: ok disagrees with the issues' severities`);
   for (const issue of report.issues) {
     if (issue.kind !== "Corrupt") fail(`${op}: issue of kind ${issue.kind}: ${issue.message}`);
     if (typeof issue.offset !== "number") fail(`${op}: issue without an offset: ${issue.message}`);

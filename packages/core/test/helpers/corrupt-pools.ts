@@ -48,15 +48,98 @@ export interface BasePool {
 }
 
 export const BASE_SPECS: readonly BaseSpec[] = [
-  { id: "16K-fresh", size: "16K", messages: 14, minLen: 0, maxLen: 120, tagChance: 0.3, batchChance: 0, jsonChance: 0.3 },
-  { id: "16K-wrapped", size: "16K", messages: 700, minLen: 0, maxLen: 220, tagChance: 0.3, batchChance: 0.1, jsonChance: 0.2 },
-  { id: "16K-tiny-index", size: "16K", indexCapacity: 4, messages: 400, minLen: 10, maxLen: 160, tagChance: 0.2, batchChance: 0.2, jsonChance: 0.1 },
-  { id: "16K-equal-frames", size: "16K", messages: 300, minLen: 0, maxLen: 0, fixedLen: 47, tagChance: 0, batchChance: 0, jsonChance: 0 },
-  { id: "16K-empty", size: "16K", messages: 0, minLen: 0, maxLen: 0, tagChance: 0, batchChance: 0, jsonChance: 0 },
-  { id: "32K-batches", size: "32K", messages: 500, minLen: 0, maxLen: 300, tagChance: 0.5, batchChance: 0.6, jsonChance: 0.2 },
-  { id: "32K-half", size: "32K", messages: 40, minLen: 20, maxLen: 200, tagChance: 0.3, batchChance: 0.2, jsonChance: 0.3 },
-  { id: "64K-wrapped", size: "64K", messages: 400, minLen: 50, maxLen: 1500, tagChance: 0.3, batchChance: 0.1, jsonChance: 0.1 },
-  { id: "64K-big", size: "64K", messages: 60, minLen: 2000, maxLen: 7000, tagChance: 0.2, batchChance: 0, jsonChance: 0 },
+  {
+    id: "16K-fresh",
+    size: "16K",
+    messages: 14,
+    minLen: 0,
+    maxLen: 120,
+    tagChance: 0.3,
+    batchChance: 0,
+    jsonChance: 0.3,
+  },
+  {
+    id: "16K-wrapped",
+    size: "16K",
+    messages: 700,
+    minLen: 0,
+    maxLen: 220,
+    tagChance: 0.3,
+    batchChance: 0.1,
+    jsonChance: 0.2,
+  },
+  {
+    id: "16K-tiny-index",
+    size: "16K",
+    indexCapacity: 4,
+    messages: 400,
+    minLen: 10,
+    maxLen: 160,
+    tagChance: 0.2,
+    batchChance: 0.2,
+    jsonChance: 0.1,
+  },
+  {
+    id: "16K-equal-frames",
+    size: "16K",
+    messages: 300,
+    minLen: 0,
+    maxLen: 0,
+    fixedLen: 47,
+    tagChance: 0,
+    batchChance: 0,
+    jsonChance: 0,
+  },
+  {
+    id: "16K-empty",
+    size: "16K",
+    messages: 0,
+    minLen: 0,
+    maxLen: 0,
+    tagChance: 0,
+    batchChance: 0,
+    jsonChance: 0,
+  },
+  {
+    id: "32K-batches",
+    size: "32K",
+    messages: 500,
+    minLen: 0,
+    maxLen: 300,
+    tagChance: 0.5,
+    batchChance: 0.6,
+    jsonChance: 0.2,
+  },
+  {
+    id: "32K-half",
+    size: "32K",
+    messages: 40,
+    minLen: 20,
+    maxLen: 200,
+    tagChance: 0.3,
+    batchChance: 0.2,
+    jsonChance: 0.3,
+  },
+  {
+    id: "64K-wrapped",
+    size: "64K",
+    messages: 400,
+    minLen: 50,
+    maxLen: 1500,
+    tagChance: 0.3,
+    batchChance: 0.1,
+    jsonChance: 0.1,
+  },
+  {
+    id: "64K-big",
+    size: "64K",
+    messages: 60,
+    minLen: 2000,
+    maxLen: 7000,
+    tagChance: 0.2,
+    batchChance: 0,
+    jsonChance: 0,
+  },
 ];
 
 const TAGS = ["build", "deploy:prod", "ci", "é-tag", "x"];
@@ -79,11 +162,19 @@ function payloadText(prng: Prng, spec: BaseSpec, seq: number): { value: unknown;
 /** Builds a base pool in `dir` with the public API and reads its bytes back. */
 export function buildBasePool(dir: string, spec: BaseSpec, prng: Prng): BasePool {
   const path = join(dir, `${spec.id}.spool`);
-  const pool = Pool.create(path, spec.indexCapacity === undefined ? { size: spec.size } : { size: spec.size, indexCapacity: spec.indexCapacity });
+  const pool = Pool.create(
+    path,
+    spec.indexCapacity === undefined
+      ? { size: spec.size }
+      : { size: spec.size, indexCapacity: spec.indexCapacity },
+  );
   const originals = new Map<number, Original>();
   let next = 1;
   const record = (message: Message, expectedSeq: number): void => {
-    if (message.seq !== expectedSeq) throw new Error(`base ${spec.id}: append returned seq ${message.seq}, expected ${expectedSeq}`);
+    if (message.seq !== expectedSeq)
+      throw new Error(
+        `base ${spec.id}: append returned seq ${message.seq}, expected ${expectedSeq}`,
+      );
     originals.set(message.seq, {
       seq: message.seq,
       data: Buffer.from(message.dataBytes),
@@ -94,19 +185,26 @@ export function buildBasePool(dir: string, spec: BaseSpec, prng: Prng): BasePool
   };
   try {
     while (next <= spec.messages) {
-      const tags = (): string[] => (prng.chance(spec.tagChance) ? [prng.pick(TAGS), ...(prng.chance(0.3) ? [prng.pick(TAGS) + "2"] : [])] : []);
+      const tags = (): string[] =>
+        prng.chance(spec.tagChance)
+          ? [prng.pick(TAGS), ...(prng.chance(0.3) ? [`${prng.pick(TAGS)}2`] : [])]
+          : [];
       if (prng.chance(spec.batchChance)) {
         const n = Math.min(prng.int(2, 5), spec.messages - next + 1);
         const inputs = Array.from({ length: n }, (_, i) => {
           const { value, text } = payloadText(prng, spec, next + i);
-          return prng.chance(spec.jsonChance) ? { json: text, tags: tags() } : { data: value, tags: tags() };
+          return prng.chance(spec.jsonChance)
+            ? { json: text, tags: tags() }
+            : { data: value, tags: tags() };
         });
         const messages = pool.appendBatch(inputs);
-        messages.forEach((m, i) => record(m, next + i));
+        for (const [i, m] of messages.entries()) record(m, next + i);
         next += n;
       } else {
         const { value, text } = payloadText(prng, spec, next);
-        const m = prng.chance(spec.jsonChance) ? pool.appendJson(text, { tags: tags() }) : pool.append(value, { tags: tags() });
+        const m = prng.chance(spec.jsonChance)
+          ? pool.appendJson(text, { tags: tags() })
+          : pool.append(value, { tags: tags() });
         record(m, next);
         next++;
       }
@@ -115,8 +213,14 @@ export function buildBasePool(dir: string, spec: BaseSpec, prng: Prng): BasePool
     pool.close();
     const bytes = readFileSync(path);
     const view = describePool(bytes);
-    const viewBounds = view.current.oldest > view.current.newest ? null : { oldest: view.current.oldest, newest: view.current.newest };
-    if (JSON.stringify(viewBounds) !== JSON.stringify(bounds)) throw new Error(`base ${spec.id}: oracle bounds ${JSON.stringify(viewBounds)} != info ${JSON.stringify(bounds)}`);
+    const viewBounds =
+      view.current.oldest > view.current.newest
+        ? null
+        : { oldest: view.current.oldest, newest: view.current.newest };
+    if (JSON.stringify(viewBounds) !== JSON.stringify(bounds))
+      throw new Error(
+        `base ${spec.id}: oracle bounds ${JSON.stringify(viewBounds)} != info ${JSON.stringify(bounds)}`,
+      );
     return { spec, bytes, view, originals, bounds, nextSeq: next };
   } finally {
     pool.close();
@@ -124,14 +228,19 @@ export function buildBasePool(dir: string, spec: BaseSpec, prng: Prng): BasePool
 }
 
 /** Why `message` is not what was written for its seq, or undefined when it is. */
-export function mismatch(message: Message, originals: ReadonlyMap<number, Original>): string | undefined {
+export function mismatch(
+  message: Message,
+  originals: ReadonlyMap<number, Original>,
+): string | undefined {
   const original = originals.get(message.seq);
   if (!original) return `seq ${message.seq} was never written`;
   if (!Buffer.from(message.dataBytes).equals(original.data)) {
     return `seq ${message.seq}: data bytes differ (got ${JSON.stringify(Buffer.from(message.dataBytes).toString("utf8").slice(0, 80))})`;
   }
-  if (JSON.stringify(message.tags) !== JSON.stringify(original.tags)) return `seq ${message.seq}: tags differ`;
-  if (message.time !== original.time) return `seq ${message.seq}: time ${message.time} != ${original.time}`;
+  if (JSON.stringify(message.tags) !== JSON.stringify(original.tags))
+    return `seq ${message.seq}: tags differ`;
+  if (message.time !== original.time)
+    return `seq ${message.seq}: time ${message.time} != ${original.time}`;
   let carried: unknown;
   try {
     carried = (message.data as { seq?: unknown } | null)?.seq;

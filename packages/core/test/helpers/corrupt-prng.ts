@@ -16,7 +16,8 @@ export function seedFromEnv(fallback: number): number {
   const raw = process.env.SPOOL_FUZZ_SEED;
   if (raw === undefined || raw === "") return fallback >>> 0;
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`SPOOL_FUZZ_SEED must be a whole number, got ${raw}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new Error(`SPOOL_FUZZ_SEED must be a whole number, got ${raw}`);
   return value >>> 0;
 }
 
@@ -63,7 +64,8 @@ export class Prng {
     const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-.,:;!?";
     const special = ["é", "ß", "€", "你", "😀", '"', "\\", "\n", "\t", "\u2028"];
     let out = "";
-    for (let i = 0; i < length; i++) out += this.chance(0.05) ? this.pick(special) : alphabet[this.int(0, alphabet.length - 1)];
+    for (let i = 0; i < length; i++)
+      out += this.chance(0.05) ? this.pick(special) : alphabet[this.int(0, alphabet.length - 1)];
     return out;
   }
 }
