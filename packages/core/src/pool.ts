@@ -13,7 +13,7 @@ import { computeLayout } from "./engine/layout.js";
 import { FrameReader } from "./engine/reader.js";
 import { commitFrames } from "./engine/writer.js";
 import { FRAME_HEADER_SIZE, MARKER_SIZE, PAYLOAD_OVERHEAD } from "./format/frame.js";
-import { decodeLayout, decodeState, emptyState, encodeLayout, encodeState, HEADER_READ_SIZE, HEADER_SIZE, type PoolLayout, type PoolState, STATE_SLOT_OFFSETS } from "./format/header.js";
+import { decodeLayout, decodeState, emptyState, hasDamagedSlot, encodeLayout, encodeState, HEADER_READ_SIZE, HEADER_SIZE, type PoolLayout, type PoolState, STATE_SLOT_OFFSETS } from "./format/header.js";
 import { type Message, messageFromFrame } from "./message.js";
 import { PoolFile } from "./platform/file.js";
 import { holdPresence } from "./platform/lock.js";
@@ -288,7 +288,15 @@ export class Pool {
       }
     }
     const committed = commitFrames(
-      { file: this.#file, layout: this.layout, lockTimeoutMs: this.#lockTimeoutMs, readState: () => this.readState(), tailCache: this.#tailCache },
+      {
+        file: this.#file,
+        layout: this.layout,
+        lockTimeoutMs: this.#lockTimeoutMs,
+        readState: () => this.readState(),
+        stateDamaged: () => hasDamagedSlot(this.#headerBuf, this.layout.ringSize),
+        reader: this.#reader,
+        tailCache: this.#tailCache,
+      },
       scratch,
       frames,
       durability,

@@ -348,13 +348,10 @@ describe("corrupted and truncated pool files", () => {
     );
   });
 
-  // KNOWN ISSUE (reported, not fixed here: the fix is a recovery policy, not a local change).
   // When the newest state slot is damaged, readers fall back to the other slot, which predates
-  // the last append: that append's messages vanish, verify calls it a mere warning, and the next
-  // append hands out the lost seq again, so a follower that already saw it gets a different
-  // message under the same seq. The fuzz test tolerates seq reuse only in this situation.
-  // When this is fixed, this test starts failing: drop `.fails`.
-  it.fails("KNOWN ISSUE: an append after damage to the newest state slot never reuses a seq", () => {
+  // the last append. The next writer adopts the lost publication's committed frames before it
+  // appends (engine/recover.ts), so the messages come back under their seqs and no seq is reused.
+  it("an append after damage to the newest state slot never reuses a seq", () => {
     const path = join(dir, "slot.spool");
     const pool = Pool.create(path, { size: "16K" });
     for (let i = 1; i <= 10; i++) pool.append({ seq: i });
@@ -364,7 +361,9 @@ describe("corrupted and truncated pool files", () => {
     const damaged = Pool.open(path);
     try {
       const next = damaged.append({ seq: "after damage" });
-      expect(next.seq).toBeGreaterThan(10);
+      expect(next.seq).toBe(11);
+      expect(damaged.get(10).data).toEqual({ seq: 10 });
+      expect(verifyPool(path).ok).toBe(true);
     } finally {
       damaged.close();
     }

@@ -19,6 +19,8 @@ import { compareInstants, now } from "../time.js";
 import type { Durability } from "../validate.js";
 import { planAppend, type ProbeResult } from "./append-plan.js";
 import type { EncodedFrame } from "./encoder.js";
+import type { FrameReader } from "./reader.js";
+import { adoptUnpublished } from "./recover.js";
 
 /** What each committed frame got. */
 export interface Committed {
@@ -32,6 +34,10 @@ export interface WriterContext {
   layout: PoolLayout;
   lockTimeoutMs: number;
   readState: () => PoolState;
+  /** True when a state slot is damaged (then unpublished committed frames are adopted). */
+  stateDamaged: () => boolean;
+  /** Reads frames, for that recovery. */
+  reader: FrameReader;
   /** Frame heads seen near the tail, keyed by ring offset (valid while their seq is live). */
   tailCache: Map<number, { seq: number; length: number }>;
 }
@@ -96,7 +102,8 @@ export function commitFrames(
   file.assertWritable();
   lockFile(file.fd, ctx.lockTimeoutMs, file.path);
   try {
-    const state = ctx.readState();
+    let state = ctx.readState();
+    if (ctx.stateDamaged()) state = adoptUnpublished(ctx.reader, state);
     const plan = planAppend(
       state,
       layout.ringSize,

@@ -184,6 +184,19 @@ export function decodeState(buf: Buffer, ringSize: number): PoolState | undefine
   return decodeSlot(buf, newer, ringSize) ?? decodeSlot(buf, older, ringSize);
 }
 
+/**
+ * True when a state slot that was once written no longer validates while the other does: the
+ * newer publication may be the damaged one (see engine/recover.ts).
+ */
+export function hasDamagedSlot(buf: Buffer, ringSize: number): boolean {
+  let damaged = false;
+  for (const offset of STATE_SLOT_OFFSETS) {
+    const written = buf.subarray(offset, offset + STATE_SLOT_SIZE).some((byte) => byte !== 0);
+    if (written && !decodeSlot(buf, offset, ringSize)) damaged = true;
+  }
+  return damaged;
+}
+
 /** The slot offset the next publication of generation `generation` goes to. */
 export function slotFor(generation: number): number {
   return STATE_SLOT_OFFSETS[generation % 2] as number;
