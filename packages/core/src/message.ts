@@ -35,6 +35,8 @@ export interface Message<T = unknown> {
   readonly dataBytes: Uint8Array;
   /** The envelope as a plain object (used by JSON.stringify). */
   toJSON(): Envelope<T>;
+  /** The envelope as one JSON line with a trailing newline, spliced from the stored bytes. */
+  toJsonLine(): Uint8Array;
 }
 
 const textDecoder = new TextDecoder();

@@ -34,6 +34,12 @@ describe("pool lifecycle", () => {
     pool.close();
   });
 
+  it("refuses with Io, before writing anything, a pool larger than the free disk space", () => {
+    const dir = tempDir();
+    expect(() => createPool("huge", { dir, size: "1T" })).toThrow(expect.objectContaining({ kind: "Io" }));
+    expect(listPools({ dir })).toEqual([]);
+  });
+
   it("opens by name, by path, and says NotFound for a missing pool", () => {
     const dir = tempDir();
     createPool("x", { dir }).close();

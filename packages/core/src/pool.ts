@@ -77,6 +77,23 @@ function syncDirectory(dir: string): void {
   }
 }
 
+/** Refuses (Io) to create a pool the file system has no room for: every byte is written at create. */
+function ensureFreeSpace(dir: string, bytes: number, path: string): void {
+  let free: number;
+  try {
+    const stats = fs.statfsSync(dir);
+    free = stats.bavail * stats.bsize;
+  } catch {
+    return; // unknown: the writes below report ENOSPC if it comes to that
+  }
+  if (free < bytes) {
+    throw new SpoolError("Io", `not enough free space for a pool of ${bytes} bytes (${free} bytes free)`, {
+      path,
+      hint: "pick a smaller --size or free disk space; pools are fully written when created",
+    });
+  }
+}
+
 /** Largest data + tags bytes one message may have in a ring of `ringSize` bytes. */
 export function maxPayloadBytes(ringSize: number): number {
   return ringSize - FRAME_HEADER_SIZE - MARKER_SIZE - PAYLOAD_OVERHEAD;
@@ -123,6 +140,7 @@ export class Pool {
       }
       throw fromSystemError(error, dirname(path), "create directory");
     }
+    ensureFreeSpace(dirname(path), layout.fileSize, path);
     const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
     let fd: number | undefined;
     try {

@@ -112,7 +112,7 @@ function walkFrames(file: PoolFile, layout: PoolLayout, state: PoolState, issues
       issues.push({
         kind: "Corrupt",
         severity: "error",
-        message: `message ${run.problem.seq} at ring offset ${run.problem.offset} is invalid (${run.problem.reason}); ${state.newest - run.problem.seq + 1} message(s) from there on are unreadable`,
+        message: `message ${run.problem.seq} at ring offset ${run.problem.offset} is invalid (${run.problem.reason}); the walk stops there, so up to ${state.newest - run.problem.seq + 1} message(s) from there on may be unreadable`,
         path: file.path,
         offset: layout.ringOffset + run.problem.offset,
         seq: run.problem.seq,

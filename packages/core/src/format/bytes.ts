@@ -27,9 +27,10 @@ export function crc32(bytes: Uint8Array, initial = 0): number {
   return zlibCrc32(bytes, initial);
 }
 
-/** Rounds `n` up to a multiple of 8. */
+/** Rounds `n` up to a multiple of 8 (exact for any safe integer, unlike 32-bit bit masks). */
 export function align8(n: number): number {
-  return (n + 7) & ~7;
+  const rest = n % 8;
+  return rest === 0 ? n : n + 8 - rest;
 }
 
 /** Rounds `n` up to a multiple of `unit` (a power of two or any positive integer). */
