@@ -3,7 +3,7 @@
  * - Over 220 rounds, 1–2 writer processes append in a tight loop (single appends and batches,
  *   `fast` and `flush`, acknowledging every append on stdout) and are SIGKILLed a random 2–60 ms
  *   after they were told to start. Rounds alternate between two pools: a 64K pool that wraps on
- *   nearly every append (kills land in evictions) and a 4M pool that wraps a few times over the
+ *   nearly every append (kills land in evictions) and a 4M pool that wraps once or twice over the
  *   run (SPOOL_CRASH_SEED=N replays a run's random choices). After every round the
  *   pool opens, verify reports no error, seqs are contiguous from oldest to newest, every
  *   payload is intact (recomputed from its ids and checksummed), commit times never go back,
