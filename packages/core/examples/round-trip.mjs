@@ -36,5 +36,7 @@ clearInterval(live);
 console.log(`followed ${count} messages`);
 console.log("info:", JSON.stringify(pool.info()));
 const report = verifyPool(pool.path);
-console.log(`verify: ${report.ok ? "ok" : "problems"} (${report.messages} messages, ${report.issues.length} issues)`);
+console.log(
+  `verify: ${report.ok ? "ok" : "problems"} (${report.messages} messages, ${report.issues.length} issues)`,
+);
 pool.close();

@@ -3,18 +3,57 @@
  * across copies, and system errors map to kinds with hints.
  */
 import { describe, expect, it } from "vitest";
-import { ERROR_KINDS, EXIT_CODES, fromSystemError, HTTP_STATUSES, isSpoolError, SpoolError, spoolErrorFromJson } from "./errors.js";
+import {
+  ERROR_KINDS,
+  EXIT_CODES,
+  fromSystemError,
+  HTTP_STATUSES,
+  isSpoolError,
+  SpoolError,
+  spoolErrorFromJson,
+} from "./errors.js";
 
 describe("errors", () => {
   it("maps every kind to the exit code and HTTP status of the brief", () => {
     expect(ERROR_KINDS).toHaveLength(9);
-    expect(EXIT_CODES).toEqual({ Internal: 1, Usage: 2, NotFound: 3, AlreadyExists: 4, Busy: 5, Permission: 6, Corrupt: 7, Io: 8, RetentionGap: 9 });
-    expect(HTTP_STATUSES).toEqual({ Internal: 500, Usage: 400, NotFound: 404, AlreadyExists: 409, Busy: 423, Permission: 403, Corrupt: 500, Io: 500, RetentionGap: 410 });
+    expect(EXIT_CODES).toEqual({
+      Internal: 1,
+      Usage: 2,
+      NotFound: 3,
+      AlreadyExists: 4,
+      Busy: 5,
+      Permission: 6,
+      Corrupt: 7,
+      Io: 8,
+      RetentionGap: 9,
+    });
+    expect(HTTP_STATUSES).toEqual({
+      Internal: 500,
+      Usage: 400,
+      NotFound: 404,
+      AlreadyExists: 409,
+      Busy: 423,
+      Permission: 403,
+      Corrupt: 500,
+      Io: 500,
+      RetentionGap: 410,
+    });
   });
 
   it("serialises only known fields and round-trips through JSON", () => {
-    const error = new SpoolError("NotFound", "gone", { seq: 3, hint: "look elsewhere", path: "/p", cause: new Error("x") });
-    expect(error.toJSON()).toEqual({ kind: "NotFound", message: "gone", hint: "look elsewhere", path: "/p", seq: 3 });
+    const error = new SpoolError("NotFound", "gone", {
+      seq: 3,
+      hint: "look elsewhere",
+      path: "/p",
+      cause: new Error("x"),
+    });
+    expect(error.toJSON()).toEqual({
+      kind: "NotFound",
+      message: "gone",
+      hint: "look elsewhere",
+      path: "/p",
+      seq: 3,
+    });
     expect(error.exitCode).toBe(3);
     expect(error.httpStatus).toBe(404);
     const back = spoolErrorFromJson(JSON.parse(JSON.stringify(error)));
@@ -37,6 +76,7 @@ describe("errors", () => {
     expect(fromSystemError(sys("ENOSPC"), "/p").kind).toBe("Io");
     expect(fromSystemError(sys("EIO"), "/p").kind).toBe("Io");
     expect(fromSystemError(new TypeError("bug")).kind).toBe("Internal");
-    for (const code of ["ENOENT", "EACCES", "ENOSPC", "EIO", "EEXIST"]) expect(fromSystemError(sys(code), "/p").hint).toBeTruthy();
+    for (const code of ["ENOENT", "EACCES", "ENOSPC", "EIO", "EEXIST"])
+      expect(fromSystemError(sys(code), "/p").hint).toBeTruthy();
   });
 });

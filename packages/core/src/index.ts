@@ -4,7 +4,9 @@
  *
  * Only this file is imported by other packages; everything else is internal.
  */
-export { type Envelope, type Message, StoredMessage } from "./message.js";
+
+export type { AppendInput } from "./engine/encoder.js";
+export type { Gap } from "./engine/tail-cursor.js";
 export {
   ERROR_KINDS,
   ErrorKind,
@@ -19,7 +21,16 @@ export {
   spoolErrorFromJson,
   TIMEOUT_EXIT_CODE,
 } from "./errors.js";
-export { type AppendOptions, type CreateOptions, type OpenOptions, Pool, type PoolInfo, poolNameOf } from "./pool.js";
+export { FORMAT_VERSION } from "./format/header.js";
+export { type Envelope, type Message, StoredMessage } from "./message.js";
+export {
+  type AppendOptions,
+  type CreateOptions,
+  type OpenOptions,
+  Pool,
+  type PoolInfo,
+  poolNameOf,
+} from "./pool.js";
 export {
   createPool,
   defaultPoolDir,
@@ -31,16 +42,13 @@ export {
   type PoolRef,
   resolvePoolRef,
 } from "./pool-dir.js";
-export type { AppendInput } from "./engine/encoder.js";
-export type { Gap } from "./engine/tail-cursor.js";
 export type { TailEnd, TailOptions } from "./tail.js";
-export { verifyPool, type VerifyIssue, type VerifyReport } from "./verify.js";
 export { formatTime, type Instant, parseTime } from "./time.js";
 export {
   checkTag,
   DEFAULT_POOL_SIZE,
-  type Durability,
   DURABILITIES,
+  type Durability,
   encodeTags,
   GAP_POLICIES,
   type GapPolicy,
@@ -48,4 +56,4 @@ export {
   parseSize,
   validatePoolName,
 } from "./validate.js";
-export { FORMAT_VERSION } from "./format/header.js";
+export { type VerifyIssue, type VerifyReport, verifyPool } from "./verify.js";

@@ -58,7 +58,14 @@ export class StoredMessage<T = unknown> implements Message<T> {
   #tags: string[] | undefined;
   #time: string | undefined;
 
-  constructor(seq: number, timeSec: number, timeNanos: number, payload: Buffer, tagsLen: number, dataLen: number) {
+  constructor(
+    seq: number,
+    timeSec: number,
+    timeNanos: number,
+    payload: Buffer,
+    tagsLen: number,
+    dataLen: number,
+  ) {
     this.seq = seq;
     this.timeSec = timeSec;
     this.timeNanos = timeNanos;
@@ -84,7 +91,10 @@ export class StoredMessage<T = unknown> implements Message<T> {
   }
 
   get tags(): string[] {
-    this.#tags ??= this.#tagsLen <= 2 ? [] : (JSON.parse(this.payload.toString("utf8", 0, this.#tagsLen)) as string[]);
+    this.#tags ??=
+      this.#tagsLen <= 2
+        ? []
+        : (JSON.parse(this.payload.toString("utf8", 0, this.#tagsLen)) as string[]);
     return this.#tags;
   }
 
@@ -118,7 +128,15 @@ export function envelopePrefix(seq: number, time: string): string {
  * Writes one envelope line into `out` at `at`: the prefix text, then the stored payload
  * `src[payloadStart, payloadStart + payloadLen)`. Returns the new offset, or -1 without room.
  */
-export function writeEnvelopeLine(out: Buffer, at: number, seq: number, time: string, src: Buffer, payloadStart: number, payloadLen: number): number {
+export function writeEnvelopeLine(
+  out: Buffer,
+  at: number,
+  seq: number,
+  time: string,
+  src: Buffer,
+  payloadStart: number,
+  payloadLen: number,
+): number {
   const prefix = envelopePrefix(seq, time);
   if (at + prefix.length + payloadLen > out.length) return -1;
   at += out.write(prefix, at, "latin1");
@@ -126,9 +144,23 @@ export function writeEnvelopeLine(out: Buffer, at: number, seq: number, time: st
 }
 
 /** Builds a message from a validated frame (copying its payload out of `buf`). */
-export function messageFromFrame<T>(buf: Buffer, at: number, frame: { seq: number; head: { timeSec: number; timeNanos: number; tagsLen: number; dataLen: number } }): StoredMessage<T> {
+export function messageFromFrame<T>(
+  buf: Buffer,
+  at: number,
+  frame: {
+    seq: number;
+    head: { timeSec: number; timeNanos: number; tagsLen: number; dataLen: number };
+  },
+): StoredMessage<T> {
   const start = at + FRAME_HEADER_SIZE;
   const { tagsLen, dataLen } = frame.head;
   const payload = Buffer.from(buf.subarray(start, start + payloadLength(tagsLen, dataLen)));
-  return new StoredMessage<T>(frame.seq, frame.head.timeSec, frame.head.timeNanos, payload, tagsLen, dataLen);
+  return new StoredMessage<T>(
+    frame.seq,
+    frame.head.timeSec,
+    frame.head.timeNanos,
+    payload,
+    tagsLen,
+    dataLen,
+  );
 }

@@ -44,7 +44,10 @@ export function resolvePoolRef(ref: string, options: { dir?: string | undefined 
     try {
       url = new URL(ref);
     } catch (error) {
-      throw new SpoolError("Usage", `invalid pool URL: ${ref}`, { hint: "use http(s)://host:port/NAME", cause: error });
+      throw new SpoolError("Usage", `invalid pool URL: ${ref}`, {
+        hint: "use http(s)://host:port/NAME",
+        cause: error,
+      });
     }
     const segments = url.pathname.split("/");
     const raw = segments.pop() ?? "";
@@ -52,7 +55,10 @@ export function resolvePoolRef(ref: string, options: { dir?: string | undefined 
     try {
       name = decodeURIComponent(raw);
     } catch (error) {
-      throw new SpoolError("Usage", `invalid pool name in URL: ${raw}`, { hint: "use http(s)://host:port/NAME", cause: error });
+      throw new SpoolError("Usage", `invalid pool name in URL: ${raw}`, {
+        hint: "use http(s)://host:port/NAME",
+        cause: error,
+      });
     }
     validatePoolName(name);
     const baseUrl = `${url.origin}${segments.join("/")}`;
@@ -64,7 +70,11 @@ export function resolvePoolRef(ref: string, options: { dir?: string | undefined 
     return { kind: "local", name: poolNameOf(path), path };
   }
   const name = validatePoolName(ref);
-  return { kind: "local", name, path: join(defaultPoolDir(options.dir), `${name}${POOL_EXTENSION}`) };
+  return {
+    kind: "local",
+    name,
+    path: join(defaultPoolDir(options.dir), `${name}${POOL_EXTENSION}`),
+  };
 }
 
 function localPath(ref: string, dir: string | undefined): string {
@@ -83,7 +93,10 @@ function localPath(ref: string, dir: string | undefined): string {
  * @example
  * const pool = createPool("build", { dir: "/tmp/pools", size: "1M" });
  */
-export function createPool(ref: string, options: CreateOptions & { dir?: string | undefined } = {}): Pool {
+export function createPool(
+  ref: string,
+  options: CreateOptions & { dir?: string | undefined } = {},
+): Pool {
   return Pool.create(localPath(ref, options.dir), options);
 }
 
@@ -93,7 +106,10 @@ export function createPool(ref: string, options: CreateOptions & { dir?: string 
  * @example
  * const pool = openPool("build");
  */
-export function openPool(ref: string, options: OpenOptions & { dir?: string | undefined } = {}): Pool {
+export function openPool(
+  ref: string,
+  options: OpenOptions & { dir?: string | undefined } = {},
+): Pool {
   return Pool.open(localPath(ref, options.dir), options);
 }
 
@@ -143,14 +159,21 @@ export function listPools(options: { dir?: string | undefined } = {}): PoolListE
  * `force`, while a writer is mid-append); Usage for a file that is neither named `*.spool` nor
  * starts with the pool magic.
  */
-export function deletePool(ref: string, options: { dir?: string | undefined; force?: boolean } = {}): void {
+export function deletePool(
+  ref: string,
+  options: { dir?: string | undefined; force?: boolean } = {},
+): void {
   const path = localPath(ref, options.dir);
   let file: PoolFile;
   try {
     file = PoolFile.open(path, true);
   } catch (error) {
     if (isSpoolError(error, "NotFound")) {
-      throw new SpoolError("NotFound", `pool not found: ${path}`, { path, hint: "check the name and --dir / SPOOL_DIR", cause: error });
+      throw new SpoolError("NotFound", `pool not found: ${path}`, {
+        path,
+        hint: "check the name and --dir / SPOOL_DIR",
+        cause: error,
+      });
     }
     throw error;
   }
@@ -166,7 +189,10 @@ export function deletePool(ref: string, options: { dir?: string | undefined; for
       }
     }
     if (!isLockFree(file.fd)) {
-      throw new SpoolError("Busy", `pool is being written: ${path}`, { path, hint: "retry when the writer is done" });
+      throw new SpoolError("Busy", `pool is being written: ${path}`, {
+        path,
+        hint: "retry when the writer is done",
+      });
     }
     if (options.force !== true && !isUnused(file.fd)) {
       throw new SpoolError("Busy", `pool is open in another process: ${path}`, {

@@ -7,8 +7,18 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { useTempDirs } from "../test/helpers/temp-dir.js";
+import {
+  createPool,
+  deletePool,
+  isSpoolError,
+  listPools,
+  type Message,
+  openPool,
+  Pool,
+  resolvePoolRef,
+  verifyPool,
+} from "./index.js";
 import { activeWatchCount } from "./platform/notify.js";
-import { createPool, deletePool, isSpoolError, listPools, type Message, openPool, Pool, resolvePoolRef, verifyPool } from "./index.js";
 
 const tempDir = useTempDirs();
 
@@ -25,10 +35,17 @@ describe("pool lifecycle", () => {
     expect(pool.path).toBe(join(dir, "build.spool"));
     pool.append({ keep: true });
     const before = readFileSync(pool.path);
-    expect(() => createPool("build", { dir })).toThrow(expect.objectContaining({ kind: "AlreadyExists" }));
+    expect(() => createPool("build", { dir })).toThrow(
+      expect.objectContaining({ kind: "AlreadyExists" }),
+    );
     expect(readFileSync(pool.path).equals(before)).toBe(true);
     const info = pool.info();
-    expect(info).toMatchObject({ name: "build", fileSize: 64 * 1024, bounds: { oldest: 1, newest: 1 }, messageCount: 1 });
+    expect(info).toMatchObject({
+      name: "build",
+      fileSize: 64 * 1024,
+      bounds: { oldest: 1, newest: 1 },
+      messageCount: 1,
+    });
     expect(info.bytesUsed + info.bytesFree).toBe(info.ringSize);
     expect(info.oldestTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
     pool.close();
@@ -36,7 +53,9 @@ describe("pool lifecycle", () => {
 
   it("refuses with Io, before writing anything, a pool larger than the free disk space", () => {
     const dir = tempDir();
-    expect(() => createPool("huge", { dir, size: "1T" })).toThrow(expect.objectContaining({ kind: "Io" }));
+    expect(() => createPool("huge", { dir, size: "1T" })).toThrow(
+      expect.objectContaining({ kind: "Io" }),
+    );
     expect(listPools({ dir })).toEqual([]);
   });
 
@@ -70,7 +89,11 @@ describe("pool lifecycle", () => {
   });
 
   it("resolves references: names, paths, URLs", () => {
-    expect(resolvePoolRef("build", { dir: "/p" })).toEqual({ kind: "local", name: "build", path: "/p/build.spool" });
+    expect(resolvePoolRef("build", { dir: "/p" })).toEqual({
+      kind: "local",
+      name: "build",
+      path: "/p/build.spool",
+    });
     expect(resolvePoolRef("./x/y.spool")).toMatchObject({ kind: "local", name: "y" });
     expect(resolvePoolRef("http://127.0.0.1:9700/build")).toEqual({
       kind: "remote",
@@ -78,7 +101,9 @@ describe("pool lifecycle", () => {
       baseUrl: "http://127.0.0.1:9700",
       url: "http://127.0.0.1:9700/build",
     });
-    expect(() => resolvePoolRef("http://127.0.0.1:9700/%2e%2e")).toThrow(expect.objectContaining({ kind: "Usage" }));
+    expect(() => resolvePoolRef("http://127.0.0.1:9700/%2e%2e")).toThrow(
+      expect.objectContaining({ kind: "Usage" }),
+    );
   });
 });
 
@@ -86,7 +111,10 @@ describe("append and get", () => {
   it("assigns contiguous seqs, keeps tags and data, and splices stored bytes into JSONL", () => {
     const pool = Pool.create(join(tempDir(), "p.spool"));
     const a = pool.append({ step: "lint", ok: true }, { tags: ["build"] });
-    const [b, c] = pool.appendBatch([{ data: [1, "two", null] }, { json: '{ "spaced" : 1 }', tags: ["x", "y"] }]);
+    const [b, c] = pool.appendBatch([
+      { data: [1, "two", null] },
+      { json: '{ "spaced" : 1 }', tags: ["x", "y"] },
+    ]);
     expect([a.seq, b?.seq, c?.seq]).toEqual([1, 2, 3]);
     expect(a.time <= (b as Message).time).toBe(true);
     const got = pool.get(3);
@@ -94,9 +122,16 @@ describe("append and get", () => {
     expect(got.data).toEqual({ spaced: 1 });
     expect(Buffer.from(got.dataBytes).toString()).toBe('{ "spaced" : 1 }');
     const line = (got as unknown as { toJsonLine(): Buffer }).toJsonLine().toString();
-    expect(line).toBe(`{"seq":3,"time":"${got.time}","meta":{"tags":["x","y"]},"data":{ "spaced" : 1 }}\n`);
+    expect(line).toBe(
+      `{"seq":3,"time":"${got.time}","meta":{"tags":["x","y"]},"data":{ "spaced" : 1 }}\n`,
+    );
     expect(JSON.parse(line)).toEqual(JSON.parse(JSON.stringify(got)));
-    expect(pool.get(1).toJSON()).toEqual({ seq: 1, time: a.time, meta: { tags: ["build"] }, data: { step: "lint", ok: true } });
+    expect(pool.get(1).toJSON()).toEqual({
+      seq: 1,
+      time: a.time,
+      meta: { tags: ["build"] },
+      data: { step: "lint", ok: true },
+    });
     expect(() => pool.get(4)).toThrow(expect.objectContaining({ kind: "NotFound", seq: 4 }));
     expect(verifyPool(pool.path).ok).toBe(true);
     pool.close();
@@ -127,13 +162,19 @@ describe("append and get", () => {
 describe("tail", () => {
   function filled(count: number): Pool {
     const pool = Pool.create(join(tempDir(), "t.spool"), { size: "1M" });
-    pool.appendBatch(Array.from({ length: count }, (_, i) => ({ data: { i: i + 1 }, tags: i % 2 === 0 ? ["odd"] : ["even"] })));
+    pool.appendBatch(
+      Array.from({ length: count }, (_, i) => ({
+        data: { i: i + 1 },
+        tags: i % 2 === 0 ? ["odd"] : ["even"],
+      })),
+    );
     return pool;
   }
 
   it("replays from since (inclusive), the last N, and stops at max", async () => {
     const pool = filled(10);
-    const seqs = async (options: Parameters<Pool["tail"]>[0]) => (await collect(pool.tail(options))).map((m) => m.seq);
+    const seqs = async (options: Parameters<Pool["tail"]>[0]) =>
+      (await collect(pool.tail(options))).map((m) => m.seq);
     expect(await seqs({ since: 4, follow: false })).toEqual([4, 5, 6, 7, 8, 9, 10]);
     expect(await seqs({ last: 3, follow: false })).toEqual([8, 9, 10]);
     expect(await seqs({ last: 50, follow: false })).toHaveLength(10);
@@ -150,7 +191,9 @@ describe("tail", () => {
     const timer = setInterval(() => {
       if (sent < 150) writer.appendBatch([{ data: { i: ++sent } }, { data: { i: ++sent } }]);
     }, 2);
-    const got = (await collect(pool.tail({ since: 1, max: 150, timeoutMs: 10_000 }))).map((m) => m.seq);
+    const got = (await collect(pool.tail({ since: 1, max: 150, timeoutMs: 10_000 }))).map(
+      (m) => m.seq,
+    );
     clearInterval(timer);
     expect(got).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
     writer.close();
@@ -205,11 +248,15 @@ describe("tail", () => {
 
   it("renders JSONL chunks that equal the envelopes", async () => {
     const pool = filled(20);
-    const text = Buffer.concat(await collect(pool.tailJsonl({ since: 1, follow: false }))).toString();
+    const text = Buffer.concat(
+      await collect(pool.tailJsonl({ since: 1, follow: false })),
+    ).toString();
     const lines = text.trimEnd().split("\n");
     expect(lines).toHaveLength(20);
     const messages = await collect(pool.tail({ since: 1, follow: false }));
-    expect(lines.map((l) => JSON.parse(l))).toEqual(messages.map((m) => JSON.parse(JSON.stringify(m))));
+    expect(lines.map((l) => JSON.parse(l))).toEqual(
+      messages.map((m) => JSON.parse(JSON.stringify(m))),
+    );
     pool.close();
   });
 });

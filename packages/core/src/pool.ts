@@ -7,19 +7,37 @@
  */
 import * as fs from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { fromSystemError, SpoolError } from "./errors.js";
 import { type AppendInput, FrameEncoder } from "./engine/encoder.js";
 import { computeLayout } from "./engine/layout.js";
 import { FrameReader } from "./engine/reader.js";
 import { commitFrames } from "./engine/writer.js";
+import { fromSystemError, SpoolError } from "./errors.js";
 import { FRAME_HEADER_SIZE, MARKER_SIZE, PAYLOAD_OVERHEAD } from "./format/frame.js";
-import { decodeLayout, decodeState, emptyState, hasDamagedSlot, encodeLayout, encodeState, HEADER_READ_SIZE, HEADER_SIZE, type PoolLayout, type PoolState, STATE_SLOT_OFFSETS } from "./format/header.js";
+import {
+  decodeLayout,
+  decodeState,
+  emptyState,
+  encodeLayout,
+  encodeState,
+  HEADER_READ_SIZE,
+  HEADER_SIZE,
+  hasDamagedSlot,
+  type PoolLayout,
+  type PoolState,
+  STATE_SLOT_OFFSETS,
+} from "./format/header.js";
 import { type Message, messageFromFrame } from "./message.js";
 import { PoolFile } from "./platform/file.js";
 import { holdPresence } from "./platform/lock.js";
 import { type TailOptions, type TailSource, tailJsonl, tailMessages } from "./tail.js";
 import { formatTime } from "./time.js";
-import { checkCount, checkDurability, DEFAULT_POOL_SIZE, type Durability, parseSize } from "./validate.js";
+import {
+  checkCount,
+  checkDurability,
+  DEFAULT_POOL_SIZE,
+  type Durability,
+  parseSize,
+} from "./validate.js";
 
 export interface CreateOptions {
   /** Total file size: bytes or text with a unit (`64K`, `1M`, `1G`). Default 1 MiB. */
@@ -87,10 +105,14 @@ function ensureFreeSpace(dir: string, bytes: number, path: string): void {
     return; // unknown: the writes below report ENOSPC if it comes to that
   }
   if (free < bytes) {
-    throw new SpoolError("Io", `not enough free space for a pool of ${bytes} bytes (${free} bytes free)`, {
-      path,
-      hint: "pick a smaller --size or free disk space; pools are fully written when created",
-    });
+    throw new SpoolError(
+      "Io",
+      `not enough free space for a pool of ${bytes} bytes (${free} bytes free)`,
+      {
+        path,
+        hint: "pick a smaller --size or free disk space; pools are fully written when created",
+      },
+    );
   }
 }
 
@@ -126,7 +148,10 @@ export class Pool {
    * const pool = Pool.create("/tmp/pools/build.spool", { size: "64M" });
    */
   static create(path: string, options: CreateOptions = {}): Pool {
-    const layout = computeLayout(parseSize(options.size ?? DEFAULT_POOL_SIZE), options.indexCapacity);
+    const layout = computeLayout(
+      parseSize(options.size ?? DEFAULT_POOL_SIZE),
+      options.indexCapacity,
+    );
     try {
       fs.mkdirSync(dirname(path), { recursive: true });
     } catch (error) {
@@ -141,7 +166,10 @@ export class Pool {
       throw fromSystemError(error, dirname(path), "create directory");
     }
     ensureFreeSpace(dirname(path), layout.fileSize, path);
-    const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+    const temp = join(
+      dirname(path),
+      `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`,
+    );
     let fd: number | undefined;
     try {
       fd = fs.openSync(temp, "wx", 0o644);
@@ -201,12 +229,19 @@ export class Pool {
     try {
       const stat = fs.fstatSync(file.fd);
       if (!stat.isFile()) {
-        throw new SpoolError("Usage", `not a pool file: ${path}`, { path, hint: "pass a .spool file or a pool name" });
+        throw new SpoolError("Usage", `not a pool file: ${path}`, {
+          path,
+          hint: "pass a .spool file or a pool name",
+        });
       }
       const header = Buffer.alloc(HEADER_READ_SIZE);
       const n = file.readSome(header, 0, HEADER_READ_SIZE, 0);
       const layout = decodeLayout(header.subarray(0, n), path, stat.size);
-      const pool = new Pool(file, layout, checkCount("lockTimeoutMs", options.lockTimeoutMs, 0) ?? 10_000);
+      const pool = new Pool(
+        file,
+        layout,
+        checkCount("lockTimeoutMs", options.lockTimeoutMs, 0) ?? 10_000,
+      );
       pool.readState();
       holdPresence(file.fd);
       return pool;
@@ -241,7 +276,8 @@ export class Pool {
     const empty = state.oldest > state.newest;
     const ringSize = this.layout.ringSize;
     let used = 0;
-    if (!empty) used = state.head > state.tail ? state.head - state.tail : ringSize - state.tail + state.head;
+    if (!empty)
+      used = state.head > state.tail ? state.head - state.tail : ringSize - state.tail + state.head;
     let oldestTime: string | null = null;
     if (!empty) {
       // Only a fully validated frame (checksum included) may supply the time: a damaged header
@@ -281,8 +317,14 @@ export class Pool {
    * Appends JSON text (or UTF-8 bytes) as it is, after checking it parses; with `trusted`, the
    * caller guarantees valid single-line JSON and the check is skipped.
    */
-  appendJson(json: string | Uint8Array, options: AppendOptions & { trusted?: boolean } = {}): Message {
-    return this.appendBatch([{ json, tags: options.tags, trusted: options.trusted === true }], options)[0] as Message;
+  appendJson(
+    json: string | Uint8Array,
+    options: AppendOptions & { trusted?: boolean } = {},
+  ): Message {
+    return this.appendBatch(
+      [{ json, tags: options.tags, trusted: options.trusted === true }],
+      options,
+    )[0] as Message;
   }
 
   /**
@@ -291,7 +333,10 @@ export class Pool {
    * @example
    * pool.appendBatch([{ data: 1 }, { data: 2, tags: ["x"] }]);
    */
-  appendBatch<T = unknown>(inputs: readonly AppendInput[], options: { durability?: Durability } = {}): Message<T>[] {
+  appendBatch<T = unknown>(
+    inputs: readonly AppendInput[],
+    options: { durability?: Durability } = {},
+  ): Message<T>[] {
     const durability = checkDurability(options.durability);
     if (inputs.length === 0) return [];
     const frames = this.#encoder.encode(inputs);
@@ -321,7 +366,10 @@ export class Pool {
     );
     return frames.map((frame, i) => {
       const c = committed[i] as (typeof committed)[number];
-      return messageFromFrame<T>(scratch, frame.at, { seq: c.seq, head: { ...c, tagsLen: frame.tagsLen, dataLen: frame.dataLen } });
+      return messageFromFrame<T>(scratch, frame.at, {
+        seq: c.seq,
+        head: { ...c, tagsLen: frame.tagsLen, dataLen: frame.dataLen },
+      });
     });
   }
 
@@ -349,12 +397,16 @@ export class Pool {
       const after = this.readState();
       if (seq < after.oldest) throw this.#missing(seq, after);
       if (attempt === 2) {
-        throw new SpoolError("Corrupt", `message ${seq} is within the pool's bounds but unreadable`, {
-          path: this.path,
-          seq,
-          offset: offset === undefined ? undefined : this.layout.ringOffset + offset,
-          hint: "run `spool doctor` on the pool",
-        });
+        throw new SpoolError(
+          "Corrupt",
+          `message ${seq} is within the pool's bounds but unreadable`,
+          {
+            path: this.path,
+            seq,
+            offset: offset === undefined ? undefined : this.layout.ringOffset + offset,
+            hint: "run `spool doctor` on the pool",
+          },
+        );
       }
     }
     throw new SpoolError("Internal", "unreachable");
@@ -364,11 +416,15 @@ export class Pool {
     const overwritten = seq < state.oldest;
     return new SpoolError(
       "NotFound",
-      overwritten ? `message ${seq} was overwritten (oldest is ${state.oldest})` : `message ${seq} does not exist (newest is ${state.newest})`,
+      overwritten
+        ? `message ${seq} was overwritten (oldest is ${state.oldest})`
+        : `message ${seq} does not exist (newest is ${state.newest})`,
       {
         path: this.path,
         seq,
-        hint: overwritten ? "the pool wrapped; use a larger pool to keep more history" : "ask for a seq within the pool's bounds (see `spool pool info`)",
+        hint: overwritten
+          ? "the pool wrapped; use a larger pool to keep more history"
+          : "ask for a seq within the pool's bounds (see `spool pool info`)",
       },
     );
   }
@@ -389,7 +445,12 @@ export class Pool {
   }
 
   #tailSource(): TailSource {
-    return { path: this.path, ringOffset: this.layout.ringOffset, reader: new FrameReader(this.#file, this.layout), readState: () => this.readState() };
+    return {
+      path: this.path,
+      ringOffset: this.layout.ringOffset,
+      reader: new FrameReader(this.#file, this.layout),
+      readState: () => this.readState(),
+    };
   }
 
   /** Pins the default start ("the next new message") to the moment `tail` is called. */

@@ -6,9 +6,10 @@
  * filter; memory is bounded by one read chunk (the iterator reads only when pulled); abort,
  * `break`, `max` and the idle timeout end iteration at once and release the change watcher.
  */
-import { SpoolError } from "./errors.js";
+
 import type { FrameReader, FrameRef } from "./engine/reader.js";
 import { type Gap, gapBefore, startSeq } from "./engine/tail-cursor.js";
+import { SpoolError } from "./errors.js";
 import { FRAME_HEADER_SIZE, payloadLength } from "./format/frame.js";
 import type { PoolState } from "./format/header.js";
 import { type Message, messageFromFrame, writeEnvelopeLine } from "./message.js";
@@ -126,11 +127,15 @@ async function* batches(source: TailSource, options: TailOptions): AsyncGenerato
       const gap = gapBefore(expected, state);
       if (gap) {
         if (opts.gapPolicy === "error") {
-          throw new SpoolError("RetentionGap", `messages ${gap.from}..${gap.to} were overwritten before they were read`, {
-            path: source.path,
-            seq: gap.from,
-            hint: "read faster, use a larger pool, or follow with gap policy `continue` to skip ahead",
-          });
+          throw new SpoolError(
+            "RetentionGap",
+            `messages ${gap.from}..${gap.to} were overwritten before they were read`,
+            {
+              path: source.path,
+              seq: gap.from,
+              hint: "read faster, use a larger pool, or follow with gap policy `continue` to skip ahead",
+            },
+          );
         }
         options.onGap?.(gap);
         expected = state.oldest;
@@ -138,7 +143,10 @@ async function* batches(source: TailSource, options: TailOptions): AsyncGenerato
       }
       if (expected <= state.newest) {
         const offset = pos ?? source.reader.locate(expected, state);
-        const run = offset === undefined ? undefined : source.reader.readRun(expected, offset, state, MAX_FRAMES_PER_RUN);
+        const run =
+          offset === undefined
+            ? undefined
+            : source.reader.readRun(expected, offset, state, MAX_FRAMES_PER_RUN);
         if (!run || run.frames.length === 0) {
           // An overwrite racing this read looks like damage until the state is read again: a
           // fresh state either shows the seq evicted (a gap) or lets a retry find it.
@@ -150,18 +158,27 @@ async function* batches(source: TailSource, options: TailOptions): AsyncGenerato
             continue;
           }
           if (++retries < MAX_READ_RETRIES) continue;
-          throw new SpoolError("Corrupt", `message ${expected} is within the pool's bounds but unreadable (${run?.problem?.reason ?? "not found"})`, {
-            path: source.path,
-            seq: expected,
-            offset: run?.problem === undefined ? undefined : source.ringOffset + run.problem.offset,
-            hint: "run `spool doctor` on the pool",
-          });
+          throw new SpoolError(
+            "Corrupt",
+            `message ${expected} is within the pool's bounds but unreadable (${run?.problem?.reason ?? "not found"})`,
+            {
+              path: source.path,
+              seq: expected,
+              offset:
+                run?.problem === undefined ? undefined : source.ringOffset + run.problem.offset,
+              hint: "run `spool doctor` on the pool",
+            },
+          );
         }
         retries = 0;
         expected = run.nextSeq;
         pos = run.problem ? undefined : run.nextOffset;
-        let frames = opts.tags.length > 0 ? run.frames.filter((f) => hasTags(run.buf, f, opts.tags)) : run.frames;
-        if (opts.max !== undefined && frames.length > opts.max - delivered) frames = frames.slice(0, opts.max - delivered);
+        let frames =
+          opts.tags.length > 0
+            ? run.frames.filter((f) => hasTags(run.buf, f, opts.tags))
+            : run.frames;
+        if (opts.max !== undefined && frames.length > opts.max - delivered)
+          frames = frames.slice(0, opts.max - delivered);
         if (frames.length > 0) {
           delivered += frames.length;
           idleSince = Date.now();
@@ -191,7 +208,10 @@ async function* batches(source: TailSource, options: TailOptions): AsyncGenerato
 }
 
 /** Messages, one by one (payloads are copied out of the read buffer). */
-export async function* tailMessages<T>(source: TailSource, options: TailOptions): AsyncGenerator<Message<T>> {
+export async function* tailMessages<T>(
+  source: TailSource,
+  options: TailOptions,
+): AsyncGenerator<Message<T>> {
   const signal = options.signal;
   for await (const batch of batches(source, options)) {
     const messages = batch.frames.map((frame) => messageFromFrame<T>(batch.buf, frame.at, frame));
@@ -206,12 +226,21 @@ export async function* tailMessages<T>(source: TailSource, options: TailOptions)
 export async function* tailJsonl(source: TailSource, options: TailOptions): AsyncGenerator<Buffer> {
   for await (const batch of batches(source, options)) {
     let size = 0;
-    for (const frame of batch.frames) size += MAX_PREFIX_BYTES + payloadLength(frame.head.tagsLen, frame.head.dataLen);
+    for (const frame of batch.frames)
+      size += MAX_PREFIX_BYTES + payloadLength(frame.head.tagsLen, frame.head.dataLen);
     const out = Buffer.allocUnsafe(size);
     let at = 0;
     for (const frame of batch.frames) {
       const { timeSec, timeNanos, tagsLen, dataLen } = frame.head;
-      at = writeEnvelopeLine(out, at, frame.seq, formatTime(timeSec, timeNanos), batch.buf, frame.at + FRAME_HEADER_SIZE, payloadLength(tagsLen, dataLen));
+      at = writeEnvelopeLine(
+        out,
+        at,
+        frame.seq,
+        formatTime(timeSec, timeNanos),
+        batch.buf,
+        frame.at + FRAME_HEADER_SIZE,
+        payloadLength(tagsLen, dataLen),
+      );
     }
     yield out.subarray(0, at);
   }

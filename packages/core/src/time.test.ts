@@ -11,9 +11,20 @@ describe("time", () => {
   });
 
   it("parses RFC 3339 exactly, with offsets, and rejects other text", () => {
-    expect(parseTime("2026-11-18T11:06:40.123456789Z")).toEqual({ sec: 1_795_000_000, nanos: 123_456_789 });
-    expect(parseTime("2026-11-18T13:06:40.5+02:00")).toEqual({ sec: 1_795_000_000, nanos: 500_000_000 });
-    for (const bad of ["2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "yesterday", "2026-11-18 08:26:40"]) {
+    expect(parseTime("2026-11-18T11:06:40.123456789Z")).toEqual({
+      sec: 1_795_000_000,
+      nanos: 123_456_789,
+    });
+    expect(parseTime("2026-11-18T13:06:40.5+02:00")).toEqual({
+      sec: 1_795_000_000,
+      nanos: 500_000_000,
+    });
+    for (const bad of [
+      "2026-13-01T00:00:00Z",
+      "2026-02-30T00:00:00Z",
+      "yesterday",
+      "2026-11-18 08:26:40",
+    ]) {
       expect(parseTime(bad), bad).toBeUndefined();
     }
   });

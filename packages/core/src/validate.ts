@@ -33,9 +33,13 @@ export function validatePoolName(name: unknown): string {
   }
   const bytes = Buffer.byteLength(name, "utf8");
   if (bytes > MAX_POOL_NAME_BYTES) {
-    throw new SpoolError("Usage", `pool name is ${bytes} bytes; the limit is ${MAX_POOL_NAME_BYTES}`, {
-      hint: "use a shorter pool name",
-    });
+    throw new SpoolError(
+      "Usage",
+      `pool name is ${bytes} bytes; the limit is ${MAX_POOL_NAME_BYTES}`,
+      {
+        hint: "use a shorter pool name",
+      },
+    );
   }
   if (name.includes("\0")) {
     throw new SpoolError("Usage", "pool name contains a NUL byte", {
@@ -43,9 +47,13 @@ export function validatePoolName(name: unknown): string {
     });
   }
   if (name === "." || name === ".." || name.includes("/") || name.includes("\\")) {
-    throw new SpoolError("Usage", `invalid pool name ${JSON.stringify(name)}: names cannot contain path separators or be '.'/'..'`, {
-      hint: "pass a plain name such as `build`, or a path containing '/' to use a file directly",
-    });
+    throw new SpoolError(
+      "Usage",
+      `invalid pool name ${JSON.stringify(name)}: names cannot contain path separators or be '.'/'..'`,
+      {
+        hint: "pass a plain name such as `build`, or a path containing '/' to use a file directly",
+      },
+    );
   }
   if (!NAME_PATTERN.test(name) || name.includes("..")) {
     throw new SpoolError("Usage", `invalid pool name ${JSON.stringify(name)}`, {
@@ -129,9 +137,13 @@ export function encodeTags(tags: unknown): string {
 /** Checks one tag (also used for tag filters). */
 export function checkTag(tag: unknown): string {
   if (typeof tag !== "string" || tag.length === 0) {
-    throw new SpoolError("Usage", `invalid tag ${JSON.stringify(tag) ?? String(tag)}: tags are non-empty strings`, {
-      hint: "tags are short non-empty strings such as `build` or `deploy:prod`",
-    });
+    throw new SpoolError(
+      "Usage",
+      `invalid tag ${JSON.stringify(tag) ?? String(tag)}: tags are non-empty strings`,
+      {
+        hint: "tags are short non-empty strings such as `build` or `deploy:prod`",
+      },
+    );
   }
   if (Buffer.byteLength(tag, "utf8") > MAX_TAG_BYTES) {
     throw new SpoolError("Usage", `tag is longer than ${MAX_TAG_BYTES} bytes`, {
@@ -166,9 +178,13 @@ export function checkGapPolicy(value: unknown): GapPolicy {
 export function checkCount(name: string, value: unknown, min = 0): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
-    throw new SpoolError("Usage", `${name} must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`, {
-      hint: `pass ${name} as a whole number such as 10`,
-    });
+    throw new SpoolError(
+      "Usage",
+      `${name} must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`,
+      {
+        hint: `pass ${name} as a whole number such as 10`,
+      },
+    );
   }
   return value;
 }

@@ -7,10 +7,19 @@
  * (a stale index slot, one damaged state slot beside a good one) do not lose messages.
  */
 import * as fs from "node:fs";
-import { fromSystemError, isSpoolError, type ErrorKind } from "./errors.js";
 import { FrameReader } from "./engine/reader.js";
+import { type ErrorKind, fromSystemError, isSpoolError } from "./errors.js";
 import { readU64 } from "./format/bytes.js";
-import { decodeLayout, decodeState, HEADER_READ_SIZE, INDEX_SLOT_SIZE, type PoolLayout, type PoolState, STATE_SLOT_OFFSETS, STATE_SLOT_SIZE } from "./format/header.js";
+import {
+  decodeLayout,
+  decodeState,
+  HEADER_READ_SIZE,
+  INDEX_SLOT_SIZE,
+  type PoolLayout,
+  type PoolState,
+  STATE_SLOT_OFFSETS,
+  STATE_SLOT_SIZE,
+} from "./format/header.js";
 import { PoolFile } from "./platform/file.js";
 
 export interface VerifyIssue {
@@ -63,25 +72,43 @@ export function verifyPool(path: string): VerifyReport {
       layout = decodeLayout(header.subarray(0, n), path, fs.fstatSync(file.fd).size);
     } catch (error) {
       const e = fromSystemError(error, path, "read");
-      issues.push({ kind: e.kind, severity: "error", message: e.message, path, ...(e.offset === undefined ? {} : { offset: e.offset }) });
+      issues.push({
+        kind: e.kind,
+        severity: "error",
+        message: e.message,
+        path,
+        ...(e.offset === undefined ? {} : { offset: e.offset }),
+      });
       return report(0, null);
     }
     const state = checkState(header, layout, path, issues);
     if (!state) return report(0, null);
-    const bounds = state.oldest > state.newest ? null : { oldest: state.oldest, newest: state.newest };
+    const bounds =
+      state.oldest > state.newest ? null : { oldest: state.oldest, newest: state.newest };
     const valid = walkFrames(file, layout, state, issues);
     checkIndex(file, layout, state, valid, issues);
     return report(valid.size, bounds);
   } catch (error) {
     const e = isSpoolError(error) ? error : fromSystemError(error, path, "verify");
-    issues.push({ kind: e.kind, severity: "error", message: e.message, path, ...(e.offset === undefined ? {} : { offset: e.offset }) });
+    issues.push({
+      kind: e.kind,
+      severity: "error",
+      message: e.message,
+      path,
+      ...(e.offset === undefined ? {} : { offset: e.offset }),
+    });
     return report(0, null);
   } finally {
     file.close();
   }
 }
 
-function checkState(header: Buffer, layout: PoolLayout, path: string, issues: VerifyIssue[]): PoolState | undefined {
+function checkState(
+  header: Buffer,
+  layout: PoolLayout,
+  path: string,
+  issues: VerifyIssue[],
+): PoolState | undefined {
   const state = decodeState(header, layout.ringSize);
   for (const offset of STATE_SLOT_OFFSETS) {
     const slot = header.subarray(offset, offset + STATE_SLOT_SIZE);
@@ -89,17 +116,34 @@ function checkState(header: Buffer, layout: PoolLayout, path: string, issues: Ve
     const single = Buffer.alloc(HEADER_READ_SIZE);
     slot.copy(single, offset);
     if (!unused && !decodeState(single, layout.ringSize)) {
-      issues.push({ kind: "Corrupt", severity: state ? "warning" : "error", message: `state slot at offset ${offset} is damaged`, path, offset });
+      issues.push({
+        kind: "Corrupt",
+        severity: state ? "warning" : "error",
+        message: `state slot at offset ${offset} is damaged`,
+        path,
+        offset,
+      });
     }
   }
   if (!state) {
-    issues.push({ kind: "Corrupt", severity: "error", message: "no valid state slot: bounds unknown", path, offset: STATE_SLOT_OFFSETS[0] });
+    issues.push({
+      kind: "Corrupt",
+      severity: "error",
+      message: "no valid state slot: bounds unknown",
+      path,
+      offset: STATE_SLOT_OFFSETS[0],
+    });
   }
   return state;
 }
 
 /** Walks live frames from the tail; returns the seqs of every frame that validated. */
-function walkFrames(file: PoolFile, layout: PoolLayout, state: PoolState, issues: VerifyIssue[]): Set<number> {
+function walkFrames(
+  file: PoolFile,
+  layout: PoolLayout,
+  state: PoolState,
+  issues: VerifyIssue[],
+): Set<number> {
   const valid = new Set<number>();
   if (state.oldest > state.newest) return valid;
   const reader = new FrameReader(file, layout);
@@ -126,13 +170,25 @@ function walkFrames(file: PoolFile, layout: PoolLayout, state: PoolState, issues
   const end = pos >= layout.ringSize ? 0 : pos;
   const head = state.head >= layout.ringSize ? 0 : state.head;
   if (end !== head) {
-    issues.push({ kind: "Corrupt", severity: "error", message: `frames end at ring offset ${end} but the header's head is ${head}`, path: file.path, offset: layout.ringOffset + end });
+    issues.push({
+      kind: "Corrupt",
+      severity: "error",
+      message: `frames end at ring offset ${end} but the header's head is ${head}`,
+      path: file.path,
+      offset: layout.ringOffset + end,
+    });
   }
   return valid;
 }
 
 /** Counts index slots that name a live message but point elsewhere (a warning: lookups scan). */
-function checkIndex(file: PoolFile, layout: PoolLayout, state: PoolState, valid: Set<number>, issues: VerifyIssue[]): void {
+function checkIndex(
+  file: PoolFile,
+  layout: PoolLayout,
+  state: PoolState,
+  valid: Set<number>,
+  issues: VerifyIssue[],
+): void {
   const reader = new FrameReader(file, layout);
   const slots = Buffer.alloc(Math.min(layout.indexCapacity, 65536) * INDEX_SLOT_SIZE);
   let stale = 0;
@@ -144,7 +200,10 @@ function checkIndex(file: PoolFile, layout: PoolLayout, state: PoolState, valid:
       const seq = readU64(slots, i * INDEX_SLOT_SIZE);
       if (seq < state.oldest || seq > state.newest || !valid.has(seq)) continue;
       const offset = readU64(slots, i * INDEX_SLOT_SIZE + 8);
-      const pointsRight = seq % layout.indexCapacity === base + i && offset < layout.ringSize && reader.frameSeqAt(offset) === seq;
+      const pointsRight =
+        seq % layout.indexCapacity === base + i &&
+        offset < layout.ringSize &&
+        reader.frameSeqAt(offset) === seq;
       if (!pointsRight) {
         stale++;
         firstStale ??= { seq, offset: layout.indexOffset + (base + i) * INDEX_SLOT_SIZE };

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { isSpoolError } from "../errors.js";
-import { type AppendPlan, planAppend, type ProbeResult, type RingState } from "./append-plan.js";
+import { type AppendPlan, type ProbeResult, planAppend, type RingState } from "./append-plan.js";
 
 /** A tiny deterministic PRNG (mulberry32). */
 function rng(seed: number): () => number {
@@ -33,7 +33,8 @@ class RingModel {
 
   probe = (offset: number): ProbeResult => {
     const entry = this.stored.get(offset);
-    if (!entry || entry.kind === "wrap") return entry ? { wrap: true } : { wrap: false, seq: -1, length: 0 };
+    if (!entry || entry.kind === "wrap")
+      return entry ? { wrap: true } : { wrap: false, seq: -1, length: 0 };
     return { wrap: false, seq: entry.seq, length: entry.length };
   };
 
@@ -64,13 +65,15 @@ class RingModel {
         pos = 0;
         entry = this.stored.get(0);
       }
-      if (entry?.kind !== "frame" || entry.seq !== seq) throw new Error(`walk: seq ${seq} not at ${pos}`);
+      if (entry?.kind !== "frame" || entry.seq !== seq)
+        throw new Error(`walk: seq ${seq} not at ${pos}`);
       seqs.push(seq);
       pos += entry.length;
     }
     const end = pos >= this.size ? 0 : pos;
     const head = this.state.head >= this.size ? 0 : this.state.head;
-    if (this.state.newest >= this.state.oldest && end !== head) throw new Error(`walk ends at ${end}, head is ${head}`);
+    if (this.state.newest >= this.state.oldest && end !== head)
+      throw new Error(`walk ends at ${end}, head is ${head}`);
     return seqs;
   }
 }
@@ -85,12 +88,21 @@ describe("planAppend", () => {
   it("places the first frame at offset 0 of an empty ring", () => {
     const model = new RingModel(4096);
     const plan = planAppend(model.state, 4096, [64], model.probe);
-    expect(plan).toMatchObject({ placements: [0], wrapMarkers: [], evicted: 0, head: 64, tail: 0, oldest: 1, newest: 1 });
+    expect(plan).toMatchObject({
+      placements: [0],
+      wrapMarkers: [],
+      evicted: 0,
+      head: 64,
+      tail: 0,
+      oldest: 1,
+      newest: 1,
+    });
   });
 
   it("wraps with a marker and evicts exactly the overlapped oldest frames", () => {
     const model = new RingModel(1024);
-    for (let i = 0; i < 4; i++) model.apply(planAppend(model.state, 1024, [240], model.probe), [240]);
+    for (let i = 0; i < 4; i++)
+      model.apply(planAppend(model.state, 1024, [240], model.probe), [240]);
     // head = 960: a 240-byte frame does not fit, so it wraps to 0 and evicts seq 1 only.
     const plan = planAppend(model.state, 1024, [240], model.probe);
     expect(plan.placements).toEqual([0]);
@@ -104,7 +116,8 @@ describe("planAppend", () => {
 
   it("frees the reserve ahead when it has to evict", () => {
     const model = new RingModel(4096);
-    for (let i = 0; i < 16; i++) model.apply(planAppend(model.state, 4096, [256], model.probe), [256]);
+    for (let i = 0; i < 16; i++)
+      model.apply(planAppend(model.state, 4096, [256], model.probe), [256]);
     const plan = planAppend(model.state, 4096, [256], model.probe, { reserve: 1024 });
     expect(plan.evicted).toBe(5); // the frame's own 256 bytes plus 1024 reserved
     model.apply(plan, [256]);
@@ -135,9 +148,12 @@ describe("planAppend", () => {
 
   it("reports Corrupt when the oldest frame is not where the state says", () => {
     const model = new RingModel(1024);
-    for (let i = 0; i < 4; i++) model.apply(planAppend(model.state, 1024, [240], model.probe), [240]);
+    for (let i = 0; i < 4; i++)
+      model.apply(planAppend(model.state, 1024, [240], model.probe), [240]);
     model.stored.delete(0);
-    expect(() => planAppend(model.state, 1024, [240], model.probe)).toThrow(expect.objectContaining({ kind: "Corrupt", seq: 1 }));
+    expect(() => planAppend(model.state, 1024, [240], model.probe)).toThrow(
+      expect.objectContaining({ kind: "Corrupt", seq: 1 }),
+    );
   });
 
   it("keeps the ring walkable over random sizes, batches and wrap positions", () => {
@@ -147,7 +163,9 @@ describe("planAppend", () => {
       const reserve = next() < 0.5 ? 0 : Math.floor((next() * ringSize) / 64) * 8;
       const model = new RingModel(ringSize);
       for (let step = 0; step < 200; step++) {
-        const lengths = Array.from({ length: 1 + Math.floor(next() * 4) }, () => randomLength(next, ringSize));
+        const lengths = Array.from({ length: 1 + Math.floor(next() * 4) }, () =>
+          randomLength(next, ringSize),
+        );
         const before = { ...model.state };
         let plan: AppendPlan;
         try {
@@ -155,7 +173,9 @@ describe("planAppend", () => {
         } catch (error) {
           // Only batches that cannot fit may be refused, and then nothing changes.
           expect(isSpoolError(error, "Usage"), `seed ${seed} step ${step}`).toBe(true);
-          expect(lengths.reduce((a, b) => a + b, 0) > ringSize / 2 || lengths.some((l) => l > ringSize)).toBe(true);
+          expect(
+            lengths.reduce((a, b) => a + b, 0) > ringSize / 2 || lengths.some((l) => l > ringSize),
+          ).toBe(true);
           continue;
         }
         expect(plan.newest).toBe(before.newest + lengths.length);

@@ -95,20 +95,28 @@ export function planAppend(
       tail = at;
       return found.length;
     }
-    throw new SpoolError("Corrupt", `expected message ${expectedSeq} at ring offset ${at} while making room`, {
-      path,
-      seq: expectedSeq,
-      offset: ringOffset + at,
-      hint: "the pool's oldest frames are damaged; run `spool doctor` and recreate the pool",
-    });
+    throw new SpoolError(
+      "Corrupt",
+      `expected message ${expectedSeq} at ring offset ${at} while making room`,
+      {
+        path,
+        seq: expectedSeq,
+        offset: ringOffset + at,
+        hint: "the pool's oldest frames are damaged; run `spool doctor` and recreate the pool",
+      },
+    );
   };
 
   for (const length of lengths) {
     if (length > ringSize) {
-      throw new SpoolError("Usage", `a message of ${length} bytes cannot fit a ring of ${ringSize} bytes`, {
-        path,
-        hint: "create a larger pool (--size) or send a smaller message",
-      });
+      throw new SpoolError(
+        "Usage",
+        `a message of ${length} bytes cannot fit a ring of ${ringSize} bytes`,
+        {
+          path,
+          hint: "create a larger pool (--size) or send a smaller message",
+        },
+      );
     }
     const wraps = head + length > ringSize;
     const at = wraps ? 0 : head;
@@ -139,10 +147,14 @@ export function planAppend(
     if (oldLive === 0) {
       for (const span of placed) {
         if (overlaps(span.start, span.end - span.start, needed)) {
-          throw new SpoolError("Usage", "the batch is too large for this pool: it would overwrite itself", {
-            path,
-            hint: "split the batch into smaller ones, or create a larger pool (--size)",
-          });
+          throw new SpoolError(
+            "Usage",
+            "the batch is too large for this pool: it would overwrite itself",
+            {
+              path,
+              hint: "split the batch into smaller ones, or create a larger pool (--size)",
+            },
+          );
         }
       }
     }

@@ -13,7 +13,12 @@ import { encodeTags } from "../validate.js";
 /** One message to append: a JS value, or JSON text/bytes the caller already encoded. */
 export type AppendInput =
   | { data: unknown; json?: undefined; tags?: readonly string[] | undefined }
-  | { json: string | Uint8Array; trusted?: boolean; data?: undefined; tags?: readonly string[] | undefined };
+  | {
+      json: string | Uint8Array;
+      trusted?: boolean;
+      data?: undefined;
+      tags?: readonly string[] | undefined;
+    };
 
 /** Where an encoded frame sits in the scratch buffer. */
 export interface EncodedFrame {
@@ -45,7 +50,8 @@ export function stringifyData(data: unknown): string {
 /** Checks caller-encoded JSON text and returns the single-line text to store. */
 export function normaliseJsonText(text: string, trusted: boolean): string {
   const trimmed = text.trim();
-  if (trusted && trimmed.indexOf("\n") < 0 && trimmed.indexOf("\r") < 0 && trimmed.length > 0) return trimmed;
+  if (trusted && trimmed.indexOf("\n") < 0 && trimmed.indexOf("\r") < 0 && trimmed.length > 0)
+    return trimmed;
   let value: unknown;
   try {
     value = JSON.parse(trimmed);
@@ -83,16 +89,28 @@ export class FrameEncoder {
       let bytes: Uint8Array | undefined;
       if (input.json !== undefined) {
         if (typeof input.json !== "string" && !((input.json as unknown) instanceof Uint8Array)) {
-          throw new SpoolError("Usage", `JSON input must be text or UTF-8 bytes, not ${input.json === null ? "null" : typeof input.json}`, {
-            hint: "pass JSON text such as '{\"ok\":true}', or append the value itself with append()",
-          });
+          throw new SpoolError(
+            "Usage",
+            `JSON input must be text or UTF-8 bytes, not ${input.json === null ? "null" : typeof input.json}`,
+            {
+              hint: "pass JSON text such as '{\"ok\":true}', or append the value itself with append()",
+            },
+          );
         }
         if (typeof input.json === "string") {
           text = normaliseJsonText(input.json, input.trusted === true);
-        } else if (input.trusted === true && input.json.indexOf(0x0a) < 0 && input.json.indexOf(0x0d) < 0 && input.json.length > 0) {
+        } else if (
+          input.trusted === true &&
+          input.json.indexOf(0x0a) < 0 &&
+          input.json.indexOf(0x0d) < 0 &&
+          input.json.length > 0
+        ) {
           bytes = input.json;
         } else {
-          text = normaliseJsonText(Buffer.from(input.json).toString("utf8"), input.trusted === true);
+          text = normaliseJsonText(
+            Buffer.from(input.json).toString("utf8"),
+            input.trusted === true,
+          );
         }
       } else {
         text = stringifyData(input.data);
@@ -103,7 +121,10 @@ export class FrameEncoder {
       this.#ensure(at + frameLength(tagsBytes, maxData), at);
       const buf = this.#buf;
       const payload = at + FRAME_HEADER_SIZE;
-      const writtenTags = tagsLen === tagsBytes ? buf.write(tags, payload, "latin1") : buf.write(tags, payload, "utf8");
+      const writtenTags =
+        tagsLen === tagsBytes
+          ? buf.write(tags, payload, "latin1")
+          : buf.write(tags, payload, "utf8");
       const dataAt = payload + writtenTags + DATA_SEPARATOR.copy(buf, payload + writtenTags);
       let dataLen: number;
       if (bytes) {

@@ -21,9 +21,13 @@ export function computeLayout(sizeBytes: number, indexCapacity?: number): PoolLa
   const fileSize = Math.floor(sizeBytes / PAGE) * PAGE;
   const capacity = indexCapacity ?? defaultIndexCapacity(fileSize);
   if (!Number.isSafeInteger(capacity) || capacity < 1 || capacity > MAX_INDEX_CAPACITY) {
-    throw new SpoolError("Usage", `index capacity must be a whole number from 1 to ${MAX_INDEX_CAPACITY}`, {
-      hint: "leave the index capacity unset for the default, or give e.g. 4096",
-    });
+    throw new SpoolError(
+      "Usage",
+      `index capacity must be a whole number from 1 to ${MAX_INDEX_CAPACITY}`,
+      {
+        hint: "leave the index capacity unset for the default, or give e.g. 4096",
+      },
+    );
   }
   const indexBytes = alignUp(capacity * INDEX_SLOT_SIZE, PAGE);
   const ringOffset = HEADER_SIZE + indexBytes;

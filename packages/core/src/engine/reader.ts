@@ -8,7 +8,14 @@
  * corruption); the read buffer is bounded (one chunk, or one frame when a frame is larger).
  */
 import { readU64 } from "../format/bytes.js";
-import { type FrameHead, type FrameProblem, checkFrame, FRAME_HEADER_SIZE, readFrameHead, WRAP_MARKER_SIZE } from "../format/frame.js";
+import {
+  checkFrame,
+  FRAME_HEADER_SIZE,
+  type FrameHead,
+  type FrameProblem,
+  readFrameHead,
+  WRAP_MARKER_SIZE,
+} from "../format/frame.js";
 import { INDEX_SLOT_SIZE, type PoolLayout, type PoolState } from "../format/header.js";
 import type { PoolFile } from "../platform/file.js";
 
@@ -52,7 +59,12 @@ export class FrameReader {
   /** The ring offset the index records for `seq`, if its slot still names it. */
   indexedOffset(seq: number): number | undefined {
     const slot = seq % this.layout.indexCapacity;
-    const n = this.file.readSome(this.#slot, 0, INDEX_SLOT_SIZE, this.layout.indexOffset + slot * INDEX_SLOT_SIZE);
+    const n = this.file.readSome(
+      this.#slot,
+      0,
+      INDEX_SLOT_SIZE,
+      this.layout.indexOffset + slot * INDEX_SLOT_SIZE,
+    );
     if (n < INDEX_SLOT_SIZE || readU64(this.#slot, 0) !== seq) return undefined;
     const offset = readU64(this.#slot, 8);
     return offset % 8 === 0 && offset < this.layout.ringSize ? offset : undefined;
@@ -62,19 +74,28 @@ export class FrameReader {
    * Reads consecutive frames starting with `seq` at ring offset `offset`, up to `state.newest`,
    * at most `maxFrames`. With `ownBuffer`, the returned buffer is fresh (callers may keep slices).
    */
-  readRun(seq: number, offset: number, state: PoolState, maxFrames: number, ownBuffer = false): Run {
+  readRun(
+    seq: number,
+    offset: number,
+    state: PoolState,
+    maxFrames: number,
+    ownBuffer = false,
+  ): Run {
     const ringSize = this.layout.ringSize;
     let pos = offset >= ringSize ? 0 : offset;
     let buf = ownBuffer ? Buffer.allocUnsafe(this.#chunk.length) : this.#chunk;
     // Read no further than the published head (or the ring's end), and only a page for one frame.
     const limit = maxFrames === 1 ? SINGLE_READ : buf.length;
-    const want = (at: number): number => Math.min(limit, (state.head > at ? state.head : ringSize) - at);
+    const want = (at: number): number =>
+      Math.min(limit, (state.head > at ? state.head : ringSize) - at);
     let n = this.#fill(buf, pos, want(pos));
     let i = 0;
     let expect = seq;
     const frames: FrameRef[] = [];
     const run = (problem?: Run["problem"]): Run =>
-      problem ? { buf, frames, nextSeq: expect, nextOffset: pos, problem } : { buf, frames, nextSeq: expect, nextOffset: pos };
+      problem
+        ? { buf, frames, nextSeq: expect, nextOffset: pos, problem }
+        : { buf, frames, nextSeq: expect, nextOffset: pos };
 
     while (expect <= state.newest && frames.length < maxFrames) {
       if (pos >= ringSize || ringSize - pos < WRAP_MARKER_SIZE) {
@@ -144,7 +165,12 @@ export class FrameReader {
   /** The seq of the frame header at a ring offset, if one is there. */
   frameSeqAt(offset: number): number | undefined {
     const head = Buffer.allocUnsafe(FRAME_HEADER_SIZE);
-    const n = this.file.readSome(head, 0, Math.min(FRAME_HEADER_SIZE, this.layout.ringSize - offset), this.layout.ringOffset + offset);
+    const n = this.file.readSome(
+      head,
+      0,
+      Math.min(FRAME_HEADER_SIZE, this.layout.ringSize - offset),
+      this.layout.ringOffset + offset,
+    );
     if (n < FRAME_HEADER_SIZE) return undefined;
     const decoded = readFrameHead(head, 0);
     return typeof decoded === "string" ? undefined : decoded.seq;

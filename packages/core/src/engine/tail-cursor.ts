@@ -21,7 +21,10 @@ export interface Bounds {
 }
 
 /** The first seq a tail expects. */
-export function startSeq(options: { since?: number | undefined; last?: number | undefined }, bounds: Bounds): number {
+export function startSeq(
+  options: { since?: number | undefined; last?: number | undefined },
+  bounds: Bounds,
+): number {
   if (options.since !== undefined) return options.since;
   if (options.last !== undefined) return Math.max(bounds.oldest, bounds.newest - options.last + 1);
   return bounds.newest + 1;

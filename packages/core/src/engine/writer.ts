@@ -11,13 +11,28 @@
  * backwards within a pool; a failure before step 5 leaves the previously published state intact.
  */
 import { writeU64 } from "../format/bytes.js";
-import { encodeWrapMarker, FRAME_HEADER_SIZE, readFrameHead, sealFrame, STATE_COMMITTED, STATE_OFFSET, WRAP_MARKER_SIZE } from "../format/frame.js";
-import { encodeState, INDEX_SLOT_SIZE, type PoolLayout, type PoolState, slotFor, STATE_SLOT_SIZE } from "../format/header.js";
+import {
+  encodeWrapMarker,
+  FRAME_HEADER_SIZE,
+  readFrameHead,
+  STATE_COMMITTED,
+  STATE_OFFSET,
+  sealFrame,
+  WRAP_MARKER_SIZE,
+} from "../format/frame.js";
+import {
+  encodeState,
+  INDEX_SLOT_SIZE,
+  type PoolLayout,
+  type PoolState,
+  STATE_SLOT_SIZE,
+  slotFor,
+} from "../format/header.js";
 import type { PoolFile } from "../platform/file.js";
 import { lockFile, unlockFile } from "../platform/lock.js";
 import { compareInstants, now } from "../time.js";
 import type { Durability } from "../validate.js";
-import { planAppend, type ProbeResult } from "./append-plan.js";
+import { type ProbeResult, planAppend } from "./append-plan.js";
 import type { EncodedFrame } from "./encoder.js";
 import type { FrameReader } from "./reader.js";
 import { adoptUnpublished } from "./recover.js";
@@ -71,19 +86,33 @@ function publish(ctx: WriterContext, state: PoolState): void {
  */
 function probe(ctx: WriterContext, offset: number, state: PoolState): ProbeResult {
   const cached = ctx.tailCache.get(offset);
-  if (cached && cached.seq >= state.oldest && cached.seq <= state.newest) return { wrap: false, ...cached };
+  if (cached && cached.seq >= state.oldest && cached.seq <= state.newest)
+    return { wrap: false, ...cached };
   ctx.tailCache.clear();
   const room = Math.min(PROBE_READ, ctx.layout.ringSize - offset);
   const n = ctx.file.readSome(probeBuf, 0, room, ctx.layout.ringOffset + offset);
   if (n < WRAP_MARKER_SIZE) return { wrap: true };
   let first: ProbeResult | undefined;
   let next = -1;
-  for (let at = 0; at + FRAME_HEADER_SIZE <= n || (first === undefined && at + WRAP_MARKER_SIZE <= n); ) {
+  for (
+    let at = 0;
+    at + FRAME_HEADER_SIZE <= n || (first === undefined && at + WRAP_MARKER_SIZE <= n);
+  ) {
     const head = readFrameHead(probeBuf, at);
-    const result: ProbeResult = head === "wrap" ? { wrap: true } : typeof head === "string" ? { wrap: false, seq: -1, length: 0 } : { wrap: false, seq: head.seq, length: head.length };
+    const result: ProbeResult =
+      head === "wrap"
+        ? { wrap: true }
+        : typeof head === "string"
+          ? { wrap: false, seq: -1, length: 0 }
+          : { wrap: false, seq: head.seq, length: head.length };
     first ??= result;
     if (result.wrap || result.length <= 0) break;
-    if (result.seq < state.oldest || result.seq > state.newest || (next >= 0 && result.seq !== next)) break;
+    if (
+      result.seq < state.oldest ||
+      result.seq > state.newest ||
+      (next >= 0 && result.seq !== next)
+    )
+      break;
     ctx.tailCache.set(offset + at, { seq: result.seq, length: result.length });
     next = result.seq + 1;
     at += result.length;
@@ -124,7 +153,10 @@ export function commitFrames(
     let last = { sec: state.newestTimeSec, nanos: state.newestTimeNanos };
     let clock = now();
     if (compareInstants(clock, last) <= 0) {
-      clock = last.nanos === 999_999_999 ? { sec: last.sec + 1, nanos: 0 } : { sec: last.sec, nanos: last.nanos + 1 };
+      clock =
+        last.nanos === 999_999_999
+          ? { sec: last.sec + 1, nanos: 0 }
+          : { sec: last.sec, nanos: last.nanos + 1 };
     }
     for (let i = 0; i < frames.length; i++) {
       const frame = frames[i] as EncodedFrame;
@@ -134,17 +166,25 @@ export function commitFrames(
       last = clock;
     }
 
-    for (const marker of plan.wrapMarkers) file.write(wrapBuf, 0, WRAP_MARKER_SIZE, layout.ringOffset + marker);
+    for (const marker of plan.wrapMarkers)
+      file.write(wrapBuf, 0, WRAP_MARKER_SIZE, layout.ringOffset + marker);
 
     // Frames are contiguous in scratch; write each run that is contiguous in the ring at once.
     let runStart = 0;
     for (let i = 1; i <= frames.length; i++) {
       const prev = frames[i - 1] as EncodedFrame;
-      const contiguous = i < frames.length && plan.placements[i] === (plan.placements[i - 1] as number) + prev.length;
+      const contiguous =
+        i < frames.length &&
+        plan.placements[i] === (plan.placements[i - 1] as number) + prev.length;
       if (contiguous) continue;
       const first = frames[runStart] as EncodedFrame;
       const bytes = prev.at + prev.length - first.at;
-      file.write(scratch, first.at, bytes, layout.ringOffset + (plan.placements[runStart] as number));
+      file.write(
+        scratch,
+        first.at,
+        bytes,
+        layout.ringOffset + (plan.placements[runStart] as number),
+      );
       runStart = i;
     }
     for (const placement of plan.placements) {
@@ -172,11 +212,16 @@ export function commitFrames(
 let indexBuf = Buffer.alloc(INDEX_SLOT_SIZE * 64);
 
 /** Writes index slots for the committed frames, one write per contiguous run of slots. */
-function writeIndex(ctx: WriterContext, committed: readonly Committed[], placements: readonly number[]): void {
+function writeIndex(
+  ctx: WriterContext,
+  committed: readonly Committed[],
+  placements: readonly number[],
+): void {
   const { indexCapacity, indexOffset } = ctx.layout;
   const count = Math.min(committed.length, indexCapacity);
   const skip = committed.length - count; // only the newest `capacity` frames keep a slot
-  if (indexBuf.length < count * INDEX_SLOT_SIZE) indexBuf = Buffer.alloc(count * INDEX_SLOT_SIZE * 2);
+  if (indexBuf.length < count * INDEX_SLOT_SIZE)
+    indexBuf = Buffer.alloc(count * INDEX_SLOT_SIZE * 2);
   let runStart = 0;
   for (let i = 0; i < count; i++) {
     const c = committed[skip + i] as Committed;
@@ -186,7 +231,12 @@ function writeIndex(ctx: WriterContext, committed: readonly Committed[], placeme
     const endsRun = i + 1 === count || slot + 1 === indexCapacity;
     if (endsRun) {
       const firstSlot = (committed[skip + runStart] as Committed).seq % indexCapacity;
-      ctx.file.write(indexBuf, runStart * INDEX_SLOT_SIZE, (i + 1 - runStart) * INDEX_SLOT_SIZE, indexOffset + firstSlot * INDEX_SLOT_SIZE);
+      ctx.file.write(
+        indexBuf,
+        runStart * INDEX_SLOT_SIZE,
+        (i + 1 - runStart) * INDEX_SLOT_SIZE,
+        indexOffset + firstSlot * INDEX_SLOT_SIZE,
+      );
       runStart = i + 1;
     }
   }

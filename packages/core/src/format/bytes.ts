@@ -18,7 +18,7 @@ export function readU64(buf: Uint8Array, offset: number): number {
 
 export function writeU64(buf: Uint8Array, offset: number, value: number): void {
   const view = buf as Buffer;
-  view.writeUInt32LE(value % TWO_32 >>> 0, offset);
+  view.writeUInt32LE((value % TWO_32) >>> 0, offset);
   view.writeUInt32LE(Math.floor(value / TWO_32) >>> 0, offset + 4);
 }
 

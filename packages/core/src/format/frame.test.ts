@@ -3,7 +3,19 @@
  * single-byte corruption of a sealed frame is rejected (never validates as another message).
  */
 import { describe, expect, it } from "vitest";
-import { checkFrame, DATA_SEPARATOR, dataOffset, encodeWrapMarker, FRAME_HEADER_SIZE, frameLength, PAYLOAD_SUFFIX, readFrameHead, sealFrame, STATE_COMMITTED, STATE_OFFSET } from "./frame.js";
+import {
+  checkFrame,
+  DATA_SEPARATOR,
+  dataOffset,
+  encodeWrapMarker,
+  FRAME_HEADER_SIZE,
+  frameLength,
+  PAYLOAD_SUFFIX,
+  readFrameHead,
+  STATE_COMMITTED,
+  STATE_OFFSET,
+  sealFrame,
+} from "./frame.js";
 
 function buildFrame(tags: string, data: string, seq: number): Buffer {
   const tagsLen = Buffer.byteLength(tags);
@@ -24,10 +36,18 @@ describe("frame codec", () => {
     const buf = buildFrame('["a"]', '{"x":1}', 42);
     const head = readFrameHead(buf, 0);
     if (typeof head === "string") throw new Error(head);
-    expect(head).toMatchObject({ seq: 42, timeSec: 1_795_000_000, timeNanos: 123_456_789, tagsLen: 5, dataLen: 7 });
+    expect(head).toMatchObject({
+      seq: 42,
+      timeSec: 1_795_000_000,
+      timeNanos: 123_456_789,
+      tagsLen: 5,
+      dataLen: 7,
+    });
     expect(head.length % 8).toBe(0);
     expect(checkFrame(buf, 0, head, 42)).toBeUndefined();
-    expect(buf.toString("utf8", FRAME_HEADER_SIZE, FRAME_HEADER_SIZE + 5 + 9 + 7 + 2)).toBe('["a"]},"data":{"x":1}}\n');
+    expect(buf.toString("utf8", FRAME_HEADER_SIZE, FRAME_HEADER_SIZE + 5 + 9 + 7 + 2)).toBe(
+      '["a"]},"data":{"x":1}}\n',
+    );
     expect(buf.toString("utf8", dataOffset(5), dataOffset(5) + 7)).toBe('{"x":1}');
   });
 
@@ -66,7 +86,9 @@ describe("frame codec", () => {
         if (typeof head === "string") continue; // rejected by the header checks
         if (FRAME_HEADER_SIZE > head.length || head.length > buf.length) continue; // lengths fail bounds
         const problem = checkFrame(buf, 0, head, seq);
-        const padding = byte >= FRAME_HEADER_SIZE + Buffer.byteLength(tags) + Buffer.byteLength(data) + 11 && byte < length - 8;
+        const padding =
+          byte >= FRAME_HEADER_SIZE + Buffer.byteLength(tags) + Buffer.byteLength(data) + 11 &&
+          byte < length - 8;
         if (padding) continue; // padding between payload and marker is not covered
         expect(problem, `round ${round} byte ${byte}`).toBeDefined();
       }

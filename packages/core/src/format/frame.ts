@@ -62,7 +62,13 @@ export interface FrameStamp {
  * Completes a frame whose payload already sits at `buf[at + 48 ..]`: writes the header (state
  * Writing), the padding, the marker and the CRC.
  */
-export function sealFrame(buf: Buffer, at: number, tagsLen: number, dataLen: number, stamp: FrameStamp): number {
+export function sealFrame(
+  buf: Buffer,
+  at: number,
+  tagsLen: number,
+  dataLen: number,
+  stamp: FrameStamp,
+): number {
   const len = frameLength(tagsLen, dataLen);
   buf.writeUInt32LE(FRAME_MAGIC, at);
   buf.writeUInt32LE(STATE_WRITING, at + 4);
@@ -77,7 +83,7 @@ export function sealFrame(buf: Buffer, at: number, tagsLen: number, dataLen: num
   const markerAt = at + len - MARKER_SIZE;
   buf.fill(0, payloadEnd, markerAt);
   buf.writeUInt32LE(MARKER_MAGIC, markerAt);
-  buf.writeUInt32LE(stamp.seq % 2 ** 32 >>> 0, markerAt + 4);
+  buf.writeUInt32LE((stamp.seq % 2 ** 32) >>> 0, markerAt + 4);
   buf.writeUInt32LE(crc32(buf.subarray(at + CRC_FROM, payloadEnd)), at + 8);
   return len;
 }
@@ -145,8 +151,9 @@ export function checkFrame(
   if (head.timeNanos >= 1e9 || Number.isNaN(head.timeSec) || Number.isNaN(head.seq)) return "time";
   const markerAt = at + head.length - MARKER_SIZE;
   if (buf.readUInt32LE(markerAt) !== MARKER_MAGIC) return "marker";
-  if (buf.readUInt32LE(markerAt + 4) !== head.seq % 2 ** 32 >>> 0) return "marker";
+  if (buf.readUInt32LE(markerAt + 4) !== (head.seq % 2 ** 32) >>> 0) return "marker";
   const payloadEnd = at + FRAME_HEADER_SIZE + payloadLength(head.tagsLen, head.dataLen);
-  if (crc32(buf.subarray(at + CRC_FROM, payloadEnd)) !== buf.readUInt32LE(at + 8)) return "checksum";
+  if (crc32(buf.subarray(at + CRC_FROM, payloadEnd)) !== buf.readUInt32LE(at + 8))
+    return "checksum";
   return undefined;
 }

@@ -3,9 +3,17 @@
  * state: the newest valid slot wins, a torn slot falls back to the other, none valid → undefined.
  */
 import { describe, expect, it } from "vitest";
-import { isSpoolError } from "../errors.js";
 import { computeLayout } from "../engine/layout.js";
-import { decodeLayout, decodeState, emptyState, encodeLayout, encodeState, HEADER_SIZE, slotFor } from "./header.js";
+import { isSpoolError } from "../errors.js";
+import {
+  decodeLayout,
+  decodeState,
+  emptyState,
+  encodeLayout,
+  encodeState,
+  HEADER_SIZE,
+  slotFor,
+} from "./header.js";
 
 describe("pool header", () => {
   const layout = computeLayout(1024 * 1024);
@@ -17,7 +25,9 @@ describe("pool header", () => {
     for (const offset of [0, 9, 20, 33, 50, 61]) {
       const bad = Buffer.from(buf);
       bad[offset] = (bad[offset] as number) ^ 0x10;
-      expect(() => decodeLayout(bad, "p", layout.fileSize)).toThrow(expect.objectContaining({ kind: "Corrupt" }));
+      expect(() => decodeLayout(bad, "p", layout.fileSize)).toThrow(
+        expect.objectContaining({ kind: "Corrupt" }),
+      );
     }
     try {
       decodeLayout(buf, "p", layout.fileSize - 1);

@@ -47,7 +47,15 @@ export interface PoolState {
 }
 
 export function emptyState(): PoolState {
-  return { generation: 1, head: 0, tail: 0, oldest: 1, newest: 0, newestTimeSec: 0, newestTimeNanos: 0 };
+  return {
+    generation: 1,
+    head: 0,
+    tail: 0,
+    oldest: 1,
+    newest: 0,
+    newestTimeSec: 0,
+    newestTimeNanos: 0,
+  };
 }
 
 /** Encodes the static block into `buf[0..64)`. */
@@ -90,7 +98,11 @@ export function decodeLayout(buf: Buffer, path: string, actualFileSize: number):
     throw new SpoolError(
       "Corrupt",
       `pool format version ${version} is not supported (this Spool reads version ${FORMAT_VERSION})`,
-      { path, offset: 8, hint: "the pool was written by a newer Spool (or is damaged); upgrade Spool, or run `spool doctor`" },
+      {
+        path,
+        offset: 8,
+        hint: "the pool was written by a newer Spool (or is damaged); upgrade Spool, or run `spool doctor`",
+      },
     );
   }
   if (crc32(buf.subarray(0, 60)) !== buf.readUInt32LE(60)) {
@@ -129,7 +141,11 @@ export function decodeLayout(buf: Buffer, path: string, actualFileSize: number):
     throw new SpoolError(
       "Corrupt",
       `pool file is truncated: ${actualFileSize} bytes, header says ${layout.fileSize}`,
-      { path, offset: actualFileSize, hint: "the file was cut short; restore it or delete and recreate the pool" },
+      {
+        path,
+        offset: actualFileSize,
+        hint: "the file was cut short; restore it or delete and recreate the pool",
+      },
     );
   }
   return layout;

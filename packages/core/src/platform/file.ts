@@ -7,7 +7,7 @@
  * pool's path; the descriptor is closed exactly once.
  */
 import * as fs from "node:fs";
-import { SpoolError, fromSystemError } from "../errors.js";
+import { fromSystemError, SpoolError } from "../errors.js";
 
 export class PoolFile {
   readonly path: string;

@@ -9,8 +9,8 @@
  * the addon is loaded lazily on first use.
  */
 import { existsSync } from "node:fs";
-import { constants } from "node:os";
 import { createRequire } from "node:module";
+import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 import { SpoolError } from "../errors.js";
 
@@ -27,9 +27,10 @@ function loadNative(): NativeLock {
   if (native) return native;
   const require = createRequire(import.meta.url);
   // dist/index.js and src/platform/lock.ts sit one and two levels below the package root.
-  const candidates = ["../build/Release/spool_native.node", "../../build/Release/spool_native.node"].map(
-    (rel) => fileURLToPath(new URL(rel, import.meta.url)),
-  );
+  const candidates = [
+    "../build/Release/spool_native.node",
+    "../../build/Release/spool_native.node",
+  ].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
   const found = candidates.find((file) => existsSync(file));
   if (!found) {
     throw new SpoolError("Internal", "the native lock addon of @spool/core is not built", {

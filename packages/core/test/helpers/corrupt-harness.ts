@@ -531,7 +531,8 @@ export async function runCase(
       // A writer that finds the newest state slot damaged adopts the committed frames of the
       // lost publication first (engine/recover.ts), so it continues after the original newest.
       const expectedSeq = prediction.fallback ? origNewest + 1 : base.view.current.newest + 1;
-      if (appended.seq !== expectedSeq) fail(`append: got seq ${appended.seq}, expected ${expectedSeq}`);
+      if (appended.seq !== expectedSeq)
+        fail(`append: got seq ${appended.seq}, expected ${expectedSeq}`);
       if (appended.seq <= origNewest) {
         stats.seqReused = true;
         fail(`append: reused seq ${appended.seq} (the file held up to ${origNewest})`);
