@@ -388,11 +388,14 @@ export class Pool {
     for (let attempt = 0; attempt < 3; attempt++) {
       const state = this.readState();
       if (seq > state.newest || seq < state.oldest) throw this.#missing(seq, state);
-      const offset = this.#reader.locate(seq, state);
-      if (offset !== undefined) {
-        const run = this.#reader.readRun(seq, offset, state, 1);
-        const frame = run.frames[0];
-        if (frame) return messageFromFrame<T>(run.buf, frame.at, frame);
+      let offset: number | undefined;
+      // The index slot is trusted only as far as the frame it points at validates.
+      const indexed = this.#reader.indexedOffset(seq);
+      for (const candidate of [indexed, "scan"] as const) {
+        offset = candidate === "scan" ? this.#reader.scan(seq, state) : candidate;
+        if (offset === undefined) continue;
+        const frame = this.#reader.readOne(seq, offset, state);
+        if (frame) return messageFromFrame<T>(this.#reader.lastBuffer, frame.at, frame);
       }
       const after = this.readState();
       if (seq < after.oldest) throw this.#missing(seq, after);

@@ -49,11 +49,13 @@ export class FrameReader {
   readonly layout: PoolLayout;
   #chunk: Buffer;
   #slot = Buffer.alloc(INDEX_SLOT_SIZE);
+  #last: Buffer;
 
   constructor(file: PoolFile, layout: PoolLayout, chunkSize = CHUNK_SIZE) {
     this.file = file;
     this.layout = layout;
     this.#chunk = Buffer.allocUnsafe(Math.min(chunkSize, layout.ringSize));
+    this.#last = this.#chunk;
   }
 
   /** The ring offset the index records for `seq`, if its slot still names it. */
@@ -68,6 +70,39 @@ export class FrameReader {
     if (n < INDEX_SLOT_SIZE || readU64(this.#slot, 0) !== seq) return undefined;
     const offset = readU64(this.#slot, 8);
     return offset % 8 === 0 && offset < this.layout.ringSize ? offset : undefined;
+  }
+
+  /**
+   * Reads the one frame for `seq` at ring offset `offset` (no later than `state.newest`): the
+   * lean path of a random get. Undefined when it does not validate there.
+   */
+  readOne(seq: number, offset: number, state: PoolState): FrameRef | undefined {
+    const ringSize = this.layout.ringSize;
+    if (seq > state.newest || offset + FRAME_HEADER_SIZE > ringSize) return undefined;
+    let buf = this.#chunk;
+    let n = this.file.readSome(
+      buf,
+      0,
+      Math.min(SINGLE_READ, ringSize - offset),
+      this.layout.ringOffset + offset,
+    );
+    if (n < FRAME_HEADER_SIZE) return undefined;
+    const head = readFrameHead(buf, 0);
+    if (typeof head === "string" || head.seq !== seq || offset + head.length > ringSize)
+      return undefined;
+    if (head.length > n) {
+      if (head.length > buf.length) buf = Buffer.allocUnsafe(head.length);
+      n = this.file.readSome(buf, 0, head.length, this.layout.ringOffset + offset);
+      if (n < head.length) return undefined;
+    }
+    if (checkFrame(buf, 0, head, seq) !== undefined) return undefined;
+    this.#last = buf;
+    return { seq, at: 0, head };
+  }
+
+  /** The buffer the last `readOne` result lives in (valid until the next read). */
+  get lastBuffer(): Buffer {
+    return this.#last;
   }
 
   /**
@@ -159,7 +194,7 @@ export class FrameReader {
   locate(seq: number, state: PoolState): number | undefined {
     const indexed = this.indexedOffset(seq);
     if (indexed !== undefined && this.frameSeqAt(indexed) === seq) return indexed;
-    return this.#scan(seq, state);
+    return this.scan(seq, state);
   }
 
   /** The seq of the frame header at a ring offset, if one is there. */
@@ -177,7 +212,7 @@ export class FrameReader {
   }
 
   /** Walks frame headers from the tail until `seq`; bounded by the number of live messages. */
-  #scan(seq: number, state: PoolState): number | undefined {
+  scan(seq: number, state: PoolState): number | undefined {
     if (seq < state.oldest || seq > state.newest) return undefined;
     let pos = state.tail;
     let expect = state.oldest;
