@@ -33,16 +33,18 @@ static int lock_with_timeout(int fd, int64_t timeout_ms) {
   if (flock(fd, LOCK_EX | LOCK_NB) == 0) return 0;
   if (errno != EWOULDBLOCK && errno != EINTR) return errno;
   int64_t deadline = now_ns() + timeout_ms * 1000000LL;
-  int64_t sleep_ns = 2000; /* start at 2 us, back off to 500 us */
+  /* The holder needs the CPU more than a waiter does (pools are written from several processes
+   * on few cores): yield a couple of times, then sleep from 20 us, doubling up to 1 ms. */
+  int64_t sleep_ns = 20000;
   int spins = 0;
   for (;;) {
-    if (spins < 16) {
+    if (spins < 2) {
       spins++;
       sched_yield();
     } else {
       struct timespec ts = {0, (long)sleep_ns};
       nanosleep(&ts, NULL);
-      if (sleep_ns < 500000) sleep_ns *= 2;
+      if (sleep_ns < 1000000) sleep_ns *= 2;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) == 0) return 0;
     if (errno != EWOULDBLOCK && errno != EINTR) return errno;

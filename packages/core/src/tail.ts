@@ -60,6 +60,8 @@ interface Batch {
 const MIN_POLL_MS = 2;
 const MAX_POLL_MS = 50;
 const MAX_FRAMES_PER_RUN = 4096;
+/** Target size of a JSONL output chunk. */
+const JSONL_CHUNK = 64 * 1024;
 /** Upper bound of an envelope prefix: `{"seq":<16 digits>,"time":"<30 chars>","meta":{"tags":`. */
 const MAX_PREFIX_BYTES = 96;
 /** Consecutive failed reads of one live seq before it is reported as Corrupt. */
@@ -224,24 +226,37 @@ export async function* tailMessages<T>(
 
 /** JSONL chunks: each holds whole lines, one envelope per message, spliced from stored bytes. */
 export async function* tailJsonl(source: TailSource, options: TailOptions): AsyncGenerator<Buffer> {
+  const signal = options.signal;
   for await (const batch of batches(source, options)) {
-    let size = 0;
-    for (const frame of batch.frames)
-      size += MAX_PREFIX_BYTES + payloadLength(frame.head.tagsLen, frame.head.dataLen);
-    const out = Buffer.allocUnsafe(size);
+    // Chunks of about 64 KiB: small enough to come from recycled heap memory (a fresh
+    // multi-megabyte buffer per batch costs page faults), large enough to amortise a write.
+    let out = Buffer.allocUnsafe(JSONL_CHUNK);
     let at = 0;
     for (const frame of batch.frames) {
       const { timeSec, timeNanos, tagsLen, dataLen } = frame.head;
+      const line = MAX_PREFIX_BYTES + payloadLength(tagsLen, dataLen);
+      if (at + line > out.length) {
+        if (at > 0) {
+          if (signal?.aborted) return;
+          yield out.subarray(0, at);
+        }
+        out = Buffer.allocUnsafe(Math.max(JSONL_CHUNK, line));
+        at = 0;
+      }
+      const time = formatTime(timeSec, timeNanos);
       at = writeEnvelopeLine(
         out,
         at,
         frame.seq,
-        formatTime(timeSec, timeNanos),
+        time,
         batch.buf,
         frame.at + FRAME_HEADER_SIZE,
         payloadLength(tagsLen, dataLen),
       );
     }
-    yield out.subarray(0, at);
+    if (at > 0) {
+      if (signal?.aborted) return;
+      yield out.subarray(0, at);
+    }
   }
 }

@@ -4,7 +4,9 @@
  *   1. lock, read the published state;
  *   2. plan placements; if old frames are evicted, publish the shrunken bounds first, so no
  *      reader is ever pointed at bytes about to be overwritten;
- *   3. write wrap markers and the frames (state Writing), then flip each to Committed;
+ *   3. write wrap markers, then the frames, sealed Committed in the same positioned write (no
+ *      reader looks past the published state, the commit point, so a separate Writing →
+ *      Committed flip would cost a write per frame and buy nothing; the format allows it);
  *   4. write the index slots; with `flush`, fdatasync;
  *   5. publish the new state (the commit point); with `flush`, fdatasync again; unlock.
  * Invariants: seqs are assigned under the lock, contiguous, never reused; commit times never go
@@ -15,8 +17,6 @@ import {
   encodeWrapMarker,
   FRAME_HEADER_SIZE,
   readFrameHead,
-  STATE_COMMITTED,
-  STATE_OFFSET,
   sealFrame,
   WRAP_MARKER_SIZE,
 } from "../format/frame.js";
@@ -66,8 +66,6 @@ export function evictionReserve(ringSize: number): number {
 }
 
 const stateBuf = Buffer.alloc(STATE_SLOT_SIZE);
-const flipBuf = Buffer.alloc(4);
-flipBuf.writeUInt32LE(STATE_COMMITTED, 0);
 const wrapBuf = Buffer.alloc(WRAP_MARKER_SIZE);
 encodeWrapMarker(wrapBuf, 0);
 const probeBuf = Buffer.alloc(PROBE_READ);
@@ -186,9 +184,6 @@ export function commitFrames(
         layout.ringOffset + (plan.placements[runStart] as number),
       );
       runStart = i;
-    }
-    for (const placement of plan.placements) {
-      file.write(flipBuf, 0, 4, layout.ringOffset + placement + STATE_OFFSET);
     }
     writeIndex(ctx, committed, plan.placements);
     if (durability === "flush") file.datasync();

@@ -59,8 +59,9 @@ export interface FrameStamp {
 }
 
 /**
- * Completes a frame whose payload already sits at `buf[at + 48 ..]`: writes the header (state
- * Writing), the padding, the marker and the CRC.
+ * Completes a frame whose payload already sits at `buf[at + 48 ..]`: writes the header, the
+ * padding, the marker and the CRC. The state word is not covered by the CRC, so a writer that
+ * uses the two-step protocol may seal with Writing and flip the word to Committed later.
  */
 export function sealFrame(
   buf: Buffer,
@@ -68,10 +69,11 @@ export function sealFrame(
   tagsLen: number,
   dataLen: number,
   stamp: FrameStamp,
+  state: number = STATE_COMMITTED,
 ): number {
   const len = frameLength(tagsLen, dataLen);
   buf.writeUInt32LE(FRAME_MAGIC, at);
-  buf.writeUInt32LE(STATE_WRITING, at + 4);
+  buf.writeUInt32LE(state, at + 4);
   buf.writeUInt32LE(lengthCheck(tagsLen, dataLen), at + 12);
   writeU64(buf, at + 16, stamp.seq);
   writeU64(buf, at + 24, stamp.timeSec);
