@@ -261,6 +261,30 @@ describe("tail", () => {
   });
 });
 
+describe("index stride", () => {
+  it("finds every message by seq and tails from any start with a sparse index", async () => {
+    const pool = Pool.create(join(tempDir(), "s.spool"), { size: "64K", indexStride: 8 });
+    for (let i = 1; i <= 2000; i++) {
+      if (i % 3 === 0) pool.appendBatch([{ data: { i } }]);
+      else pool.append({ i, pad: "x".repeat(i % 50) });
+    }
+    const info = pool.info();
+    expect(info.indexStride).toBe(8);
+    const bounds = info.bounds as { oldest: number; newest: number };
+    for (let seq = bounds.oldest; seq <= bounds.newest; seq++) {
+      expect((pool.get(seq).data as { i: number }).i).toBe(seq);
+    }
+    const from = bounds.oldest + 13;
+    const seqs = (await collect(pool.tail({ since: from, follow: false }))).map((m) => m.seq);
+    expect(seqs).toEqual(Array.from({ length: bounds.newest - from + 1 }, (_, k) => from + k));
+    expect(verifyPool(pool.path).issues).toEqual([]);
+    expect(() => Pool.create(join(tempDir(), "t.spool"), { indexStride: 0 })).toThrow(
+      expect.objectContaining({ kind: "Usage" }),
+    );
+    pool.close();
+  });
+});
+
 describe("delete while in use", () => {
   it("is Busy while the pool is open anywhere, and works with force or after close", () => {
     const dir = tempDir();

@@ -44,6 +44,12 @@ export interface CreateOptions {
   size?: number | string;
   /** Number of seq→offset index slots. Default: one per 512 bytes of pool. */
   indexCapacity?: number;
+  /**
+   * Seqs per index slot (1–1024, default 1). A larger stride saves an index write on most
+   * appends; lookups then walk up to stride − 1 frames, and a damaged frame also hides the frames
+   * up to the next indexed seq from `get`.
+   */
+  indexStride?: number;
 }
 
 export interface OpenOptions {
@@ -66,6 +72,8 @@ export interface PoolInfo {
   fileSize: number;
   ringSize: number;
   indexCapacity: number;
+  /** Seqs per index slot. */
+  indexStride: number;
   bounds: { oldest: number; newest: number } | null;
   messageCount: number;
   bytesUsed: number;
@@ -151,6 +159,7 @@ export class Pool {
     const layout = computeLayout(
       parseSize(options.size ?? DEFAULT_POOL_SIZE),
       options.indexCapacity,
+      options.indexStride,
     );
     try {
       fs.mkdirSync(dirname(path), { recursive: true });
@@ -292,6 +301,7 @@ export class Pool {
       fileSize: this.layout.fileSize,
       ringSize,
       indexCapacity: this.layout.indexCapacity,
+      indexStride: this.layout.indexStride,
       bounds: empty ? null : { oldest: state.oldest, newest: state.newest },
       messageCount: empty ? 0 : state.newest - state.oldest + 1,
       bytesUsed: used,
@@ -389,8 +399,9 @@ export class Pool {
       const state = this.readState();
       if (seq > state.newest || seq < state.oldest) throw this.#missing(seq, state);
       let offset: number | undefined;
-      // The index slot is trusted only as far as the frame it points at validates.
-      const indexed = this.#reader.indexedOffset(seq);
+      // The index gives a candidate offset; the frame there is validated in full, and a failed
+      // candidate falls back to walking from the tail.
+      const indexed = this.#reader.locate(seq, state);
       for (const candidate of [indexed, "scan"] as const) {
         offset = candidate === "scan" ? this.#reader.scan(seq, state) : candidate;
         if (offset === undefined) continue;

@@ -7,7 +7,7 @@
  * (a stale index slot, one damaged state slot beside a good one) do not lose messages.
  */
 import * as fs from "node:fs";
-import { FrameReader } from "./engine/reader.js";
+import { FrameReader, indexSlot } from "./engine/reader.js";
 import { type ErrorKind, fromSystemError, isSpoolError } from "./errors.js";
 import { readU64 } from "./format/bytes.js";
 import {
@@ -201,7 +201,8 @@ function checkIndex(
       if (seq < state.oldest || seq > state.newest || !valid.has(seq)) continue;
       const offset = readU64(slots, i * INDEX_SLOT_SIZE + 8);
       const pointsRight =
-        seq % layout.indexCapacity === base + i &&
+        seq % layout.indexStride === 0 &&
+        indexSlot(seq, layout.indexStride, layout.indexCapacity) === base + i &&
         offset < layout.ringSize &&
         reader.frameSeqAt(offset) === seq;
       if (!pointsRight) {

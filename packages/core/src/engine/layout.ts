@@ -6,7 +6,13 @@
  */
 import { SpoolError } from "../errors.js";
 import { alignUp } from "../format/bytes.js";
-import { HEADER_SIZE, INDEX_SLOT_SIZE, type PoolLayout } from "../format/header.js";
+import {
+  DEFAULT_INDEX_STRIDE,
+  HEADER_SIZE,
+  INDEX_SLOT_SIZE,
+  MAX_INDEX_STRIDE,
+  type PoolLayout,
+} from "../format/header.js";
 
 export const PAGE = 4096;
 export const MIN_RING_SIZE = 8 * 1024;
@@ -17,7 +23,20 @@ export function defaultIndexCapacity(fileSize: number): number {
   return Math.max(64, Math.min(1 << 20, Math.floor(fileSize / 512)));
 }
 
-export function computeLayout(sizeBytes: number, indexCapacity?: number): PoolLayout {
+export function computeLayout(
+  sizeBytes: number,
+  indexCapacity?: number,
+  indexStride = DEFAULT_INDEX_STRIDE,
+): PoolLayout {
+  if (!Number.isSafeInteger(indexStride) || indexStride < 1 || indexStride > MAX_INDEX_STRIDE) {
+    throw new SpoolError(
+      "Usage",
+      `index stride must be a whole number from 1 to ${MAX_INDEX_STRIDE}`,
+      {
+        hint: "leave the index stride unset (1: a slot per message), or give e.g. 8",
+      },
+    );
+  }
   const fileSize = Math.floor(sizeBytes / PAGE) * PAGE;
   const capacity = indexCapacity ?? defaultIndexCapacity(fileSize);
   if (!Number.isSafeInteger(capacity) || capacity < 1 || capacity > MAX_INDEX_CAPACITY) {
@@ -39,5 +58,12 @@ export function computeLayout(sizeBytes: number, indexCapacity?: number): PoolLa
       { hint: "give a larger --size or a smaller --index-capacity" },
     );
   }
-  return { fileSize, indexOffset: HEADER_SIZE, indexCapacity: capacity, ringOffset, ringSize };
+  return {
+    fileSize,
+    indexOffset: HEADER_SIZE,
+    indexCapacity: capacity,
+    indexStride,
+    ringOffset,
+    ringSize,
+  };
 }

@@ -49,6 +49,7 @@ export class FrameReader {
   readonly layout: PoolLayout;
   #chunk: Buffer;
   #slot = Buffer.alloc(INDEX_SLOT_SIZE);
+  #walkBuf = Buffer.allocUnsafe(16 * 1024);
   #last: Buffer;
 
   constructor(file: PoolFile, layout: PoolLayout, chunkSize = CHUNK_SIZE) {
@@ -60,7 +61,9 @@ export class FrameReader {
 
   /** The ring offset the index records for `seq`, if its slot still names it. */
   indexedOffset(seq: number): number | undefined {
-    const slot = seq % this.layout.indexCapacity;
+    const { indexStride, indexCapacity } = this.layout;
+    if (seq < 1 || seq % indexStride !== 0) return undefined;
+    const slot = indexSlot(seq, indexStride, indexCapacity);
     const n = this.file.readSome(
       this.#slot,
       0,
@@ -188,12 +191,18 @@ export class FrameReader {
   }
 
   /**
-   * Finds the ring offset of `seq` (oldest ≤ seq ≤ newest): the index first, then a scan from
-   * the tail. Undefined when the frame cannot be found (overwritten meanwhile, or corrupt).
+   * Finds the ring offset of `seq` (oldest ≤ seq ≤ newest): from the index slot of the nearest
+   * indexed seq at or below it, walking frame headers forward; else walking from the tail.
+   * Undefined when the frame cannot be found (overwritten meanwhile, or corrupt). The offset is
+   * only a candidate: callers validate the frame there in full.
    */
   locate(seq: number, state: PoolState): number | undefined {
-    const indexed = this.indexedOffset(seq);
-    if (indexed !== undefined && this.frameSeqAt(indexed) === seq) return indexed;
+    const base = seq - (seq % this.layout.indexStride);
+    if (base >= state.oldest) {
+      const indexed = this.indexedOffset(base);
+      const found = indexed === undefined ? undefined : this.walk(base, indexed, seq);
+      if (found !== undefined) return found;
+    }
     return this.scan(seq, state);
   }
 
@@ -214,25 +223,54 @@ export class FrameReader {
   /** Walks frame headers from the tail until `seq`; bounded by the number of live messages. */
   scan(seq: number, state: PoolState): number | undefined {
     if (seq < state.oldest || seq > state.newest) return undefined;
-    let pos = state.tail;
-    let expect = state.oldest;
-    const head = Buffer.allocUnsafe(FRAME_HEADER_SIZE);
+    return this.walk(state.oldest, state.tail, seq);
+  }
+
+  /**
+   * Hops frame headers from `fromSeq` at ring offset `fromOffset` to `targetSeq`, through wrap
+   * markers, reading the ring in 16 KiB pieces. Only headers are checked on the way (the caller
+   * validates the target frame in full, which a wrong hop can never produce).
+   */
+  walk(fromSeq: number, fromOffset: number, targetSeq: number): number | undefined {
     const ringSize = this.layout.ringSize;
-    for (let steps = 0; steps <= state.newest - state.oldest + 1; steps++) {
-      if (pos >= ringSize || ringSize - pos < FRAME_HEADER_SIZE) pos = 0;
-      const n = this.file.readSome(head, 0, FRAME_HEADER_SIZE, this.layout.ringOffset + pos);
-      if (n < WRAP_MARKER_SIZE) return undefined;
-      const decoded = readFrameHead(head, 0);
-      if (decoded === "wrap") {
-        if (pos === 0) return undefined;
+    const buf = this.#walkBuf;
+    let bufStart = -1;
+    let bufLen = 0;
+    let pos = fromOffset;
+    let expect = fromSeq;
+    for (let wraps = 0; expect <= targetSeq && wraps < 2; ) {
+      if (ringSize - pos < FRAME_HEADER_SIZE) {
         pos = 0;
+        wraps++;
         continue;
       }
-      if (typeof decoded === "string" || decoded.seq !== expect) return undefined;
-      if (expect === seq) return pos;
-      pos += decoded.length;
+      if (bufStart < 0 || pos < bufStart || pos + FRAME_HEADER_SIZE > bufStart + bufLen) {
+        bufStart = pos;
+        bufLen = this.file.readSome(
+          buf,
+          0,
+          Math.min(buf.length, ringSize - pos),
+          this.layout.ringOffset + pos,
+        );
+        if (bufLen < FRAME_HEADER_SIZE) return undefined;
+      }
+      const head = readFrameHead(buf, pos - bufStart);
+      if (head === "wrap") {
+        if (pos === 0) return undefined;
+        pos = 0;
+        wraps++;
+        continue;
+      }
+      if (typeof head === "string" || head.seq !== expect) return undefined;
+      if (expect === targetSeq) return pos;
+      pos += head.length;
       expect++;
     }
     return undefined;
   }
+}
+
+/** The index slot of an indexed seq (a multiple of the stride). */
+export function indexSlot(seq: number, stride: number, capacity: number): number {
+  return Math.floor(seq / stride) % capacity;
 }

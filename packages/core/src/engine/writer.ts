@@ -35,6 +35,7 @@ import type { Durability } from "../validate.js";
 import { type ProbeResult, planAppend } from "./append-plan.js";
 import type { EncodedFrame } from "./encoder.js";
 import type { FrameReader } from "./reader.js";
+import { indexSlot } from "./reader.js";
 import { adoptUnpublished } from "./recover.js";
 
 /** What each committed frame got. */
@@ -212,27 +213,32 @@ function writeIndex(
   committed: readonly Committed[],
   placements: readonly number[],
 ): void {
-  const { indexCapacity, indexOffset } = ctx.layout;
-  const count = Math.min(committed.length, indexCapacity);
-  const skip = committed.length - count; // only the newest `capacity` frames keep a slot
-  if (indexBuf.length < count * INDEX_SLOT_SIZE)
-    indexBuf = Buffer.alloc(count * INDEX_SLOT_SIZE * 2);
+  const { indexCapacity, indexOffset, indexStride } = ctx.layout;
+  // Only seqs that are multiples of the stride get a slot; a batch's slots are consecutive.
+  const indexed: number[] = [];
+  for (let i = 0; i < committed.length; i++) {
+    if ((committed[i] as Committed).seq % indexStride === 0) indexed.push(i);
+  }
+  const keep = indexed.slice(-indexCapacity); // only the newest `capacity` keep a slot
+  if (keep.length === 0) return;
+  if (indexBuf.length < keep.length * INDEX_SLOT_SIZE)
+    indexBuf = Buffer.alloc(keep.length * INDEX_SLOT_SIZE * 2);
   let runStart = 0;
-  for (let i = 0; i < count; i++) {
-    const c = committed[skip + i] as Committed;
-    writeU64(indexBuf, i * INDEX_SLOT_SIZE, c.seq);
-    writeU64(indexBuf, i * INDEX_SLOT_SIZE + 8, placements[skip + i] as number);
-    const slot = c.seq % indexCapacity;
-    const endsRun = i + 1 === count || slot + 1 === indexCapacity;
-    if (endsRun) {
-      const firstSlot = (committed[skip + runStart] as Committed).seq % indexCapacity;
+  for (let k = 0; k < keep.length; k++) {
+    const i = keep[k] as number;
+    const seq = (committed[i] as Committed).seq;
+    writeU64(indexBuf, k * INDEX_SLOT_SIZE, seq);
+    writeU64(indexBuf, k * INDEX_SLOT_SIZE + 8, placements[i] as number);
+    const slot = indexSlot(seq, indexStride, indexCapacity);
+    if (k + 1 === keep.length || slot + 1 === indexCapacity) {
+      const firstSeq = (committed[keep[runStart] as number] as Committed).seq;
       ctx.file.write(
         indexBuf,
         runStart * INDEX_SLOT_SIZE,
-        (i + 1 - runStart) * INDEX_SLOT_SIZE,
-        indexOffset + firstSlot * INDEX_SLOT_SIZE,
+        (k + 1 - runStart) * INDEX_SLOT_SIZE,
+        indexOffset + indexSlot(firstSeq, indexStride, indexCapacity) * INDEX_SLOT_SIZE,
       );
-      runStart = i + 1;
+      runStart = k + 1;
     }
   }
 }

@@ -15,6 +15,12 @@ export const POOL_MAGIC = Buffer.from("SPOOLPL\0", "latin1");
 export const FORMAT_VERSION = 0;
 export const HEADER_SIZE = 4096;
 export const INDEX_SLOT_SIZE = 16;
+/**
+ * Default index stride: a slot for every seq. A larger stride (opt-in at create) saves index
+ * writes, but a damaged frame then also hides the frames up to the next indexed seq from `get`.
+ */
+export const DEFAULT_INDEX_STRIDE = 1;
+export const MAX_INDEX_STRIDE = 1024;
 export const STATE_SLOT_OFFSETS = [64, 128] as const;
 export const STATE_SLOT_SIZE = 64;
 /** Bytes of the header a reader needs to decode layout and state. */
@@ -25,6 +31,8 @@ export interface PoolLayout {
   fileSize: number;
   indexOffset: number;
   indexCapacity: number;
+  /** Seqs per index slot: only seqs that are multiples of the stride have a slot. */
+  indexStride: number;
   ringOffset: number;
   ringSize: number;
 }
@@ -69,7 +77,7 @@ export function encodeLayout(buf: Buffer, layout: PoolLayout): void {
   buf.writeUInt32LE(INDEX_SLOT_SIZE, 36);
   writeU64(buf, 40, layout.ringOffset);
   writeU64(buf, 48, layout.ringSize);
-  buf.writeUInt32LE(0, 56);
+  buf.writeUInt32LE(layout.indexStride, 56);
   buf.writeUInt32LE(crc32(buf.subarray(0, 60)), 60);
 }
 
@@ -116,6 +124,7 @@ export function decodeLayout(buf: Buffer, path: string, actualFileSize: number):
     fileSize: readU64(buf, 16),
     indexOffset: readU64(buf, 24),
     indexCapacity: buf.readUInt32LE(32),
+    indexStride: buf.readUInt32LE(56),
     ringOffset: readU64(buf, 40),
     ringSize: readU64(buf, 48),
   };
@@ -126,6 +135,8 @@ export function decodeLayout(buf: Buffer, path: string, actualFileSize: number):
     slotSize === INDEX_SLOT_SIZE &&
     layout.indexOffset === HEADER_SIZE &&
     layout.indexCapacity > 0 &&
+    layout.indexStride >= 1 &&
+    layout.indexStride <= MAX_INDEX_STRIDE &&
     layout.ringOffset >= layout.indexOffset + layout.indexCapacity * INDEX_SLOT_SIZE &&
     layout.ringSize > 0 &&
     layout.ringSize % 8 === 0 &&
