@@ -1,0 +1,112 @@
+/**
+ * `spool __complete -- WORDS... CURRENT` (hidden): completion candidates, one per line, for the
+ * scripts of `spool completion`.
+ *
+ * Invariants: never fails loudly (a problem yields no candidates, status 0); option names and
+ * choices come from the commands' own yargs definitions, pool names from the pool directory
+ * (`--dir` in WORDS, else SPOOL_DIR, else the default); only candidates starting with CURRENT.
+ */
+import { readdirSync } from "node:fs";
+import { defaultPoolDir, POOL_EXTENSION } from "@spool/core";
+import yargs from "yargs";
+import { splitCommand } from "../lib/argv.js";
+import type { CommandModule } from "../lib/command.js";
+import { COMMANDS, findCommand, POOL_GROUP } from "./registry.js";
+
+const GLOBAL_FLAGS = ["--dir", "--color", "--help"];
+const COLOR_CHOICES = ["auto", "always", "never"];
+
+interface OptionFacts {
+  flags: string[];
+  takesValue: Set<string>;
+  choices: Map<string, string[]>;
+}
+
+async function optionFacts(words: readonly string[]): Promise<OptionFacts> {
+  const facts: OptionFacts = {
+    flags: [...GLOBAL_FLAGS],
+    takesValue: new Set(["dir", "color"]),
+    choices: new Map([["color", COLOR_CHOICES]]),
+  };
+  const entry = findCommand(words);
+  if (!entry) return facts;
+  const module = await entry.load();
+  const parser = module.builder(yargs([])) as unknown as { getOptions(): unknown };
+  const options = parser.getOptions() as {
+    key: Record<string, unknown>;
+    boolean: string[];
+    choices: Record<string, string[]>;
+    alias: Record<string, string[]>;
+  };
+  const positionals = new Set(
+    [...entry.usage.matchAll(/[<[]([\w-]+)(?:\.\.)?[>\]]/g)].map((m) => m[1]),
+  );
+  for (const key of Object.keys(options.key)) {
+    if (
+      /[A-Z]/.test(key) ||
+      positionals.has(key) ||
+      key === "help" ||
+      key === "version" ||
+      key === "$0"
+    )
+      continue;
+    facts.flags.push(key.length === 1 ? `-${key}` : `--${key}`);
+    if (!options.boolean.includes(key)) facts.takesValue.add(key);
+    for (const alias of options.alias[key] ?? [])
+      if (alias.length === 1) facts.flags.push(`-${alias}`);
+    const choices = options.choices[key];
+    if (choices) facts.choices.set(key, choices.map(String));
+  }
+  return facts;
+}
+
+function poolNames(prior: readonly string[]): string[] {
+  const i = prior.lastIndexOf("--dir");
+  const dir = defaultPoolDir(i >= 0 ? prior[i + 1] : undefined);
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.endsWith(POOL_EXTENSION) && !f.startsWith("."))
+      .map((f) => f.slice(0, -POOL_EXTENSION.length));
+  } catch {
+    return [];
+  }
+}
+
+async function candidates(words: readonly string[], current: string): Promise<string[]> {
+  const { words: commandWords } = splitCommand(words);
+  if (commandWords.length === 0) {
+    if (current.startsWith("-")) return GLOBAL_FLAGS;
+    return [POOL_GROUP.name, ...COMMANDS.filter((c) => !c.hidden).map((c) => c.path[0] as string)];
+  }
+  if (commandWords[0] === POOL_GROUP.name && commandWords.length === 1)
+    return POOL_GROUP.commands.map((c) => c.path[1] as string);
+  const facts = await optionFacts(commandWords);
+  const previous = words[words.length - 1];
+  if (previous?.startsWith("-")) {
+    const key = previous.replace(/^-+/, "");
+    if (facts.takesValue.has(key)) return facts.choices.get(key) ?? [];
+  }
+  if (current.startsWith("-")) return [...new Set(facts.flags)];
+  if (commandWords[0] === "completion") return ["bash", "zsh", "fish"];
+  return poolNames(words);
+}
+
+export const command: CommandModule = {
+  builder: (y) => y.positional("words", { type: "string", array: true }),
+  async run(raw, ctx) {
+    const all = [
+      ...((raw["--"] as unknown[] | undefined) ?? []),
+      ...((raw.words as unknown[] | undefined) ?? []),
+    ].map(String);
+    const current = all.pop() ?? "";
+    let list: string[] = [];
+    try {
+      list = await candidates(all, current);
+    } catch {
+      list = [];
+    }
+    const out = list.filter((c) => c.startsWith(current));
+    if (out.length > 0) void ctx.io.out.write(`${out.join("\n")}\n`);
+    return 0;
+  },
+};

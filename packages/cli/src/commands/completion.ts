@@ -1,0 +1,55 @@
+/**
+ * `spool completion bash|zsh|fish`: prints a completion script for the shell.
+ *
+ * Invariants: the scripts hold no command or option names of their own; they ask
+ * `spool __complete -- WORDS... CURRENT` for candidates, so completion always matches the
+ * installed CLI (commands, options, choices, and the pools of the pool directory).
+ */
+import * as z from "zod/mini";
+import { parseArgs } from "../lib/args.js";
+import type { CommandModule } from "../lib/command.js";
+
+const SHELLS = ["bash", "zsh", "fish"] as const;
+const Args = z.object({ shell: z.enum(SHELLS) });
+
+const SCRIPTS: Record<(typeof SHELLS)[number], string> = {
+  bash: `# spool completion for bash. Install: echo 'source <(spool completion bash)' >> ~/.bashrc
+_spool_completion() {
+  local cur="\${COMP_WORDS[COMP_CWORD]}"
+  local IFS=$'\\n'
+  COMPREPLY=($(spool __complete -- "\${COMP_WORDS[@]:1:COMP_CWORD-1}" "$cur" 2>/dev/null))
+}
+complete -o default -F _spool_completion spool
+`,
+  zsh: `#compdef spool
+# spool completion for zsh. Install: echo 'source <(spool completion zsh)' >> ~/.zshrc (after compinit)
+_spool() {
+  local -a candidates
+  candidates=("\${(@f)$(spool __complete -- "\${(@)words[2,CURRENT-1]}" "\${words[CURRENT]}" 2>/dev/null)}")
+  if (( \${#candidates[@]} )) && [[ -n "\${candidates[1]}" ]]; then
+    compadd -a candidates
+  else
+    _files
+  fi
+}
+compdef _spool spool
+`,
+  fish: `# spool completion for fish. Install: spool completion fish > ~/.config/fish/completions/spool.fish
+function __spool_complete
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    spool __complete -- $tokens (commandline -ct) 2>/dev/null
+end
+complete -c spool -f -a '(__spool_complete)'
+`,
+};
+
+export const command: CommandModule = {
+  builder: (y) =>
+    y.positional("shell", { type: "string", choices: SHELLS, describe: "Shell to complete for" }),
+  async run(raw, ctx) {
+    const args = parseArgs(Args, raw, "completion", ["shell"]);
+    void ctx.io.out.write(SCRIPTS[args.shell]);
+    return 0;
+  },
+};

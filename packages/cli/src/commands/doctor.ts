@@ -1,0 +1,92 @@
+/**
+ * `spool doctor POOL | --all [--json]`: runs core's verify (read-only, lock-free) and reports.
+ *
+ * Invariants: never writes to a pool; status 0 only when every pool verified without an
+ * error-severity issue, else the exit code of the first such issue's kind (Corrupt → 7,
+ * NotFound → 3, …); warnings alone keep status 0; `--json` prints
+ * `{"ok":bool,"pools":[{name,path,ok,messages,bounds,issues}]}`.
+ */
+import {
+  EXIT_CODES,
+  listPools,
+  poolNameOf,
+  resolvePoolRef,
+  type VerifyReport,
+  verifyPool,
+} from "@spool/core";
+import * as z from "zod/mini";
+import { parseArgs } from "../lib/args.js";
+import type { CommandModule, Context } from "../lib/command.js";
+import { usage } from "../lib/errors.js";
+import { printJson } from "../lib/json-output.js";
+import { paint } from "../lib/style.js";
+import { remoteNotSupported } from "../lib/target.js";
+
+const Args = z.object({ pool: z.optional(z.string()), all: z.boolean(), json: z.boolean() });
+
+export const command: CommandModule = {
+  builder: (y) =>
+    y
+      .positional("pool", { type: "string", describe: "Pool name or path" })
+      .option("all", {
+        type: "boolean",
+        default: false,
+        describe: "Verify every pool of the pool directory",
+      })
+      .option("json", { type: "boolean", default: false, describe: "Print JSON" }),
+
+  async run(raw, ctx) {
+    const args = parseArgs(Args, raw, "doctor", ["pool"]);
+    if ((args.pool === undefined) === !args.all) {
+      throw usage(
+        "give one POOL or --all",
+        "run `spool doctor NAME` for one pool, or `spool doctor --all` for the pool directory",
+      );
+    }
+    const paths: string[] = [];
+    if (args.pool !== undefined) {
+      const ref = resolvePoolRef(args.pool, { dir: ctx.dir });
+      if (ref.kind === "remote") throw remoteNotSupported(args.pool);
+      paths.push(ref.path);
+    } else {
+      for (const entry of listPools({ dir: ctx.dir })) paths.push(entry.path);
+    }
+    const reports = paths.map((path) => verifyPool(path));
+    if (args.json) {
+      printJson(ctx.io, {
+        ok: reports.every((r) => r.ok),
+        pools: reports.map((r) => ({ name: poolNameOf(r.path), ...r })),
+      });
+    } else {
+      printHuman(ctx, reports);
+    }
+    const firstError = reports.flatMap((r) => r.issues).find((issue) => issue.severity === "error");
+    return firstError ? EXIT_CODES[firstError.kind] : 0;
+  },
+};
+
+function printHuman(ctx: Context, reports: readonly VerifyReport[]): void {
+  const c = ctx.io.color;
+  if (reports.length === 0) void ctx.io.out.write(`${paint(c, "dim", "no pools to check")}\n`);
+  for (const r of reports) {
+    const name = poolNameOf(r.path);
+    const range = r.bounds ? `, seq ${r.bounds.oldest}..${r.bounds.newest}` : "";
+    const status = r.ok ? paint(c, "green", "ok  ") : paint(c, "red", "FAIL");
+    void ctx.io.out.write(
+      `${status} ${name} ${paint(c, "dim", `(${r.messages} messages${range}; ${r.path})`)}\n`,
+    );
+    for (const issue of r.issues) {
+      const sev =
+        issue.severity === "error" ? paint(c, "red", "error") : paint(c, "yellow", "warning");
+      const where = [
+        issue.seq === undefined ? "" : `seq ${issue.seq}`,
+        issue.offset === undefined ? "" : `offset ${issue.offset}`,
+      ]
+        .filter(Boolean)
+        .join(", ");
+      void ctx.io.out.write(
+        `     ${sev} ${issue.kind}: ${issue.message}${where ? ` (${where})` : ""}\n`,
+      );
+    }
+  }
+}

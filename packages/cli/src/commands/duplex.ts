@@ -1,0 +1,221 @@
+/**
+ * `spool duplex POOL`: send and receive on one pool at once.
+ *
+ * On a terminal (stdin is a TTY) it is a chat: `--me NAME` is required, each typed line is sent
+ * as `{"from":NAME,"msg":LINE}`, and other writers' messages are shown above the prompt. With a
+ * non-terminal stdin, the JSON records read from it (as `feed` reads them) are sent while the
+ * pool is followed and printed like `follow` prints (JSONL off a terminal).
+ *
+ * Invariants: this process's own messages are never echoed back (they are recognised by the seqs
+ * their appends returned, so nothing depends on the data's shape); the follow starts at the next
+ * new message unless `--tail N`; ends on end of input (terminal), Ctrl-C, or `--timeout`
+ * (status 124).
+ */
+import { createInterface } from "node:readline";
+import { TIMEOUT_EXIT_CODE } from "@spool/core";
+import * as z from "zod/mini";
+import { parseArgs, parseDuration } from "../lib/args.js";
+import type { CommandModule, Context } from "../lib/command.js";
+import { printError, toSpoolError, usage } from "../lib/errors.js";
+import { Feeder } from "../lib/feeder.js";
+import { type FollowPlan, runFollow } from "../lib/follow-loop.js";
+import { notice } from "../lib/notices.js";
+import { INPUT_FORMATS, readRecords } from "../lib/records.js";
+import { partsOf, prettyLine } from "../lib/render.js";
+import { paint } from "../lib/style.js";
+import { openTarget, type PoolTarget } from "../lib/target.js";
+
+const Args = z.object({
+  pool: z.string(),
+  me: z.optional(z.string().check(z.minLength(1))),
+  tail: z.optional(z.int().check(z.minimum(0))),
+  timeout: z.optional(z.string()),
+  format: z.optional(z.enum(["pretty", "jsonl"])),
+  jsonl: z.boolean(),
+  in: z.enum(INPUT_FORMATS as ["auto", "json", "jsonl", "seq"]),
+  create: z.boolean(),
+  createSize: z.optional(z.string()),
+});
+type Args = z.output<typeof Args>;
+
+export const command: CommandModule = {
+  builder: (y) =>
+    y
+      .positional("pool", { type: "string", describe: "Pool name or path" })
+      .option("me", { type: "string", describe: "Your name in chat mode (required on a terminal)" })
+      .option("tail", { alias: "n", type: "number", describe: "Show the newest N messages first" })
+      .option("timeout", {
+        type: "string",
+        describe: "Exit 124 when nothing arrived for this long",
+      })
+      .option("format", {
+        choices: ["pretty", "jsonl"],
+        describe: "Output format (default: pretty on a terminal)",
+      })
+      .option("jsonl", { type: "boolean", default: false, describe: "Same as --format jsonl" })
+      .option("in", {
+        choices: INPUT_FORMATS,
+        default: "auto",
+        describe: "Input format for piped stdin",
+      })
+      .option("create", {
+        type: "boolean",
+        default: false,
+        describe: "Create the pool if it does not exist",
+      })
+      .option("create-size", {
+        type: "string",
+        describe: "Size of a pool made by --create (default 1M)",
+      }),
+
+  async run(raw, ctx) {
+    const args = parseArgs(Args, raw, "duplex", ["pool"]);
+    if (ctx.io.stdinTty && args.me === undefined) {
+      throw usage(
+        "duplex on a terminal needs --me NAME",
+        "example: spool duplex chat --me alice (pipe JSON into duplex to send records instead)",
+      );
+    }
+    const timeoutMs =
+      args.timeout === undefined ? undefined : parseDuration(args.timeout, "--timeout");
+    const target = await openTarget(args.pool, {
+      dir: ctx.dir,
+      create: args.create ? { size: args.createSize } : undefined,
+    });
+    try {
+      return ctx.io.stdinTty
+        ? await chat(target, args, ctx, timeoutMs)
+        : await pipe(target, args, ctx, timeoutMs);
+    } finally {
+      target.close();
+    }
+  },
+};
+
+function basePlan(
+  args: Args,
+  ctx: Context,
+  timeoutMs: number | undefined,
+  own: Set<number>,
+): FollowPlan {
+  return {
+    tail: args.tail === undefined ? {} : { last: args.tail },
+    where: undefined,
+    one: false,
+    timeoutMs,
+    replaySpeed: undefined,
+    format: args.jsonl ? "jsonl" : (args.format ?? (ctx.io.stdoutTty ? "pretty" : "jsonl")),
+    dataOnly: false,
+    exclude: (seq) => own.has(seq),
+  };
+}
+
+/** Non-terminal stdin: send its records while following. */
+async function pipe(
+  target: PoolTarget,
+  args: Args,
+  ctx: Context,
+  timeoutMs: number | undefined,
+): Promise<number> {
+  const own = new Set<number>();
+  const info = await target.info();
+  const feeder = new Feeder(
+    target,
+    {
+      tags: [],
+      durability: "fast",
+      retry: 0,
+      retryDelayMs: 0,
+      errors: "skip",
+      maxBatchBytes: Math.max(1024, Math.min(1 << 20, Math.floor(info.ringSize / 4))),
+    },
+    {
+      committed: (messages) => {
+        for (const m of messages) own.add(m.seq);
+      },
+      rejected: (record, error) =>
+        notice(
+          ctx.io,
+          "rejected",
+          { line: record.line, error: error.toJSON() },
+          `skipped ${error.message}`,
+        ),
+    },
+  );
+  let inflight: Promise<void> = Promise.resolve();
+  const plan: FollowPlan = {
+    ...basePlan(args, ctx, timeoutMs, own),
+    settle: () => inflight.catch(() => {}),
+  };
+  const following = runFollow(target, plan, ctx.io);
+  for await (const batch of readRecords(process.stdin as AsyncIterable<Buffer>, args.in)) {
+    inflight = feeder.feed(batch);
+    await inflight;
+  }
+  const end = await following;
+  return end === "timeout" ? TIMEOUT_EXIT_CODE : 0;
+}
+
+/** Terminal: a line-based chat with a prompt. */
+async function chat(
+  target: PoolTarget,
+  args: Args,
+  ctx: Context,
+  timeoutMs: number | undefined,
+): Promise<number> {
+  const me = args.me as string;
+  const own = new Set<number>();
+  const c = ctx.io.color;
+  const rl = createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    prompt: `${paint(c, "bold", me)}> `,
+  });
+  const stop = new AbortController();
+  const show = (line: Buffer): undefined => {
+    let text: string;
+    try {
+      const data = JSON.parse(partsOf(line).data.toString("utf8")) as {
+        from?: unknown;
+        msg?: unknown;
+      };
+      text =
+        typeof data === "object" &&
+        data !== null &&
+        typeof data.from === "string" &&
+        typeof data.msg === "string"
+          ? `${paint(c, "cyan", data.from)}: ${data.msg}\n`
+          : prettyLine(line, c);
+    } catch {
+      text = prettyLine(line, c);
+    }
+    process.stdout.write(`\r\u001b[K${text}`);
+    rl.prompt(true);
+    return undefined;
+  };
+  let queue: Promise<void> = Promise.resolve();
+  const plan: FollowPlan = {
+    ...basePlan(args, ctx, timeoutMs, own),
+    render: show,
+    settle: () => queue,
+  };
+  const following = runFollow(target, plan, ctx.io, stop.signal);
+  rl.on("line", (line) => {
+    if (line.trim() === "") return rl.prompt();
+    queue = queue.then(async () => {
+      try {
+        for (const m of await target.append([{ data: { from: me, msg: line }, tags: [] }]))
+          own.add(m.seq);
+      } catch (error) {
+        printError(toSpoolError(error), ctx.io);
+      }
+      rl.prompt();
+    });
+  });
+  rl.on("close", () => stop.abort());
+  rl.prompt();
+  const end = await following;
+  rl.close();
+  process.stdout.write("\n");
+  return end === "timeout" ? TIMEOUT_EXIT_CODE : 0;
+}

@@ -1,0 +1,205 @@
+/**
+ * `spool feed POOL [DATA]`: append one inline JSON value, a file (`--file F`, `-` for stdin), or
+ * piped stdin (JSON Lines, JSON values, or JSON text sequences; `--in`).
+ *
+ * Invariants: receipts carry seq, time and meta but never the data; they are JSON lines when
+ * stdout is not a terminal (one per stored message, in order), human text on a terminal; a
+ * terminal stderr shows a progress line for stream input; the status is 0, the error's exit
+ * code (`--errors stop`), or 1 when `--errors skip` rejected any record.
+ */
+import { checkTag, DURABILITIES, type Message } from "@spool/core";
+import * as z from "zod/mini";
+import { parseArgs, parseDuration } from "../lib/args.js";
+import type { CommandModule, Context } from "../lib/command.js";
+import { usage } from "../lib/errors.js";
+import { Feeder, type FeederSink } from "../lib/feeder.js";
+import { fileInput, stdinInput } from "../lib/input.js";
+import { setStdoutClosedHandler } from "../lib/io.js";
+import { notice } from "../lib/notices.js";
+import { Progress } from "../lib/progress.js";
+import { receiptLines, receiptText } from "../lib/receipts.js";
+import { INPUT_FORMATS, readRecords } from "../lib/records.js";
+import { paint } from "../lib/style.js";
+import { openTarget } from "../lib/target.js";
+
+const Args = z.object({
+  pool: z.string(),
+  data: z.optional(z.string()),
+  file: z.optional(z.string()),
+  in: z.enum(INPUT_FORMATS as ["auto", "json", "jsonl", "seq"]),
+  tag: z.array(z.string()),
+  create: z.boolean(),
+  createSize: z.optional(z.string()),
+  durability: z.enum(DURABILITIES as ["fast", "flush"]),
+  retry: z.int().check(z.minimum(0)),
+  retryDelay: z.string(),
+  lockTimeout: z.string(),
+  errors: z.enum(["stop", "skip"]),
+  quiet: z.boolean(),
+});
+
+export const command: CommandModule = {
+  builder: (y) =>
+    y
+      .positional("pool", { type: "string", describe: "Pool name or path" })
+      .positional("data", { type: "string", describe: "One JSON value (else --file or stdin)" })
+      .option("file", {
+        alias: "f",
+        type: "string",
+        describe: "Read messages from a file (- for stdin)",
+      })
+      .option("in", {
+        choices: INPUT_FORMATS,
+        default: "auto",
+        describe: "Input format: auto, json (values), jsonl (lines), seq (RFC 7464)",
+      })
+      .option("tag", {
+        alias: "t",
+        type: "string",
+        array: true,
+        default: [],
+        describe: "Tag every message (repeatable)",
+      })
+      .option("create", {
+        type: "boolean",
+        default: false,
+        describe: "Create the pool if it does not exist",
+      })
+      .option("create-size", {
+        type: "string",
+        describe: "Size of a pool made by --create (default 1M)",
+      })
+      .option("durability", {
+        choices: DURABILITIES,
+        default: "fast",
+        describe: "fast (page cache) or flush (fdatasync)",
+      })
+      .option("retry", { type: "number", default: 0, describe: "Retries when the pool is Busy" })
+      .option("retry-delay", {
+        type: "string",
+        default: "50ms",
+        describe: "Wait between Busy retries",
+      })
+      .option("lock-timeout", {
+        type: "string",
+        default: "10s",
+        describe: "How long one append waits for another writer",
+      })
+      .option("errors", {
+        choices: ["stop", "skip"],
+        default: "stop",
+        describe: "On a bad record: stop, or skip it and go on",
+      })
+      .option("quiet", {
+        alias: "q",
+        type: "boolean",
+        default: false,
+        describe: "Print no receipts",
+      }),
+
+  async run(raw, ctx) {
+    const args = parseArgs(Args, raw, "feed", ["pool", "data"]);
+    for (const tag of args.tag) checkTag(tag);
+    const retryDelayMs = parseDuration(args.retryDelay, "--retry-delay");
+    const lockTimeoutMs = parseDuration(args.lockTimeout, "--lock-timeout");
+    if (args.data !== undefined && args.file !== undefined) {
+      throw usage(
+        "give DATA or --file, not both",
+        "pass the message inline, or read messages with --file, not both",
+      );
+    }
+    const stream = args.data === undefined;
+    const input =
+      args.data !== undefined
+        ? undefined
+        : args.file !== undefined
+          ? fileInput(args.file)
+          : stdinInput(ctx.io.stdinTty, "DATA");
+    // Receipts are a courtesy: if their reader goes away, keep storing the input.
+    setStdoutClosedHandler(() => {});
+    const target = await openTarget(args.pool, {
+      dir: ctx.dir,
+      lockTimeoutMs,
+      create: args.create ? { size: args.createSize } : undefined,
+    });
+    try {
+      const info = await target.info();
+      const progress = stream && !args.quiet ? new Progress(ctx.io, "fed") : undefined;
+      const sink = receiptSink(ctx, args.tag, stream, args.quiet, progress);
+      const feeder = new Feeder(
+        target,
+        {
+          tags: args.tag,
+          durability: args.durability,
+          retry: args.retry,
+          retryDelayMs,
+          errors: args.errors,
+          maxBatchBytes: Math.max(1024, Math.min(1 << 20, Math.floor(info.ringSize / 4))),
+        },
+        sink,
+      );
+      try {
+        if (input === undefined) await feeder.feed([{ text: args.data as string, line: 0 }]);
+        else for await (const batch of readRecords(input, args.in)) await feeder.feed(batch);
+      } finally {
+        progress?.stop();
+      }
+      if (stream && ctx.io.stdoutTty && !args.quiet) {
+        const rate = progress ? ` in ${(progress.elapsedMs / 1000).toFixed(2)}s` : "";
+        void ctx.io.out.write(
+          `${paint(ctx.io.color, "green", "stored")} ${feeder.stored} message(s)${sink.range()}${rate}\n`,
+        );
+      }
+      if (args.errors === "skip") {
+        notice(
+          ctx.io,
+          "summary",
+          { stored: feeder.stored, rejected: feeder.rejected },
+          `stored ${feeder.stored}, rejected ${feeder.rejected}`,
+        );
+      }
+      return feeder.rejected > 0 ? 1 : 0;
+    } finally {
+      target.close();
+    }
+  },
+};
+
+interface ReceiptSink extends FeederSink {
+  range(): string;
+}
+
+function receiptSink(
+  ctx: Context,
+  tags: readonly string[],
+  stream: boolean,
+  quiet: boolean,
+  progress: Progress | undefined,
+): ReceiptSink {
+  const tagsJson = JSON.stringify(tags);
+  let first: number | undefined;
+  let last: number | undefined;
+  return {
+    committed(messages: readonly Message[]) {
+      progress?.add(messages.length);
+      if (messages.length > 0) {
+        first ??= (messages[0] as Message).seq;
+        last = (messages[messages.length - 1] as Message).seq;
+      }
+      if (quiet) return;
+      if (!ctx.io.stdoutTty) return ctx.io.out.write(receiptLines(messages, tagsJson));
+      if (!stream) for (const m of messages) void ctx.io.out.write(receiptText(ctx.io.color, m));
+      return undefined;
+    },
+    rejected(record, error) {
+      notice(
+        ctx.io,
+        "rejected",
+        { line: record.line, error: error.toJSON() },
+        `skipped ${error.message}`,
+      );
+    },
+    range: () =>
+      first === undefined ? "" : first === last ? ` (seq ${first})` : ` (seq ${first}..${last})`,
+  };
+}

@@ -1,0 +1,221 @@
+/**
+ * `spool tap POOL -- CMD ARGS...`: run a command, pass its stdin through, echo its output, and
+ * record every stdout and stderr line as a message, plus a `start` and an `exit` message.
+ *
+ * Invariants: messages are appended in the order the lines were read (one queue for both
+ * streams); line data is `{"stream":"stdout"|"stderr","line":…}` tagged with the stream name;
+ * `start` is `{"event":"start","command":[…],"pid":N}` and `exit` is
+ * `{"event":"exit","code":N|null,"signal":S|null,"elapsed_ms":N}`; SIGINT, SIGTERM, SIGHUP and
+ * SIGQUIT are forwarded to the child; the status is the child's code, or 128 + signal number.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { constants } from "node:os";
+import { StringDecoder } from "node:string_decoder";
+import { type AppendInput, checkTag, isSpoolError, SpoolError } from "@spool/core";
+import * as z from "zod/mini";
+import { parseArgs } from "../lib/args.js";
+import type { CommandModule } from "../lib/command.js";
+import { toSpoolError, usage } from "../lib/errors.js";
+import { setStdoutClosedHandler } from "../lib/io.js";
+import { notice } from "../lib/notices.js";
+import { openTarget, type PoolTarget } from "../lib/target.js";
+
+const Args = z.object({
+  pool: z.string(),
+  tag: z.array(z.string()),
+  create: z.boolean(),
+  createSize: z.optional(z.string()),
+  silent: z.boolean(),
+  "--": z.array(z.string()),
+});
+
+const MAX_LINE = 64 * 1024;
+const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"] as const;
+
+export const command: CommandModule = {
+  builder: (y) =>
+    y
+      .positional("pool", { type: "string", describe: "Pool name or path" })
+      .option("tag", {
+        alias: "t",
+        type: "string",
+        array: true,
+        default: [],
+        describe: "Extra tag for every message (repeatable)",
+      })
+      .option("create", {
+        type: "boolean",
+        default: false,
+        describe: "Create the pool if it does not exist",
+      })
+      .option("create-size", {
+        type: "string",
+        describe: "Size of a pool made by --create (default 1M)",
+      })
+      .option("silent", {
+        type: "boolean",
+        default: false,
+        describe: "Record without echoing the command's output",
+      })
+      .example("spool tap dev -- npm run dev", "record a dev server's output in the pool `dev`"),
+
+  async run(raw, ctx) {
+    const args = parseArgs(
+      Args,
+      { ...raw, "--": ((raw["--"] as unknown[] | undefined) ?? []).map(String) },
+      "tap",
+      ["pool"],
+    );
+    const [cmd, ...cmdArgs] = args["--"];
+    if (cmd === undefined)
+      throw usage("tap needs a command to run after --", "example: spool tap dev -- npm run dev");
+    for (const tag of args.tag) checkTag(tag);
+    const target = await openTarget(args.pool, {
+      dir: ctx.dir,
+      create: args.create ? { size: args.createSize } : undefined,
+    });
+    const recorder = new Recorder(target, args.tag, (error) =>
+      notice(
+        ctx.io,
+        "record_error",
+        { error: error.toJSON() },
+        `cannot record output: ${error.message}`,
+      ),
+    );
+    const echo = { stdout: !args.silent, stderr: !args.silent };
+    setStdoutClosedHandler(() => {
+      echo.stdout = false;
+    });
+    const started = performance.now();
+    const child = await start(cmd, cmdArgs);
+    recorder.push([
+      {
+        data: { event: "start", command: [cmd, ...cmdArgs], pid: child.pid ?? null },
+        tags: ["start", ...args.tag],
+      },
+    ]);
+    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+    const handlers = FORWARDED.map((signal) => [signal, forward(signal)] as const);
+    for (const [signal, handler] of handlers) process.on(signal, handler);
+    const streams = (["stdout", "stderr"] as const).map((name) => {
+      const source = child[name];
+      const sink = name === "stdout" ? process.stdout : process.stderr;
+      const lines = new LineSplitter();
+      source?.on("data", (chunk: Buffer) => {
+        if (echo[name]) sink.write(chunk);
+        recorder.lines(name, lines.push(chunk));
+      });
+      return new Promise<void>(
+        (resolve) =>
+          source?.on("end", () => {
+            recorder.lines(name, lines.end());
+            resolve();
+          }) ?? resolve(),
+      );
+    });
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.on("exit", (c, s) => resolve([c, s])),
+    );
+    await Promise.all(streams);
+    for (const [sig, handler] of handlers) process.off(sig, handler);
+    recorder.push([
+      {
+        data: { event: "exit", code, signal, elapsed_ms: Math.round(performance.now() - started) },
+        tags: ["exit", ...args.tag],
+      },
+    ]);
+    await recorder.done();
+    target.close();
+    if (code !== null) return code;
+    return 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
+  },
+};
+
+/** Starts the child; a command that cannot start is an error of spool (NotFound/Permission). */
+function start(cmd: string, cmdArgs: string[]): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, cmdArgs, { stdio: ["inherit", "pipe", "pipe"] });
+    child.once("spawn", () => resolve(child));
+    child.once("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT")
+        reject(
+          new SpoolError("NotFound", `command not found: ${cmd}`, {
+            hint: "check the command name and PATH",
+            cause: error,
+          }),
+        );
+      else if (error.code === "EACCES")
+        reject(
+          new SpoolError("Permission", `command is not executable: ${cmd}`, {
+            hint: "check the file's mode (chmod +x)",
+            cause: error,
+          }),
+        );
+      else reject(toSpoolError(error));
+    });
+  });
+}
+
+/** Splits a byte stream into text lines (without `\n` or a trailing `\r`); caps line length. */
+class LineSplitter {
+  readonly #decoder = new StringDecoder("utf8");
+  #carry = "";
+  push(chunk: Buffer): string[] {
+    const text = this.#carry + this.#decoder.write(chunk);
+    const parts = text.split("\n");
+    this.#carry = parts.pop() ?? "";
+    while (this.#carry.length > MAX_LINE) {
+      parts.push(this.#carry.slice(0, MAX_LINE));
+      this.#carry = this.#carry.slice(MAX_LINE);
+    }
+    return parts.map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line));
+  }
+  end(): string[] {
+    const rest = this.#carry + this.#decoder.end();
+    this.#carry = "";
+    return rest === "" ? [] : [rest.endsWith("\r") ? rest.slice(0, -1) : rest];
+  }
+}
+
+/**
+ * Appends in arrival order through one queue; a batch refused as Usage is retried line by line;
+ * reports the first failure and keeps going.
+ */
+class Recorder {
+  #queue: Promise<void> = Promise.resolve();
+  #failed = false;
+  constructor(
+    readonly target: PoolTarget,
+    readonly tags: readonly string[],
+    readonly report: (error: SpoolError) => void,
+  ) {}
+  lines(stream: "stdout" | "stderr", lines: readonly string[]): void {
+    if (lines.length === 0) return;
+    const tags = [stream, ...this.tags];
+    this.push(lines.map((line) => ({ data: { stream, line }, tags })));
+  }
+  push(inputs: AppendInput[]): void {
+    this.#queue = this.#queue.then(async () => {
+      try {
+        await this.target.append(inputs);
+        return;
+      } catch (error) {
+        if (inputs.length === 1 || !isSpoolError(error, "Usage")) return this.#fail(error);
+      }
+      for (const input of inputs) {
+        try {
+          await this.target.append([input]); // one bad line (e.g. too large) must not lose the others
+        } catch (error) {
+          this.#fail(error);
+        }
+      }
+    });
+  }
+  #fail(error: unknown): void {
+    if (!this.#failed) this.report(toSpoolError(error));
+    this.#failed = true;
+  }
+  done(): Promise<void> {
+    return this.#queue;
+  }
+}

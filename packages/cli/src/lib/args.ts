@@ -1,0 +1,117 @@
+/**
+ * Validating parsed command-line options at the boundary (zod/mini), and the value syntaxes the
+ * CLI shares: durations (`50ms`, `5s`, `10m`) and `--since` (seq, RFC 3339 time, or age).
+ *
+ * Invariants: every invalid option becomes one Usage SpoolError naming the flag as typed
+ * (`--retry-delay`) with a hint pointing at the command's help; conversions never return NaN or
+ * a negative duration.
+ */
+import { type Instant, parseTime, SpoolError } from "@spool/core";
+import type * as z from "zod/mini";
+import type { RawArgs } from "./command.js";
+
+function flagName(key: PropertyKey | undefined): string {
+  if (typeof key !== "string") return "argument";
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_value":
+      return `must be one of ${issue.values.map((v) => String(v)).join(", ")}`;
+    case "too_small":
+      return `must be ${issue.inclusive === false ? ">" : "≥"} ${String(issue.minimum)}`;
+    case "too_big":
+      return `must be ${issue.inclusive === false ? "<" : "≤"} ${String(issue.maximum)}`;
+    case "invalid_type":
+      return issue.expected === "int" ? "must be a whole number" : `must be a ${issue.expected}`;
+    default:
+      return issue.message || "is invalid";
+  }
+}
+
+/**
+ * Validates `raw` against `schema`; throws Usage naming the first bad option.
+ *
+ * @example
+ * const opts = parseArgs(FeedArgs, raw, "feed", ["pool", "data"]);
+ */
+export function parseArgs<S extends z.ZodMiniType>(
+  schema: S,
+  raw: RawArgs,
+  command: string,
+  positionals: readonly string[] = [],
+): z.output<S> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const key = issue?.path[0];
+  const given = typeof key === "string" ? raw[key] : undefined;
+  const shown = given === undefined ? "" : ` (got ${JSON.stringify(given)})`;
+  const subject =
+    typeof key === "string" && positionals.includes(key) ? key.toUpperCase() : flagName(key);
+  throw new SpoolError(
+    "Usage",
+    `${subject} ${issue ? describeIssue(issue) : "is invalid"}${shown}`,
+    {
+      hint: `see \`spool ${command} --help\``,
+    },
+  );
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * Parses a duration: a number with a unit (`ms`, `s`, `m`, `h`, `d`); a bare number is seconds.
+ *
+ * @example
+ * parseDuration("50ms", "--retry-delay") // 50
+ */
+export function parseDuration(text: string, flag: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!m) {
+    throw new SpoolError(
+      "Usage",
+      `${flag} must be a duration such as 500ms, 5s, 10m or 1h (got ${JSON.stringify(text)})`,
+      {
+        hint: "write a number with a unit: ms, s, m, h or d (a bare number means seconds)",
+      },
+    );
+  }
+  return Math.round(Number(m[1]) * (UNITS[m[2] ?? "s"] as number));
+}
+
+/** Where a follow starts: a seq, or the first message committed at or after a time. */
+export type SinceSpec = { seq: number } | { time: Instant };
+
+/**
+ * Parses `--since`: a seq (`42`), an RFC 3339 time, or an age (`10m` = ten minutes ago).
+ *
+ * @example
+ * parseSince("10m", Date.now()) // { time: { sec: …, nanos: … } }
+ */
+export function parseSince(text: string, nowMs: number): SinceSpec {
+  if (/^\d+$/.test(text)) {
+    const seq = Number(text);
+    if (!Number.isSafeInteger(seq) || seq < 1) {
+      throw new SpoolError("Usage", `--since seq must be a whole number ≥ 1 (got ${text})`, {
+        hint: "sequence numbers start at 1",
+      });
+    }
+    return { seq };
+  }
+  const time = parseTime(text);
+  if (time) return { time };
+  if (/^\s*\d+(?:\.\d+)?\s*(ms|s|m|h|d)\s*$/.test(text)) {
+    const ms = nowMs - parseDuration(text, "--since");
+    const sec = Math.floor(ms / 1000);
+    return { time: { sec, nanos: Math.round((ms - sec * 1000) * 1e6) } };
+  }
+  throw new SpoolError(
+    "Usage",
+    `--since must be a seq, an RFC 3339 time or an age such as 10m (got ${JSON.stringify(text)})`,
+    {
+      hint: "examples: --since 42, --since 2026-11-22T10:00:00Z, --since 10m",
+    },
+  );
+}

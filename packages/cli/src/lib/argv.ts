@@ -1,0 +1,42 @@
+/**
+ * Finding the command words in an argument list before yargs runs, so that only the chosen
+ * command's module is loaded.
+ *
+ * Invariants: the global options that take a value (`--dir`, `--color`) may precede the command
+ * words and keep their value; everything after `--` is passed through untouched; at most two
+ * words are taken (`pool` and its subcommand), one otherwise.
+ */
+
+const GLOBAL_WITH_VALUE = new Set(["--dir", "--color"]);
+
+interface Split {
+  /** Command words: ["feed"], ["pool", "create"], or [] when none was given. */
+  words: string[];
+  /** Everything else, in order, for yargs. */
+  rest: string[];
+}
+
+/** Separates the command words from options and operands (global options may come first). */
+export function splitCommand(argv: readonly string[]): Split {
+  const words: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--") {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (GLOBAL_WITH_VALUE.has(arg)) {
+      rest.push(arg);
+      if (i + 1 < argv.length) rest.push(argv[++i] as string);
+      continue;
+    }
+    const wantsWord = words.length === 0 || (words.length === 1 && words[0] === "pool");
+    if (!arg.startsWith("-") && wantsWord) {
+      words.push(arg);
+      continue;
+    }
+    rest.push(arg);
+  }
+  return { words, rest };
+}

@@ -1,0 +1,128 @@
+/**
+ * PoolTarget: the small interface feed, fetch, follow, duplex and tap use to reach a pool, and
+ * its local implementation over @spool/core. A remote (http/https) implementation plugs in here
+ * when the client SDK ships; until then a remote reference is a Usage error with a hint.
+ *
+ * Invariants: a target never redefines envelope, tail or error semantics (it forwards core's);
+ * `append` is atomic per call (one batch, one lock); `--create` creates only when the pool is
+ * missing and tolerates losing a creation race to another process.
+ */
+import {
+  type AppendInput,
+  createPool,
+  type Durability,
+  isSpoolError,
+  type Message,
+  openPool,
+  type Pool,
+  type PoolInfo,
+  resolvePoolRef,
+  SpoolError,
+  type TailOptions,
+} from "@spool/core";
+
+/** One pool, local or (later) remote. */
+export interface PoolTarget {
+  /** The pool's name. */
+  readonly name: string;
+  /** Where it lives: a file path, or a URL for remote pools. */
+  readonly location: string;
+  /** Appends a batch atomically; returns the committed messages in order. */
+  append(inputs: readonly AppendInput[], options?: { durability?: Durability }): Promise<Message[]>;
+  /** One message by seq (NotFound with `seq` when absent or overwritten). */
+  get(seq: number): Promise<Message>;
+  /** Size, bounds and usage. */
+  info(): Promise<PoolInfo>;
+  /** Tail as JSONL chunks (whole lines, spliced from stored bytes). */
+  tailJsonl(options: TailOptions): AsyncIterable<Buffer>;
+  /** Tail as messages. */
+  tail(options: TailOptions): AsyncIterable<Message>;
+  close(): void;
+}
+
+export interface OpenTargetOptions {
+  dir: string | undefined;
+  /** Open for reading only (followers). */
+  readOnly?: boolean;
+  /** Create the pool when it does not exist, with this size. */
+  create?: { size: string | number | undefined } | undefined;
+  /** How long an append waits for another writer before Busy. */
+  lockTimeoutMs?: number | undefined;
+}
+
+class LocalTarget implements PoolTarget {
+  readonly #pool: Pool;
+  constructor(pool: Pool) {
+    this.#pool = pool;
+  }
+  get name(): string {
+    return this.#pool.name;
+  }
+  get location(): string {
+    return this.#pool.path;
+  }
+  async append(
+    inputs: readonly AppendInput[],
+    options: { durability?: Durability } = {},
+  ): Promise<Message[]> {
+    return this.#pool.appendBatch(inputs, options);
+  }
+  async get(seq: number): Promise<Message> {
+    return this.#pool.get(seq);
+  }
+  async info(): Promise<PoolInfo> {
+    return this.#pool.info();
+  }
+  tailJsonl(options: TailOptions): AsyncIterable<Buffer> {
+    return this.#pool.tailJsonl(options);
+  }
+  tail(options: TailOptions): AsyncIterable<Message> {
+    return this.#pool.tail(options);
+  }
+  close(): void {
+    this.#pool.close();
+  }
+}
+
+/** The Usage error for remote references until the HTTP client ships. */
+export function remoteNotSupported(ref: string): SpoolError {
+  return new SpoolError("Usage", `remote pools are not supported by this spool release: ${ref}`, {
+    hint: "remote pools (http:// and https://) need a Spool release with the HTTP client; run spool where the pool file lives, or pass its path",
+  });
+}
+
+function openLocal(ref: string, options: OpenTargetOptions): Pool {
+  const open = (): Pool =>
+    openPool(ref, {
+      dir: options.dir,
+      ...(options.readOnly ? { readOnly: true } : {}),
+      ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
+    });
+  try {
+    return open();
+  } catch (error) {
+    if (!options.create || !isSpoolError(error, "NotFound")) throw error;
+  }
+  try {
+    const pool = createPool(ref, {
+      dir: options.dir,
+      ...(options.create.size === undefined ? {} : { size: options.create.size }),
+    });
+    pool.close();
+  } catch (error) {
+    if (!isSpoolError(error, "AlreadyExists")) throw error; // another process created it first
+  }
+  return open();
+}
+
+/**
+ * Opens the pool named by `ref` (a name, a path, or a URL).
+ *
+ * @example
+ * const target = await openTarget("build", { dir: undefined, create: { size: "64M" } });
+ */
+export async function openTarget(ref: string, options: OpenTargetOptions): Promise<PoolTarget> {
+  const resolved = resolvePoolRef(ref, { dir: options.dir });
+  if (resolved.kind === "remote") throw remoteNotSupported(ref);
+  return new LocalTarget(openLocal(ref, options));
+}

@@ -1,0 +1,183 @@
+/**
+ * The yargs front end: finds the command words, loads only that command's module, parses its
+ * options with yargs (as the instance's default command), runs it, reports errors, and exits.
+ *
+ * Invariants: exactly one exit point (`process.exit` after stdout is flushed) with the status the
+ * command returned, or EXIT_CODES[kind] of the error it threw; yargs never prints or exits by
+ * itself (a parse callback captures its output); help goes to stdout with status 0; a parse
+ * failure is a Usage error pointing at the command's help.
+ */
+import yargs, { type Argv } from "yargs";
+import { COMMANDS, type CommandEntry, findCommand, POOL_GROUP } from "./commands/registry.js";
+import { splitCommand } from "./lib/argv.js";
+import type { Context } from "./lib/command.js";
+import { reportError, usage } from "./lib/errors.js";
+import { type ColorMode, createIo, type Io } from "./lib/io.js";
+
+function terminalWidth(): number {
+  return Math.min(100, process.stdout.columns ?? 100);
+}
+
+/** A yargs instance with the global options and the parser settings every command shares. */
+function baseParser(args: string[], scriptName: string): Argv {
+  return yargs(args)
+    .scriptName(scriptName)
+    .parserConfiguration({
+      "camel-case-expansion": true,
+      "strip-dashed": true,
+      "strip-aliased": true,
+      "dot-notation": false,
+      "greedy-arrays": false,
+      "populate--": true,
+      "duplicate-arguments-array": true,
+    })
+    .option("dir", {
+      type: "string",
+      describe: "Pool directory (else $SPOOL_DIR, else ~/.spool/pools)",
+      global: true,
+    })
+    .option("color", {
+      choices: ["auto", "always", "never"],
+      default: "auto",
+      describe: "Colour output",
+      global: true,
+    })
+    .help("help")
+    .alias("help", "h")
+    .version(false)
+    .strict()
+    .wrap(terminalWidth());
+}
+
+interface Parsed {
+  error: Error | undefined;
+  argv: Record<string, unknown>;
+  output: string;
+}
+
+function parseWith(parser: Argv, args: string[]): Parsed {
+  let parsed: Parsed | undefined;
+  parser.parse(args, {}, (error, argv, output) => {
+    parsed = { error: error ?? undefined, argv: argv as Record<string, unknown>, output };
+  });
+  if (!parsed) throw new Error("yargs did not call back");
+  return parsed;
+}
+
+function withNewline(text: string): string {
+  return text.endsWith("\n") ? text : `${text}\n`;
+}
+
+function topLevelHelp(): string {
+  const parser = baseParser(["--help"], "spool")
+    .usage("spool <command> [options]\n\nPersistent, bounded, inspectable JSON message pools.")
+    .command(`${POOL_GROUP.name} <command>`, POOL_GROUP.describe);
+  for (const entry of COMMANDS) {
+    if (!entry.hidden)
+      parser.command(`${entry.path.join(" ")} ${entry.usage}`.trim(), entry.describe);
+  }
+  parser.epilogue("Run `spool <command> --help` for a command's options. Guide: docs/cli.md");
+  return withNewline(parseWith(parser, ["--help"]).output);
+}
+
+function poolHelp(): string {
+  const parser = baseParser(["--help"], "spool").usage("spool pool <command> [options]");
+  for (const entry of POOL_GROUP.commands)
+    parser.command(`${entry.path.join(" ")} ${entry.usage}`.trim(), entry.describe);
+  return withNewline(parseWith(parser, ["--help"]).output);
+}
+
+function wantsHelp(rest: readonly string[]): boolean {
+  const end = rest.indexOf("--");
+  return (end < 0 ? rest : rest.slice(0, end)).some((a) => a === "--help" || a === "-h");
+}
+
+function colorOf(rest: readonly string[]): ColorMode {
+  const i = rest.indexOf("--color");
+  const value =
+    i >= 0 ? rest[i + 1] : rest.find((a) => a.startsWith("--color="))?.slice("--color=".length);
+  return value === "always" || value === "never" ? value : "auto";
+}
+
+async function runEntry(
+  entry: CommandEntry,
+  rest: string[],
+  setIo: (mode: ColorMode) => Io,
+): Promise<number> {
+  const module = await entry.load();
+  const parser = baseParser(rest, `spool ${entry.path.join(" ")}`).command(
+    `$0 ${entry.usage}`.trim(),
+    entry.describe,
+    (y) => module.builder(y),
+  );
+  const { error, argv, output } = parseWith(parser, rest);
+  if (error) throw usage(error.message, `run \`spool ${entry.path.join(" ")} --help\` for usage`);
+  if (output) {
+    process.stdout.write(withNewline(output));
+    return 0;
+  }
+  const io = setIo(argv.color as ColorMode);
+  if (process.env.SPOOL_CLI_INJECT_FAULT === "internal")
+    throw new Error("fault injected by SPOOL_CLI_INJECT_FAULT");
+  const ctx: Context = {
+    io,
+    dir: typeof argv.dir === "string" && argv.dir !== "" ? argv.dir : undefined,
+  };
+  return module.run(argv, ctx);
+}
+
+async function dispatch(argv: readonly string[], setIo: (mode: ColorMode) => Io): Promise<number> {
+  const { words, rest } = splitCommand(argv);
+  if (words.length === 0) {
+    if (rest.includes("--version"))
+      return runEntry(
+        findCommand(["version"]) as CommandEntry,
+        rest.filter((a) => a !== "--version"),
+        setIo,
+      );
+    const help = topLevelHelp();
+    if (wantsHelp(rest)) {
+      process.stdout.write(help);
+      return 0;
+    }
+    process.stderr.write(help);
+    throw usage("no command given", "pick a command from the list above, e.g. `spool follow NAME`");
+  }
+  if (words[0] === POOL_GROUP.name && words.length === 1) {
+    if (wantsHelp(rest)) {
+      process.stdout.write(poolHelp());
+      return 0;
+    }
+    throw usage(
+      "`spool pool` needs a subcommand: create, list, info or delete",
+      "run `spool pool --help`",
+    );
+  }
+  const entry = findCommand(words);
+  if (!entry) {
+    const name = words.join(" ");
+    throw usage(
+      `unknown command \`${name}\``,
+      words[0] === POOL_GROUP.name
+        ? "run `spool pool --help` for the pool commands"
+        : "run `spool --help` for the list of commands",
+    );
+  }
+  return runEntry(entry, rest, setIo);
+}
+
+/** Runs the CLI with `argv` (without node and script) and exits the process. */
+export async function main(argv: readonly string[]): Promise<never> {
+  let io = createIo(colorOf(argv));
+  let code: number;
+  try {
+    code = await dispatch(argv, (mode) => {
+      io = createIo(mode);
+      return io;
+    });
+  } catch (error) {
+    code = reportError(error, io);
+  }
+  await io.out.flush();
+  process.exit(code);
+}
