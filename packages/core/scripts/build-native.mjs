@@ -34,8 +34,12 @@ try {
   console.error("spool: node-gyp is not installed; run the package manager's install first");
   process.exit(1);
 }
-const result = spawnSync(process.execPath, [gyp, "rebuild", `--nodedir=${nodedir}`], {
-  cwd: root,
-  stdio: ["ignore", "inherit", "inherit"],
-});
-process.exit(result.status ?? 1);
+// configure + build (not rebuild): an existing addon stays in place until the new one is linked,
+// so processes using the package while it rebuilds keep working.
+for (const step of ["configure", "build"]) {
+  const result = spawnSync(process.execPath, [gyp, step, `--nodedir=${nodedir}`], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}

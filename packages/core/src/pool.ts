@@ -103,6 +103,15 @@ function syncDirectory(dir: string): void {
   }
 }
 
+/** Writes `length` bytes of `buf` at `position`, looping over short writes (errors throw). */
+function writeFully(fd: number, buf: Buffer, length: number, position: number): void {
+  for (let done = 0; done < length; ) {
+    const n = fs.writeSync(fd, buf, done, length - done, position + done);
+    if (n <= 0) throw Object.assign(new Error("short write"), { code: "EIO" });
+    done += n;
+  }
+}
+
 /** Refuses (Io) to create a pool the file system has no room for: every byte is written at create. */
 function ensureFreeSpace(dir: string, bytes: number, path: string): void {
   let free: number;
@@ -186,12 +195,12 @@ export class Pool {
       encodeLayout(header, layout);
       const state = emptyState();
       encodeState(header, STATE_SLOT_OFFSETS[1], state);
-      fs.writeSync(fd, header, 0, HEADER_SIZE, 0);
+      writeFully(fd, header, HEADER_SIZE, 0);
       // Write every byte now: the pool never grows, never hits ENOSPC mid-append, and appends
       // skip the file system's block allocation.
       const zeros = Buffer.alloc(Math.min(layout.fileSize - HEADER_SIZE, 1 << 20));
       for (let at = HEADER_SIZE; at < layout.fileSize; at += zeros.length) {
-        fs.writeSync(fd, zeros, 0, Math.min(zeros.length, layout.fileSize - at), at);
+        writeFully(fd, zeros, Math.min(zeros.length, layout.fileSize - at), at);
       }
       fs.fsyncSync(fd);
       fs.closeSync(fd);
