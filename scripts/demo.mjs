@@ -20,16 +20,27 @@ function run(args, input) {
 const created = run(["pool", "create", "demo", "--size", "1M"]);
 if (created !== 0 && created !== 4) process.exit(created ?? 1); // 4: it already exists
 run(["feed", "demo", '{"step":"lint","ok":true}', "--tag", "build"]);
-run(["feed", "demo", "--tag", "build"], '{"step":"test","ok":true}\n{"step":"deploy","ok":false}\n');
+run(
+  ["feed", "demo", "--tag", "build"],
+  '{"step":"test","ok":true}\n{"step":"deploy","ok":false}\n',
+);
 
-console.log("\n$ spool follow demo --tail 3 --timeout 2s   # while another process feeds 3 live messages");
-const follower = spawn(process.execPath, [cli, "follow", "demo", "--tail", "3", "--timeout", "2s"], {
-  env,
-  stdio: ["ignore", "inherit", "inherit"],
-});
+console.log(
+  "\n$ spool follow demo --tail 3 --timeout 2s   # while another process feeds 3 live messages",
+);
+const follower = spawn(
+  process.execPath,
+  [cli, "follow", "demo", "--tail", "3", "--timeout", "2s"],
+  {
+    env,
+    stdio: ["ignore", "inherit", "inherit"],
+  },
+);
 await new Promise((resolve) => setTimeout(resolve, 500));
 for (let i = 1; i <= 3; i++) {
-  spawnSync(process.execPath, [cli, "feed", "demo", JSON.stringify({ live: i }), "--tag", "live"], { env });
+  spawnSync(process.execPath, [cli, "feed", "demo", JSON.stringify({ live: i }), "--tag", "live"], {
+    env,
+  });
   await new Promise((resolve) => setTimeout(resolve, 100));
 }
 await new Promise((resolve) => follower.on("exit", resolve));

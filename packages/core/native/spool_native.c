@@ -8,6 +8,8 @@
  *                                 waits): m = 0 unlock, 1 shared, 2 exclusive -> 0 or an errno;
  *                                 m = 3 tests whether an exclusive lock could be taken
  *                                 (F_OFD_GETLK; works on read-only descriptors) -> 0 or EAGAIN
+ *   pipeClosed(fd)                1 when fd is a pipe/socket whose reader went away (poll(2)
+ *                                 reports POLLERR/POLLHUP for POLLOUT), else 0; never waits
  * The flock is the writers' lock; the byte-range lock marks a pool as open ("in use"), so a
  * delete can tell. The two kinds are independent on Linux.
  * Invariants: every lock is the kernel's, so it is released when the holder's descriptor is
@@ -17,6 +19,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <node_api.h>
 #include <sched.h>
 #include <stdint.h>
@@ -116,11 +119,26 @@ static napi_value js_range_lock(napi_env env, napi_callback_info info) {
 #endif
 }
 
+static napi_value js_pipe_closed(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd = -1;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
+    napi_throw_type_error(env, NULL, "pipeClosed(fd) expects an integer");
+    return NULL;
+  }
+  struct pollfd p = {fd, POLLOUT, 0};
+  int rc = poll(&p, 1, 0);
+  return make_int(env, rc > 0 && (p.revents & (POLLERR | POLLHUP)) ? 1 : 0);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"lock", NULL, js_lock, NULL, NULL, NULL, napi_default, NULL},
       {"unlock", NULL, js_unlock, NULL, NULL, NULL, napi_default, NULL},
       {"rangeLock", NULL, js_range_lock, NULL, NULL, NULL, napi_default, NULL},
+      {"pipeClosed", NULL, js_pipe_closed, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

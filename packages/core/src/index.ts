@@ -23,6 +23,7 @@ export {
 } from "./errors.js";
 export { FORMAT_VERSION } from "./format/header.js";
 export { type Envelope, type Message, StoredMessage } from "./message.js";
+export { isReaderGone } from "./platform/lock.js";
 export {
   type AppendOptions,
   type CreateOptions,

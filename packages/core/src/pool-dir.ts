@@ -180,7 +180,8 @@ export function deletePool(
   try {
     if (!path.endsWith(POOL_EXTENSION)) {
       const magic = Buffer.alloc(POOL_MAGIC.length);
-      file.readSome(magic, 0, magic.length, 0);
+      // Only a regular file can be a pool (a positioned read of a FIFO fails with ESPIPE).
+      if (fs.fstatSync(file.fd).isFile()) file.readSome(magic, 0, magic.length, 0);
       if (!magic.equals(POOL_MAGIC)) {
         throw new SpoolError("Usage", `refusing to delete ${path}: it is not a Spool pool`, {
           path,

@@ -357,6 +357,11 @@ export class Pool {
     options: { durability?: Durability } = {},
   ): Message<T>[] {
     const durability = checkDurability(options.durability);
+    if (!Array.isArray(inputs)) {
+      throw new SpoolError("Usage", "a batch must be an array of messages", {
+        hint: "pass a list such as [{ data: 1 }, { data: 2, tags: ['x'] }]",
+      });
+    }
     if (inputs.length === 0) return [];
     const frames = this.#encoder.encode(inputs);
     const scratch = this.#encoder.buffer;

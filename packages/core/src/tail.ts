@@ -108,12 +108,45 @@ function hasTags(buf: Buffer, frame: FrameRef, wanted: readonly string[]): boole
   return wanted.every((tag) => tags.includes(tag));
 }
 
+/**
+ * Wraps a tail generator so that `return()`/`throw()` also end it while a pull is pending: an
+ * async generator queues a `return()` behind a running `next()`, and a following tail's `next()`
+ * can wait for a message indefinitely (an idle pool), so the queued return (and the release of
+ * the watcher in its `finally`) would wait with it. `stop` wakes the wait; the loop then ends.
+ */
+function stoppable<T>(start: (stop: AbortSignal) => AsyncGenerator<T>): AsyncIterableIterator<T> {
+  const stop = new AbortController();
+  const gen = start(stop.signal);
+  return {
+    next: () => gen.next(),
+    return: (value?: unknown) => {
+      stop.abort();
+      return gen.return(value as undefined);
+    },
+    throw: (error?: unknown) => {
+      stop.abort();
+      return gen.throw(error);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
 /** The shared cursor loop: yields batches of validated, filtered frames. */
-async function* batches(source: TailSource, options: TailOptions): AsyncGenerator<Batch> {
+async function* batches(
+  source: TailSource,
+  options: TailOptions,
+  stop: AbortSignal,
+): AsyncGenerator<Batch> {
   const opts = checkOptions(options);
   const signal = options.signal;
   const end = (reason: TailEnd): void => options.onEnd?.(reason);
   const sub = opts.follow ? subscribe(source.path) : undefined;
+  // An abort frees the watcher at once, even if the consumer never pulls again.
+  const release = (): void => sub?.release();
+  signal?.addEventListener("abort", release, { once: true });
+  const cancel = signal ? AbortSignal.any([signal, stop]) : stop;
   try {
     let mark = sub?.mark() ?? 0;
     let state = source.readState();
@@ -124,6 +157,7 @@ async function* batches(source: TailSource, options: TailOptions): AsyncGenerato
     let poll = MIN_POLL_MS;
     let retries = 0;
     for (;;) {
+      if (stop.aborted) return;
       if (signal?.aborted) return end("aborted");
       if (opts.max !== undefined && delivered >= opts.max) return end("max");
       const gap = gapBefore(expected, state);
@@ -186,6 +220,11 @@ async function* batches(source: TailSource, options: TailOptions): AsyncGenerato
           idleSince = Date.now();
           poll = MIN_POLL_MS;
           yield { buf: run.buf, frames };
+        } else {
+          // A run the filter emptied: nothing reached the consumer, so nothing awaited. Let the
+          // event loop turn (an abort, other tails, a server's requests) before the next run,
+          // or a filter matching nothing in a large pool would hold the thread for seconds.
+          await new Promise<void>((resolve) => setImmediate(resolve));
         }
         if (!run.problem && expected <= state.newest) continue;
         mark = sub?.mark() ?? 0;
@@ -199,35 +238,52 @@ async function* batches(source: TailSource, options: TailOptions): AsyncGenerato
         if (remaining <= 0) return end("timeout");
         wait = Math.min(wait, remaining);
       }
-      await sub.wait(wait, mark, signal);
+      await sub.wait(wait, mark, cancel);
       poll = Math.min(poll * 2, MAX_POLL_MS);
       mark = sub.mark();
       state = source.readState();
     }
   } finally {
+    signal?.removeEventListener("abort", release);
     sub?.release();
   }
 }
 
 /** Messages, one by one (payloads are copied out of the read buffer). */
-export async function* tailMessages<T>(
+export function tailMessages<T>(
   source: TailSource,
   options: TailOptions,
+): AsyncIterableIterator<Message<T>> {
+  return stoppable((stop) => messageStream<T>(source, options, stop));
+}
+
+async function* messageStream<T>(
+  source: TailSource,
+  options: TailOptions,
+  stop: AbortSignal,
 ): AsyncGenerator<Message<T>> {
   const signal = options.signal;
-  for await (const batch of batches(source, options)) {
+  for await (const batch of batches(source, options, stop)) {
     const messages = batch.frames.map((frame) => messageFromFrame<T>(batch.buf, frame.at, frame));
     for (const message of messages) {
-      if (signal?.aborted) return;
+      if (signal?.aborted) return options.onEnd?.("aborted");
       yield message;
     }
   }
 }
 
 /** JSONL chunks: each holds whole lines, one envelope per message, spliced from stored bytes. */
-export async function* tailJsonl(source: TailSource, options: TailOptions): AsyncGenerator<Buffer> {
+export function tailJsonl(source: TailSource, options: TailOptions): AsyncIterableIterator<Buffer> {
+  return stoppable((stop) => jsonlChunks(source, options, stop));
+}
+
+async function* jsonlChunks(
+  source: TailSource,
+  options: TailOptions,
+  stop: AbortSignal,
+): AsyncGenerator<Buffer> {
   const signal = options.signal;
-  for await (const batch of batches(source, options)) {
+  for await (const batch of batches(source, options, stop)) {
     // Chunks of about 64 KiB: small enough to come from recycled heap memory (a fresh
     // multi-megabyte buffer per batch costs page faults), large enough to amortise a write.
     let out = Buffer.allocUnsafe(JSONL_CHUNK);
@@ -237,7 +293,7 @@ export async function* tailJsonl(source: TailSource, options: TailOptions): Asyn
       const line = MAX_PREFIX_BYTES + payloadLength(tagsLen, dataLen);
       if (at + line > out.length) {
         if (at > 0) {
-          if (signal?.aborted) return;
+          if (signal?.aborted) return options.onEnd?.("aborted");
           yield out.subarray(0, at);
         }
         out = Buffer.allocUnsafe(Math.max(JSONL_CHUNK, line));
@@ -255,7 +311,7 @@ export async function* tailJsonl(source: TailSource, options: TailOptions): Asyn
       );
     }
     if (at > 0) {
-      if (signal?.aborted) return;
+      if (signal?.aborted) return options.onEnd?.("aborted");
       yield out.subarray(0, at);
     }
   }

@@ -65,6 +65,10 @@ export function verifyPool(path: string): VerifyReport {
     return report(0, null);
   }
   try {
+    if (!fs.fstatSync(file.fd).isFile()) {
+      issues.push({ kind: "Usage", severity: "error", message: `not a pool file: ${path}`, path });
+      return report(0, null);
+    }
     const header = Buffer.alloc(HEADER_READ_SIZE);
     const n = file.readSome(header, 0, HEADER_READ_SIZE, 0);
     let layout: PoolLayout;

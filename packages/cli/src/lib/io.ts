@@ -7,6 +7,7 @@
  * a closed pipe (EPIPE, e.g. `spool follow x | head -1`) ends the process quietly with status 0,
  * unless a command chose otherwise (feed and tap keep working and stop printing).
  */
+import { fstatSync } from "node:fs";
 
 /** `--color` values. */
 export type ColorMode = "auto" | "always" | "never";
@@ -88,9 +89,25 @@ export class Output {
     });
   }
 
-  /** True once the reader went away (EPIPE). */
+  /** True once the reader went away (EPIPE, or seen by `watchReader`). */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * Notices a pipe's reader going away even while nothing is written (a quiet `follow | head -1`
+   * would otherwise wait for its next message): checks `fd` every 200 ms without writing to it.
+   * The timer does not keep the process alive.
+   */
+  watchReader(isReaderGone: () => boolean, onClosed: () => void): void {
+    const timer = setInterval(() => {
+      if (this.#closed || !isReaderGone()) return;
+      clearInterval(timer);
+      this.#closed = true;
+      this.#pending = [];
+      onClosed();
+    }, 200);
+    timer.unref();
   }
 
   /** Queues `chunk`; resolves when it is safe to write more (a full pipe makes callers wait). */
@@ -148,8 +165,29 @@ let onStdoutClosed: () => void = () => process.exit(0);
 
 /** The process-wide stdout writer. */
 export function stdout(): Output {
-  stdoutWriter ??= new Output(process.stdout, () => onStdoutClosed());
+  if (!stdoutWriter) {
+    const writer = new Output(process.stdout, () => onStdoutClosed());
+    stdoutWriter = writer;
+    if (isPipe(1)) {
+      void import("@spool/core").then(({ isReaderGone }) => {
+        writer.watchReader(
+          () => isReaderGone(1),
+          () => onStdoutClosed(),
+        );
+      });
+    }
+  }
   return stdoutWriter;
+}
+
+/** True when `fd` is a pipe or socket (where a reader can go away). */
+function isPipe(fd: number): boolean {
+  try {
+    const stat = fstatSync(fd);
+    return stat.isFIFO() || stat.isSocket();
+  } catch {
+    return false;
+  }
 }
 
 /** Replaces what happens when stdout's reader goes away (default: exit 0 quietly). */

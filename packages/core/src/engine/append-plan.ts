@@ -9,6 +9,7 @@
  * is written); `oldest` and `tail` after the plan describe exactly the frames that survive.
  */
 import { SpoolError } from "../errors.js";
+import { FRAME_HEADER_SIZE } from "../format/frame.js";
 
 /** The part of the pool state the planner needs. */
 export interface RingState {
@@ -81,7 +82,8 @@ export function planAppend(
   const probeFrame = (offset: number, expectedSeq: number): number => {
     let at = offset;
     for (let hops = 0; hops < 2; hops++) {
-      if (at >= ringSize) {
+      if (ringSize - at < FRAME_HEADER_SIZE) {
+        // The ring's end, or bytes too few for a frame (only a wrap marker fits): continue at 0.
         at = 0;
         continue;
       }

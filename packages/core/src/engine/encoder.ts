@@ -84,6 +84,11 @@ export class FrameEncoder {
     const frames: EncodedFrame[] = [];
     let at = 0;
     for (const input of inputs) {
+      if (typeof input !== "object" || input === null) {
+        throw new SpoolError("Usage", "each batch item must be an object such as {data, tags}", {
+          hint: 'pass items like {"data": {...}, "tags": ["build"]} or {"json": "..."}',
+        });
+      }
       const tags = encodeTags(input.tags);
       let text: string | undefined;
       let bytes: Uint8Array | undefined;

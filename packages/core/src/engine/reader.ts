@@ -136,7 +136,9 @@ export class FrameReader {
         : { buf, frames, nextSeq: expect, nextOffset: pos };
 
     while (expect <= state.newest && frames.length < maxFrames) {
-      if (pos >= ringSize || ringSize - pos < WRAP_MARKER_SIZE) {
+      // Fewer bytes than a frame header before the ring's end: no frame fits there, only a wrap
+      // marker (which no checksum covers) can; continue at 0 either way, never decode it.
+      if (ringSize - pos < FRAME_HEADER_SIZE) {
         if (frames.length > 0) {
           pos = 0;
           break;

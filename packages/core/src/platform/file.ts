@@ -20,18 +20,23 @@ export class PoolFile {
     this.writable = writable;
   }
 
-  /** Opens read-write, or read-only when the file may not be written. */
+  /**
+   * Opens read-write, or read-only when the file may not be written. O_NONBLOCK (no effect on a
+   * regular file) keeps a FIFO at the path from blocking the open until a writer appears; callers
+   * then refuse it as not a regular file.
+   */
   static open(path: string, readOnly = false): PoolFile {
+    const { O_RDONLY, O_RDWR, O_NONBLOCK } = fs.constants;
     try {
       if (!readOnly) {
         try {
-          return new PoolFile(path, fs.openSync(path, "r+"), true);
+          return new PoolFile(path, fs.openSync(path, O_RDWR | O_NONBLOCK), true);
         } catch (error) {
           const code = (error as { code?: string }).code;
           if (code !== "EACCES" && code !== "EPERM" && code !== "EROFS") throw error;
         }
       }
-      return new PoolFile(path, fs.openSync(path, "r"), false);
+      return new PoolFile(path, fs.openSync(path, O_RDONLY | O_NONBLOCK), false);
     } catch (error) {
       throw fromSystemError(error, path, "open");
     }

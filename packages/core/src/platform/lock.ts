@@ -18,6 +18,7 @@ interface NativeLock {
   lock(fd: number, timeoutMs: number): number;
   unlock(fd: number): number;
   rangeLock(fd: number, start: number, len: number, mode: 0 | 1 | 2 | 3): number;
+  pipeClosed(fd: number): number;
 }
 
 const EWOULDBLOCK = constants.errno.EWOULDBLOCK;
@@ -79,4 +80,12 @@ export function holdPresence(fd: number): boolean {
 export function isUnused(fd: number): boolean {
   const rc = loadNative().rangeLock(fd, 0, 1, 3);
   return rc === 0 || rc === constants.errno.ENOSYS; // without OFD locks, presence is unknown
+}
+
+/**
+ * True when `fd` is a pipe or socket whose reader has gone away, so output written to it could
+ * never be read (`spool follow x | head -1` after head exited). Never waits, never writes.
+ */
+export function isReaderGone(fd: number): boolean {
+  return loadNative().pipeClosed(fd) === 1;
 }
