@@ -60,6 +60,21 @@ describe("frame codec", () => {
     expect(checkFrame(buf, 0, { ...head, state: buf.readUInt32LE(STATE_OFFSET) }, 7)).toBe("state");
   });
 
+  it("rejects a checksum-valid frame whose time is past year 9999", () => {
+    const tags = "[]";
+    const data = "1";
+    const buf = Buffer.alloc(frameLength(2, 1) + 16);
+    let at = FRAME_HEADER_SIZE;
+    at += buf.write(tags, at);
+    at += DATA_SEPARATOR.copy(buf, at);
+    at += buf.write(data, at);
+    PAYLOAD_SUFFIX.copy(buf, at);
+    sealFrame(buf, 0, 2, 1, { seq: 1, timeSec: 9e12, timeNanos: 0 });
+    const head = readFrameHead(buf, 0);
+    if (typeof head === "string") throw new Error(head);
+    expect(checkFrame(buf, 0, head, 1)).toBe("time");
+  });
+
   it("recognises wrap markers", () => {
     const buf = Buffer.alloc(64);
     encodeWrapMarker(buf, 8);

@@ -17,6 +17,8 @@ export const STATE_WRITING = fourcc("WRIT");
 export const STATE_COMMITTED = fourcc("CMTD");
 export const STATE_WRAP = fourcc("WRAP");
 export const FRAME_HEADER_SIZE = 48;
+/** Latest commit time a frame may carry: 9999-12-31T23:59:59Z (RFC 3339 has four-digit years). */
+export const MAX_TIME_SEC = 253_402_300_799;
 export const MARKER_SIZE = 8;
 export const WRAP_MARKER_SIZE = 8;
 /** Offset of the state word inside a frame. */
@@ -150,7 +152,8 @@ export function checkFrame(
 ): FrameProblem | undefined {
   if (head.state !== STATE_COMMITTED) return "state";
   if (expectedSeq !== undefined && head.seq !== expectedSeq) return "seq";
-  if (head.timeNanos >= 1e9 || Number.isNaN(head.timeSec) || Number.isNaN(head.seq)) return "time";
+  if (head.timeNanos >= 1e9 || !(head.timeSec <= MAX_TIME_SEC) || Number.isNaN(head.seq))
+    return "time";
   const markerAt = at + head.length - MARKER_SIZE;
   if (buf.readUInt32LE(markerAt) !== MARKER_MAGIC) return "marker";
   if (buf.readUInt32LE(markerAt + 4) !== (head.seq % 2 ** 32) >>> 0) return "marker";

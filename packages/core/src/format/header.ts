@@ -8,6 +8,7 @@
  */
 import { SpoolError } from "../errors.js";
 import { crc32, readU64, writeU64 } from "./bytes.js";
+import { MAX_TIME_SEC } from "./frame.js";
 
 /** "SPOOLPL" + NUL: the first eight bytes of every pool file. */
 export const POOL_MAGIC = Buffer.from("SPOOLPL\0", "latin1");
@@ -194,7 +195,8 @@ function decodeSlot(buf: Buffer, offset: number, ringSize: number): PoolState | 
     state.tail % 8 === 0 &&
     state.oldest >= 1 &&
     state.oldest <= state.newest + 1 &&
-    state.newestTimeNanos < 1e9;
+    state.newestTimeNanos < 1e9 &&
+    state.newestTimeSec <= MAX_TIME_SEC;
   return valid ? state : undefined;
 }
 
