@@ -202,6 +202,8 @@ export class FrameReader {
     const base = seq - (seq % this.layout.indexStride);
     if (base >= state.oldest) {
       const indexed = this.indexedOffset(base);
+      // An indexed seq needs no walk: the caller validates the frame at the offset anyway.
+      if (indexed !== undefined && base === seq) return indexed;
       const found = indexed === undefined ? undefined : this.walk(base, indexed, seq);
       if (found !== undefined) return found;
     }
