@@ -179,10 +179,17 @@ async function* batches(
       }
       if (expected <= state.newest) {
         const offset = pos ?? source.reader.locate(expected, state);
-        const run =
+        let run =
           offset === undefined
             ? undefined
             : source.reader.readRun(expected, offset, state, MAX_FRAMES_PER_RUN);
+        if ((!run || run.frames.length === 0) && pos === undefined) {
+          // The index only suggests an offset: when the frame is not there, walk from the tail.
+          const scanned = source.reader.scan(expected, state);
+          if (scanned !== undefined && scanned !== offset) {
+            run = source.reader.readRun(expected, scanned, state, MAX_FRAMES_PER_RUN);
+          }
+        }
         if (!run || run.frames.length === 0) {
           // An overwrite racing this read looks like damage until the state is read again: a
           // fresh state either shows the seq evicted (a gap) or lets a retry find it.

@@ -8,7 +8,7 @@
  */
 import * as fs from "node:fs";
 import { FrameReader, indexSlot } from "./engine/reader.js";
-import { type ErrorKind, fromSystemError, isSpoolError } from "./errors.js";
+import { type ErrorKind, fromSystemError, isSpoolError, type SpoolError } from "./errors.js";
 import { readU64 } from "./format/bytes.js";
 import {
   decodeLayout,
@@ -75,14 +75,7 @@ export function verifyPool(path: string): VerifyReport {
     try {
       layout = decodeLayout(header.subarray(0, n), path, fs.fstatSync(file.fd).size);
     } catch (error) {
-      const e = fromSystemError(error, path, "read");
-      issues.push({
-        kind: e.kind,
-        severity: "error",
-        message: e.message,
-        path,
-        ...(e.offset === undefined ? {} : { offset: e.offset }),
-      });
+      issues.push(fatalIssue(fromSystemError(error, path, "read"), path));
       return report(0, null);
     }
     const state = checkState(header, layout, path, issues);
@@ -93,18 +86,24 @@ export function verifyPool(path: string): VerifyReport {
     checkIndex(file, layout, state, valid, issues);
     return report(valid.size, bounds);
   } catch (error) {
-    const e = isSpoolError(error) ? error : fromSystemError(error, path, "verify");
-    issues.push({
-      kind: e.kind,
-      severity: "error",
-      message: e.message,
-      path,
-      ...(e.offset === undefined ? {} : { offset: e.offset }),
-    });
+    issues.push(
+      fatalIssue(isSpoolError(error) ? error : fromSystemError(error, path, "verify"), path),
+    );
     return report(0, null);
   } finally {
     file.close();
   }
+}
+
+/** The issue for an error that stops the walk. */
+function fatalIssue(e: SpoolError, path: string): VerifyIssue {
+  return {
+    kind: e.kind,
+    severity: "error",
+    message: e.message,
+    path,
+    ...(e.offset === undefined ? {} : { offset: e.offset }),
+  };
 }
 
 function checkState(

@@ -40,7 +40,7 @@ import {
   validatePoolName,
   verifyPool,
 } from "../src/index.js";
-import { Prng } from "./helpers/corrupt-prng.js";
+import { Prng } from "./helpers/prng.js";
 
 function expectError(fn: () => unknown, kind: ErrorKind, message?: RegExp): SpoolError {
   let thrown: unknown;

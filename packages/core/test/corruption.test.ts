@@ -31,8 +31,8 @@ import {
   runCase,
 } from "./helpers/corrupt-harness.js";
 import { BASE_SPECS, type BasePool, buildBasePool } from "./helpers/corrupt-pools.js";
-import { caseSeed, Prng, seedFromEnv } from "./helpers/corrupt-prng.js";
 import { Watchdog } from "./helpers/corrupt-watchdog.js";
+import { caseSeed, Prng, seedFromEnv } from "./helpers/prng.js";
 
 const SEED = seedFromEnv(0x5eed_c0de);
 const SCALE = Number(process.env.SPOOL_FUZZ_SCALE ?? "1");

@@ -22,7 +22,7 @@ import {
   verifyPool,
 } from "../src/index.js";
 import { describePool } from "./helpers/corrupt-format.js";
-import { Prng } from "./helpers/corrupt-prng.js";
+import { Prng } from "./helpers/prng.js";
 
 /** Bytes a frame needs in the ring for `dataBytes` of JSON data and no tags (format v0). */
 function frameBytes(dataBytes: number, tagsBytes = 2): number {

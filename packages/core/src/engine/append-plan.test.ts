@@ -4,19 +4,14 @@
  * the oldest, and leaves a ring a reader can walk from tail to head in seq order.
  */
 import { describe, expect, it } from "vitest";
+import { Prng } from "../../test/helpers/prng.js";
 import { isSpoolError } from "../errors.js";
 import { type AppendPlan, type ProbeResult, planAppend, type RingState } from "./append-plan.js";
 
-/** A tiny deterministic PRNG (mulberry32). */
+/** A deterministic PRNG for `seed`, as a function returning floats in [0, 1). */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const prng = new Prng(seed);
+  return () => prng.next();
 }
 
 type Stored = { kind: "frame"; seq: number; length: number } | { kind: "wrap" };

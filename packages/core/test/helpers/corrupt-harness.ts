@@ -33,7 +33,7 @@ import {
   UNUSED_HEADER,
 } from "./corrupt-format.js";
 import { type BasePool, mismatch } from "./corrupt-pools.js";
-import type { Prng } from "./corrupt-prng.js";
+import type { Prng } from "./prng.js";
 
 export const CATEGORIES = [
   "bits-anywhere",

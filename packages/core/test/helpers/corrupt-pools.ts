@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Message, Pool, StoredMessage } from "../../src/index.js";
 import { describePool, type OracleView } from "./corrupt-format.js";
-import type { Prng } from "./corrupt-prng.js";
+import type { Prng } from "./prng.js";
 
 /** What was committed for one seq, as the append returned it. */
 export interface Original {

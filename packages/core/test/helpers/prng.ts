@@ -1,5 +1,5 @@
 /**
- * A small seeded PRNG (mulberry32) for the corruption, retention and bad-input suites, so every
+ * A small seeded PRNG (mulberry32) for the randomised test suites, so every
  * random choice can be replayed from a printed seed. Not for anything but tests.
  */
 
