@@ -137,6 +137,17 @@ describe("append and get", () => {
     pool.close();
   });
 
+  it("keeps the writer's exact JSON text, big integers included, even across line breaks", () => {
+    const pool = Pool.create(join(tempDir(), "p.spool"));
+    const m = pool.appendJson('{\n  "id": 12345678901234567890,\r\n  "price": 1.50\n}');
+    const stored = Buffer.from(pool.get(m.seq).dataBytes).toString();
+    expect(stored).toBe('{ "id": 12345678901234567890, "price": 1.50 }');
+    expect(
+      (pool.get(m.seq) as unknown as { toJsonLine(): Buffer }).toJsonLine().toString(),
+    ).toMatch(/^[^\n]*\n$/);
+    pool.close();
+  });
+
   it("appends with flush durability and through a second handle", () => {
     const path = join(tempDir(), "p.spool");
     const one = Pool.create(path);

@@ -52,9 +52,8 @@ export function normaliseJsonText(text: string, trusted: boolean): string {
   const trimmed = text.trim();
   if (trusted && trimmed.indexOf("\n") < 0 && trimmed.indexOf("\r") < 0 && trimmed.length > 0)
     return trimmed;
-  let value: unknown;
   try {
-    value = JSON.parse(trimmed);
+    JSON.parse(trimmed); // validation only: the stored text is the writer's own
   } catch (error) {
     const preview = trimmed.length > 40 ? `${trimmed.slice(0, 40)}…` : trimmed;
     throw new SpoolError("Usage", `data is not valid JSON: ${JSON.stringify(preview)}`, {
@@ -62,7 +61,10 @@ export function normaliseJsonText(text: string, trusted: boolean): string {
       cause: error,
     });
   }
-  return /[\n\r]/.test(trimmed) ? JSON.stringify(value) : trimmed;
+  // Raw CR/LF in valid JSON can only be whitespace between tokens: replacing them keeps the
+  // writer's exact text otherwise (big integers, number spellings) and makes it one line.
+  // The whitespace around a line break is outside any string too, so it folds to one space.
+  return /[\n\r]/.test(trimmed) ? trimmed.replace(/[ \t]*[\r\n][\r\n\t ]*/g, " ") : trimmed;
 }
 
 export class FrameEncoder {
