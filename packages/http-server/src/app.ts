@@ -1,0 +1,139 @@
+/**
+ * `createApp(options)`: the hono app of HTTP protocol v0 over @spool/core.
+ *
+ * Invariants: no sockets, TLS, signals or environment here (the server app and `spool serve`
+ * bring those); every response carries `spool-version: 0` and the security headers; every error
+ * (thrown by a route, an unknown route or method, a too-large body) is the error envelope with
+ * its status; `close()` ends every open tail (a final Busy error line), closes the pools and
+ * makes later requests answer Busy.
+ */
+import { SpoolError } from "@spool/core";
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { createAuthorizer } from "./auth.js";
+import type { AppContext } from "./context.js";
+import { errorResponse, statusOf, toSpoolError, withStatus } from "./errors.js";
+import { PROTOCOL_HEADERS } from "./headers.js";
+import { TailSlots } from "./limits.js";
+import { type CreateAppOptions, resolveOptions } from "./options.js";
+import { PoolRegistry } from "./pools.js";
+import { healthRoutes } from "./routes/health.js";
+import { messageRoutes } from "./routes/messages.js";
+import { poolRoutes } from "./routes/pools.js";
+import { allowedMethods } from "./routes/table.js";
+import { tailRoutes } from "./routes/tail.js";
+
+/** The app: a hono instance plus the hooks the server app needs. */
+export type SpoolApp = Hono & {
+  /** Ends open tails (each gets a final Busy error line), closes pools; later requests get Busy. */
+  close(): Promise<void>;
+  /** Tails streaming right now. */
+  readonly openTails: number;
+  /** Pools held open right now. */
+  readonly openPools: number;
+};
+
+/**
+ * Builds the HTTP protocol v0 app over the pools of one directory.
+ *
+ * @example
+ * import { serve } from "@hono/node-server";
+ * const app = createApp({ dir: "/var/lib/spool", tokens: ["s3cret"], access: "read-write" });
+ * const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 9700 });
+ * // on shutdown: await app.close(); server.close();
+ */
+export function createApp(options: CreateAppOptions = {}): SpoolApp {
+  const resolved = resolveOptions(options);
+  const ctx: AppContext = {
+    options: resolved,
+    pools: new PoolRegistry(resolved.dir, {
+      readOnly: resolved.access === "read-only",
+      maxOpen: resolved.limits.maxOpenPools,
+    }),
+    tails: new TailSlots(resolved.limits.maxConcurrentTails),
+    auth: createAuthorizer(resolved),
+  };
+  let closed = false;
+  const app = new Hono();
+
+  app.use(async (c, next) => {
+    await next();
+    for (const [name, value] of Object.entries(PROTOCOL_HEADERS)) c.res.headers.set(name, value);
+  });
+  if (resolved.cors) {
+    const origins = new Set(resolved.cors);
+    app.use(
+      cors({
+        origin: (origin) => (origins.has(origin) ? origin : null),
+        allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
+        allowHeaders: ["authorization", "content-type", "last-event-id"],
+        exposeHeaders: ["spool-version"],
+        maxAge: 600,
+      }),
+    );
+  }
+  app.use(async (_c, next) => {
+    if (closed) {
+      throw new SpoolError("Busy", "the server is shutting down", {
+        hint: "retry against the restarted server",
+      });
+    }
+    await next();
+  });
+
+  healthRoutes(app);
+  poolRoutes(app, ctx);
+  messageRoutes(app, ctx);
+  tailRoutes(app, ctx);
+
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (allowed.length > 0) {
+      return errorResponse(
+        withStatus(
+          new SpoolError("Usage", `method ${c.req.method} is not allowed on ${c.req.path}`, {
+            hint: `use ${allowed.join(", ")}`,
+          }),
+          405,
+        ),
+        { allow: allowed.join(", ") },
+      );
+    }
+    return errorResponse(
+      new SpoolError("NotFound", `no such endpoint: ${c.req.method} ${c.req.path}`, {
+        hint: "endpoints live under /v0 (see spec/http/v0/SPEC.md)",
+      }),
+    );
+  });
+
+  app.onError((error) => {
+    const spoolError = toSpoolError(error);
+    const response = errorResponse(
+      spoolError,
+      response401(spoolError) ? { "www-authenticate": 'Bearer realm="spool"' } : {},
+    );
+    if (response.status >= 500) resolved.onInternalError?.(spoolError);
+    return response;
+  });
+
+  return Object.defineProperties(app, {
+    close: {
+      value: async (): Promise<void> => {
+        closed = true;
+        ctx.tails.abortAll(
+          new SpoolError("Busy", "the server is shutting down", {
+            hint: "reconnect later and resume with since_seq set to the last seq you received + 1",
+          }),
+        );
+        ctx.pools.close();
+        await ctx.tails.drained();
+      },
+    },
+    openTails: { get: () => ctx.tails.count },
+    openPools: { get: () => ctx.pools.size },
+  }) as SpoolApp;
+}
+
+function response401(error: SpoolError): boolean {
+  return statusOf(error) === 401;
+}

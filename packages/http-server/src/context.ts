@@ -1,0 +1,28 @@
+/**
+ * What every route module shares: the resolved options, the open pools, the tail slots, the
+ * authorizer, and the per-route guard middleware.
+ *
+ * Invariants: a route states its operation (read, write, meta) once, in its guard; the guard
+ * authenticates before any body byte is read.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { Authorizer, Operation } from "./auth.js";
+import type { TailSlots } from "./limits.js";
+import type { ResolvedOptions } from "./options.js";
+import type { PoolRegistry } from "./pools.js";
+
+export interface AppContext {
+  options: ResolvedOptions;
+  pools: PoolRegistry;
+  tails: TailSlots;
+  auth: Authorizer;
+}
+
+/** Middleware: 401 without a valid token (when tokens are configured), 403 when `op` is not allowed. */
+export function guard(ctx: AppContext, op: Operation): MiddlewareHandler {
+  return async (c, next) => {
+    const mode = ctx.auth.authenticate(c.req.header("authorization"));
+    ctx.auth.authorize(mode, op);
+    await next();
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The error envelope of HTTP protocol v0: `{"error": {kind, message, hint?, path?, seq?, offset?}}`
+ * with the status of core's HTTP_STATUSES table.
+ *
+ * Invariants: every error response of the app goes through `errorResponse` (routes throw, the
+ * app's onError/notFound handlers answer), so the shape and the `spool-version` header never
+ * differ per route; kinds come from core only. The few statuses the kind table cannot express
+ * (401 for a missing/wrong token, 405 for a known path with another method, 413 for a too-large
+ * body) are attached to the SpoolError with `withStatus`, never by inventing a kind.
+ */
+import { fromSystemError, HTTP_STATUSES, isSpoolError, SpoolError } from "@spool/core";
+import { HTTPException } from "hono/http-exception";
+import { JSON_TYPE, PROTOCOL_HEADERS } from "./headers.js";
+
+const statusOverrides = new WeakMap<SpoolError, number>();
+
+/** Marks `error` to be answered with `status` instead of its kind's status; returns it. */
+export function withStatus(error: SpoolError, status: number): SpoolError {
+  statusOverrides.set(error, status);
+  return error;
+}
+
+/** The HTTP status of an error: an override, else the kind's status from core's table. */
+export function statusOf(error: SpoolError): number {
+  return statusOverrides.get(error) ?? HTTP_STATUSES[error.kind];
+}
+
+/** Any thrown value as a SpoolError (errno codes mapped by core; anything else is Internal). */
+export function toSpoolError(error: unknown): SpoolError {
+  if (isSpoolError(error)) return error;
+  if (error instanceof HTTPException) {
+    const status = error.status;
+    const kind = status === 404 ? "NotFound" : status >= 500 ? "Internal" : "Usage";
+    return withStatus(
+      new SpoolError(kind, error.message || `HTTP ${status}`, {
+        hint: "check the request against spec/http/v0/SPEC.md",
+        cause: error,
+      }),
+      status,
+    );
+  }
+  return fromSystemError(error);
+}
+
+/** One JSONL line (with its newline) carrying the error envelope: a tail's final line. */
+export function errorLine(error: SpoolError): string {
+  return `${JSON.stringify({ error: error.toJSON() })}\n`;
+}
+
+/** The error envelope as a Response with its status and the protocol headers. */
+export function errorResponse(
+  error: SpoolError,
+  extraHeaders: Record<string, string> = {},
+): Response {
+  return new Response(JSON.stringify({ error: error.toJSON() }), {
+    status: statusOf(error),
+    headers: {
+      ...PROTOCOL_HEADERS,
+      "content-type": JSON_TYPE,
+      ...extraHeaders,
+    },
+  });
+}
+
+/** Usage error for a request that cannot be parsed or validated. */
+export function usage(message: string, hint: string): SpoolError {
+  return new SpoolError("Usage", message, { hint });
+}

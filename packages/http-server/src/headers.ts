@@ -1,0 +1,19 @@
+/**
+ * Headers every response of the app carries: the protocol version and a few security headers.
+ *
+ * Invariants: `spool-version: 0` is on every response (success, error, stream, 404, preflight);
+ * nothing here depends on the request.
+ */
+
+/** The protocol version of this app (the `/v0` prefix and the `spool-version` header). */
+export const PROTOCOL_VERSION = "0";
+
+export const PROTOCOL_HEADERS: Readonly<Record<string, string>> = {
+  "spool-version": PROTOCOL_VERSION,
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "cache-control": "no-store",
+};
+
+export const JSON_TYPE = "application/json";
+export const JSONL_TYPE = "application/jsonl";

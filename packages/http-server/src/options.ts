@@ -1,0 +1,121 @@
+/**
+ * The options of `createApp`: where pools live, who may do what (tokens, access modes), limits
+ * and CORS. This is the seam the server app and `spool serve` fill from flags, environment and
+ * files; the app itself reads no environment and opens no socket.
+ *
+ * Invariants: options are validated with zod once, at `createApp`, into a fully defaulted
+ * `ResolvedOptions`; an invalid option throws a Usage SpoolError naming the option.
+ */
+import { DEFAULT_POOL_SIZE, defaultPoolDir, parseSize, SpoolError } from "@spool/core";
+import * as z from "zod";
+
+/** What a client may do: read messages, write them, or both. */
+export type AccessMode = "read-only" | "write-only" | "read-write";
+export const ACCESS_MODES: readonly AccessMode[] = ["read-only", "write-only", "read-write"];
+
+/** A bearer token, optionally with its own access mode (narrower or wider than the default). */
+export type TokenSpec = string | { token: string; access?: AccessMode | undefined };
+
+export interface Limits {
+  /** Largest request body in bytes (413 above). Default 16 MiB. */
+  maxBodyBytes?: number | undefined;
+  /** Largest `timeout_ms` a tail may ask for (400 above). Default 3,600,000 (one hour). */
+  maxTailTimeoutMs?: number | undefined;
+  /** Concurrent tails across all pools (423 Busy above, never queued). Default 1024. */
+  maxConcurrentTails?: number | undefined;
+  /** Messages in one batch append (400 above). Default 10,000. */
+  maxBatchMessages?: number | undefined;
+  /** Pools kept open between requests (least recently used ones without tails are closed). Default 256. */
+  maxOpenPools?: number | undefined;
+}
+
+export interface CreateAppOptions {
+  /** The pool directory. Default: SPOOL_DIR, else ~/.spool/pools (core's `defaultPoolDir`). */
+  dir?: string | undefined;
+  /** Accepted bearer tokens. Empty or absent: no authentication. */
+  tokens?: readonly TokenSpec[] | undefined;
+  /** Access mode of every request (and of tokens without their own). Default `read-write`. */
+  access?: AccessMode | undefined;
+  limits?: Limits | undefined;
+  /** CORS: exact origins allowed to call the API from a browser. Absent: no CORS headers. */
+  cors?: { origins: readonly string[] } | undefined;
+  /** Size of pools created without `size_bytes`: bytes or text such as `1M`. Default 1 MiB. */
+  defaultPoolSize?: number | string | undefined;
+  /** Called with every 5xx error before it is answered (for logging). */
+  onInternalError?: ((error: Error) => void) | undefined;
+}
+
+export interface ResolvedOptions {
+  dir: string;
+  tokens: readonly { token: string; access: AccessMode }[];
+  access: AccessMode;
+  limits: Required<{ [K in keyof Limits]-?: number }>;
+  cors: readonly string[] | undefined;
+  defaultPoolSize: number;
+  onInternalError: ((error: Error) => void) | undefined;
+}
+
+export const DEFAULT_LIMITS: Readonly<ResolvedOptions["limits"]> = Object.freeze({
+  maxBodyBytes: 16 * 1024 * 1024,
+  maxTailTimeoutMs: 3_600_000,
+  maxConcurrentTails: 1024,
+  maxBatchMessages: 10_000,
+  maxOpenPools: 256,
+});
+
+const accessSchema = z.enum(["read-only", "write-only", "read-write"]);
+const positive = z.int().min(1);
+
+const optionsSchema = z.strictObject({
+  dir: z.string().min(1).optional(),
+  tokens: z
+    .array(
+      z.union([
+        z.string().min(1),
+        z.strictObject({ token: z.string().min(1), access: accessSchema.optional() }),
+      ]),
+    )
+    .optional(),
+  access: accessSchema.optional(),
+  limits: z
+    .strictObject({
+      maxBodyBytes: positive.optional(),
+      maxTailTimeoutMs: z.int().min(0).optional(),
+      maxConcurrentTails: z.int().min(0).optional(),
+      maxBatchMessages: positive.optional(),
+      maxOpenPools: positive.optional(),
+    })
+    .optional(),
+  cors: z.strictObject({ origins: z.array(z.string().min(1)) }).optional(),
+  defaultPoolSize: z.union([z.number(), z.string()]).optional(),
+  onInternalError: z.custom<(error: Error) => void>((v) => typeof v === "function").optional(),
+});
+
+/** Validates and defaults the options (Usage SpoolError on a bad option). */
+export function resolveOptions(options: CreateAppOptions = {}): ResolvedOptions {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.join(".") || "options";
+    throw new SpoolError("Usage", `invalid http-server option ${where}: ${issue?.message}`, {
+      hint: "see CreateAppOptions in @spool/http-server",
+    });
+  }
+  const o = parsed.data;
+  const access = o.access ?? "read-write";
+  const limits = { ...DEFAULT_LIMITS };
+  for (const [key, value] of Object.entries(o.limits ?? {})) {
+    if (value !== undefined) limits[key as keyof typeof limits] = value;
+  }
+  return {
+    dir: defaultPoolDir(o.dir),
+    tokens: (o.tokens ?? []).map((t) =>
+      typeof t === "string" ? { token: t, access } : { token: t.token, access: t.access ?? access },
+    ),
+    access,
+    limits,
+    cors: o.cors?.origins,
+    defaultPoolSize: parseSize(o.defaultPoolSize ?? DEFAULT_POOL_SIZE),
+    onInternalError: o.onInternalError,
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Pool resource routes: create, open, list, info, delete.
+ *
+ * Invariants: names are validated by core before any file is touched; create never truncates
+ * (AlreadyExists); open and info answer NotFound for a missing pool; list never fails because one
+ * pool is unreadable (that entry carries its error); delete is Busy while this app tails the pool
+ * or another process has it open.
+ */
+import { listPools } from "@spool/core";
+import type { Hono } from "hono";
+import { type AppContext, guard } from "../context.js";
+import { limitBody } from "../limits.js";
+import { createBody, openBody, parse, parseJsonObject, poolParams } from "../validation.js";
+import { poolInfoJson, poolListEntryJson } from "../wire.js";
+
+export function poolRoutes(app: Hono, ctx: AppContext): void {
+  const body = limitBody(ctx.options.limits.maxBodyBytes);
+
+  app.post("/v0/pools", guard(ctx, "write"), body, async (c) => {
+    const input = parse(createBody, parseJsonObject(await c.req.text()), "body");
+    const pool = ctx.pools.create(input.pool, input.size_bytes ?? ctx.options.defaultPoolSize);
+    return c.json({ pool: poolInfoJson(pool.info()) });
+  });
+
+  app.post("/v0/pools/open", guard(ctx, "meta"), body, async (c) => {
+    const input = parse(openBody, parseJsonObject(await c.req.text()), "body");
+    return c.json({ pool: poolInfoJson(ctx.pools.get(input.pool).info()) });
+  });
+
+  app.get("/v0/pools", guard(ctx, "meta"), (c) =>
+    c.json({ pools: listPools({ dir: ctx.pools.dir }).map(poolListEntryJson) }),
+  );
+
+  app.get("/v0/pools/:pool/info", guard(ctx, "meta"), (c) => {
+    const { pool } = parse(poolParams, c.req.param(), "path");
+    return c.json({ pool: poolInfoJson(ctx.pools.get(pool).info()) });
+  });
+
+  app.delete("/v0/pools/:pool", guard(ctx, "write"), (c) => {
+    const { pool } = parse(poolParams, c.req.param(), "path");
+    ctx.pools.delete(pool);
+    return c.json({ ok: true });
+  });
+}

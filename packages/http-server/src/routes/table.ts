@@ -1,0 +1,41 @@
+/**
+ * The route table of protocol v0: every method and path the app answers, in one place, so that
+ * a known path asked with another method gets 405 (with `Allow`) and anything else 404.
+ *
+ * Invariants: the table lists exactly the routes the route modules register (checked by a test);
+ * paths use hono's `:param` syntax.
+ */
+
+export interface RouteSpec {
+  method: "GET" | "POST" | "DELETE";
+  path: string;
+}
+
+export const ROUTES: readonly RouteSpec[] = [
+  { method: "GET", path: "/healthz" },
+  { method: "GET", path: "/v0/pools" },
+  { method: "POST", path: "/v0/pools" },
+  { method: "POST", path: "/v0/pools/open" },
+  { method: "GET", path: "/v0/pools/:pool/info" },
+  { method: "DELETE", path: "/v0/pools/:pool" },
+  { method: "POST", path: "/v0/pools/:pool/append" },
+  { method: "POST", path: "/v0/pools/:pool/append_batch" },
+  { method: "GET", path: "/v0/pools/:pool/messages/:seq" },
+  { method: "GET", path: "/v0/pools/:pool/tail" },
+];
+
+const compiled = ROUTES.map((route) => ({
+  ...route,
+  pattern: new RegExp(`^${route.path.replace(/:[a-z_]+/g, "[^/]+")}/?$`),
+}));
+
+/** Methods allowed on `path` (empty when the path is unknown); HEAD comes with GET. */
+export function allowedMethods(path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of compiled) {
+    if (!route.pattern.test(path)) continue;
+    methods.add(route.method);
+    if (route.method === "GET") methods.add("HEAD");
+  }
+  return [...methods];
+}

@@ -1,0 +1,154 @@
+/**
+ * zod schemas for every path parameter, query and body of protocol v0, and the helpers that turn
+ * a failed parse into a Usage SpoolError.
+ *
+ * Invariants: a pool name from the network is a name only — core's `validatePoolName` decides
+ * (no separators, no `..`, no NUL, bounded length, a conservative character set, so a
+ * percent-encoded trick that survives URL decoding still fails); its own message and hint reach
+ * the client unchanged. Numbers in paths and queries are plain decimal digits (no signs,
+ * exponents, blanks or hex) within the safe-integer range. Bodies are parsed from text with a
+ * size already bounded by the body-limit middleware.
+ */
+import {
+  checkTag,
+  DURABILITIES,
+  GAP_POLICIES,
+  isSpoolError,
+  SpoolError,
+  validatePoolName,
+} from "@spool/core";
+import * as z from "zod";
+import { usage } from "./errors.js";
+
+/** A string checked by one of core's validators; its Usage error rides along in the issue. */
+function coreChecked(check: (value: string) => string) {
+  return z.string().transform((value, ctx) => {
+    try {
+      return check(value);
+    } catch (error) {
+      ctx.addIssue({
+        code: "custom",
+        message: error instanceof Error ? error.message : "invalid value",
+        params: { spoolError: error },
+        input: value,
+      });
+      return z.NEVER;
+    }
+  });
+}
+
+/** A pool name, checked by core's `validatePoolName` (its message and hint are kept). */
+export const poolName = coreChecked(validatePoolName);
+const tag = coreChecked(checkTag);
+
+/** Decimal digits as a safe integer ≥ `min`. */
+export function decimal(min: number) {
+  return z
+    .string()
+    .regex(/^\d{1,16}$/, "must be a whole number written in decimal digits")
+    .transform((s) => Number(s))
+    .pipe(z.int().min(min).max(Number.MAX_SAFE_INTEGER));
+}
+
+export const poolParams = z.object({ pool: poolName });
+export const messageParams = z.object({ pool: poolName, seq: decimal(1) });
+
+const tags = z.array(tag).optional();
+const durability = z.enum(DURABILITIES as [string, ...string[]]).optional();
+
+export const createBody = z.object({
+  pool: poolName,
+  size_bytes: z.int().min(1).optional(),
+});
+
+export const openBody = z.object({ pool: poolName });
+
+/** `data` is any JSON value but must be present (null is a value; a missing key is not). */
+const data = z.unknown().refine((v) => v !== undefined, "data is required (any JSON value)");
+
+export const appendBody = z.object({ data, tags, durability });
+
+export function batchBody(maxMessages: number) {
+  return z.object({
+    messages: z
+      .array(z.object({ data, tags }))
+      .min(1, "messages must hold at least one message")
+      .max(maxMessages, `at most ${maxMessages} messages per batch`),
+    durability,
+  });
+}
+
+/** Tail query; `tag` may repeat, every other key at most once. */
+export function tailQuery(maxTimeoutMs: number) {
+  return z.object({
+    since_seq: decimal(1).optional(),
+    last: decimal(0).optional(),
+    max: decimal(0).optional(),
+    timeout_ms: decimal(0)
+      .pipe(
+        z
+          .int()
+          .max(maxTimeoutMs, `timeout_ms is above this server's maximum of ${maxTimeoutMs} ms`),
+      )
+      .optional(),
+    tag: z.array(tag).optional(),
+    gap_policy: z.enum(GAP_POLICIES as [string, ...string[]]).optional(),
+  });
+}
+
+const HINTS: Record<string, string> = {
+  body: 'send a JSON object body, e.g. {"data": {"step": "lint"}, "tags": ["build"]}',
+  query: "check the query parameters against spec/http/v0/SPEC.md",
+  path: "check the URL against spec/http/v0/SPEC.md",
+};
+
+/**
+ * Parses `input` with `schema`; a failure throws a Usage SpoolError naming the first offending
+ * field (or core's own error for a pool name).
+ */
+export function parse<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  where: "body" | "query" | "path",
+): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const carried = (issue as { params?: { spoolError?: unknown } } | undefined)?.params?.spoolError;
+  if (isSpoolError(carried)) throw carried;
+  const field = issue?.path.join(".") ?? "";
+  const label = field ? `${where} field ${field}` : where;
+  throw new SpoolError("Usage", `invalid ${label}: ${issue?.message ?? "invalid input"}`, {
+    hint: HINTS[where] ?? "check the request",
+  });
+}
+
+/** Parses a request body's text as JSON (Usage on malformed JSON or a non-object). */
+export function parseJsonObject(text: string): Record<string, unknown> {
+  if (text.trim() === "") {
+    throw usage("request body is empty", HINTS.body as string);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw usage("request body is not valid JSON", HINTS.body as string);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw usage("request body must be a JSON object", HINTS.body as string);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** The query as `{key: value}` with repeated `tag` as an array; other repeats are refused. */
+export function queryObject(url: URL, repeatable: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of new Set(url.searchParams.keys())) {
+    const values = url.searchParams.getAll(key);
+    if (repeatable.includes(key)) out[key] = values;
+    else if (values.length > 1) {
+      throw usage(`query parameter ${key} is given ${values.length} times`, HINTS.query as string);
+    } else out[key] = values[0];
+  }
+  return out;
+}
