@@ -58,3 +58,9 @@ export {
   validatePoolName,
 } from "./validate.js";
 export { type VerifyIssue, type VerifyReport, verifyPool } from "./verify.js";
+export {
+  type PoolInfoJson,
+  type PoolListEntryJson,
+  poolInfoJson,
+  poolListEntryJson,
+} from "./wire.js";

@@ -35,6 +35,7 @@ describe("pools", () => {
         "file_size",
         "format_version",
         "index_capacity",
+        "index_stride",
         "max_message_bytes",
         "message_count",
         "name",
