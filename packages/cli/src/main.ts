@@ -99,6 +99,23 @@ function colorOf(rest: readonly string[]): ColorMode {
   return value === "always" || value === "never" ? value : "auto";
 }
 
+/**
+ * Makes every option that takes a value require one: yargs otherwise reads a bare `--tail` (last
+ * on the line, or followed by another flag, as `--tail $N` with N unset is) as "not given" for
+ * numbers and as `""` for strings, so the flag would be silently ignored, not a Usage error.
+ */
+function requireValues(parser: Argv): Argv {
+  // getOptions() is public yargs API that its typings leave out
+  const options = (
+    parser as unknown as { getOptions(): { key: Record<string, unknown>; boolean: string[] } }
+  ).getOptions();
+  const flags = new Set(options.boolean);
+  const keys = Object.keys(options.key).filter(
+    (k) => !flags.has(k) && k !== "help" && k !== "version",
+  );
+  return keys.length > 0 ? parser.requiresArg(keys) : parser;
+}
+
 async function runEntry(
   entry: CommandEntry,
   rest: string[],
@@ -108,7 +125,7 @@ async function runEntry(
   const parser = baseParser(rest, `spool ${entry.path.join(" ")}`).command(
     `$0 ${entry.usage}`.trim(),
     entry.describe,
-    (y) => module.builder(y),
+    (y) => requireValues(module.builder(y)),
   );
   const { error, argv, output } = parseWith(parser, rest);
   if (error) throw usage(error.message, `run \`spool ${entry.path.join(" ")} --help\` for usage`);
@@ -140,8 +157,15 @@ async function dispatch(argv: readonly string[], setIo: (mode: ColorMode) => Io)
       process.stdout.write(help);
       return 0;
     }
-    process.stderr.write(help);
-    throw usage("no command given", "pick a command from the list above, e.g. `spool follow NAME`");
+    // a non-terminal stderr gets exactly the one error line (spec §8), no help text
+    if (process.stderr.isTTY) {
+      process.stderr.write(help);
+      throw usage(
+        "no command given",
+        "pick a command from the list above, e.g. `spool follow NAME`",
+      );
+    }
+    throw usage("no command given", "run `spool --help` for the list of commands");
   }
   if (words[0] === POOL_GROUP.name && words.length === 1) {
     if (wantsHelp(rest)) {

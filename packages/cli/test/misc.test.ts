@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CLI, jsonLines, run, tempDir } from "./helpers.js";
+import { CLI, cliLine, jsonLines, run, runTty, tempDir } from "./helpers.js";
 
 let dir: string;
 let cleanup: () => void;
@@ -35,10 +35,12 @@ describe("help and version", () => {
     expect((await run(dir, ["pool", "--help"])).stdout).toContain("spool pool create <names..>");
   });
 
-  it("without a command prints help to stderr and exits 2", async () => {
-    const r = await run(dir, []);
+  it("without a command prints help to a terminal stderr and exits 2", async () => {
+    // (a piped stderr gets only the JSON error line, spec §8: see review-args.test.ts)
+    const r = await runTty(dir, cliLine([]));
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("spool <command>");
+    expect(r.stdout).toContain("spool <command>");
+    expect(r.stdout).toContain("no command given");
   });
 });
 

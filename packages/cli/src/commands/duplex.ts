@@ -148,11 +148,27 @@ async function pipe(
     settle: () => inflight.catch(() => {}),
   };
   const following = runFollow(target, plan, ctx.io);
-  for await (const batch of readRecords(process.stdin as AsyncIterable<Buffer>, args.in)) {
-    inflight = feeder.feed(batch);
-    await inflight;
+  let followEnded = false;
+  const sending = (async () => {
+    for await (const batch of readRecords(process.stdin as AsyncIterable<Buffer>, args.in)) {
+      if (followEnded) return;
+      inflight = feeder.feed(batch);
+      await inflight;
+    }
+  })();
+  // --timeout (or a follow error) ends the command even while stdin is still open: wait for
+  // whichever comes first, then let an append already under way finish.
+  const first = await Promise.race([
+    following.then((end) => ({ end })),
+    sending.then(() => undefined),
+  ]);
+  followEnded = true;
+  let end = first?.end;
+  if (end === undefined) end = await following;
+  else {
+    sending.catch(() => {}); // stdin is abandoned; a late read error must not crash the exit
+    await inflight.catch(() => {});
   }
-  const end = await following;
   return end === "timeout" ? TIMEOUT_EXIT_CODE : 0;
 }
 

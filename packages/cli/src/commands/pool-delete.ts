@@ -5,7 +5,7 @@
  * (Usage) and pools a writer holds (Busy); the status is the exit code of the first failure;
  * `--json` prints `{"deleted":[{"name","path"}]}` for the pools that were deleted.
  */
-import { deletePool, resolvePoolRef, type SpoolError } from "@spool/core";
+import { deletePool, resolvePoolRef, SpoolError } from "@spool/core";
 import * as z from "zod/mini";
 import { parseArgs } from "../lib/args.js";
 import type { CommandModule } from "../lib/command.js";
@@ -34,7 +34,17 @@ export const command: CommandModule = {
           path: resolved.kind === "local" ? resolved.path : resolved.url,
         });
       } catch (error) {
-        failures.push(toSpoolError(error));
+        const failure = toSpoolError(error);
+        // core's Busy hint offers a forced delete, which this CLI does not have
+        failures.push(
+          failure.kind === "Busy"
+            ? new SpoolError("Busy", failure.message, {
+                hint: "stop the processes that write or follow it (spool feed, follow, tap, duplex), then retry",
+                path: failure.path,
+                cause: failure,
+              })
+            : failure,
+        );
       }
     }
     if (args.json) printJson(ctx.io, { deleted });

@@ -16,7 +16,7 @@ import * as z from "zod/mini";
 import { parseArgs } from "../lib/args.js";
 import type { CommandModule } from "../lib/command.js";
 import { toSpoolError, usage } from "../lib/errors.js";
-import { setStdoutClosedHandler } from "../lib/io.js";
+import { Output, setStdoutClosedHandler } from "../lib/io.js";
 import { notice } from "../lib/notices.js";
 import { openTarget, type PoolTarget } from "../lib/target.js";
 
@@ -83,9 +83,19 @@ export const command: CommandModule = {
       ),
     );
     const echo = { stdout: !args.silent, stderr: !args.silent };
-    setStdoutClosedHandler(() => {
-      echo.stdout = false;
-    });
+    // Echo goes through buffered writers that are flushed before exit and that report a full
+    // pipe: the child's stream is paused until it drains (like tee), so a slow reader neither
+    // loses output at exit nor makes memory grow. A reader going away stops the echo.
+    const paused: Partial<Record<"stdout" | "stderr", () => void>> = {};
+    const stopEcho = (name: "stdout" | "stderr"): void => {
+      echo[name] = false;
+      paused[name]?.();
+    };
+    setStdoutClosedHandler(() => stopEcho("stdout"));
+    const sinks = {
+      stdout: ctx.io.out,
+      stderr: new Output(process.stderr, () => stopEcho("stderr")),
+    };
     const started = performance.now();
     const child = await start(cmd, cmdArgs);
     recorder.push([
@@ -99,11 +109,20 @@ export const command: CommandModule = {
     for (const [signal, handler] of handlers) process.on(signal, handler);
     const streams = (["stdout", "stderr"] as const).map((name) => {
       const source = child[name];
-      const sink = name === "stdout" ? process.stdout : process.stderr;
       const lines = new LineSplitter();
       source?.on("data", (chunk: Buffer) => {
-        if (echo[name]) sink.write(chunk);
         recorder.lines(name, lines.push(chunk));
+        const wait = echo[name] ? sinks[name].write(chunk) : undefined;
+        if (wait && source) {
+          source.pause();
+          const resume = (): void => {
+            if (paused[name] !== resume) return;
+            delete paused[name];
+            source.resume();
+          };
+          paused[name] = resume;
+          void wait.then(resume);
+        }
       });
       return new Promise<void>(
         (resolve) =>
@@ -125,6 +144,7 @@ export const command: CommandModule = {
       },
     ]);
     await recorder.done();
+    await sinks.stderr.flush();
     target.close();
     if (code !== null) return code;
     return 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
@@ -164,17 +184,28 @@ class LineSplitter {
     const text = this.#carry + this.#decoder.write(chunk);
     const parts = text.split("\n");
     this.#carry = parts.pop() ?? "";
+    const lines: string[] = [];
+    // a complete line longer than MAX_LINE is split too, not only the unfinished carry
+    for (const part of parts) lines.push(...capped(part.endsWith("\r") ? part.slice(0, -1) : part));
     while (this.#carry.length > MAX_LINE) {
-      parts.push(this.#carry.slice(0, MAX_LINE));
+      lines.push(this.#carry.slice(0, MAX_LINE));
       this.#carry = this.#carry.slice(MAX_LINE);
     }
-    return parts.map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line));
+    return lines;
   }
   end(): string[] {
     const rest = this.#carry + this.#decoder.end();
     this.#carry = "";
-    return rest === "" ? [] : [rest.endsWith("\r") ? rest.slice(0, -1) : rest];
+    return rest === "" ? [] : capped(rest.endsWith("\r") ? rest.slice(0, -1) : rest);
   }
+}
+
+/** `line` in pieces of at most MAX_LINE characters. */
+function capped(line: string): string[] {
+  if (line.length <= MAX_LINE) return [line];
+  const pieces: string[] = [];
+  for (let i = 0; i < line.length; i += MAX_LINE) pieces.push(line.slice(i, i + MAX_LINE));
+  return pieces;
 }
 
 /**

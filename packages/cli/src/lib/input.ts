@@ -26,6 +26,14 @@ export async function* fileInput(file: string): AsyncGenerator<Buffer> {
         cause: error,
       });
     }
+    if (code === "EISDIR" || code === "ENOTDIR" || code === "ENAMETOOLONG" || code === "ELOOP") {
+      // core's mapping of these names a pool path; here the culprit is the --file operand
+      throw new SpoolError("Usage", `cannot read --file ${file}: not a readable file (${code})`, {
+        path: file,
+        hint: "give --file the path of a file with JSON records (use - for stdin)",
+        cause: error,
+      });
+    }
     throw fromSystemError(error, file, "read");
   }
 }

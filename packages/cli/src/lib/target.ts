@@ -16,10 +16,12 @@ import {
   openPool,
   type Pool,
   type PoolInfo,
+  parseSize,
   resolvePoolRef,
   SpoolError,
   type TailOptions,
 } from "@spool/core";
+import { withContext } from "./errors.js";
 
 /** One pool, local or (later) remote. */
 export interface PoolTarget {
@@ -122,6 +124,16 @@ function openLocal(ref: string, options: OpenTargetOptions): Pool {
  * const target = await openTarget("build", { dir: undefined, create: { size: "64M" } });
  */
 export async function openTarget(ref: string, options: OpenTargetOptions): Promise<PoolTarget> {
+  // an invalid --create-size is a Usage error even when the pool already exists
+  const size = options.create?.size;
+  if (size !== undefined) {
+    try {
+      parseSize(size);
+    } catch (error) {
+      if (isSpoolError(error, "Usage")) throw withContext(error, "--create-size");
+      throw error;
+    }
+  }
   const resolved = resolvePoolRef(ref, { dir: options.dir });
   if (resolved.kind === "remote") throw remoteNotSupported(ref);
   return new LocalTarget(openLocal(ref, options));

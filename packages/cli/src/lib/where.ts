@@ -56,12 +56,25 @@ function cleanJqError(stderr: string): string {
     .replace(/ at <top-level>, line \d+:$/, "");
 }
 
+/** The error message the forbidden builtins raise instead of running (spec §6.3). */
+const FORBIDDEN = "spool: --where may not use ";
+
+/**
+ * Shadows the builtins that read further inputs or stop jq: with one message per jq run (a live
+ * follow) `input` would fail like any runtime error and `inputs` would be empty, so counting
+ * verdicts alone cannot notice them.
+ */
+const GUARDS = ["input", "inputs", "halt", "halt_error", "halt_error($code)"]
+  .map((name) => `def ${name}: error(${JSON.stringify(FORBIDDEN + name.replace(/\(.*/, ""))});`)
+  .join(" ");
+
 /** Wraps expressions so jq prints exactly one verdict per input: true, false or "E:<message>". */
 export function whereProgram(expressions: readonly string[]): string {
   const tests = expressions
-    .map((e) => `([(${e}) | (. != false and . != null)] | any)`)
+    // the newline ends a trailing `# comment` that would otherwise swallow the closing brackets
+    .map((e) => `([(${e}\n) | (. != false and . != null)] | any)`)
     .join(" and ");
-  return `try (${tests}) catch ("E:" + (if type == "string" then . else tojson end))`;
+  return `${GUARDS} try (${tests}) catch ("E:" + (if type == "string" then . else tojson end))`;
 }
 
 /**
@@ -109,7 +122,17 @@ export async function compileWhere(expressions: readonly string[]): Promise<Wher
         if (o === "true") return true;
         if (o === "false") return false;
         const text = JSON.parse(o) as string;
-        return { error: text.startsWith("E:") ? text.slice(2) : text };
+        const error = text.startsWith("E:") ? text.slice(2) : text;
+        if (error.startsWith(FORBIDDEN)) {
+          throw new SpoolError(
+            "Usage",
+            `--where expressions may not use \`${error.slice(FORBIDDEN.length)}\``,
+            {
+              hint: "--where expressions may not stop jq (halt, halt_error) or read other inputs (input, inputs)",
+            },
+          );
+        }
+        return { error };
       });
     },
   };
