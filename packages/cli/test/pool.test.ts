@@ -15,6 +15,7 @@ const INFO_KEYS = [
   "file_size",
   "ring_size",
   "index_capacity",
+  "index_stride",
   "bounds",
   "message_count",
   "bytes_used",

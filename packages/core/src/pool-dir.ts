@@ -198,7 +198,7 @@ export function deletePool(
     if (options.force !== true && !isUnused(file.fd)) {
       throw new SpoolError("Busy", `pool is open in another process: ${path}`, {
         path,
-        hint: "stop the processes that write or follow it, or delete with force (their later messages would be lost)",
+        hint: "stop the processes that write or follow it (feed, follow, tap, duplex), then retry; a forced delete (`spool pool delete --force`) loses their later messages",
       });
     }
     fs.unlinkSync(path);

@@ -1,11 +1,11 @@
 /**
- * `spool pool delete NAME... [--json]`: deletes pool files, best effort.
+ * `spool pool delete NAME... [--force] [--json]`: deletes pool files, best effort.
  *
  * Invariants: every name is tried even after a failure; core refuses files that are not pools
- * (Usage) and pools a writer holds (Busy); the status is the exit code of the first failure;
+ * (Usage) and pools open in any process (Busy) unless `--force` (never mid-append); the status is the exit code of the first failure;
  * `--json` prints `{"deleted":[{"name","path"}]}` for the pools that were deleted.
  */
-import { deletePool, resolvePoolRef, SpoolError } from "@spool/core";
+import { deletePool, resolvePoolRef, type SpoolError } from "@spool/core";
 import * as z from "zod/mini";
 import { parseArgs } from "../lib/args.js";
 import type { CommandModule } from "../lib/command.js";
@@ -13,12 +13,18 @@ import { toSpoolError } from "../lib/errors.js";
 import { printJson, reportFailures } from "../lib/json-output.js";
 import { paint } from "../lib/style.js";
 
-const Args = z.object({ pools: z.array(z.string()), json: z.boolean() });
+const Args = z.object({ pools: z.array(z.string()), json: z.boolean(), force: z.boolean() });
 
 export const command: CommandModule = {
   builder: (y) =>
     y
       .positional("pools", { type: "string", array: true, describe: "Pool names or paths" })
+      .option("force", {
+        type: "boolean",
+        default: false,
+        describe:
+          "Delete even while other processes have the pool open (their later messages are lost)",
+      })
       .option("json", { type: "boolean", default: false, describe: "Print JSON" }),
 
   async run(raw, ctx) {
@@ -28,23 +34,13 @@ export const command: CommandModule = {
     for (const ref of args.pools) {
       try {
         const resolved = resolvePoolRef(ref, { dir: ctx.dir });
-        deletePool(ref, { dir: ctx.dir });
+        deletePool(ref, { dir: ctx.dir, force: args.force });
         deleted.push({
           name: resolved.name,
           path: resolved.kind === "local" ? resolved.path : resolved.url,
         });
       } catch (error) {
-        const failure = toSpoolError(error);
-        // core's Busy hint offers a forced delete, which this CLI does not have
-        failures.push(
-          failure.kind === "Busy"
-            ? new SpoolError("Busy", failure.message, {
-                hint: "stop the processes that write or follow it (spool feed, follow, tap, duplex), then retry",
-                path: failure.path,
-                cause: failure,
-              })
-            : failure,
-        );
+        failures.push(toSpoolError(error));
       }
     }
     if (args.json) printJson(ctx.io, { deleted });

@@ -4,12 +4,12 @@
  * Invariants: one unreadable pool never fails the listing (it is listed with its error); a
  * missing directory lists as empty; `--json` prints `{"pools":[PoolInfo | {name,path,error}]}`.
  */
-import { listPools } from "@spool/core";
+import { listPools, poolListEntryJson } from "@spool/core";
 import * as z from "zod/mini";
 import { parseArgs } from "../lib/args.js";
 import type { CommandModule } from "../lib/command.js";
 import { printJson } from "../lib/json-output.js";
-import { humanBytes, poolInfoJson } from "../lib/pool-json.js";
+import { humanBytes } from "../lib/pool-json.js";
 import { paint } from "../lib/style.js";
 
 const Args = z.object({ json: z.boolean() });
@@ -22,9 +22,7 @@ export const command: CommandModule = {
     const entries = listPools({ dir: ctx.dir });
     if (args.json) {
       printJson(ctx.io, {
-        pools: entries.map((e) =>
-          e.info ? poolInfoJson(e.info) : { name: e.name, path: e.path, error: e.error },
-        ),
+        pools: entries.map(poolListEntryJson),
       });
       return 0;
     }

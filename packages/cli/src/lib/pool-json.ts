@@ -1,51 +1,13 @@
 /**
- * The CLI's JSON spelling of pool info (snake_case, the same field names as the HTTP protocol)
- * and its human rendering.
+ * Pool info for the CLI: core's wire spelling for `--json` (snake_case, the same fields as the
+ * HTTP protocol) and the human rendering.
  *
  * Invariants: every PoolInfo field appears exactly once under its wire name; `bounds` and the
  * times are null for an empty pool, never omitted; human output never feeds scripts.
  */
-import type { PoolInfo, SpoolErrorJson } from "@spool/core";
+import type { PoolInfo } from "@spool/core";
 
-/** PoolInfo as printed by `--json` (and sent by the HTTP server). */
-export interface PoolInfoJson {
-  name: string;
-  path: string;
-  format_version: number;
-  file_size: number;
-  ring_size: number;
-  index_capacity: number;
-  bounds: { oldest: number; newest: number } | null;
-  message_count: number;
-  bytes_used: number;
-  bytes_free: number;
-  max_message_bytes: number;
-  oldest_time: string | null;
-  newest_time: string | null;
-}
-
-export function poolInfoJson(info: PoolInfo): PoolInfoJson {
-  return {
-    name: info.name,
-    path: info.path,
-    format_version: info.formatVersion,
-    file_size: info.fileSize,
-    ring_size: info.ringSize,
-    index_capacity: info.indexCapacity,
-    bounds: info.bounds,
-    message_count: info.messageCount,
-    bytes_used: info.bytesUsed,
-    bytes_free: info.bytesFree,
-    max_message_bytes: info.maxMessageBytes,
-    oldest_time: info.oldestTime,
-    newest_time: info.newestTime,
-  };
-}
-
-/** A list entry: info, or the error that kept the pool from opening. */
-export type PoolListEntryJson =
-  | PoolInfoJson
-  | { name: string; path: string; error: SpoolErrorJson };
+export { type PoolInfoJson, type PoolListEntryJson, poolInfoJson } from "@spool/core";
 
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
 
