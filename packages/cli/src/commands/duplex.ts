@@ -11,6 +11,7 @@
  * new message unless `--tail N`; ends on end of input (terminal), Ctrl-C, or `--timeout`
  * (status 124).
  */
+
 import { createInterface } from "node:readline";
 import { TIMEOUT_EXIT_CODE } from "@spool/core";
 import * as z from "zod/mini";
@@ -22,6 +23,7 @@ import { type FollowPlan, runFollow } from "../lib/follow-loop.js";
 import { notice } from "../lib/notices.js";
 import { INPUT_FORMATS, readRecords } from "../lib/records.js";
 import { partsOf, prettyLine } from "../lib/render.js";
+import { withCreateOptions } from "../lib/shared-options.js";
 import { paint } from "../lib/style.js";
 import { openTarget, type PoolTarget } from "../lib/target.js";
 
@@ -40,7 +42,7 @@ type Args = z.output<typeof Args>;
 
 export const command: CommandModule = {
   builder: (y) =>
-    y
+    withCreateOptions(y)
       .positional("pool", { type: "string", describe: "Pool name or path" })
       .option("me", { type: "string", describe: "Your name in chat mode (required on a terminal)" })
       .option("tail", { alias: "n", type: "number", describe: "Show the newest N messages first" })
@@ -57,15 +59,6 @@ export const command: CommandModule = {
         choices: INPUT_FORMATS,
         default: "auto",
         describe: "Input format for piped stdin",
-      })
-      .option("create", {
-        type: "boolean",
-        default: false,
-        describe: "Create the pool if it does not exist",
-      })
-      .option("create-size", {
-        type: "string",
-        describe: "Size of a pool made by --create (default 1M)",
       }),
 
   async run(raw, ctx) {

@@ -7,6 +7,7 @@
  * terminal stderr shows a progress line for stream input; the status is 0, the error's exit
  * code (`--errors stop`), or 1 when `--errors skip` rejected any record.
  */
+
 import { checkTag, DURABILITIES, type Message } from "@spool/core";
 import * as z from "zod/mini";
 import { parseArgs, parseDuration } from "../lib/args.js";
@@ -19,6 +20,7 @@ import { notice } from "../lib/notices.js";
 import { Progress } from "../lib/progress.js";
 import { receiptLines, receiptText } from "../lib/receipts.js";
 import { INPUT_FORMATS, readRecords } from "../lib/records.js";
+import { withCreateOptions } from "../lib/shared-options.js";
 import { paint } from "../lib/style.js";
 import { openTarget } from "../lib/target.js";
 
@@ -40,7 +42,7 @@ const Args = z.object({
 
 export const command: CommandModule = {
   builder: (y) =>
-    y
+    withCreateOptions(y)
       .positional("pool", { type: "string", describe: "Pool name or path" })
       .positional("data", { type: "string", describe: "One JSON value (else --file or stdin)" })
       .option("file", {
@@ -60,15 +62,7 @@ export const command: CommandModule = {
         default: [],
         describe: "Tag every message (repeatable)",
       })
-      .option("create", {
-        type: "boolean",
-        default: false,
-        describe: "Create the pool if it does not exist",
-      })
-      .option("create-size", {
-        type: "string",
-        describe: "Size of a pool made by --create (default 1M)",
-      })
+
       .option("durability", {
         choices: DURABILITIES,
         default: "fast",

@@ -8,6 +8,7 @@
  * `{"event":"exit","code":N|null,"signal":S|null,"elapsed_ms":N}`; SIGINT, SIGTERM, SIGHUP and
  * SIGQUIT are forwarded to the child; the status is the child's code, or 128 + signal number.
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { constants } from "node:os";
 import { StringDecoder } from "node:string_decoder";
@@ -18,6 +19,7 @@ import type { CommandModule } from "../lib/command.js";
 import { toSpoolError, usage } from "../lib/errors.js";
 import { Output, setStdoutClosedHandler } from "../lib/io.js";
 import { notice } from "../lib/notices.js";
+import { withCreateOptions } from "../lib/shared-options.js";
 import { openTarget, type PoolTarget } from "../lib/target.js";
 
 const Args = z.object({
@@ -34,7 +36,7 @@ const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"] as const;
 
 export const command: CommandModule = {
   builder: (y) =>
-    y
+    withCreateOptions(y)
       .positional("pool", { type: "string", describe: "Pool name or path" })
       .option("tag", {
         alias: "t",
@@ -43,15 +45,7 @@ export const command: CommandModule = {
         default: [],
         describe: "Extra tag for every message (repeatable)",
       })
-      .option("create", {
-        type: "boolean",
-        default: false,
-        describe: "Create the pool if it does not exist",
-      })
-      .option("create-size", {
-        type: "string",
-        describe: "Size of a pool made by --create (default 1M)",
-      })
+
       .option("silent", {
         type: "boolean",
         default: false,
