@@ -1,22 +1,15 @@
 // `spool follow` filters and formats (--tag, --where, JSONL, --data-only, pretty, --replay)
 // and `spool fetch`.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { jsonLines, run, sleep, tempDir } from "./helpers.js";
+import { createPool, type Envelope, jsonLines, run, sleep, tempDir } from "./helpers.js";
 
 let dir: string;
 let cleanup: () => void;
 beforeEach(() => ({ dir, cleanup } = tempDir()));
 afterEach(() => cleanup());
 
-type Envelope = { seq: number; time: string; meta: { tags: string[] }; data: unknown };
-
-async function pool(name: string, messages: string[] = [], size = "1M"): Promise<void> {
-  expect((await run(dir, ["pool", "create", name, "--size", size])).code).toBe(0);
-  if (messages.length > 0)
-    expect((await run(dir, ["feed", name, "-q"], { input: `${messages.join("\n")}\n` })).code).toBe(
-      0,
-    );
-}
+const pool = (name: string, messages: string[] = [], size = "1M"): Promise<void> =>
+  createPool(dir, name, messages, size);
 
 describe("follow: filters and formats", () => {
   it("--tag keeps messages carrying every given tag", async () => {

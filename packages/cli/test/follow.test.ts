@@ -8,6 +8,8 @@ import {
   CLI,
   cliLine,
   collect,
+  createPool,
+  type Envelope,
   jsonLines,
   run,
   sleep,
@@ -21,15 +23,8 @@ let cleanup: () => void;
 beforeEach(() => ({ dir, cleanup } = tempDir()));
 afterEach(() => cleanup());
 
-type Envelope = { seq: number; time: string; meta: { tags: string[] }; data: unknown };
-
-async function pool(name: string, messages: string[] = [], size = "1M"): Promise<void> {
-  expect((await run(dir, ["pool", "create", name, "--size", size])).code).toBe(0);
-  if (messages.length > 0)
-    expect((await run(dir, ["feed", name, "-q"], { input: `${messages.join("\n")}\n` })).code).toBe(
-      0,
-    );
-}
+const pool = (name: string, messages: string[] = [], size = "1M"): Promise<void> =>
+  createPool(dir, name, messages, size);
 
 describe("follow: where to start and when to stop", () => {
   it("replays --tail N, then delivers live messages with no gap or duplicate", async () => {

@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 
 export const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const CLI = join(PACKAGE_DIR, "dist", "cli.js");
@@ -187,5 +188,22 @@ export async function waitForAsync(
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(50);
+  }
+}
+
+/** An envelope as the CLI prints it in JSONL. */
+export type Envelope = { seq: number; time: string; meta: { tags: string[] }; data: unknown };
+
+/** Creates pool `name` in `dir` and feeds it `messages` (one JSON text each), asserting success. */
+export async function createPool(
+  dir: string,
+  name: string,
+  messages: string[] = [],
+  size = "1M",
+): Promise<void> {
+  expect((await run(dir, ["pool", "create", name, "--size", size])).code).toBe(0);
+  if (messages.length > 0) {
+    const fed = await run(dir, ["feed", name, "-q"], { input: `${messages.join("\n")}\n` });
+    expect(fed.code).toBe(0);
   }
 }
