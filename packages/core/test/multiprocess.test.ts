@@ -243,8 +243,8 @@ describe("multi-process writers and followers", () => {
       const path = tmp.path("small.spool");
       Pool.create(path, { size }).close();
 
-      // The follower stops after seq 100 until the message after it was overwritten (a certain
-      // gap), and naps now and then (more lag, so gaps also arrive mid-read).
+      // The follower stops after seq 100 until everything it may have read ahead was overwritten
+      // (a certain gap), and naps now and then (more lag, so gaps also arrive mid-read).
       const followerOptions = {
         since: 1,
         timeoutMs: 60_000,
