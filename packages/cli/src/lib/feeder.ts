@@ -3,7 +3,8 @@
  *
  * Invariants: records are committed in input order; each batch is one atomic append (one lock);
  * a batch refused with Usage (a bad record inside, or too big for the ring) is retried record by
- * record so every good record before a bad one is stored; `stop` ends at the first bad record
+ * record so every good record before a bad one is stored; a record that is not valid UTF-8 is
+ * refused without an append (never stored with U+FFFD in place of its bytes); `stop` ends at the first bad record
  * (its error names the input line), `skip` reports it and goes on; Busy is retried `retry` times
  * `retryDelayMs` apart, any other failure ends the feed. Each record is parsed once, by core.
  */
@@ -12,7 +13,7 @@ import {
   type Durability,
   isSpoolError,
   type Message,
-  type SpoolError,
+  SpoolError,
 } from "@spool/core";
 import { toSpoolError, withContext } from "./errors.js";
 import type { RawRecord } from "./records.js";
@@ -58,10 +59,18 @@ export class Feeder {
   async feed(records: readonly RawRecord[]): Promise<void> {
     let start = 0;
     while (start < records.length) {
+      const first = records[start] as RawRecord;
+      if (first.invalidUtf8) {
+        this.#refuse(first, invalidUtf8Error());
+        start++;
+        continue;
+      }
       let end = start;
       let bytes = 0;
       while (end < records.length && end - start < MAX_BATCH_RECORDS) {
-        const size = (records[end] as RawRecord).text.length + 64;
+        const record = records[end] as RawRecord;
+        if (record.invalidUtf8) break;
+        const size = record.text.length + 64;
         if (end > start && bytes + size > this.#options.maxBatchBytes) break;
         bytes += size;
         end++;
@@ -124,4 +133,10 @@ export class Feeder {
     this.rejected++;
     this.#sink.rejected(record, spoolError);
   }
+}
+
+function invalidUtf8Error(): SpoolError {
+  return new SpoolError("Usage", "the record is not valid UTF-8", {
+    hint: "convert the input to UTF-8 first, for example with iconv -f LATIN1 -t UTF-8",
+  });
 }

@@ -6,9 +6,10 @@
  * Invariants: records are yielded in input order, one array per input chunk (so a live pipe is
  * fed as it arrives); each record keeps its text exactly (validation is core's job, which parses
  * each record once) and the 1-based line where it starts; memory holds at most one chunk plus
- * one incomplete record; UTF-8 sequences split across chunks are decoded intact.
+ * one incomplete record; UTF-8 sequences split across chunks are decoded intact; a record whose
+ * bytes are not well-formed UTF-8 is flagged `invalidUtf8` (never silently turned into U+FFFD).
  */
-import { StringDecoder } from "node:string_decoder";
+import { INVALID_UTF8_MARK, StrictUtf8Decoder } from "./utf8.js";
 
 export type InputFormat = "auto" | "json" | "jsonl" | "seq";
 export const INPUT_FORMATS: readonly InputFormat[] = ["auto", "json", "jsonl", "seq"];
@@ -17,6 +18,8 @@ export const INPUT_FORMATS: readonly InputFormat[] = ["auto", "json", "jsonl", "
 export interface RawRecord {
   text: string;
   line: number;
+  /** Set when the record's input bytes were not well-formed UTF-8 (its text is not the input). */
+  invalidUtf8?: true;
 }
 
 interface Splitter {
@@ -217,7 +220,14 @@ export async function* readRecords(
   input: AsyncIterable<Buffer | string>,
   format: InputFormat,
 ): AsyncGenerator<RawRecord[]> {
-  const decoder = new StringDecoder("utf8");
+  const decoder = new StrictUtf8Decoder();
+  const flag = (records: RawRecord[]): RawRecord[] => {
+    if (decoder.sawInvalid) {
+      for (const record of records)
+        if (record.text.includes(INVALID_UTF8_MARK)) record.invalidUtf8 = true;
+    }
+    return records;
+  };
   let splitter: Splitter | undefined = format === "auto" ? undefined : splitterFor(format);
   let head = "";
   for await (const chunk of input) {
@@ -227,16 +237,16 @@ export async function* readRecords(
       const detected = detectFormat(head, false);
       if (!detected) continue;
       splitter = splitterFor(detected);
-      const records = splitter.push(head);
+      const records = flag(splitter.push(head));
       head = "";
       if (records.length > 0) yield records;
       continue;
     }
-    const records = splitter.push(text);
+    const records = flag(splitter.push(text));
     if (records.length > 0) yield records;
   }
   const tail = decoder.end();
   splitter ??= splitterFor(detectFormat(head + tail, true) ?? "jsonl");
-  const last = [...splitter.push(head + tail), ...splitter.end()];
+  const last = flag([...splitter.push(head + tail), ...splitter.end()]);
   if (last.length > 0) yield last;
 }
