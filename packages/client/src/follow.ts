@@ -1,0 +1,232 @@
+/**
+ * `pool.follow()`: a tail that outlives connections. It reconnects after network errors and
+ * server restarts, resuming at the next seq, with exponential backoff and jitter, and reports
+ * its status (connecting, connected, reconnecting, gap, closed).
+ *
+ * Invariants: the start is pinned to a seq before the first message (from `since`, or from the
+ * pool's bounds, as the local API's start rules do), and every reconnect resumes at the last
+ * delivered seq + 1, so no message still in the pool is lost, none is delivered twice, and seqs
+ * only ever increase; a gap (messages overwritten while away or while lagging) is reported, under
+ * policy `continue`, as a status and to `onGap`, never hidden (tag-filtered follows cannot see
+ * gaps, see README); only retryable failures reconnect (network errors, Busy, Io by default);
+ * `break`, the signal and the handle's close end it at once, with no timer or request left.
+ */
+import {
+  type Gap,
+  isSpoolError,
+  type PoolInfo,
+  type SpoolError,
+  startSeq,
+  type TailEnd,
+} from "@spool/core/shared";
+import { type BackoffOptions, backoffDelay, resolveBackoff, sleep } from "./backoff.js";
+import { isNetworkError, usage } from "./errors.js";
+import type { RemoteMessage } from "./message.js";
+import { checkTailOptions, type TailOptions } from "./options.js";
+import { TailIterator, type TailTarget } from "./tail.js";
+
+/** Options of `pool.follow()`: the tail's options plus reconnect behaviour and status. */
+export interface FollowOptions extends TailOptions {
+  /** Delays between reconnect attempts. */
+  backoff?: BackoffOptions;
+  /** Called with every status change (also dispatched as a `status` event). */
+  onStatus?: (status: FollowStatus) => void;
+  /** Which failures reconnect. Default: network errors and kinds Busy and Io. */
+  retryable?: (error: SpoolError) => boolean;
+}
+
+/** What a follower is doing; `gap` reports overwritten messages and does not change `state`. */
+export type FollowStatus =
+  | { state: "connecting" }
+  | { state: "connected"; since: number }
+  | { state: "reconnecting"; attempt: number; delayMs: number; error: SpoolError }
+  | { state: "gap"; gap: Gap }
+  | { state: "closed"; reason: TailEnd | "break" | "error" };
+
+/** The connection states of a follower (`FollowStatus` without `gap`). */
+export type FollowState = Exclude<FollowStatus["state"], "gap">;
+
+/**
+ * The default `retryable`: the server was unreachable, busy (e.g. restarting) or had an I/O error.
+ *
+ * @example
+ * pool.follow({ retryable: (e) => isRetryable(e) || e.kind === "NotFound" }); // wait for the pool
+ */
+export function isRetryable(error: SpoolError): boolean {
+  return isNetworkError(error) || error.kind === "Busy" || error.kind === "Io";
+}
+
+/**
+ * A long-lived tail: iterate it once with `for await`; observe it with `onStatus`, the `status`
+ * event (a CustomEvent whose `detail` is the FollowStatus) or the `state` property.
+ *
+ * @example
+ * const follower = pool.follow({ since: 1, onStatus: (s) => console.log(s.state) });
+ * for await (const msg of follower) render(msg.data);
+ */
+export class Follower<T = unknown> extends EventTarget implements AsyncIterable<RemoteMessage<T>> {
+  readonly #target: TailTarget;
+  readonly #options: FollowOptions;
+  readonly #info: (signal: AbortSignal) => Promise<PoolInfo>;
+  readonly #controller = new AbortController();
+  #state: FollowState = "connecting";
+  #iterated = false;
+  #broken = false;
+  #next: number | undefined;
+
+  /** @internal Made by `RemotePool.follow`. */
+  constructor(
+    target: TailTarget,
+    options: FollowOptions,
+    info: (signal: AbortSignal) => Promise<PoolInfo>,
+  ) {
+    super();
+    this.#target = target;
+    this.#options = options;
+    this.#info = info;
+  }
+
+  /** The current connection state. */
+  get state(): FollowState {
+    return this.#state;
+  }
+
+  /** The seq the follower resumes at on its next connection (known once the start is pinned). */
+  get nextSeq(): number | undefined {
+    return this.#next;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<RemoteMessage<T>, undefined> {
+    if (this.#iterated) {
+      throw usage("a follower can be iterated only once", "call pool.follow() again");
+    }
+    this.#iterated = true;
+    const run = this.#run();
+    return {
+      next: () => run.next(),
+      return: async () => {
+        this.#broken = true;
+        this.#controller.abort();
+        await run.return(undefined);
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  #emit(status: FollowStatus): void {
+    if (status.state !== "gap") this.#state = status.state;
+    this.#options.onStatus?.(status);
+    this.dispatchEvent(new CustomEvent("status", { detail: status }));
+  }
+
+  async *#run(): AsyncGenerator<RemoteMessage<T>, undefined> {
+    const { signal } = this.#options;
+    const stop = (): void => this.#controller.abort();
+    signal?.addEventListener("abort", stop, { once: true });
+    this.#target.scope?.addEventListener("abort", stop, { once: true });
+    let reason: TailEnd | "break" | "error" = "error";
+    try {
+      checkTailOptions(this.#options);
+      const backoff = resolveBackoff(this.#options.backoff);
+      if (signal?.aborted) stop();
+      this.#emit({ state: "connecting" });
+      let delivered = 0;
+      let attempt = 0;
+      for (;;) {
+        if (this.#controller.signal.aborted) {
+          reason = this.#stopReason();
+          return undefined;
+        }
+        let ended: TailEnd | undefined;
+        let tail: TailIterator<T> | undefined;
+        try {
+          this.#next ??= await this.#pinStart();
+          const since = this.#next;
+          tail = new TailIterator<T>(
+            { ...this.#target, scope: undefined },
+            this.#connectionOptions(since, delivered, (end) => {
+              ended = end;
+            }),
+          );
+          tail.onConnected = () => {
+            attempt = 0;
+            this.#emit({ state: "connected", since });
+          };
+          for (let r = await tail.next(); !r.done; r = await tail.next()) {
+            this.#next = r.value.seq + 1;
+            delivered++;
+            yield r.value;
+          }
+          if (ended === "max" || ended === "timeout") {
+            reason = ended;
+            return undefined;
+          }
+        } catch (error) {
+          if (this.#controller.signal.aborted) continue;
+          const retry = this.#options.retryable ?? isRetryable;
+          attempt++;
+          if (!isSpoolError(error) || !retry(error) || attempt > backoff.maxAttempts) {
+            throw error;
+          }
+          const delayMs = backoffDelay(attempt, backoff);
+          this.#emit({ state: "reconnecting", attempt, delayMs, error });
+          await sleep(delayMs, this.#controller.signal);
+        } finally {
+          await tail?.return();
+        }
+      }
+    } finally {
+      signal?.removeEventListener("abort", stop);
+      this.#target.scope?.removeEventListener("abort", stop);
+      this.#controller.abort();
+      if (this.#broken) reason = "break";
+      this.#emit({ state: "closed", reason });
+      if (reason === "aborted" || reason === "max" || reason === "timeout") {
+        this.#options.onEnd?.(reason);
+      }
+    }
+  }
+
+  #stopReason(): TailEnd | "break" {
+    if (this.#broken) return "break";
+    if (this.#target.scope?.aborted && !this.#options.signal?.aborted) {
+      throw usage(
+        `the pool handle of ${this.#target.pool} is closed`,
+        "open the pool again with client.openPool()",
+      );
+    }
+    return "aborted";
+  }
+
+  /** The first seq: `since`, else the local API's start rule over the pool's current bounds. */
+  async #pinStart(): Promise<number> {
+    if (this.#options.since !== undefined) return this.#options.since;
+    const info = await this.#info(this.#controller.signal);
+    const newest = info.bounds?.newest ?? 0;
+    const oldest = info.bounds?.oldest ?? newest + 1;
+    const last = this.#options.last;
+    return startSeq(last === undefined ? {} : { last }, { oldest, newest });
+  }
+
+  /** Options of one connection: resume at `since`, with what is left of `max`. */
+  #connectionOptions(
+    since: number,
+    delivered: number,
+    onEnd: (reason: TailEnd) => void,
+  ): TailOptions {
+    const o = this.#options;
+    return {
+      since,
+      signal: this.#controller.signal,
+      onEnd,
+      onGap: (gap) => {
+        this.#emit({ state: "gap", gap });
+        o.onGap?.(gap);
+      },
+      ...(o.max === undefined ? {} : { max: Math.max(0, o.max - delivered) }),
+      ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+      ...(o.tags === undefined ? {} : { tags: o.tags }),
+      ...(o.gapPolicy === undefined ? {} : { gapPolicy: o.gapPolicy }),
+    };
+  }
+}

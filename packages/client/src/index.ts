@@ -1,0 +1,47 @@
+/**
+ * @spool/client: the HTTP SDK of Spool. Pools on a Spool server, with the local API's names and
+ * semantics, over `fetch` and web streams: runs in Node ≥ 20, browsers, Deno and Bun.
+ *
+ * Only this file is imported by users; everything else is internal. The error vocabulary is
+ * core's (bundled from the node-free `@spool/core/shared`), so `isSpoolError` and the kinds are
+ * the same as for local pools.
+ */
+
+export type {
+  AppendInput,
+  AppendOptions,
+  Durability,
+  Envelope,
+  Gap,
+  GapPolicy,
+  Message,
+  PoolInfo,
+  PoolListEntry,
+  SpoolErrorJson,
+  TailEnd,
+} from "@spool/core/shared";
+export {
+  ERROR_KINDS,
+  ErrorKind,
+  HTTP_STATUSES,
+  isSpoolError,
+  SpoolError,
+} from "@spool/core/shared";
+export type { BackoffOptions } from "./backoff.js";
+export {
+  type ClientOptions,
+  createClient,
+  type RemoteCreateOptions,
+  SpoolClient,
+} from "./client.js";
+export { isNetworkError, NetworkError, SpoolHttpError } from "./errors.js";
+export {
+  Follower,
+  type FollowOptions,
+  type FollowState,
+  type FollowStatus,
+  isRetryable,
+} from "./follow.js";
+export { RemoteMessage } from "./message.js";
+export type { TailOptions } from "./options.js";
+export { RemotePool } from "./pool.js";

@@ -1,0 +1,70 @@
+/**
+ * Tail options: the local API's `TailOptions` (without `follow`, which HTTP has no spelling for),
+ * checked before anything is sent and spelled as the tail's query string.
+ *
+ * Invariants: the same option rules as the local API (whole numbers, `since` ≥ 1, not `since`
+ * together with `last`, a known gap policy, non-empty string tags), refused with a Usage error
+ * carrying a hint; the query uses the protocol's names (`since_seq`, `last`, `max`, `timeout_ms`,
+ * repeated `tag`, `gap_policy`) and plain decimal digits.
+ */
+import { type TailOptions as CoreTailOptions, GAP_POLICIES } from "@spool/core/shared";
+import { usage } from "./errors.js";
+
+/** Options of `pool.tail()`: the local API's tail options, except `follow`. */
+export type TailOptions = Omit<CoreTailOptions, "follow">;
+
+function count(name: string, value: unknown, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
+    throw usage(
+      `${name} must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`,
+      `pass ${name} as a whole number such as ${Math.max(min, 10)}`,
+    );
+  }
+  return value;
+}
+
+/** Checks tail options (Usage on a bad one). */
+export function checkTailOptions(options: TailOptions): void {
+  const since = count("since", options.since, 1);
+  const last = count("last", options.last, 0);
+  count("max", options.max, 0);
+  count("timeoutMs", options.timeoutMs, 0);
+  if (since !== undefined && last !== undefined) {
+    throw usage(
+      "give either since or last, not both",
+      "use since to start at a seq, or last to replay the newest N messages",
+    );
+  }
+  if (options.gapPolicy !== undefined && !GAP_POLICIES.includes(options.gapPolicy)) {
+    throw usage(
+      `invalid gap policy ${JSON.stringify(options.gapPolicy)}`,
+      "gap policy is `continue` (skip ahead and report) or `error` (fail with RetentionGap)",
+    );
+  }
+  if (options.tags !== undefined) {
+    if (!Array.isArray(options.tags)) {
+      throw usage("tags must be an array of strings", 'pass tags such as ["build"]');
+    }
+    for (const tag of options.tags) {
+      if (typeof tag !== "string" || tag.length === 0) {
+        throw usage(
+          `invalid tag filter ${JSON.stringify(tag)}: tags are non-empty strings`,
+          "tags are short non-empty strings such as `build`",
+        );
+      }
+    }
+  }
+}
+
+/** The tail's query string for checked options. */
+export function tailQuery(options: TailOptions): URLSearchParams {
+  const query = new URLSearchParams();
+  if (options.since !== undefined) query.set("since_seq", String(options.since));
+  if (options.last !== undefined) query.set("last", String(options.last));
+  if (options.max !== undefined) query.set("max", String(options.max));
+  if (options.timeoutMs !== undefined) query.set("timeout_ms", String(options.timeoutMs));
+  for (const tag of options.tags ?? []) query.append("tag", tag);
+  if (options.gapPolicy !== undefined) query.set("gap_policy", options.gapPolicy);
+  return query;
+}

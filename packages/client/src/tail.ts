@@ -1,0 +1,233 @@
+/**
+ * One HTTP tail (`GET /v0/pools/{pool}/tail`) as an async iterator of messages.
+ *
+ * Invariants: nothing is sent before the first `next()` (option errors surface there, as in the
+ * local API); lines are read only as the consumer pulls (a slow consumer makes the server wait,
+ * memory stays at one chunk plus one line); seqs must strictly increase (else a protocol error);
+ * without a tag filter, a seq above the expected one is reported to `onGap` (policy `continue`;
+ * the server does not report gaps in the stream, so the client sees them as a jump); a final
+ * `{"error": …}` line is thrown as a SpoolHttpError; `return()` (a `break`), the caller's signal
+ * and the pool handle's close all abort the request and cancel the body at once, exactly once;
+ * an abort by the caller's signal ends iteration normally (`onEnd("aborted")`), never throws.
+ */
+import { gapBefore, HTTP_STATUSES, type TailEnd } from "@spool/core/shared";
+import { errorFromJson, errorJsonOf, NetworkError, usage } from "./errors.js";
+import { isAbort, networkError, poolPath, protocolError, send, type Transport } from "./http.js";
+import { type LineSource, lineReader } from "./jsonl.js";
+import { RemoteMessage } from "./message.js";
+import { checkTailOptions, type TailOptions, tailQuery } from "./options.js";
+
+const ERROR_LINE = '{"error"';
+const decoder = new TextDecoder();
+
+/** Where a tail's stream came from, for errors and for `follow`. */
+export interface TailTarget {
+  transport: Transport;
+  pool: string;
+  /** Aborted when the pool handle is closed. */
+  scope?: AbortSignal | undefined;
+}
+
+/**
+ * Tails `target.pool` with `options`: each iteration sends one request.
+ *
+ * @example
+ * for await (const msg of tailMessages(target, { since: 1, max: 3 })) console.log(msg.seq);
+ */
+export function tailMessages<T>(
+  target: TailTarget,
+  options: TailOptions,
+): AsyncIterable<RemoteMessage<T>> {
+  return { [Symbol.asyncIterator]: () => new TailIterator<T>(target, options) };
+}
+
+function isErrorLine(line: Uint8Array): boolean {
+  for (let i = 0; i < ERROR_LINE.length; i++) {
+    if (line[i] !== ERROR_LINE.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** The iterator behind `tailMessages`; exported for `follow`, which reads one per connection. */
+export class TailIterator<T> implements AsyncIterableIterator<RemoteMessage<T>> {
+  readonly #target: TailTarget;
+  readonly #options: TailOptions;
+  readonly #controller = new AbortController();
+  #lines: LineSource | undefined;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #started = false;
+  #finished = false;
+  #delivered = 0;
+  #expected: number | undefined;
+  #lastSeq = 0;
+  readonly #onAbort = (): void => this.#controller.abort();
+  /** Called once the response started (status 200). */
+  onConnected: (() => void) | undefined;
+
+  constructor(target: TailTarget, options: TailOptions) {
+    this.#target = target;
+    this.#options = options;
+    this.#expected = options.since;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<RemoteMessage<T>, undefined>> {
+    if (this.#finished) return { done: true, value: undefined };
+    try {
+      if (!this.#started) {
+        this.#started = true;
+        await this.#start();
+        if (this.#finished) return { done: true, value: undefined };
+      }
+      const message = await this.#read();
+      if (message) return { done: false, value: message };
+      return { done: true, value: undefined };
+    } catch (error) {
+      if (this.#finished) return { done: true, value: undefined };
+      if (this.#options.signal?.aborted) {
+        this.#end("aborted");
+        return { done: true, value: undefined };
+      }
+      this.#close();
+      if (this.#target.scope?.aborted) throw closedError(this.#target.pool);
+      throw error;
+    }
+  }
+
+  async return(): Promise<IteratorResult<RemoteMessage<T>, undefined>> {
+    this.#close();
+    return { done: true, value: undefined };
+  }
+
+  async #start(): Promise<void> {
+    checkTailOptions(this.#options);
+    const { signal } = this.#options;
+    const scope = this.#target.scope;
+    if (scope?.aborted) throw closedError(this.#target.pool);
+    if (signal?.aborted) {
+      this.#end("aborted");
+      return;
+    }
+    signal?.addEventListener("abort", this.#onAbort, { once: true });
+    scope?.addEventListener("abort", this.#onAbort, { once: true });
+    const response = await send(this.#target.transport, {
+      method: "GET",
+      path: poolPath(this.#target.pool, "/tail"),
+      query: tailQuery(this.#options),
+      signal: this.#controller.signal,
+      accept: "application/jsonl",
+    });
+    if (!response.body) throw protocolError(response.status, "GET tail: the response has no body");
+    this.#reader = response.body.getReader();
+    this.#lines = lineReader(this.#reader);
+    this.onConnected?.();
+  }
+
+  async #read(): Promise<RemoteMessage<T> | undefined> {
+    const lines = this.#lines as LineSource;
+    const max = this.#options.max;
+    for (;;) {
+      if (max !== undefined && this.#delivered >= max) {
+        this.#end("max");
+        return undefined;
+      }
+      let line: Uint8Array | undefined;
+      try {
+        line = await lines.next();
+      } catch (error) {
+        if (isAbort(error, this.#controller.signal)) throw error;
+        throw networkError(`GET ${poolPath(this.#target.pool, "/tail")}`, error);
+      }
+      if (line === undefined) return this.#endOfStream(lines.partial);
+      if (isErrorLine(line)) throw this.#errorOf(line);
+      let message: RemoteMessage<T>;
+      try {
+        message = RemoteMessage.fromLine<T>(line);
+      } catch (error) {
+        throw protocolError(200, "GET tail: a line is not a message envelope", error);
+      }
+      this.#accept(message);
+      return message;
+    }
+  }
+
+  /** Order check, gap report and cursor advance for a received message. */
+  #accept(message: RemoteMessage<T>): void {
+    if (message.seq <= this.#lastSeq) {
+      throw protocolError(
+        200,
+        `GET tail: seq ${message.seq} arrived after seq ${this.#lastSeq} (seqs must increase)`,
+      );
+    }
+    this.#lastSeq = message.seq;
+    const filtered = (this.#options.tags?.length ?? 0) > 0;
+    if (!filtered && this.#expected !== undefined && message.seq > this.#expected) {
+      const gap = gapBefore(this.#expected, { oldest: message.seq, newest: message.seq });
+      if (gap) this.#options.onGap?.(gap);
+    }
+    this.#expected = message.seq + 1;
+    this.#delivered++;
+  }
+
+  #endOfStream(partial: number): undefined {
+    if (partial > 0) {
+      throw new NetworkError(
+        `GET ${poolPath(this.#target.pool, "/tail")}: the stream was cut off inside a line`,
+        { hint: "the connection broke; resume with since = the last seq received + 1" },
+      );
+    }
+    const max = this.#options.max;
+    if (max !== undefined && this.#delivered >= max) this.#end("max");
+    else if (this.#options.timeoutMs !== undefined) this.#end("timeout");
+    else {
+      throw new NetworkError(
+        `GET ${poolPath(this.#target.pool, "/tail")}: the stream ended without an end reason`,
+        { hint: "the connection was closed early; resume with since = the last seq received + 1" },
+      );
+    }
+    return undefined;
+  }
+
+  #errorOf(line: Uint8Array): Error {
+    let json: ReturnType<typeof errorJsonOf>;
+    try {
+      json = errorJsonOf(JSON.parse(decoder.decode(line)));
+    } catch {
+      json = undefined;
+    }
+    if (!json) return protocolError(200, "GET tail: an error line is not an error envelope");
+    return errorFromJson(json, HTTP_STATUSES[json.kind]);
+  }
+
+  /** Ends by itself: releases everything and reports `reason`. */
+  #end(reason: TailEnd): void {
+    if (this.#finished) return;
+    this.#close();
+    this.#options.onEnd?.(reason);
+  }
+
+  /** Releases the request and the body, once. */
+  #close(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#options.signal?.removeEventListener("abort", this.#onAbort);
+    this.#target.scope?.removeEventListener("abort", this.#onAbort);
+    this.#controller.abort();
+    this.#reader?.cancel().catch(() => {});
+  }
+
+  /** The next seq this tail expects (after the last one received), if known. */
+  get expected(): number | undefined {
+    return this.#expected;
+  }
+}
+
+function closedError(pool: string) {
+  return usage(
+    `the pool handle of ${pool} is closed`,
+    "open the pool again with client.openPool()",
+  );
+}

@@ -1,0 +1,116 @@
+/**
+ * The wire shapes the SDK reads and writes: PoolInfo from its snake_case wire spelling (core's
+ * `PoolInfoJson`) into the local API's `PoolInfo`, listing entries, and request bodies.
+ *
+ * Invariants: every PoolInfo field is taken from its one wire name (core defines both shapes);
+ * a body that lacks a required field is a protocol error, never a half-filled object; data is
+ * serialised with JSON semantics and anything JSON cannot carry (undefined, functions, symbols,
+ * BigInt, cycles) is refused as Usage before a request is sent.
+ */
+import type {
+  AppendInput,
+  PoolInfo,
+  PoolInfoJson,
+  PoolListEntry,
+  PoolListEntryJson,
+} from "@spool/core/shared";
+import { errorJsonOf, usage } from "./errors.js";
+import { protocolError } from "./http.js";
+
+/** PoolInfo from its wire spelling; throws a protocol error when the shape is wrong. */
+export function poolInfoFromJson(value: unknown, what: string): PoolInfo {
+  const j = value as Partial<PoolInfoJson> | null;
+  if (
+    typeof j !== "object" ||
+    j === null ||
+    typeof j.name !== "string" ||
+    typeof j.path !== "string" ||
+    typeof j.file_size !== "number" ||
+    typeof j.ring_size !== "number" ||
+    j.bounds === undefined
+  ) {
+    throw protocolError(200, `${what}: the answer holds no PoolInfo`);
+  }
+  return {
+    name: j.name,
+    path: j.path,
+    formatVersion: j.format_version ?? 0,
+    fileSize: j.file_size,
+    ringSize: j.ring_size,
+    indexCapacity: j.index_capacity ?? 0,
+    indexStride: j.index_stride ?? 1,
+    bounds: j.bounds,
+    messageCount: j.message_count ?? 0,
+    bytesUsed: j.bytes_used ?? 0,
+    bytesFree: j.bytes_free ?? 0,
+    maxMessageBytes: j.max_message_bytes ?? 0,
+    oldestTime: j.oldest_time ?? null,
+    newestTime: j.newest_time ?? null,
+  };
+}
+
+/** A listing entry from its wire spelling: the info, or the error that kept the pool closed. */
+export function listEntryFromJson(value: unknown, what: string): PoolListEntry {
+  const entry = value as PoolListEntryJson | null;
+  if (typeof entry === "object" && entry !== null && "error" in entry) {
+    const error = errorJsonOf(entry);
+    if (error && typeof entry.name === "string" && typeof entry.path === "string") {
+      return { name: entry.name, path: entry.path, error };
+    }
+  }
+  const info = poolInfoFromJson(value, what);
+  return { name: info.name, path: info.path, info };
+}
+
+/** JSON text of a value with JSON semantics; Usage when JSON cannot carry it. */
+export function dataJson(data: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(data);
+  } catch (error) {
+    throw usage(
+      `data is not JSON-serialisable: ${error instanceof Error ? error.message : String(error)}`,
+      "send a JSON value: an object, array, string, number, boolean or null",
+      error,
+    );
+  }
+  if (text === undefined) {
+    throw usage(
+      `data is not JSON-serialisable: ${typeof data}`,
+      "send a JSON value: an object, array, string, number, boolean or null",
+    );
+  }
+  return text;
+}
+
+/** The JSON text of one append input (`{data}` or already encoded `{json}`). */
+export function inputJson(input: AppendInput): string {
+  if (input.json === undefined) return dataJson(input.data);
+  const text = typeof input.json === "string" ? input.json : new TextDecoder().decode(input.json);
+  if (input.trusted !== true) {
+    try {
+      JSON.parse(text);
+    } catch (error) {
+      const preview = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+      throw usage(
+        `json is not valid JSON: ${JSON.stringify(preview)}`,
+        "pass one JSON value as text",
+        error,
+      );
+    }
+  }
+  return text.trim();
+}
+
+/** `,"tags":[…]` (or nothing) for a body. */
+export function tagsMember(tags: readonly string[] | undefined): string {
+  if (tags === undefined) return "";
+  if (!Array.isArray(tags))
+    throw usage("tags must be an array of strings", 'pass tags such as ["build"]');
+  return `,"tags":${JSON.stringify(tags)}`;
+}
+
+/** `,"durability":"…"` (or nothing) for a body. */
+export function durabilityMember(durability: string | undefined): string {
+  return durability === undefined ? "" : `,"durability":${JSON.stringify(durability)}`;
+}

@@ -1,0 +1,42 @@
+/**
+ * @spool/core/shared: the node-free part of core's public surface, for code that must run
+ * anywhere (browsers, Deno, Bun, workers), such as the HTTP SDK `@spool/client`.
+ *
+ * Invariants: everything exported here is the same definition `@spool/core` exports (re-exported,
+ * never copied), and nothing reachable from this module imports `node:` modules, touches the file
+ * system or loads the native addon; the values are pure (errors, validation of sizes and policy
+ * names, time text, the tail cursor's rules) and the rest is types only.
+ */
+
+export type { AppendInput } from "./engine/encoder.js";
+export { type Bounds, type Gap, gapBefore, startSeq } from "./engine/tail-cursor.js";
+export {
+  ERROR_KINDS,
+  ErrorKind,
+  EXIT_CODES,
+  HTTP_STATUSES,
+  isErrorKind,
+  isSpoolError,
+  SpoolError,
+  type SpoolErrorDetails,
+  type SpoolErrorJson,
+  spoolErrorFromJson,
+  TIMEOUT_EXIT_CODE,
+} from "./errors.js";
+export type { Envelope, Message } from "./message.js";
+export type { AppendOptions, CreateOptions, PoolInfo } from "./pool.js";
+export type { PoolListEntry } from "./pool-dir.js";
+export type { TailEnd, TailOptions } from "./tail.js";
+export { formatTime, type Instant, parseTime } from "./time.js";
+export {
+  DEFAULT_POOL_SIZE,
+  DURABILITIES,
+  type Durability,
+  GAP_POLICIES,
+  type GapPolicy,
+  MAX_POOL_NAME_BYTES,
+  MAX_TAG_BYTES,
+  MAX_TAGS,
+  parseSize,
+} from "./validate.js";
+export type { PoolInfoJson, PoolListEntryJson } from "./wire.js";
