@@ -46,7 +46,7 @@ export const command: CommandModule = {
     const paths: string[] = [];
     if (args.pool !== undefined) {
       const ref = resolvePoolRef(args.pool, { dir: ctx.dir });
-      if (ref.kind === "remote") throw remoteNotSupported(args.pool);
+      if (ref.kind === "remote") throw remoteNotSupported(args.pool, "doctor");
       paths.push(ref.path);
     } else {
       for (const entry of listPools({ dir: ctx.dir })) paths.push(entry.path);

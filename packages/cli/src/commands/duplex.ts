@@ -23,7 +23,12 @@ import { type FollowPlan, runFollow } from "../lib/follow-loop.js";
 import { notice } from "../lib/notices.js";
 import { INPUT_FORMATS, readRecords } from "../lib/records.js";
 import { partsOf, prettyLine } from "../lib/render.js";
-import { withCreateOptions } from "../lib/shared-options.js";
+import {
+  remoteAccess,
+  remoteArgs,
+  withCreateOptions,
+  withRemoteOptions,
+} from "../lib/shared-options.js";
 import { paint } from "../lib/style.js";
 import { openTarget, type PoolTarget } from "../lib/target.js";
 
@@ -37,12 +42,13 @@ const Args = z.object({
   in: z.enum(INPUT_FORMATS as ["auto", "json", "jsonl", "seq"]),
   create: z.boolean(),
   createSize: z.optional(z.string()),
+  ...remoteArgs,
 });
 type Args = z.output<typeof Args>;
 
 export const command: CommandModule = {
   builder: (y) =>
-    withCreateOptions(y)
+    withRemoteOptions(withCreateOptions(y))
       .positional("pool", { type: "string", describe: "Pool name or path" })
       .option("me", { type: "string", describe: "Your name in chat mode (required on a terminal)" })
       .option("tail", { alias: "n", type: "number", describe: "Show the newest N messages first" })
@@ -74,6 +80,7 @@ export const command: CommandModule = {
     const target = await openTarget(args.pool, {
       dir: ctx.dir,
       create: args.create ? { size: args.createSize } : undefined,
+      remote: remoteAccess(args),
     });
     try {
       return ctx.io.stdinTty

@@ -20,9 +20,14 @@ import { notice } from "../lib/notices.js";
 import { Progress } from "../lib/progress.js";
 import { receiptLines, receiptText } from "../lib/receipts.js";
 import { INPUT_FORMATS, readRecords } from "../lib/records.js";
-import { withCreateOptions } from "../lib/shared-options.js";
+import {
+  remoteAccess,
+  remoteArgs,
+  withCreateOptions,
+  withRemoteOptions,
+} from "../lib/shared-options.js";
 import { paint } from "../lib/style.js";
-import { openTarget } from "../lib/target.js";
+import { isRemoteRef, openTarget } from "../lib/target.js";
 
 const Args = z.object({
   pool: z.string(),
@@ -35,14 +40,15 @@ const Args = z.object({
   durability: z.enum(DURABILITIES as ["fast", "flush"]),
   retry: z.int().check(z.minimum(0)),
   retryDelay: z.string(),
-  lockTimeout: z.string(),
+  lockTimeout: z.optional(z.string()),
   errors: z.enum(["stop", "skip"]),
   quiet: z.boolean(),
+  ...remoteArgs,
 });
 
 export const command: CommandModule = {
   builder: (y) =>
-    withCreateOptions(y)
+    withRemoteOptions(withCreateOptions(y))
       .positional("pool", { type: "string", describe: "Pool name or path" })
       .positional("data", { type: "string", describe: "One JSON value (else --file or stdin)" })
       .option("file", {
@@ -76,8 +82,7 @@ export const command: CommandModule = {
       })
       .option("lock-timeout", {
         type: "string",
-        default: "10s",
-        describe: "How long one append waits for another writer",
+        describe: "How long one append waits for another writer (default 10s; local pools)",
       })
       .option("errors", {
         choices: ["stop", "skip"],
@@ -95,7 +100,13 @@ export const command: CommandModule = {
     const args = parseArgs(Args, raw, "feed", ["pool", "data"]);
     for (const tag of args.tag) checkTag(tag);
     const retryDelayMs = parseDuration(args.retryDelay, "--retry-delay");
-    const lockTimeoutMs = parseDuration(args.lockTimeout, "--lock-timeout");
+    const lockTimeoutMs = parseDuration(args.lockTimeout ?? "10s", "--lock-timeout");
+    if (args.lockTimeout !== undefined && isRemoteRef(args.pool)) {
+      throw usage(
+        "--lock-timeout applies to local pools only",
+        "a remote server takes the pool's lock itself; use --retry for Busy answers",
+      );
+    }
     if (args.data !== undefined && args.file !== undefined) {
       throw usage(
         "give DATA or --file, not both",
@@ -115,6 +126,7 @@ export const command: CommandModule = {
       dir: ctx.dir,
       lockTimeoutMs,
       create: args.create ? { size: args.createSize } : undefined,
+      remote: remoteAccess(args),
     });
     try {
       const info = await target.info();

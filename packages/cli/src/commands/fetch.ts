@@ -10,6 +10,7 @@ import { parseArgs } from "../lib/args.js";
 import type { CommandModule } from "../lib/command.js";
 import { messageLine } from "../lib/envelope.js";
 import { dataLine, indentedEnvelope, prettyData } from "../lib/render.js";
+import { remoteAccess, remoteArgs, withRemoteOptions } from "../lib/shared-options.js";
 import { openTarget } from "../lib/target.js";
 
 const Args = z.object({
@@ -18,11 +19,12 @@ const Args = z.object({
   format: z.optional(z.enum(["pretty", "jsonl"])),
   jsonl: z.boolean(),
   dataOnly: z.boolean(),
+  ...remoteArgs,
 });
 
 export const command: CommandModule = {
   builder: (y) =>
-    y
+    withRemoteOptions(y)
       .positional("pool", { type: "string", describe: "Pool name or path" })
       .positional("seq", { type: "number", describe: "Sequence number" })
       .option("format", {
@@ -37,7 +39,11 @@ export const command: CommandModule = {
     const pretty = args.jsonl
       ? false
       : (args.format ?? (ctx.io.stdoutTty ? "pretty" : "jsonl")) === "pretty";
-    const target = await openTarget(args.pool, { dir: ctx.dir, readOnly: true });
+    const target = await openTarget(args.pool, {
+      dir: ctx.dir,
+      readOnly: true,
+      remote: remoteAccess(args),
+    });
     try {
       const line = messageLine(await target.get(args.seq));
       if (args.dataOnly)

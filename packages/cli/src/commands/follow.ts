@@ -14,7 +14,8 @@ import type { CommandModule } from "../lib/command.js";
 import { usage } from "../lib/errors.js";
 import { type FollowPlan, runFollow } from "../lib/follow-loop.js";
 import { seqAtOrAfter } from "../lib/seek.js";
-import { openTarget } from "../lib/target.js";
+import { remoteAccess, remoteArgs, withRemoteOptions } from "../lib/shared-options.js";
+import { isRemoteRef, openTarget } from "../lib/target.js";
 
 const Args = z.object({
   pool: z.string(),
@@ -29,11 +30,12 @@ const Args = z.object({
   dataOnly: z.boolean(),
   replay: z.optional(z.number().check(z.minimum(0))),
   gap: z.enum(["continue", "error"]),
+  ...remoteArgs,
 });
 
 export const command: CommandModule = {
   builder: (y) =>
-    y
+    withRemoteOptions(y)
       .positional("pool", { type: "string", describe: "Pool name or path" })
       .option("tail", {
         alias: "n",
@@ -96,6 +98,12 @@ export const command: CommandModule = {
       );
     }
     for (const tag of args.tag) checkTag(tag);
+    if (args.replay !== undefined && isRemoteRef(args.pool)) {
+      throw usage(
+        "--replay needs a local pool",
+        "for a remote pool, replay with --since SEQ (or --tail N) and end with --timeout 1s",
+      );
+    }
     const timeoutMs =
       args.timeout === undefined ? undefined : parseDuration(args.timeout, "--timeout");
     const since = args.since === undefined ? undefined : parseSince(args.since, Date.now());
@@ -103,7 +111,11 @@ export const command: CommandModule = {
       args.where.length > 0
         ? await (await import("../lib/where.js")).compileWhere(args.where)
         : undefined;
-    const target = await openTarget(args.pool, { dir: ctx.dir, readOnly: true });
+    const target = await openTarget(args.pool, {
+      dir: ctx.dir,
+      readOnly: true,
+      remote: remoteAccess(args),
+    });
     try {
       const start: { since?: number; last?: number } = {};
       if (args.tail !== undefined) start.last = args.tail;

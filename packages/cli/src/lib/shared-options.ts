@@ -1,8 +1,11 @@
 /**
- * Options several writing commands (feed, tap, duplex) declare alike, defined once so their
- * names, types and help text cannot drift apart.
+ * Options several commands declare alike (creating a pool: feed, tap, duplex; reaching a remote
+ * pool: feed, fetch, follow, duplex), defined once so their names, types and help text cannot
+ * drift apart.
  */
 import type { Argv } from "yargs";
+import * as z from "zod/mini";
+import type { RemoteAccess } from "./remote.js";
 
 /** `--create` and `--create-size`: create the pool when it does not exist. */
 export function withCreateOptions(y: Argv): Argv {
@@ -16,4 +19,49 @@ export function withCreateOptions(y: Argv): Argv {
       type: "string",
       describe: "Size of a pool made by --create (default 1M)",
     });
+}
+
+/** `--token`, `--token-file`, `--tls-ca`, `--tls-skip-verify`: reaching a remote (http/https) pool. */
+export function withRemoteOptions(y: Argv): Argv {
+  return y
+    .option("token", {
+      type: "string",
+      describe: "Bearer token for a remote pool (prefer --token-file or SPOOL_TOKEN)",
+    })
+    .option("token-file", {
+      type: "string",
+      describe: "File holding the bearer token for a remote pool",
+    })
+    .option("tls-ca", {
+      type: "string",
+      describe: "PEM certificate to trust for an https:// pool (e.g. a self-signed server's)",
+    })
+    .option("tls-skip-verify", {
+      type: "boolean",
+      default: false,
+      describe: "Do not verify the https:// server's certificate (insecure; for tests only)",
+    });
+}
+
+/** The zod fields of the remote options, to spread into a command's argument schema. */
+export const remoteArgs = {
+  token: z.optional(z.string()),
+  tokenFile: z.optional(z.string()),
+  tlsCa: z.optional(z.string()),
+  tlsSkipVerify: z.boolean(),
+};
+
+/** The RemoteAccess of parsed remote options. */
+export function remoteAccess(args: {
+  token?: string | undefined;
+  tokenFile?: string | undefined;
+  tlsCa?: string | undefined;
+  tlsSkipVerify: boolean;
+}): RemoteAccess {
+  return {
+    token: args.token,
+    tokenFile: args.tokenFile,
+    tlsCa: args.tlsCa,
+    tlsSkipVerify: args.tlsSkipVerify,
+  };
 }

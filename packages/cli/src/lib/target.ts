@@ -1,7 +1,7 @@
 /**
  * PoolTarget: the small interface feed, fetch, follow, duplex and tap use to reach a pool, and
- * its local implementation over @spool/core. A remote (http/https) implementation plugs in here
- * when the client SDK ships; until then a remote reference is a Usage error with a hint.
+ * its local implementation over @spool/core. Remote (http/https) references get the SDK-backed
+ * implementation in remote.ts (loaded only for them) when the command supports remote pools.
  *
  * Invariants: a target never redefines envelope, tail or error semantics (it forwards core's);
  * `append` is atomic per call (one batch, one lock); `--create` creates only when the pool is
@@ -22,6 +22,7 @@ import {
   type TailOptions,
 } from "@spool/core";
 import { withContext } from "./errors.js";
+import type { RemoteAccess } from "./remote.js";
 
 /** One pool, local or (later) remote. */
 export interface PoolTarget {
@@ -50,6 +51,8 @@ export interface OpenTargetOptions {
   create?: { size: string | number | undefined } | undefined;
   /** How long an append waits for another writer before Busy. */
   lockTimeoutMs?: number | undefined;
+  /** Token and TLS settings for remote references; absent: the command takes local pools only. */
+  remote?: RemoteAccess | undefined;
 }
 
 class LocalTarget implements PoolTarget {
@@ -86,10 +89,15 @@ class LocalTarget implements PoolTarget {
   }
 }
 
-/** The Usage error for remote references until the HTTP client ships. */
-export function remoteNotSupported(ref: string): SpoolError {
-  return new SpoolError("Usage", `remote pools are not supported by this spool release: ${ref}`, {
-    hint: "remote pools (http:// and https://) need a Spool release with the HTTP client; run spool where the pool file lives, or pass its path",
+/** Whether `ref` names a remote (http/https) pool. */
+export function isRemoteRef(ref: string): boolean {
+  return /^https?:\/\//i.test(ref);
+}
+
+/** The Usage error for a remote reference given to a command that works on local pools only. */
+export function remoteNotSupported(ref: string, command = "this command"): SpoolError {
+  return new SpoolError("Usage", `${command} works on local pools only, not ${ref}`, {
+    hint: "feed, fetch, follow and duplex take http(s):// pools; run other commands where the pool file lives",
   });
 }
 
@@ -135,6 +143,11 @@ export async function openTarget(ref: string, options: OpenTargetOptions): Promi
     }
   }
   const resolved = resolvePoolRef(ref, { dir: options.dir });
-  if (resolved.kind === "remote") throw remoteNotSupported(ref);
+  if (resolved.kind === "remote") {
+    if (!options.remote) throw remoteNotSupported(ref);
+    const { openRemote } = await import("./remote.js");
+    return openRemote(resolved, options.remote, options.create);
+  }
+  if (options.remote) (await import("./remote.js")).refuseRemoteFlagsForLocal(ref, options.remote);
   return new LocalTarget(openLocal(ref, options));
 }

@@ -1,0 +1,225 @@
+/**
+ * Remote pools for the CLI: `http(s)://host:port/POOL` references reached through the client SDK
+ * (`@spool/client`), with a bearer token and TLS trust settings from the command line.
+ *
+ * Invariants: nothing here is loaded for local pools (the SDK and undici are imported lazily);
+ * envelope, tail and error semantics are the SDK's, which are core's (one definition); a token is
+ * read from `--token-file` or `SPOOL_TOKEN` or `--token` and never printed; a custom CA or
+ * skipping verification goes through undici's own `Agent` + `fetch` pair (Node's built-in fetch
+ * takes no CA), and both are refused for plain http:// URLs.
+ */
+import { readFileSync } from "node:fs";
+import type { RemotePool } from "@spool/client";
+import {
+  type AppendInput,
+  type Durability,
+  isSpoolError,
+  type Message,
+  type PoolInfo,
+  SpoolError,
+  type TailOptions,
+} from "@spool/core";
+import { messageLine } from "./envelope.js";
+import { usage } from "./errors.js";
+import type { PoolTarget } from "./target.js";
+
+/** How to reach and authenticate to a server: the CLI's remote flags. */
+export interface RemoteAccess {
+  token?: string | undefined;
+  tokenFile?: string | undefined;
+  tlsCa?: string | undefined;
+  tlsSkipVerify?: boolean | undefined;
+}
+
+/** A remote reference as core's `resolvePoolRef` spells it. */
+export interface RemoteRef {
+  name: string;
+  baseUrl: string;
+  url: string;
+}
+
+/** The flags given for a local pool, where they mean nothing (Usage). */
+export function refuseRemoteFlagsForLocal(ref: string, access: RemoteAccess | undefined): void {
+  const given = [
+    access?.token !== undefined ? "--token" : undefined,
+    access?.tokenFile !== undefined ? "--token-file" : undefined,
+    access?.tlsCa !== undefined ? "--tls-ca" : undefined,
+    access?.tlsSkipVerify ? "--tls-skip-verify" : undefined,
+  ].filter((flag) => flag !== undefined);
+  if (given.length === 0) return;
+  throw usage(
+    `${given.join(", ")} ${given.length === 1 ? "applies" : "apply"} only to remote pools, and ${ref} is a local pool`,
+    "pass a remote reference such as https://host:9700/POOL, or leave the flag out",
+  );
+}
+
+function readToken(access: RemoteAccess): string | undefined {
+  if (access.token !== undefined && access.tokenFile !== undefined) {
+    throw usage(
+      "give --token or --token-file, not both",
+      "prefer --token-file (a token on the command line is visible to other users in ps)",
+    );
+  }
+  if (access.tokenFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(access.tokenFile, "utf8");
+    } catch (error) {
+      throw new SpoolError("Usage", `cannot read the token file ${access.tokenFile}`, {
+        path: access.tokenFile,
+        hint: "pass a readable file whose first non-comment line is the token (spool serve init writes one)",
+        cause: error,
+      });
+    }
+    const token = text
+      .split("\n")
+      .map((line) => line.trim())
+      .find((line) => line !== "" && !line.startsWith("#"))
+      ?.split(/\s+/)[0];
+    if (!token) {
+      throw usage(
+        `the token file ${access.tokenFile} holds no token`,
+        "put the token on the first line that is not a # comment",
+      );
+    }
+    return token;
+  }
+  if (access.token !== undefined) {
+    if (access.token === "") throw usage("--token is empty", "pass the server's bearer token");
+    return access.token;
+  }
+  const fromEnv = process.env.SPOOL_TOKEN;
+  return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
+}
+
+/** The fetch to use: the global one, or undici's with a dispatcher that trusts `--tls-ca`. */
+async function fetchFor(ref: RemoteRef, access: RemoteAccess): Promise<typeof fetch | undefined> {
+  if (access.tlsCa === undefined && !access.tlsSkipVerify) return undefined;
+  if (!ref.baseUrl.startsWith("https:")) {
+    throw usage(
+      `--tls-ca and --tls-skip-verify need an https:// pool reference, not ${ref.url}`,
+      "use https://host:port/POOL for a TLS server, or leave the TLS flags out",
+    );
+  }
+  let ca: string | undefined;
+  if (access.tlsCa !== undefined) {
+    try {
+      ca = readFileSync(access.tlsCa, "utf8");
+    } catch (error) {
+      throw new SpoolError("Usage", `cannot read the CA certificate ${access.tlsCa}`, {
+        path: access.tlsCa,
+        hint: "pass the server's certificate (PEM), e.g. the cert.pem that spool serve init wrote",
+        cause: error,
+      });
+    }
+  }
+  const undici = await import("undici");
+  const dispatcher = new undici.Agent({
+    connect: { ...(ca === undefined ? {} : { ca }), rejectUnauthorized: !access.tlsSkipVerify },
+  });
+  return ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+    undici.fetch(input as never, { ...(init as object), dispatcher } as never)) as never;
+}
+
+/**
+ * Makes a remote failure actionable for a CLI user: a server that cannot be reached names the
+ * URL and what to check (an untrusted certificate: --tls-ca); a 401 names the token flags.
+ */
+function explainRemoteError(error: unknown, ref: RemoteRef): unknown {
+  if (!isSpoolError(error)) return error;
+  const { network, status } = error as { network?: boolean; status?: number };
+  if (status === 401) {
+    return new SpoolError(error.kind, error.message, {
+      hint: "pass the server's token with --token-file FILE (or SPOOL_TOKEN, or --token)",
+      cause: error,
+    });
+  }
+  if (!network) return error;
+  const code = (error as { cause?: { cause?: { code?: string } } }).cause?.cause?.code;
+  const untrusted = code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code);
+  return new SpoolError("Io", `cannot reach ${ref.baseUrl}${code ? `: ${code}` : ""}`, {
+    hint: untrusted
+      ? "the server's certificate is not trusted: pass --tls-ca FILE with its certificate (compare the fingerprint spool serve init printed)"
+      : "check that spool serve is running at that address and port, and the URL's scheme",
+    cause: error,
+  });
+}
+
+/** One remote pool behind the CLI's PoolTarget interface. */
+class RemoteTarget implements PoolTarget {
+  readonly #pool: RemotePool;
+  readonly #ref: RemoteRef;
+  constructor(pool: RemotePool, ref: RemoteRef) {
+    this.#pool = pool;
+    this.#ref = ref;
+  }
+  get name(): string {
+    return this.#ref.name;
+  }
+  get location(): string {
+    return this.#ref.url;
+  }
+  async #call<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (error) {
+      throw explainRemoteError(error, this.#ref);
+    }
+  }
+  append(inputs: readonly AppendInput[], options: { durability?: Durability } = {}) {
+    return this.#call(() => this.#pool.appendBatch(inputs, options));
+  }
+  get(seq: number): Promise<Message> {
+    return this.#call(() => this.#pool.get(seq));
+  }
+  info(): Promise<PoolInfo> {
+    return this.#call(() => this.#pool.info());
+  }
+  async *tail(options: TailOptions): AsyncIterable<Message> {
+    const { follow: _follow, ...remote } = options;
+    try {
+      yield* this.#pool.tail(remote);
+    } catch (error) {
+      throw explainRemoteError(error, this.#ref);
+    }
+  }
+  /** The tail's lines as chunks (the SDK keeps each envelope line exactly as the server sent it). */
+  async *tailJsonl(options: TailOptions): AsyncIterable<Buffer> {
+    for await (const message of this.tail(options)) yield messageLine(message);
+  }
+  close(): void {
+    this.#pool.close();
+  }
+}
+
+/**
+ * Opens a remote pool: checks it exists (or creates it with `create`), with the given access.
+ *
+ * @example
+ * const target = await openRemote(ref, { tokenFile: "token" }, undefined);
+ */
+export async function openRemote(
+  ref: RemoteRef,
+  access: RemoteAccess,
+  create: { size: string | number | undefined } | undefined,
+): Promise<PoolTarget> {
+  const token = readToken(access);
+  const customFetch = await fetchFor(ref, access);
+  const { createClient } = await import("@spool/client");
+  const client = createClient({
+    baseUrl: ref.baseUrl,
+    ...(token === undefined ? {} : { token }),
+    ...(customFetch === undefined ? {} : { fetch: customFetch }),
+  });
+  try {
+    return new RemoteTarget(await client.openPool(ref.name), ref);
+  } catch (error) {
+    if (!create || !isSpoolError(error, "NotFound")) throw explainRemoteError(error, ref);
+  }
+  try {
+    await client.createPool(ref.name, create.size === undefined ? {} : { size: create.size });
+  } catch (error) {
+    if (!isSpoolError(error, "AlreadyExists")) throw explainRemoteError(error, ref);
+  }
+  return new RemoteTarget(client.pool(ref.name), ref);
+}
