@@ -5,20 +5,24 @@
  * bring those); every response carries `spool-version: 0` and the security headers; every error
  * (thrown by a route, an unknown route or method, a too-large body) is the error envelope with
  * its status; `close()` ends every open tail (a final Busy error line), closes the pools and
- * makes later requests answer Busy.
+ * makes later requests answer Busy. With metrics on, the outermost middleware also times every
+ * request (one clock read before, one after) and every error answer is counted by kind.
  */
 import { SpoolError } from "@spool/core";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
+import { routePath } from "hono/route";
 import { createAuthorizer } from "./auth.js";
 import type { AppContext } from "./context.js";
 import { errorResponse, statusOf, toSpoolError, withStatus } from "./errors.js";
 import { PROTOCOL_HEADERS } from "./headers.js";
 import { TailSlots } from "./limits.js";
+import { Metrics, type MetricsSnapshot, routeLabel } from "./metrics.js";
 import { type CreateAppOptions, resolveOptions } from "./options.js";
 import { PoolRegistry } from "./pools.js";
 import { healthRoutes } from "./routes/health.js";
 import { messageRoutes } from "./routes/messages.js";
+import { metricsRoutes } from "./routes/metrics.js";
 import { poolRoutes } from "./routes/pools.js";
 import { allowedMethods } from "./routes/table.js";
 import { tailRoutes } from "./routes/tail.js";
@@ -31,7 +35,24 @@ export type SpoolApp = Hono & {
   readonly openTails: number;
   /** Pools held open right now. */
   readonly openPools: number;
+  /** The metrics registry (undefined with `metrics: false`): what `GET /metrics` renders. */
+  readonly metrics: AppMetrics | undefined;
 };
+
+/**
+ * Read access to the app's metrics, for the server app (logs, its own endpoints).
+ *
+ * @example
+ * const app = createApp({ dir });
+ * const text = app.metrics?.render(); // "# HELP spool_http_requests_total …"
+ * const { requests, errors } = app.metrics?.snapshot() ?? { requests: 0, errors: {} };
+ */
+export interface AppMetrics {
+  /** The Prometheus text exposition (format 0.0.4) that `GET /metrics` answers. */
+  render(): string;
+  /** The totals as a plain object. */
+  snapshot(): MetricsSnapshot;
+}
 
 /**
  * Builds the HTTP protocol v0 app over the pools of one directory.
@@ -44,21 +65,31 @@ export type SpoolApp = Hono & {
  */
 export function createApp(options: CreateAppOptions = {}): SpoolApp {
   const resolved = resolveOptions(options);
+  const tails = new TailSlots(resolved.limits.maxConcurrentTails);
+  const metrics = resolved.metrics.enabled ? new Metrics(() => tails.count) : undefined;
   const ctx: AppContext = {
     options: resolved,
     pools: new PoolRegistry(resolved.dir, {
       readOnly: resolved.access === "read-only",
       maxOpen: resolved.limits.maxOpenPools,
     }),
-    tails: new TailSlots(resolved.limits.maxConcurrentTails),
+    tails,
     auth: createAuthorizer(resolved),
+    metrics,
   };
   let closed = false;
   const app = new Hono();
 
+  // The outermost middleware: protocol headers on every response and, with metrics on, the
+  // request's timing (one middleware: each async layer costs a few µs per request).
   app.use(async (c, next) => {
+    const started = metrics ? performance.now() : 0;
     await next();
     for (const [name, value] of Object.entries(PROTOCOL_HEADERS)) c.res.headers.set(name, value);
+    if (metrics) {
+      const seconds = (performance.now() - started) / 1000;
+      metrics.request(c.req.method, routeLabel(routePath(c, -1)), c.res.status, seconds);
+    }
   });
   if (resolved.cors) {
     const origins = new Set(resolved.cors);
@@ -82,6 +113,7 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
   });
 
   healthRoutes(app);
+  metricsRoutes(app, ctx);
   poolRoutes(app, ctx);
   messageRoutes(app, ctx);
   tailRoutes(app, ctx);
@@ -89,16 +121,16 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
   app.notFound((c) => {
     const allowed = allowedMethods(c.req.path);
     if (allowed.length > 0) {
-      return errorResponse(
-        withStatus(
-          new SpoolError("Usage", `method ${c.req.method} is not allowed on ${c.req.path}`, {
-            hint: `use ${allowed.join(", ")}`,
-          }),
-          405,
-        ),
-        { allow: allowed.join(", ") },
+      const error = withStatus(
+        new SpoolError("Usage", `method ${c.req.method} is not allowed on ${c.req.path}`, {
+          hint: `use ${allowed.join(", ")}`,
+        }),
+        405,
       );
+      metrics?.error(error.kind);
+      return errorResponse(error, { allow: allowed.join(", ") });
     }
+    metrics?.error("NotFound");
     return errorResponse(
       new SpoolError("NotFound", `no such endpoint: ${c.req.method} ${c.req.path}`, {
         hint: "endpoints live under /v0 (see spec/http/v0/SPEC.md)",
@@ -108,6 +140,7 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
 
   app.onError((error) => {
     const spoolError = toSpoolError(error);
+    metrics?.error(spoolError.kind);
     const response = errorResponse(
       spoolError,
       response401(spoolError) ? { "www-authenticate": 'Bearer realm="spool"' } : {},
@@ -131,6 +164,12 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
     },
     openTails: { get: () => ctx.tails.count },
     openPools: { get: () => ctx.pools.size },
+    metrics: {
+      value: metrics && {
+        render: () => metrics.render(),
+        snapshot: () => metrics.snapshot(),
+      },
+    },
   }) as SpoolApp;
 }
 

@@ -1,13 +1,15 @@
 /**
  * What every route module shares: the resolved options, the open pools, the tail slots, the
- * authorizer, and the per-route guard middleware.
+ * authorizer, the metrics registry (absent when metrics are off), and the per-route guard
+ * middleware.
  *
  * Invariants: a route states its operation (read, write, meta) once, in its guard; the guard
  * authenticates before any body byte is read.
  */
 import type { MiddlewareHandler } from "hono";
 import type { Authorizer, Operation } from "./auth.js";
-import type { TailSlots } from "./limits.js";
+import { limitBody, type TailSlots } from "./limits.js";
+import type { Metrics } from "./metrics.js";
 import type { ResolvedOptions } from "./options.js";
 import type { PoolRegistry } from "./pools.js";
 
@@ -16,6 +18,7 @@ export interface AppContext {
   pools: PoolRegistry;
   tails: TailSlots;
   auth: Authorizer;
+  metrics: Metrics | undefined;
 }
 
 /** Middleware: 401 without a valid token (when tokens are configured), 403 when `op` is not allowed. */
@@ -25,4 +28,9 @@ export function guard(ctx: AppContext, op: Operation): MiddlewareHandler {
     ctx.auth.authorize(mode, op);
     await next();
   };
+}
+
+/** Middleware: the body size limit (413), counted in the metrics. */
+export function bodyLimit(ctx: AppContext): MiddlewareHandler {
+  return limitBody(ctx.options.limits.maxBodyBytes, (error) => ctx.metrics?.error(error.kind));
 }

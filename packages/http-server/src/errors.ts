@@ -42,9 +42,14 @@ export function toSpoolError(error: unknown): SpoolError {
   return fromSystemError(error);
 }
 
+/** The error envelope as JSON text: `{"error": {kind, message, …}}`. */
+export function errorJson(error: SpoolError): string {
+  return JSON.stringify({ error: error.toJSON() });
+}
+
 /** One JSONL line (with its newline) carrying the error envelope: a tail's final line. */
 export function errorLine(error: SpoolError): string {
-  return `${JSON.stringify({ error: error.toJSON() })}\n`;
+  return `${errorJson(error)}\n`;
 }
 
 /** The error envelope as a Response with its status and the protocol headers. */
@@ -52,7 +57,7 @@ export function errorResponse(
   error: SpoolError,
   extraHeaders: Record<string, string> = {},
 ): Response {
-  return new Response(JSON.stringify({ error: error.toJSON() }), {
+  return new Response(errorJson(error), {
     status: statusOf(error),
     headers: {
       ...PROTOCOL_HEADERS,

@@ -17,3 +17,6 @@ export const PROTOCOL_HEADERS: Readonly<Record<string, string>> = {
 
 export const JSON_TYPE = "application/json";
 export const JSONL_TYPE = "application/jsonl";
+export const SSE_TYPE = "text/event-stream; charset=utf-8";
+/** The Prometheus text exposition format, version 0.0.4. */
+export const METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8";

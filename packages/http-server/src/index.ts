@@ -5,8 +5,9 @@
  * signals live in the server app and `spool serve`, which pass `app.fetch` to a server.
  */
 
-export { createApp, type SpoolApp } from "./app.js";
+export { type AppMetrics, createApp, type SpoolApp } from "./app.js";
 export { PROTOCOL_VERSION } from "./headers.js";
+export { LATENCY_BUCKETS, type MetricsSnapshot } from "./metrics.js";
 export type { AccessMode, CreateAppOptions, Limits, TokenSpec } from "./options.js";
 export { ACCESS_MODES, DEFAULT_LIMITS } from "./options.js";
 export type { PoolInfoJson, PoolListEntryJson } from "./wire.js";

@@ -12,19 +12,23 @@ import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { errorResponse, withStatus } from "./errors.js";
 
-/** 413 with the error envelope for bodies over `maxBytes`. */
-export function limitBody(maxBytes: number): MiddlewareHandler {
+/** 413 with the error envelope for bodies over `maxBytes` (`onReject` sees the error first). */
+export function limitBody(
+  maxBytes: number,
+  onReject?: (error: SpoolError) => void,
+): MiddlewareHandler {
   return bodyLimit({
     maxSize: maxBytes,
-    onError: () =>
-      errorResponse(
-        withStatus(
-          new SpoolError("Usage", `request body is larger than ${maxBytes} bytes`, {
-            hint: "send smaller messages or split a batch into several requests",
-          }),
-          413,
-        ),
-      ),
+    onError: () => {
+      const error = withStatus(
+        new SpoolError("Usage", `request body is larger than ${maxBytes} bytes`, {
+          hint: "send smaller messages or split a batch into several requests",
+        }),
+        413,
+      );
+      onReject?.(error);
+      return errorResponse(error);
+    },
   });
 }
 

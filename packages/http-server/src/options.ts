@@ -43,6 +43,12 @@ export interface CreateAppOptions {
   defaultPoolSize?: number | string | undefined;
   /** Called with every 5xx error before it is answered (for logging). */
   onInternalError?: ((error: Error) => void) | undefined;
+  /**
+   * `GET /metrics` (Prometheus text format). Default: on; when tokens are configured it needs
+   * any valid token (any access mode). `{ public: true }`: no token needed (for a scraper on a
+   * private network). `false`: no endpoint (404) and no collection.
+   */
+  metrics?: false | { public?: boolean | undefined } | undefined;
 }
 
 export interface ResolvedOptions {
@@ -53,6 +59,7 @@ export interface ResolvedOptions {
   cors: readonly string[] | undefined;
   defaultPoolSize: number;
   onInternalError: ((error: Error) => void) | undefined;
+  metrics: { enabled: boolean; public: boolean };
 }
 
 export const DEFAULT_LIMITS: Readonly<ResolvedOptions["limits"]> = Object.freeze({
@@ -89,6 +96,9 @@ const optionsSchema = z.strictObject({
   cors: z.strictObject({ origins: z.array(z.string().min(1)) }).optional(),
   defaultPoolSize: z.union([z.number(), z.string()]).optional(),
   onInternalError: z.custom<(error: Error) => void>((v) => typeof v === "function").optional(),
+  metrics: z
+    .union([z.literal(false), z.strictObject({ public: z.boolean().optional() })])
+    .optional(),
 });
 
 /** Validates and defaults the options (Usage SpoolError on a bad option). */
@@ -117,5 +127,9 @@ export function resolveOptions(options: CreateAppOptions = {}): ResolvedOptions 
     cors: o.cors?.origins,
     defaultPoolSize: parseSize(o.defaultPoolSize ?? DEFAULT_POOL_SIZE),
     onInternalError: o.onInternalError,
+    metrics:
+      o.metrics === false
+        ? { enabled: false, public: false }
+        : { enabled: true, public: o.metrics?.public === true },
   };
 }

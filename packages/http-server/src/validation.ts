@@ -96,6 +96,43 @@ export function tailQuery(maxTimeoutMs: number) {
   });
 }
 
+/** The JSONL tail's query: the tail query plus `gap_lines=0|1` (report gaps as lines). */
+export function jsonlTailQuery(maxTimeoutMs: number) {
+  return tailQuery(maxTimeoutMs).extend({ gap_lines: z.enum(["0", "1"]).optional() });
+}
+
+/** The longest reconnection delay an SSE tail may ask browsers for (`retry_ms`). */
+export const MAX_RETRY_MS = 3_600_000;
+
+/** Heartbeats of an SSE tail: the default interval and the allowed range (0 turns them off). */
+export const HEARTBEAT_MS = { default: 15_000, min: 100, max: 3_600_000 } as const;
+
+/**
+ * The SSE tail's query: the tail query plus `retry_ms` (the `retry:` field sent first) and
+ * `heartbeat_ms` (0, or 100 to 3,600,000).
+ */
+export function sseTailQuery(maxTimeoutMs: number) {
+  return tailQuery(maxTimeoutMs).extend({
+    retry_ms: decimal(0)
+      .pipe(z.int().max(MAX_RETRY_MS, `retry_ms is above the maximum of ${MAX_RETRY_MS} ms`))
+      .optional(),
+    heartbeat_ms: decimal(0)
+      .pipe(
+        z
+          .int()
+          .max(HEARTBEAT_MS.max, `heartbeat_ms is above the maximum of ${HEARTBEAT_MS.max} ms`)
+          .refine(
+            (ms) => ms === 0 || ms >= HEARTBEAT_MS.min,
+            `heartbeat_ms must be 0 (off) or at least ${HEARTBEAT_MS.min} ms`,
+          ),
+      )
+      .optional(),
+  });
+}
+
+/** A `Last-Event-ID` header: the seq of the last event received (0 or more). */
+export const lastEventId = decimal(0);
+
 const HINTS: Record<string, string> = {
   body: 'send a JSON object body, e.g. {"data": {"step": "lint"}, "tags": ["build"]}',
   query: "check the query parameters against spec/http/v0/SPEC.md",

@@ -8,10 +8,9 @@
  */
 import type { Durability } from "@spool/core";
 import type { Hono } from "hono";
-import { type AppContext, guard } from "../context.js";
+import { type AppContext, bodyLimit, guard } from "../context.js";
 import { JSON_TYPE } from "../headers.js";
 import { arrayElements, objectSpans, rawMember } from "../json-spans.js";
-import { limitBody } from "../limits.js";
 import {
   appendBody,
   batchBody,
@@ -23,7 +22,7 @@ import {
 import { asBody, messageBody, messagesBody } from "../wire.js";
 
 export function messageRoutes(app: Hono, ctx: AppContext): void {
-  const body = limitBody(ctx.options.limits.maxBodyBytes);
+  const body = bodyLimit(ctx);
   const batchSchema = batchBody(ctx.options.limits.maxBatchMessages);
 
   app.post("/v0/pools/:pool/append", guard(ctx, "write"), body, async (c) => {
@@ -38,6 +37,7 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
       ...(input.tags === undefined ? {} : { tags: input.tags }),
       ...(input.durability === undefined ? {} : { durability: input.durability as Durability }),
     });
+    ctx.metrics?.appended(pool, 1, message.dataBytes.byteLength);
     return c.body(asBody(messageBody("message", message)), 200, {
       "content-type": JSON_TYPE,
     });
@@ -57,6 +57,11 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
       })),
       input.durability === undefined ? {} : { durability: input.durability as Durability },
     );
+    if (ctx.metrics) {
+      let bytes = 0;
+      for (const message of messages) bytes += message.dataBytes.byteLength;
+      ctx.metrics.appended(pool, messages.length, bytes);
+    }
     return c.body(asBody(messagesBody("messages", messages)), 200, {
       "content-type": JSON_TYPE,
     });

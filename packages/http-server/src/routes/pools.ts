@@ -8,13 +8,12 @@
  */
 import { listPools } from "@spool/core";
 import type { Hono } from "hono";
-import { type AppContext, guard } from "../context.js";
-import { limitBody } from "../limits.js";
+import { type AppContext, bodyLimit, guard } from "../context.js";
 import { createBody, openBody, parse, parseJsonObject, poolParams } from "../validation.js";
 import { poolInfoJson, poolListEntryJson } from "../wire.js";
 
 export function poolRoutes(app: Hono, ctx: AppContext): void {
-  const body = limitBody(ctx.options.limits.maxBodyBytes);
+  const body = bodyLimit(ctx);
 
   app.post("/v0/pools", guard(ctx, "write"), body, async (c) => {
     const input = parse(createBody, parseJsonObject(await c.req.text()), "body");

@@ -13,6 +13,7 @@ export interface RouteSpec {
 
 export const ROUTES: readonly RouteSpec[] = [
   { method: "GET", path: "/healthz" },
+  { method: "GET", path: "/metrics" },
   { method: "GET", path: "/v0/pools" },
   { method: "POST", path: "/v0/pools" },
   { method: "POST", path: "/v0/pools/open" },
@@ -22,6 +23,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: "POST", path: "/v0/pools/:pool/append_batch" },
   { method: "GET", path: "/v0/pools/:pool/messages/:seq" },
   { method: "GET", path: "/v0/pools/:pool/tail" },
+  { method: "GET", path: "/v0/pools/:pool/events" },
 ];
 
 const compiled = ROUTES.map((route) => ({

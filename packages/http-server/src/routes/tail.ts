@@ -1,71 +1,70 @@
 /**
- * `GET /v0/pools/{pool}/tail`: committed then live messages as JSONL.
+ * The two tails of a pool: `GET /v0/pools/{pool}/tail` (JSON Lines) and
+ * `GET /v0/pools/{pool}/events` (Server-Sent Events, for browsers' EventSource).
  *
- * Invariants: everything that can be refused is refused before the response starts, with a
- * status (bad query 400, timeout above the maximum 400, unknown pool 404, no free tail slot 423,
- * a `since_seq` already overwritten under `gap_policy=error` 410); after that, a failure is one
- * final error line. The tail holds a tail slot and a pool lease until it ends; HEAD starts no
- * tail.
+ * Invariants: both take the same query with the same validation (bad input is 400 before the
+ * response starts) and run the same tail machinery (tail-request.ts, streaming.ts); they differ
+ * only in framing and in their own extras: `gap_lines` (JSONL), `retry_ms`, `heartbeat_ms` and
+ * the `Last-Event-ID` header (SSE), which resumes after that seq and takes precedence over
+ * `since_seq` and `last`. Both are read operations.
  */
-import { SpoolError, type TailOptions } from "@spool/core";
+import { SpoolError } from "@spool/core";
 import type { Hono } from "hono";
 import { type AppContext, guard } from "../context.js";
-import { JSONL_TYPE, PROTOCOL_HEADERS } from "../headers.js";
-import { jsonlTail } from "../streaming.js";
-import { parse, poolParams, queryObject, tailQuery } from "../validation.js";
+import { jsonlFraming, sseFraming } from "../framing.js";
+import { answerTail, tailStart } from "../tail-request.js";
+import {
+  HEARTBEAT_MS,
+  jsonlTailQuery,
+  lastEventId,
+  parse,
+  poolParams,
+  queryObject,
+  sseTailQuery,
+} from "../validation.js";
 
 export function tailRoutes(app: Hono, ctx: AppContext): void {
-  const querySchema = tailQuery(ctx.options.limits.maxTailTimeoutMs);
+  const jsonlQuery = jsonlTailQuery(ctx.options.limits.maxTailTimeoutMs);
+  const sseQuery = sseTailQuery(ctx.options.limits.maxTailTimeoutMs);
 
   app.get("/v0/pools/:pool/tail", guard(ctx, "read"), (c) => {
-    const { pool: name } = parse(poolParams, c.req.param(), "path");
-    const query = parse(querySchema, queryObject(new URL(c.req.url), ["tag"]), "query");
-    if (query.since_seq !== undefined && query.last !== undefined) {
-      throw new SpoolError("Usage", "give either since_seq or last, not both", {
-        hint: "use since_seq to start at a seq, or last to replay the newest N messages",
-      });
-    }
-    const options: Omit<TailOptions, "signal"> = {
-      ...(query.since_seq === undefined ? {} : { since: query.since_seq }),
-      ...(query.last === undefined ? {} : { last: query.last }),
-      ...(query.max === undefined ? {} : { max: query.max }),
-      ...(query.timeout_ms === undefined ? {} : { timeoutMs: query.timeout_ms }),
-      ...(query.tag === undefined ? {} : { tags: query.tag }),
-      ...(query.gap_policy === undefined
-        ? {}
-        : { gapPolicy: query.gap_policy as "continue" | "error" }),
-    };
-    const headers = { ...PROTOCOL_HEADERS, "content-type": JSONL_TYPE };
-    // HEAD: hono answers it with the GET handler and drops the body without cancelling it, so a
-    // tail started here would never end. Answer the headers of a valid request and start nothing.
-    if (c.req.method === "HEAD") {
-      ctx.pools.get(name);
-      return new Response(null, { status: 200, headers });
-    }
-    const slot = ctx.tails.acquire();
-    let lease: ReturnType<typeof ctx.pools.lease> | undefined;
-    try {
-      lease = ctx.pools.lease(name);
-      if (options.gapPolicy === "error" && options.since !== undefined) {
-        const bounds = lease.pool.info().bounds;
-        if (bounds && options.since < bounds.oldest) {
-          throw new SpoolError(
-            "RetentionGap",
-            `messages ${options.since}..${bounds.oldest - 1} were overwritten before they were read`,
-            {
-              path: lease.pool.path,
-              seq: options.since,
-              hint: "start at a seq within the pool's bounds, use a larger pool, or tail with gap_policy=continue",
-            },
-          );
-        }
-      }
-    } catch (error) {
-      lease?.release();
-      slot.release();
-      throw error;
-    }
-    const stream = jsonlTail({ lease, slot, options, requestSignal: c.req.raw.signal });
-    return new Response(stream, { status: 200, headers });
+    const { pool } = parse(poolParams, c.req.param(), "path");
+    const query = parse(jsonlQuery, queryObject(new URL(c.req.url), ["tag"]), "query");
+    return answerTail(c, ctx, {
+      pool,
+      start: tailStart(query),
+      framing: jsonlFraming({ gapLines: query.gap_lines === "1" }),
+      format: "jsonl",
+    });
   });
+
+  app.get("/v0/pools/:pool/events", guard(ctx, "read"), (c) => {
+    const { pool } = parse(poolParams, c.req.param(), "path");
+    const query = parse(sseQuery, queryObject(new URL(c.req.url), ["tag"]), "query");
+    return answerTail(c, ctx, {
+      pool,
+      start: tailStart(query, resumePoint(c.req.header("last-event-id"))),
+      framing: sseFraming({ retryMs: query.retry_ms }),
+      format: "sse",
+      // Reverse proxies (nginx) must not buffer an event stream.
+      headers: { "x-accel-buffering": "no" },
+      heartbeatMs: query.heartbeat_ms ?? HEARTBEAT_MS.default,
+    });
+  });
+}
+
+/** The seq in a `Last-Event-ID` header (absent or empty: none); anything else is 400. */
+function resumePoint(header: string | undefined): number | undefined {
+  if (header === undefined || header.trim() === "") return undefined;
+  const parsed = lastEventId.safeParse(header.trim());
+  if (!parsed.success) {
+    throw new SpoolError(
+      "Usage",
+      `invalid Last-Event-ID header ${JSON.stringify(header.slice(0, 40))}: it must be the seq of the last event received, in decimal digits`,
+      {
+        hint: "send the id of the last event you received (EventSource does this itself), or omit the header and start with since_seq or last",
+      },
+    );
+  }
+  return parsed.data;
 }

@@ -1,0 +1,27 @@
+/**
+ * `GET /metrics`: the app's metrics in the Prometheus text exposition format 0.0.4.
+ *
+ * Invariants: reads no pool; with tokens configured it needs a valid token of any access mode
+ * (401 otherwise) unless the app was built with `metrics: { public: true }`; with
+ * `metrics: false` the path answers 404 NotFound with a hint (and nothing is collected).
+ */
+import { SpoolError } from "@spool/core";
+import type { Hono } from "hono";
+import { type AppContext, guard } from "../context.js";
+import { METRICS_TYPE } from "../headers.js";
+
+export function metricsRoutes(app: Hono, ctx: AppContext): void {
+  const metrics = ctx.metrics;
+  if (!metrics) {
+    app.get("/metrics", () => {
+      throw new SpoolError("NotFound", "metrics are disabled on this server", {
+        hint: "start the server with metrics enabled to scrape /metrics",
+      });
+    });
+    return;
+  }
+  const handler = (): Response =>
+    new Response(metrics.render(), { status: 200, headers: { "content-type": METRICS_TYPE } });
+  if (ctx.options.metrics.public) app.get("/metrics", handler);
+  else app.get("/metrics", guard(ctx, "meta"), handler);
+}

@@ -1,0 +1,121 @@
+/**
+ * What the JSONL tail and the SSE tail share: core's tail options from a validated query, and
+ * the answer to a tail request (checks, slot, lease, stream) in a given framing.
+ *
+ * Invariants: everything that can be refused is refused before the response starts, with a
+ * status (unknown pool 404, no free tail slot 423, a start seq already overwritten under
+ * `gap_policy=error` 410); the stream holds a tail slot and a pool lease until it ends, and both
+ * are released on every path (including a refusal after they were taken); HEAD answers the
+ * headers of a valid request and starts no tail (hono answers HEAD with the GET handler and drops
+ * the body without cancelling it, so a tail started for HEAD would never end).
+ */
+import { SpoolError, type TailOptions } from "@spool/core";
+import type { Context } from "hono";
+import type { AppContext } from "./context.js";
+import type { TailFraming } from "./framing.js";
+import { PROTOCOL_HEADERS } from "./headers.js";
+import type { TailFormat } from "./metrics.js";
+import { tailStream } from "./streaming.js";
+
+/** The tail options a request sets (core adds the signal and callbacks). */
+export type TailStart = Omit<TailOptions, "signal" | "onGap" | "onEnd">;
+
+/** The query fields every tail shares, validated. */
+export interface TailQuery {
+  since_seq?: number | undefined;
+  last?: number | undefined;
+  max?: number | undefined;
+  timeout_ms?: number | undefined;
+  tag?: string[] | undefined;
+  gap_policy?: string | undefined;
+}
+
+/**
+ * Core's tail options for `query`; `resumeAfter` (an SSE `Last-Event-ID`) overrides `since_seq`
+ * and `last` with `since: resumeAfter + 1`.
+ */
+export function tailStart(query: TailQuery, resumeAfter?: number): TailStart {
+  if (resumeAfter === undefined && query.since_seq !== undefined && query.last !== undefined) {
+    throw new SpoolError("Usage", "give either since_seq or last, not both", {
+      hint: "use since_seq to start at a seq, or last to replay the newest N messages",
+    });
+  }
+  const start =
+    resumeAfter !== undefined
+      ? { since: resumeAfter + 1 }
+      : query.since_seq !== undefined
+        ? { since: query.since_seq }
+        : query.last !== undefined
+          ? { last: query.last }
+          : {};
+  return {
+    ...start,
+    ...(query.max === undefined ? {} : { max: query.max }),
+    ...(query.timeout_ms === undefined ? {} : { timeoutMs: query.timeout_ms }),
+    ...(query.tag === undefined ? {} : { tags: query.tag }),
+    ...(query.gap_policy === undefined
+      ? {}
+      : { gapPolicy: query.gap_policy as "continue" | "error" }),
+  };
+}
+
+export interface TailRequest {
+  pool: string;
+  start: TailStart;
+  framing: TailFraming;
+  format: TailFormat;
+  /** Extra response headers of this framing. */
+  headers?: Record<string, string> | undefined;
+  /** Heartbeat interval for framings that have one (0 or absent: none). */
+  heartbeatMs?: number | undefined;
+}
+
+/** Answers a tail request in `request.framing`; see the module invariants. */
+export function answerTail(c: Context, ctx: AppContext, request: TailRequest): Response {
+  const { pool: name, start: options, framing } = request;
+  const headers = {
+    ...PROTOCOL_HEADERS,
+    ...request.headers,
+    "content-type": framing.contentType,
+  };
+  if (c.req.method === "HEAD") {
+    ctx.pools.get(name);
+    return new Response(null, { status: 200, headers });
+  }
+  const slot = ctx.tails.acquire();
+  let lease: ReturnType<typeof ctx.pools.lease> | undefined;
+  try {
+    lease = ctx.pools.lease(name);
+    if (options.gapPolicy === "error" && options.since !== undefined) {
+      const bounds = lease.pool.info().bounds;
+      if (bounds && options.since < bounds.oldest) {
+        throw new SpoolError(
+          "RetentionGap",
+          `messages ${options.since}..${bounds.oldest - 1} were overwritten before they were read`,
+          {
+            path: lease.pool.path,
+            seq: options.since,
+            hint: "start at a seq within the pool's bounds, use a larger pool, or tail with gap_policy=continue",
+          },
+        );
+      }
+    }
+  } catch (error) {
+    lease?.release();
+    slot.release();
+    throw error;
+  }
+  const metrics = ctx.metrics;
+  metrics?.tailStarted(request.format);
+  const stream = tailStream({
+    lease,
+    slot,
+    framing,
+    options,
+    requestSignal: c.req.raw.signal,
+    heartbeatMs: request.heartbeatMs,
+    onGap: metrics && ((gap) => metrics.gap(gap.count)),
+    onError: metrics && ((error) => metrics.error(error.kind)),
+  });
+  return new Response(stream, { status: 200, headers });
+}
