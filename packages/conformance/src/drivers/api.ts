@@ -1,0 +1,208 @@
+/**
+ * The `api` driver: runs steps in process through @spool/core's public API, in the session's
+ * pool directory.
+ *
+ * Invariants: every op opens and closes its own pool handle (no handle outlives a step, so
+ * `delete` sees only the handles a manifest asked for); results are built from core's own wire
+ * spelling (`poolInfoJson`, `poolListEntryJson`, the envelope's `toJSON`); only SpoolErrors
+ * become `error` outcomes, anything else thrown is reported as an Internal error with a
+ * violation; concurrent writers are real child processes (dist/child.js), driven in lockstep.
+ */
+
+import { spawn } from "node:child_process";
+import {
+  type AppendOptions,
+  createPool,
+  deletePool,
+  type Gap,
+  isSpoolError,
+  listPools,
+  type Message,
+  openPool,
+  type Pool,
+  poolInfoJson,
+  poolListEntryJson,
+  type SpoolErrorJson,
+  spoolErrorFromJson,
+  type TailOptions,
+} from "@spool/core";
+import { lockstep } from "../lockstep.js";
+import { childScript } from "../process.js";
+import {
+  batchInput,
+  concurrentInput,
+  optionalNumber,
+  optionalString,
+  optionalStrings,
+  receipt,
+} from "./inputs.js";
+import type { Driver, DriverSession, DriverStep, Outcome, SessionContext } from "./types.js";
+
+function withPool<T>(ref: string, dir: string, use: (pool: Pool) => T): T {
+  const pool = openPool(ref, { dir });
+  try {
+    return use(pool);
+  } finally {
+    pool.close();
+  }
+}
+
+function need(pool: string | undefined, op: string): string {
+  if (pool === undefined) throw new Error(`step ${op} needs a pool`);
+  return pool;
+}
+
+async function tail(
+  ref: string,
+  dir: string,
+  input: Record<string, unknown>,
+): Promise<{ messages: unknown[]; gaps: Gap[] }> {
+  const gaps: Gap[] = [];
+  const options: TailOptions = { follow: false, onGap: (gap) => gaps.push(gap) };
+  const since = optionalNumber(input, "since");
+  const last = optionalNumber(input, "last");
+  const max = optionalNumber(input, "max");
+  const tags = optionalStrings(input, "tags");
+  const gapPolicy = optionalString(input, "gap_policy");
+  if (since !== undefined) options.since = since;
+  if (last !== undefined) options.last = last;
+  if (max !== undefined) options.max = max;
+  if (tags !== undefined) options.tags = tags;
+  if (gapPolicy !== undefined)
+    options.gapPolicy = gapPolicy as NonNullable<TailOptions["gapPolicy"]>;
+  const pool = openPool(ref, { dir });
+  try {
+    const messages: unknown[] = [];
+    for await (const message of pool.tail(options)) messages.push(message.toJSON());
+    return { messages, gaps: gaps.map(({ from, to, count }) => ({ from, to, count })) };
+  } finally {
+    pool.close();
+  }
+}
+
+async function concurrent(ref: string, dir: string, input: Record<string, unknown>) {
+  const { writers, count, tags } = concurrentInput(input);
+  const path = withPool(ref, dir, (pool) => pool.path); // NotFound etc. before any child starts
+  const script = childScript();
+  const runs = await lockstep(
+    () =>
+      spawn(process.execPath, [script, "append", path, JSON.stringify(tags)], {
+        stdio: ["pipe", "pipe", "pipe"],
+      }),
+    writers,
+    count,
+    60_000,
+  );
+  const failed = runs.find((r) => r.code !== 0);
+  if (failed) {
+    const line = failed.stderr.trim().split("\n")[0] ?? "";
+    const parsed = line.startsWith('{"error"')
+      ? (JSON.parse(line) as { error: SpoolErrorJson })
+      : undefined;
+    if (parsed) throw spoolErrorFromJson(parsed.error);
+    throw new Error(`a writer process failed (${failed.code}): ${failed.stderr.trim()}`);
+  }
+  return { appended: runs.reduce((sum, r) => sum + r.stdout.split("\n").length - 1, 0) };
+}
+
+function appendOptions(input: Record<string, unknown>): AppendOptions {
+  const options: AppendOptions = {};
+  const tags = optionalStrings(input, "tags");
+  const durability = optionalString(input, "durability");
+  if (tags !== undefined) options.tags = tags;
+  if (durability !== undefined)
+    options.durability = durability as NonNullable<AppendOptions["durability"]>;
+  return options;
+}
+
+async function runStep(step: DriverStep, dir: string): Promise<Outcome> {
+  const { input } = step;
+  switch (step.op) {
+    case "create": {
+      const options: Parameters<typeof createPool>[1] = { dir };
+      const size = input.size;
+      const indexCapacity = optionalNumber(input, "index_capacity");
+      if (typeof size === "string" || typeof size === "number") options.size = size;
+      if (indexCapacity !== undefined) options.indexCapacity = indexCapacity;
+      const pool = createPool(need(step.pool, "create"), options);
+      try {
+        return { status: "ok", result: { pool: poolInfoJson(pool.info()) } };
+      } finally {
+        pool.close();
+      }
+    }
+    case "info":
+      return {
+        status: "ok",
+        result: { pool: withPool(need(step.pool, "info"), dir, (p) => poolInfoJson(p.info())) },
+      };
+    case "list":
+      return { status: "ok", result: { pools: listPools({ dir }).map(poolListEntryJson) } };
+    case "delete":
+      deletePool(need(step.pool, "delete"), { dir, force: input.force === true });
+      return { status: "ok", result: { ok: true } };
+    case "append": {
+      const options = appendOptions(input);
+      const message = withPool(need(step.pool, "append"), dir, (pool) =>
+        typeof input.json === "string"
+          ? pool.appendJson(input.json, options)
+          : pool.append(input.data, options),
+      );
+      return { status: "ok", result: { message: receipt(message.toJSON()) } };
+    }
+    case "append_batch": {
+      const { messages, durability } = batchInput(input);
+      const committed: Message[] = withPool(need(step.pool, "append_batch"), dir, (pool) =>
+        pool.appendBatch(
+          messages.map((m) => ({ data: m.data, tags: m.tags })),
+          durability === undefined ? {} : { durability: durability as "fast" | "flush" },
+        ),
+      );
+      return { status: "ok", result: { messages: committed.map((m) => receipt(m.toJSON())) } };
+    }
+    case "get": {
+      const seq = input.seq as number;
+      const message = withPool(need(step.pool, "get"), dir, (pool) => pool.get(seq).toJSON());
+      return { status: "ok", result: { message } };
+    }
+    case "tail":
+      return { status: "ok", result: await tail(need(step.pool, "tail"), dir, input) };
+    case "concurrent_append":
+      return {
+        status: "ok",
+        result: await concurrent(need(step.pool, "concurrent_append"), dir, input),
+      };
+    default:
+      return { status: "skipped", reason: `the api driver does not know op ${step.op}` };
+  }
+}
+
+/**
+ * The in-process driver over @spool/core.
+ *
+ * @example
+ * const report = await runSuite({ manifests, drivers: [apiDriver()] });
+ */
+export function apiDriver(): Driver {
+  return {
+    name: "api",
+    async open(context: SessionContext): Promise<DriverSession> {
+      return {
+        async run(step) {
+          try {
+            return await runStep(step, context.poolDir);
+          } catch (error) {
+            if (isSpoolError(error)) return { status: "error", error: error.toJSON() };
+            const message = error instanceof Error ? error.message : String(error);
+            return {
+              status: "error",
+              error: { kind: "Internal", message },
+              violations: [`threw something that is not a SpoolError: ${message}`],
+            };
+          }
+        },
+        async close() {},
+      };
+    },
+  };
+}

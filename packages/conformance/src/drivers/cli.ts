@@ -1,0 +1,224 @@
+/**
+ * The `cli` driver: runs each step as a `spool` child process (the built packages/cli bin, or
+ * any command given) with `--dir POOL_DIR`, stdin/stdout/stderr as pipes (so machine output:
+ * JSON receipts, JSONL messages, the one-line error envelope), and reads its result per
+ * spec/cli/v0.
+ *
+ * Invariants: every process is bounded in time and killed when it overruns; the developer's
+ * SPOOL_DIR, colour and debug settings never leak in; conformance tails map to
+ * `follow --replay 0` (stop when caught up), whose missing `--max` is emulated by keeping the
+ * first N lines (a step the CLI cannot express is `skipped`, with why); concurrent writers are
+ * `spool feed` processes fed one line at a time in lockstep (src/lockstep.ts).
+ */
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { lockstep } from "../lockstep.js";
+import { runProcess } from "../process.js";
+import { POOL_INFO_KEYS } from "../runner/shapes.js";
+import { checkKeyOrder, cliOutcome, envelopeLines, receiptLines } from "./cli-output.js";
+import { batchInput, concurrentInput, optionalNumber } from "./inputs.js";
+import type { Driver, DriverSession, DriverStep, Outcome, SessionContext } from "./types.js";
+
+export interface CliDriverOptions {
+  /**
+   * The command that runs `spool`: an executable and leading arguments. Default: this Node
+   * running the `spool` package's bin (packages/cli/bin/spool.js). A `.js`/`.mjs` file alone
+   * is run with this Node.
+   */
+  command?: readonly string[];
+  /** Per-process time limit (default 30 s). */
+  timeoutMs?: number;
+  /** The driver's name in reports and `surfaces` (default `cli`). */
+  name?: string;
+}
+
+/**
+ * The built `spool` bin of the workspace's `spool` package.
+ *
+ * @example
+ * cliDriver({ command: [process.execPath, defaultSpoolBin()] });
+ */
+export function defaultSpoolBin(): string {
+  const require = createRequire(import.meta.url);
+  const manifestPath = require.resolve("spool/package.json");
+  const bin = (require(manifestPath) as { bin: Record<string, string> }).bin.spool;
+  if (bin === undefined) throw new Error("the spool package declares no `spool` bin");
+  return join(dirname(manifestPath), bin);
+}
+
+function baseEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of ["SPOOL_DIR", "NO_COLOR", "FORCE_COLOR", "SPOOL_DEBUG", "SPOOL_NO_WATCH"])
+    delete env[key];
+  return env;
+}
+
+const tagArgs = (tags: unknown): string[] =>
+  Array.isArray(tags) ? tags.map((t) => `--tag=${String(t)}`) : [];
+
+function single<T>(items: T[], what: string): T {
+  if (items.length !== 1) throw new Error(`expected one ${what}, got ${items.length}`);
+  return items[0] as T;
+}
+
+class CliSession implements DriverSession {
+  readonly #command: readonly string[];
+  readonly #timeoutMs: number;
+  readonly #dir: string;
+  readonly #env = baseEnv();
+
+  constructor(command: readonly string[], timeoutMs: number, dir: string) {
+    this.#command = command;
+    this.#timeoutMs = timeoutMs;
+    this.#dir = dir;
+  }
+
+  spool(args: readonly string[], input?: string) {
+    const [exe, ...lead] = this.#command;
+    return runProcess(exe as string, [...lead, "--dir", this.#dir, ...args], {
+      env: this.#env,
+      timeoutMs: this.#timeoutMs,
+      ...(input === undefined ? {} : { input }),
+    });
+  }
+
+  async run(step: DriverStep): Promise<Outcome> {
+    const { input } = step;
+    const ref = step.pool ?? "";
+    switch (step.op) {
+      case "create": {
+        const args = ["pool", "create", ref, "--json"];
+        if (input.size !== undefined) args.push("--size", String(input.size));
+        if (input.index_capacity !== undefined)
+          args.push("--index-capacity", String(input.index_capacity));
+        return cliOutcome(await this.spool(args), (out) => {
+          const pool = single((JSON.parse(out) as { pools: unknown[] }).pools, "pool in {pools}");
+          checkKeyOrder(pool, POOL_INFO_KEYS, "PoolInfo");
+          return { pool };
+        });
+      }
+      case "info":
+        return cliOutcome(await this.spool(["pool", "info", ref, "--json"]), (out) => {
+          const doc = JSON.parse(out) as { pool?: unknown };
+          if (doc.pool === undefined) throw new Error("no `pool` member");
+          checkKeyOrder(doc.pool, POOL_INFO_KEYS, "PoolInfo");
+          return { pool: doc.pool };
+        });
+      case "list":
+        return cliOutcome(await this.spool(["pool", "list", "--json"]), (out) => {
+          const doc = JSON.parse(out) as { pools: unknown[] };
+          for (const entry of doc.pools ?? []) checkKeyOrder(entry, POOL_INFO_KEYS, "PoolInfo");
+          return doc;
+        });
+      case "delete": {
+        const args = [
+          "pool",
+          "delete",
+          ref,
+          "--json",
+          ...(input.force === true ? ["--force"] : []),
+        ];
+        return cliOutcome(await this.spool(args), (out) => {
+          single((JSON.parse(out) as { deleted: unknown[] }).deleted, "entry in {deleted}");
+          return { ok: true };
+        });
+      }
+      case "append": {
+        const text = typeof input.json === "string" ? input.json : JSON.stringify(input.data);
+        if (text === undefined) return { status: "skipped", reason: "the CLI needs data to feed" };
+        const args = ["feed", ref, text, ...tagArgs(input.tags)];
+        if (input.durability !== undefined) args.push("--durability", String(input.durability));
+        return cliOutcome(await this.spool(args), (out) => ({
+          message: single(receiptLines(out), "receipt line"),
+        }));
+      }
+      case "append_batch": {
+        const { messages, durability } = batchInput(input);
+        const tags = JSON.stringify(messages[0]?.tags ?? []);
+        if (messages.some((m) => JSON.stringify(m.tags ?? []) !== tags))
+          return { status: "skipped", reason: "the CLI tags every message of one feed alike" };
+        const args = ["feed", ref, "--file", "-", "--in", "jsonl", ...tagArgs(messages[0]?.tags)];
+        if (durability !== undefined) args.push("--durability", durability);
+        const lines = messages.map((m) => `${JSON.stringify(m.data)}\n`).join("");
+        return cliOutcome(await this.spool(args, lines), (out) => ({
+          messages: receiptLines(out),
+        }));
+      }
+      case "get":
+        return cliOutcome(await this.spool(["fetch", ref, String(input.seq)]), (out) => {
+          if (!out.endsWith("\n") || out.indexOf("\n") !== out.length - 1)
+            throw new Error(`fetch must print exactly one line, printed ${JSON.stringify(out)}`);
+          return { message: single(envelopeLines(out), "envelope line") };
+        });
+      case "tail":
+        return this.tail(ref, input);
+      case "concurrent_append":
+        return this.concurrent(ref, input);
+      default:
+        return { status: "skipped", reason: `the cli driver does not know op ${step.op}` };
+    }
+  }
+
+  async tail(ref: string, input: Record<string, unknown>): Promise<Outcome> {
+    const max = optionalNumber(input, "max");
+    if (max !== undefined && !(Number.isSafeInteger(max) && max >= 0))
+      return { status: "skipped", reason: "the CLI has no --max (emulated only for counts ≥ 0)" };
+    const args = ["follow", ref, "--replay", "0", "--jsonl", ...tagArgs(input.tags)];
+    if (input.since !== undefined) args.push("--since", String(input.since));
+    if (input.last !== undefined) args.push("--tail", String(input.last));
+    if (input.gap_policy !== undefined) args.push("--gap", String(input.gap_policy));
+    return cliOutcome(await this.spool(args), (out, notices) => ({
+      messages: max === undefined ? envelopeLines(out) : envelopeLines(out).slice(0, max),
+      gaps: notices
+        .filter((n) => n.kind === "drop")
+        .map(({ from, to, count }) => ({ from, to, count })),
+    }));
+  }
+
+  async concurrent(ref: string, input: Record<string, unknown>): Promise<Outcome> {
+    const { writers, count, tags } = concurrentInput(input);
+    const [exe, ...lead] = this.#command;
+    const args = [...lead, "--dir", this.#dir, "feed", ref, "--file", "-", "--in", "jsonl"];
+    const runs = await lockstep(
+      () =>
+        spawn(exe as string, [...args, ...tagArgs(tags)], {
+          env: this.#env,
+          stdio: ["pipe", "pipe", "pipe"],
+        }),
+      writers,
+      count,
+      this.#timeoutMs * 2,
+    );
+    let appended = 0;
+    for (const run of runs) {
+      const outcome = cliOutcome(run, (out) => receiptLines(out).length);
+      if (outcome.status !== "ok" || outcome.violations) return outcome;
+      appended += outcome.result as number;
+    }
+    return { status: "ok", result: { appended }, code: 0 };
+  }
+
+  async close(): Promise<void> {}
+}
+
+/**
+ * The CLI driver: `spool` as a child process per step.
+ *
+ * @example
+ * const report = await runSuite({ manifests, drivers: [apiDriver(), cliDriver()] });
+ * cliDriver({ command: ["/usr/local/bin/other-spool"] }); // another implementation of the CLI
+ */
+export function cliDriver(options: CliDriverOptions = {}): Driver {
+  let command = options.command;
+  if (command === undefined || command.length === 0) command = [defaultSpoolBin()];
+  if (command.length === 1 && /\.[cm]?js$/.test(command[0] as string))
+    command = [process.execPath, command[0] as string];
+  const resolved = command;
+  return {
+    name: options.name ?? "cli",
+    async open(context: SessionContext): Promise<DriverSession> {
+      return new CliSession(resolved, options.timeoutMs ?? 30_000, context.poolDir);
+    },
+  };
+}

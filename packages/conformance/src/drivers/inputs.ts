@@ -1,0 +1,70 @@
+/**
+ * Reading a step's input the same way in every driver, and the receipt shape append ops return.
+ *
+ * Invariants: values pass through as the manifest wrote them (a bad-input step may give a
+ * string where a number belongs, and the surface, not the driver, must refuse it); only the
+ * shapes a driver needs to act at all (a batch's message list, a writer count) are checked, and
+ * a malformed one is a manifest error, thrown as a plain Error.
+ */
+import type { Envelope } from "@spool/core";
+
+/** `input[key]` as the surface should receive it (unchecked on purpose). */
+export function optionalNumber(input: Record<string, unknown>, key: string): number | undefined {
+  return input[key] === undefined ? undefined : (input[key] as number);
+}
+
+export function optionalString(input: Record<string, unknown>, key: string): string | undefined {
+  return input[key] === undefined ? undefined : (input[key] as string);
+}
+
+export function optionalStrings(input: Record<string, unknown>, key: string): string[] | undefined {
+  return input[key] === undefined ? undefined : (input[key] as string[]);
+}
+
+/** The normalised result of an append: the envelope without `data` (a CLI receipt's shape). */
+export function receipt(envelope: Envelope): {
+  seq: number;
+  time: string;
+  meta: { tags: string[] };
+} {
+  return { seq: envelope.seq, time: envelope.time, meta: { tags: [...envelope.meta.tags] } };
+}
+
+/** An `append_batch` input: `{messages: [{data, tags?}], durability?}`. */
+export function batchInput(input: Record<string, unknown>): {
+  messages: { data: unknown; tags?: string[] }[];
+  durability: string | undefined;
+} {
+  const messages = input.messages;
+  if (!Array.isArray(messages)) throw new Error("append_batch needs input.messages (an array)");
+  return {
+    messages: messages.map((m) => {
+      const item = m as { data?: unknown; tags?: string[] };
+      return item.tags === undefined ? { data: item.data } : { data: item.data, tags: item.tags };
+    }),
+    durability: optionalString(input, "durability"),
+  };
+}
+
+/** A `concurrent_append` input: `{writers, count, tags?}`, both counts whole and ≥ 1. */
+export function concurrentInput(input: Record<string, unknown>): {
+  writers: number;
+  count: number;
+  tags: string[];
+} {
+  const { writers, count } = input;
+  if (!Number.isSafeInteger(writers) || (writers as number) < 1 || (writers as number) > 64)
+    throw new Error("concurrent_append needs input.writers, a whole number from 1 to 64");
+  if (!Number.isSafeInteger(count) || (count as number) < 1 || (count as number) > 10_000)
+    throw new Error("concurrent_append needs input.count, a whole number from 1 to 10000");
+  return {
+    writers: writers as number,
+    count: count as number,
+    tags: optionalStrings(input, "tags") ?? [],
+  };
+}
+
+/** The data of message `n` of writer `writer` in a `concurrent_append`. */
+export function writerData(writer: number, n: number): { writer: number; n: number } {
+  return { writer, n };
+}

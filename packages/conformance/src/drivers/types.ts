@@ -1,0 +1,56 @@
+/**
+ * The driver interface: how the runner reaches one Spool surface. A driver turns one resolved
+ * step (an op, a pool reference, an input) into an outcome in the surface-neutral shapes of
+ * conformance/manifest-v0.md; the runner does everything else (fixtures, variables,
+ * normalisation, expectations, parity).
+ *
+ * Invariants: a driver never throws for a Spool error (it returns an `error` outcome); a step a
+ * surface cannot express is `skipped` with a reason, never faked; a breach of the surface's own
+ * contract that the error shape alone cannot show (an exit code or HTTP status that does not
+ * match the error kind, a missing error line) is reported in `violations`, which fails the step.
+ */
+import type { SpoolErrorJson } from "@spool/core";
+
+/** One step as a driver sees it: variables resolved, pool reference made absolute if a path. */
+export interface DriverStep {
+  /** The manifest's op name (`create`, `info`, `list`, `delete`, `append`, ...). */
+  op: string;
+  /** The pool reference: a bare name (resolved by the surface in `poolDir`) or an absolute path. */
+  pool: string | undefined;
+  /** The op's input, variables resolved. */
+  input: Record<string, unknown>;
+}
+
+/** What running a step on a surface gave. */
+export type Outcome =
+  | { status: "ok"; result: unknown; code?: number; violations?: string[] }
+  | { status: "error"; error: SpoolErrorJson; code?: number; violations?: string[] }
+  | { status: "skipped"; reason: string };
+
+/** Where a session runs and what the manifest asks of the surface. */
+export interface SessionContext {
+  /** A fresh, empty temporary directory: the session's POOL_DIR (not yet created on disk). */
+  poolDir: string;
+  /** The manifest's name. */
+  manifest: string;
+  /** The manifest's `surface_options[driver name]`, or `{}`. */
+  options: Record<string, unknown>;
+}
+
+/** A driver's state for one manifest run (a server, a temp dir, ...). */
+export interface DriverSession {
+  run(step: DriverStep): Promise<Outcome>;
+  close(): Promise<void>;
+}
+
+/**
+ * A surface under test.
+ *
+ * @example
+ * const driver: Driver = { name: "api", open: async (ctx) => ({ run: ..., close: async () => {} }) };
+ */
+export interface Driver {
+  /** The surface name manifests use in `surfaces` and `codes` (`api`, `cli`, `http`, ...). */
+  readonly name: string;
+  open(context: SessionContext): Promise<DriverSession>;
+}

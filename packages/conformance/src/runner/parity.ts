@@ -1,0 +1,87 @@
+/**
+ * Parity: the same step must give the same normalised outcome on every surface that ran it,
+ * even when each matches the manifest (a manifest checks only what it names; parity checks all).
+ *
+ * Invariants: only steps that ran (passed or failed, not skipped) on two or more drivers are
+ * compared; fixture steps are not; each difference is reported once per driver pair with the
+ * first differing JSON path and both values; the first driver is the reference.
+ */
+import { canonical } from "./normalise.js";
+import type { StepRecord } from "./session.js";
+
+/** One step whose normalised outcomes differ between two drivers. */
+export interface ParityFailure {
+  manifest: string;
+  file: string;
+  index: number;
+  id: string;
+  drivers: [string, string];
+  /** Where they differ and how. */
+  detail: string;
+}
+
+function firstDifference(a: unknown, b: unknown, at: string): string | undefined {
+  if (canonical(a) === canonical(b)) return undefined;
+  if (
+    a !== null &&
+    b !== null &&
+    typeof a === "object" &&
+    typeof b === "object" &&
+    Array.isArray(a) === Array.isArray(b)
+  ) {
+    if (Array.isArray(a) && Array.isArray(b) && a.length !== b.length)
+      return `${at}: ${a.length} items vs ${b.length} items`;
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const key of [...keys].sort()) {
+      const sub = Array.isArray(a) ? `${at}[${key}]` : `${at}.${key}`;
+      const found = firstDifference(
+        (a as Record<string, unknown>)[key],
+        (b as Record<string, unknown>)[key],
+        sub,
+      );
+      if (found) return found;
+    }
+  }
+  const show = (v: unknown) => (v === undefined ? "(absent)" : JSON.stringify(v).slice(0, 300));
+  return `${at}: ${show(a)} vs ${show(b)}`;
+}
+
+/**
+ * Compares every step across drivers.
+ *
+ * @example
+ * const failures = checkParity(records); // [] when every surface agreed
+ */
+export function checkParity(records: readonly StepRecord[]): {
+  compared: number;
+  failures: ParityFailure[];
+} {
+  const groups = new Map<string, StepRecord[]>();
+  for (const record of records) {
+    if (!record.parity || record.normalised === undefined) continue;
+    const key = `${record.file}\u0000${record.index}`;
+    const group = groups.get(key) ?? [];
+    group.push(record);
+    groups.set(key, group);
+  }
+  let compared = 0;
+  const failures: ParityFailure[] = [];
+  for (const group of groups.values()) {
+    const [reference, ...others] = group;
+    if (!reference || others.length === 0) continue;
+    compared++;
+    for (const other of others) {
+      const detail = firstDifference(reference.normalised, other.normalised, "outcome");
+      if (detail === undefined) continue;
+      failures.push({
+        manifest: reference.manifest,
+        file: reference.file,
+        index: reference.index,
+        id: reference.id,
+        drivers: [reference.driver, other.driver],
+        detail: `${detail} (${reference.driver} vs ${other.driver})`,
+      });
+    }
+  }
+  return { compared, failures };
+}

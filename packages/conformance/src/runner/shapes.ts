@@ -1,0 +1,154 @@
+/**
+ * The shapes every successful result must have, whatever the manifest checks: complete PoolInfo
+ * (every field of spec/http/v0 §2.2, `null` rather than omitted), envelopes with `seq`, `time`,
+ * `meta.tags` and `data`, receipts, gaps. A surface that drops a field fails here even when no
+ * manifest names that field and every surface drops it alike (which parity cannot see).
+ *
+ * Invariants: checks are on the raw result (before normalisation); extra fields are allowed
+ * (additive within v0); each problem names its JSON path.
+ */
+
+/** PoolInfo's fields in their documented order (spec/http/v0 §2.2, spec/cli/v0 §4.1). */
+export const POOL_INFO_KEYS = [
+  "name",
+  "path",
+  "format_version",
+  "file_size",
+  "ring_size",
+  "index_capacity",
+  "index_stride",
+  "bounds",
+  "message_count",
+  "bytes_used",
+  "bytes_free",
+  "max_message_bytes",
+  "oldest_time",
+  "newest_time",
+] as const;
+
+const INTEGER_KEYS = new Set([
+  "format_version",
+  "file_size",
+  "ring_size",
+  "index_capacity",
+  "index_stride",
+  "message_count",
+  "bytes_used",
+  "bytes_free",
+  "max_message_bytes",
+]);
+
+type Rec = Record<string, unknown>;
+const isRecord = (v: unknown): v is Rec => v !== null && typeof v === "object" && !Array.isArray(v);
+const isSeq = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 1;
+
+function poolInfo(info: unknown, at: string, out: string[]): void {
+  if (!isRecord(info)) {
+    out.push(`${at}: expected a PoolInfo object, got ${JSON.stringify(info)}`);
+    return;
+  }
+  for (const key of POOL_INFO_KEYS) {
+    if (!(key in info) || info[key] === undefined) out.push(`${at}.${key}: missing`);
+  }
+  for (const key of ["name", "path"]) {
+    if (key in info && typeof info[key] !== "string") out.push(`${at}.${key}: not a string`);
+  }
+  for (const key of INTEGER_KEYS) {
+    if (key in info && !Number.isSafeInteger(info[key])) out.push(`${at}.${key}: not an integer`);
+  }
+  const bounds = info.bounds;
+  if (
+    "bounds" in info &&
+    bounds !== null &&
+    !(isRecord(bounds) && isSeq(bounds.oldest) && isSeq(bounds.newest))
+  )
+    out.push(`${at}.bounds: neither null nor {oldest, newest}`);
+  for (const key of ["oldest_time", "newest_time"]) {
+    if (key in info && info[key] !== null && typeof info[key] !== "string")
+      out.push(`${at}.${key}: neither null nor a time`);
+  }
+  if (bounds === null && (info.newest_time !== null || info.message_count !== 0))
+    out.push(`${at}: an empty pool (bounds null) must have message_count 0 and newest_time null`);
+}
+
+function receipt(message: unknown, at: string, out: string[], withData: boolean): void {
+  if (!isRecord(message)) {
+    out.push(`${at}: expected an envelope object, got ${JSON.stringify(message)}`);
+    return;
+  }
+  if (!isSeq(message.seq)) out.push(`${at}.seq: not a seq`);
+  if (typeof message.time !== "string") out.push(`${at}.time: not a string`);
+  const tags = isRecord(message.meta) ? message.meta.tags : undefined;
+  if (!Array.isArray(tags) || tags.some((t) => typeof t !== "string"))
+    out.push(`${at}.meta.tags: not an array of strings`);
+  if (withData && !("data" in message)) out.push(`${at}.data: missing`);
+}
+
+function list(
+  items: unknown,
+  at: string,
+  out: string[],
+  each: (v: unknown, at: string) => void,
+): void {
+  if (!Array.isArray(items)) {
+    out.push(`${at}: not an array`);
+    return;
+  }
+  for (const [i, item] of items.entries()) each(item, `${at}[${i}]`);
+}
+
+/**
+ * Problems with the shape of a successful result of `op` (empty when it is well formed).
+ *
+ * @example
+ * shapeProblems("get", { message: { seq: 1, time: "…", meta: { tags: [] } } }) // ["result.message.data: missing"]
+ */
+export function shapeProblems(op: string, result: unknown): string[] {
+  const out: string[] = [];
+  const r = isRecord(result) ? result : {};
+  if (!isRecord(result)) out.push(`result: expected an object, got ${JSON.stringify(result)}`);
+  switch (op) {
+    case "create":
+    case "info":
+      poolInfo(r.pool, "result.pool", out);
+      break;
+    case "list":
+      list(r.pools, "result.pools", out, (entry, at) => {
+        if (isRecord(entry) && "error" in entry) {
+          const error = entry.error;
+          if (typeof entry.name !== "string" || typeof entry.path !== "string")
+            out.push(`${at}: an error entry needs name and path`);
+          if (
+            !isRecord(error) ||
+            typeof error.kind !== "string" ||
+            typeof error.message !== "string"
+          )
+            out.push(`${at}.error: not an error {kind, message}`);
+        } else poolInfo(entry, at, out);
+      });
+      break;
+    case "delete":
+      if (r.ok !== true) out.push("result.ok: not true");
+      break;
+    case "append":
+      receipt(r.message, "result.message", out, false);
+      break;
+    case "append_batch":
+      list(r.messages, "result.messages", out, (m, at) => receipt(m, at, out, false));
+      break;
+    case "get":
+      receipt(r.message, "result.message", out, true);
+      break;
+    case "tail":
+      list(r.messages, "result.messages", out, (m, at) => receipt(m, at, out, true));
+      list(r.gaps, "result.gaps", out, (g, at) => {
+        if (!isRecord(g) || !isSeq(g.from) || !isSeq(g.to) || !isSeq(g.count))
+          out.push(`${at}: not a gap {from, to, count}`);
+      });
+      break;
+    case "concurrent_append":
+      if (!Number.isSafeInteger(r.appended)) out.push("result.appended: not an integer");
+      break;
+  }
+  return out;
+}

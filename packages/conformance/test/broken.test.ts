@@ -1,0 +1,114 @@
+// The runner catches broken surfaces: a `spool` that exits with the wrong status for one op, a
+// driver that drops `seq` from an error, and a driver whose result differs only where the
+// manifest does not look (parity). Each failure names the manifest, step, id and driver.
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, expect, test } from "vitest";
+import { apiDriver } from "../src/drivers/api.js";
+import { cliDriver, defaultSpoolBin } from "../src/drivers/cli.js";
+import { formatReport, runSuite } from "../src/runner/suite.js";
+import { inline, tamper } from "./helpers.js";
+
+const manifest = inline(
+  {
+    conformance_version: 0,
+    name: "broken",
+    steps: [
+      { id: "create", op: "create", pool: "b", input: { size: "16K" } },
+      { id: "append", op: "append", pool: "b", input: { data: { n: 1 }, tags: ["t"] } },
+      {
+        id: "get-absent",
+        op: "get",
+        pool: "b",
+        input: { seq: 99 },
+        expect: { error: { kind: "NotFound", seq: 99, path: true } },
+      },
+      {
+        id: "tail",
+        op: "tail",
+        pool: "b",
+        input: { since: 1 },
+        expect: { result: { messages: [{ seq: 1 }] } },
+      },
+    ],
+  },
+  "broken.json",
+);
+
+const temp = mkdtempSync(join(tmpdir(), "spool-conformance-broken-"));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+test("a spool whose fetch exits 4 instead of 3 fails with the exact step, driver and reason", async () => {
+  const fake = join(temp, "fake-spool.mjs");
+  writeFileSync(
+    fake,
+    [
+      'import { spawnSync } from "node:child_process";',
+      `const r = spawnSync(process.execPath, [${JSON.stringify(defaultSpoolBin())}, ...process.argv.slice(2)], { stdio: "inherit", timeout: 20000 });`,
+      'process.exit(process.argv.includes("fetch") && r.status === 3 ? 4 : (r.status ?? 1));',
+    ].join("\n"),
+  );
+  chmodSync(fake, 0o755);
+  const report = await runSuite({
+    manifests: [manifest],
+    drivers: [apiDriver(), cliDriver({ command: [fake] })],
+  });
+  const text = formatReport(report);
+  expect(report.ok).toBe(false);
+  expect(report.failed).toBe(1);
+  expect(text).toContain(
+    'FAIL broken (broken.json) step 2 "get-absent" [cli]: exit status 4, but the error kind NotFound exits 3 (spec/cli/v0 §8)',
+  );
+  expect(text).toContain("4 steps × 2 drivers (api, cli) = 8 step runs: 7 passed, 1 failed");
+});
+
+test("an error without its seq fails the expectation and parity", async () => {
+  const broken = tamper(apiDriver(), "api-noseq", "get", (outcome) => {
+    if (outcome.status !== "error") return outcome;
+    const { seq: _dropped, ...error } = outcome.error;
+    return { ...outcome, error };
+  });
+  const report = await runSuite({ manifests: [manifest], drivers: [apiDriver(), broken] });
+  const text = formatReport(report);
+  expect(report.ok).toBe(false);
+  expect(text).toContain(
+    'FAIL broken (broken.json) step 2 "get-absent" [api-noseq]: error.seq: expected 99, got (absent)',
+  );
+  expect(text).toContain(
+    'PARITY broken (broken.json) step 2 "get-absent": outcome.error.seq: 99 vs (absent) (api vs api-noseq)',
+  );
+});
+
+test("a difference the manifest does not check still fails parity", async () => {
+  const broken = tamper(apiDriver(), "api-data", "tail", (outcome) => {
+    if (outcome.status !== "ok") return outcome;
+    const result = outcome.result as { messages: { data: unknown }[] };
+    return {
+      ...outcome,
+      result: { ...result, messages: result.messages.map((m) => ({ ...m, data: { n: 2 } })) },
+    };
+  });
+  const report = await runSuite({ manifests: [manifest], drivers: [apiDriver(), broken] });
+  const text = formatReport(report);
+  expect(report.failed).toBe(0); // each driver matches the manifest...
+  expect(report.ok).toBe(false); // ...but they disagree
+  expect(text).toContain(
+    'PARITY broken (broken.json) step 3 "tail": outcome.result.messages[0].data.n: 1 vs 2 (api vs api-data)',
+  );
+});
+
+test("a field missing on every surface alike still fails, as a shape problem", async () => {
+  const broken = tamper(apiDriver(), "api-nostride", "create", (outcome) => {
+    if (outcome.status !== "ok") return outcome;
+    const { index_stride: _dropped, ...pool } = (outcome.result as { pool: object }).pool as {
+      index_stride?: number;
+    };
+    return { ...outcome, result: { pool } };
+  });
+  const report = await runSuite({ manifests: [manifest], drivers: [broken] });
+  expect(report.ok).toBe(false);
+  expect(formatReport(report)).toContain(
+    'FAIL broken (broken.json) step 0 "create" [api-nostride]: shape: result.pool.index_stride: missing',
+  );
+});

@@ -1,0 +1,139 @@
+// Unit tests of the runner's pieces: manifest validation, values, normalisation, matching.
+import { expect, test } from "vitest";
+import { ManifestError, parseManifest } from "../src/manifest/load.js";
+import { checkExpect, matchValue } from "../src/runner/match.js";
+import { normalise } from "../src/runner/normalise.js";
+import { resolveValue, valueAt } from "../src/runner/values.js";
+
+const base = { conformance_version: 0, name: "m" };
+
+test("manifests are validated with the file and step named", () => {
+  expect(() => parseManifest("{", "x.json")).toThrow(/x\.json: not valid JSON/);
+  expect(() =>
+    parseManifest(JSON.stringify({ ...base, conformance_version: 1, steps: [] }), "v.json"),
+  ).toThrow(ManifestError);
+  const dup = {
+    ...base,
+    steps: [
+      { id: "a", op: "list" },
+      { id: "a", op: "list" },
+    ],
+  };
+  expect(() => parseManifest(JSON.stringify(dup), "d.json")).toThrow(/step 1: duplicate id a/);
+  const req = { ...base, steps: [{ id: "a", op: "list", requires: ["b"] }] };
+  expect(() => parseManifest(JSON.stringify(req), "r.json")).toThrow(/requires b/);
+  const tail = { ...base, steps: [{ id: "t", op: "tail", pool: "p" }] };
+  expect(() => parseManifest(JSON.stringify(tail), "t.json")).toThrow(/needs "since" or "last"/);
+  const future = { ...base, extra: 1, steps: [{ id: "n", op: "some_future_op", more: true }] };
+  expect(parseManifest(JSON.stringify(future), "f.json").steps[0]?.op).toBe("some_future_op");
+});
+
+test("values resolve variables and generators, and refuse unknown names", () => {
+  const vars = new Map<string, unknown>([
+    ["dir", "/tmp/x"],
+    ["n", 3],
+  ]);
+  expect(
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the manifest variable syntax
+    resolveValue({ a: { $ref: "n" }, b: "${dir}/p", c: { $repeat: "ab", times: 2 } }, vars),
+  ).toEqual({
+    a: 3,
+    b: "/tmp/x/p",
+    c: "abab",
+  });
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the manifest variable syntax
+  expect(() => resolveValue("${nope}", vars)).toThrow(/unknown variable nope/);
+  expect(valueAt({ a: { b: [1, { c: 2 }] } }, "a.b.1.c")).toBe(2);
+  expect(valueAt({ a: 1 }, "a.b")).toBeUndefined();
+});
+
+test("normalisation hides times and temp dirs, never malformed times or kinds", () => {
+  const n = normalise(
+    {
+      status: "ok",
+      result: {
+        message: { seq: 1, time: "2026-11-22T10:15:30.123456789Z" },
+        pool: { path: "/tmp/a/pools/x.spool", newest_time: "2026-11-22T10:15:30Z" },
+      },
+    },
+    [["pool_dir", "/tmp/a/pools"]],
+  );
+  expect(n).toEqual({
+    status: "ok",
+    result: {
+      message: { seq: 1, time: "<time>" },
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the manifest variable syntax
+      pool: { path: "${pool_dir}/x.spool", newest_time: "2026-11-22T10:15:30Z" },
+    },
+  });
+  const e = normalise({ status: "error", error: { kind: "NotFound", message: "m", seq: 4 } }, []);
+  expect(e).toEqual({ status: "error", error: { kind: "NotFound", hint: false, seq: 4 } });
+  const u = normalise(
+    {
+      status: "ok",
+      result: {
+        messages: [
+          { seq: 2, data: "b" },
+          { seq: 1, data: "a" },
+        ],
+      },
+    },
+    [],
+    true,
+  );
+  expect(u).toEqual({
+    status: "ok",
+    result: { messages: [{ data: "a" }, { data: "b" }], seqs: [1, 2] },
+  });
+});
+
+test("matching is partial on objects, exact on arrays, and reports paths", () => {
+  const out: string[] = [];
+  matchValue({ a: 1, b: [1, 2] }, { a: 1, b: [1, 2], extra: true }, "r", out);
+  expect(out).toEqual([]);
+  matchValue({ a: 2, b: [1] }, { a: 1, b: [1, 2] }, "r", out);
+  expect(out).toEqual(["r.a: expected 2, got 1", "r.b: expected 1 items, got 2: [1,2]"]);
+  const un: string[] = [];
+  matchValue({ $unordered: [{ x: 2 }, { x: 1 }] }, [{ x: 1 }, { x: 2 }], "m", un);
+  matchValue({ $type: "integer" }, 1.5, "t", un);
+  expect(un).toEqual(["t: expected a value of type integer, got 1.5"]);
+  const err = { status: "error", error: { kind: "Usage", hint: true } } as const;
+  expect(checkExpect({ error: { kind: "Usage", seq: false } }, err, "bad", 2, "cli")).toEqual([]);
+  expect(
+    checkExpect({ error: { kind: "NotFound" }, codes: { cli: 3 } }, err, "bad", 2, "cli"),
+  ).toEqual([
+    "status code: expected 3 on cli, got 2",
+    'error.kind: expected "NotFound", got "Usage"',
+  ]);
+  expect(checkExpect(undefined, err, "bad", 2, "cli")).toEqual([
+    'expected success, got error Usage: "bad"',
+  ]);
+});
+
+test("shapes: complete PoolInfo, envelopes with data, exact CLI JSONL renderings", async () => {
+  const { shapeProblems } = await import("../src/runner/shapes.js");
+  const { envelopeLines, receiptLines, checkKeyOrder } = await import(
+    "../src/drivers/cli-output.js"
+  );
+  expect(shapeProblems("get", { message: { seq: 1, time: "t", meta: { tags: [] } } })).toEqual([
+    "result.message.data: missing",
+  ]);
+  expect(shapeProblems("info", { pool: { name: "a" } })).toContain("result.pool.bounds: missing");
+  expect(shapeProblems("tail", { messages: [], gaps: [{ from: 1, to: 2 }] })).toEqual([
+    "result.gaps[0]: not a gap {from, to, count}",
+  ]);
+  const line =
+    '{"seq":1,"time":"2026-11-22T10:15:30.123456789Z","meta":{"tags":[]},"data":{"a" : 1}}\n';
+  expect(envelopeLines(line)).toEqual([
+    { seq: 1, time: "2026-11-22T10:15:30.123456789Z", meta: { tags: [] }, data: { a: 1 } },
+  ]);
+  expect(() => envelopeLines('{"time":"x","seq":1,"meta":{"tags":[]},"data":1}\n')).toThrow(
+    /exact JSONL rendering/,
+  );
+  expect(() => receiptLines('{"seq":1,"time":"x","meta":{"tags":[]},"data":1}\n')).toThrow(
+    /not a receipt line/,
+  );
+  expect(() => checkKeyOrder({ path: "p", name: "n" }, ["name", "path"], "PoolInfo")).toThrow(
+    /out of the documented order: path, name/,
+  );
+});
