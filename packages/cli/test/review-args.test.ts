@@ -190,3 +190,25 @@ describe("--create-size when the pool already exists", () => {
     );
   });
 });
+
+describe("operands after --", () => {
+  // `--` only ends option parsing: before the fix, `feed p -- DATA` ignored DATA and read stdin.
+  it("are the command's operands, so data that looks like a flag can be fed", async () => {
+    expect((await run(dir, ["pool", "create", "p"])).code).toBe(0);
+    const inline = await run(dir, ["feed", "p", "--", '{"a":1}'], { input: '{"b":2}\n' });
+    expect(inline.code, inline.stderr).toBe(0);
+    const negative = await run(dir, ["feed", "p", "-q", "--", "-5"]);
+    expect(negative.code, negative.stderr).toBe(0);
+    const pool = await run(dir, ["follow", "--", "p", "--since", "1", "--timeout", "0.2"]);
+    expect(pool.code).toBe(2); // after --, "--since" is an operand, not an option
+    const all = await run(dir, ["follow", "p", "--since", "1", "--data-only", "--timeout", "0.2"]);
+    expect(all.stdout).toBe('{"a":1}\n-5\n');
+  });
+
+  it("left over are a Usage error, not silently dropped", async () => {
+    expect((await run(dir, ["pool", "create", "p"])).code).toBe(0);
+    const r = await run(dir, ["follow", "p", "--timeout", "0.2", "--", "extra"]);
+    expect(r.code).toBe(2);
+    expect(usageError(r.stderr).message).toContain('"extra"');
+  });
+});

@@ -31,6 +31,45 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 /**
+ * `--` only ends option parsing (spec/cli/v0 §1): the words after it are operands, which yargs
+ * (configured to collect them for `tap`'s command line) leaves in `raw["--"]`. For commands
+ * without a `--` list of their own they fill the positionals still missing, in order; a word
+ * left over is a Usage error rather than silently dropped.
+ */
+function withOperandsAfterDashes(
+  schema: z.ZodMiniType,
+  raw: RawArgs,
+  command: string,
+  positionals: readonly string[],
+): RawArgs {
+  const after = raw["--"];
+  const shape = (schema as { shape?: Record<string, unknown> }).shape;
+  if (!Array.isArray(after) || after.length === 0 || (shape && "--" in shape)) return raw;
+  const filled: RawArgs = { ...raw };
+  delete filled["--"];
+  const words = after.map(String);
+  for (const key of positionals) {
+    if (words.length === 0) break;
+    if (filled[key] === undefined) filled[key] = asOperand(shape?.[key], words.shift() as string);
+  }
+  if (words.length > 0) {
+    throw new SpoolError("Usage", `unexpected operand ${JSON.stringify(words[0])}`, {
+      hint: `see \`spool ${command} --help\` for the operands it takes`,
+    });
+  }
+  return filled;
+}
+
+/** A word as the operand's type: numeric operands (a seq) are numbers, others stay text. */
+function asOperand(field: unknown, word: string): unknown {
+  const accepts = (value: unknown): boolean =>
+    (field as z.ZodMiniType | undefined)?.safeParse(value).success === true;
+  if (accepts(word)) return word;
+  const number = Number(word);
+  return word.trim() !== "" && Number.isFinite(number) && accepts(number) ? number : word;
+}
+
+/**
  * Validates `raw` against `schema`; throws Usage naming the first bad option.
  *
  * @example
@@ -42,7 +81,7 @@ export function parseArgs<S extends z.ZodMiniType>(
   command: string,
   positionals: readonly string[] = [],
 ): z.output<S> {
-  const result = schema.safeParse(raw);
+  const result = schema.safeParse(withOperandsAfterDashes(schema, raw, command, positionals));
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const key = issue?.path[0];
