@@ -212,3 +212,31 @@ describe("operands after --", () => {
     expect(usageError(r.stderr).message).toContain('"extra"');
   });
 });
+
+describe("follow --max", () => {
+  it("prints at most N messages that pass the filters, then exits 0", async () => {
+    expect((await run(dir, ["pool", "create", "p"])).code).toBe(0);
+    const fed = await run(dir, ["feed", "p", "-q"], { input: "1\n2\n3\n4\n5\n" });
+    expect(fed.code).toBe(0);
+    const plain = await run(dir, ["follow", "p", "--since", "1", "--max", "2", "--data-only"]);
+    expect([plain.code, plain.stdout]).toEqual([0, "1\n2\n"]);
+    const jsonl = await run(dir, ["follow", "p", "--since", "1", "--max", "3", "--jsonl"]);
+    expect((jsonLines(jsonl.stdout) as { seq: number }[]).map((m) => m.seq)).toEqual([1, 2, 3]);
+    const filtered = await run(dir, [
+      "follow",
+      "p",
+      "--since",
+      "1",
+      "--max",
+      "2",
+      "--where",
+      ".data % 2 == 1",
+      "--data-only",
+    ]);
+    expect([filtered.code, filtered.stdout]).toEqual([0, "1\n3\n"]);
+    const none = await run(dir, ["follow", "p", "--since", "1", "--max", "0"]);
+    expect([none.code, none.stdout]).toEqual([0, ""]);
+    const bad = await run(dir, ["follow", "p", "--max", "-1"]);
+    expect(bad.code).toBe(2);
+  });
+});

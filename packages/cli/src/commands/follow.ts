@@ -22,6 +22,7 @@ const Args = z.object({
   tail: z.optional(z.int().check(z.minimum(0))),
   since: z.optional(z.string()),
   one: z.boolean(),
+  max: z.optional(z.int().check(z.minimum(0))),
   timeout: z.optional(z.string()),
   tag: z.array(z.string()),
   where: z.array(z.string()),
@@ -50,6 +51,10 @@ export const command: CommandModule = {
         type: "boolean",
         default: false,
         describe: "Exit after the first matching message",
+      })
+      .option("max", {
+        type: "number",
+        describe: "Exit after N matching messages",
       })
       .option("timeout", {
         type: "string",
@@ -128,6 +133,7 @@ export const command: CommandModule = {
         tail: { ...start, tags: args.tag, gapPolicy: args.gap, follow: args.replay === undefined },
         where,
         one: args.one,
+        max: args.max,
         timeoutMs,
         replaySpeed: args.replay,
         format: args.jsonl ? "jsonl" : (args.format ?? (ctx.io.stdoutTty ? "pretty" : "jsonl")),

@@ -22,6 +22,8 @@ export interface FollowPlan {
   where: WhereFilter | undefined;
   /** Stop after the first printed message. */
   one: boolean;
+  /** Stop after this many printed messages (`--max`). */
+  max?: number | undefined;
   /** Idle timeout in ms. */
   timeoutMs: number | undefined;
   /** Re-emit at recorded pace divided by this speed (0 = instant); undefined = no pacing. */
@@ -118,8 +120,9 @@ export async function runFollow(
     plan.render !== undefined ||
     plan.format !== "jsonl" ||
     plan.dataOnly;
-  const coreMax =
-    plan.one && plan.where === undefined && plan.exclude === undefined ? 1 : undefined;
+  const limit = plan.one ? 1 : plan.max;
+  const coreMax = plan.where === undefined && plan.exclude === undefined ? limit : undefined;
+  let printed = 0;
   const render = renderer(plan, io);
   let whereErrorAt = Number.NEGATIVE_INFINITY;
   let whereSuppressed = 0;
@@ -163,6 +166,7 @@ export async function runFollow(
         });
       }
       for (const line of lines) {
+        if (limit !== undefined && printed >= limit) break outer;
         if (plan.replaySpeed !== undefined && plan.replaySpeed > 0) {
           const at = nanosOf(timeOf(line));
           if (previous !== undefined && at > previous) {
@@ -178,7 +182,8 @@ export async function runFollow(
           if (wait) await wait;
         }
         idle?.touch();
-        if (plan.one) break outer;
+        printed++;
+        if (limit !== undefined && printed >= limit) break outer;
       }
     }
   } finally {
