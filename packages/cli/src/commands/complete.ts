@@ -11,7 +11,7 @@ import { defaultPoolDir, POOL_EXTENSION } from "@spool/core";
 import yargs from "yargs";
 import { splitCommand } from "../lib/argv.js";
 import type { CommandModule } from "../lib/command.js";
-import { COMMANDS, findCommand, POOL_GROUP } from "./registry.js";
+import { COMMANDS, findCommand, POOL_GROUP, subcommandsOf } from "./registry.js";
 
 const GLOBAL_FLAGS = ["--dir", "--color", "--help"];
 const COLOR_CHOICES = ["auto", "always", "never"];
@@ -76,10 +76,15 @@ async function candidates(words: readonly string[], current: string): Promise<st
   const { words: commandWords } = splitCommand(words);
   if (commandWords.length === 0) {
     if (current.startsWith("-")) return GLOBAL_FLAGS;
-    return [POOL_GROUP.name, ...COMMANDS.filter((c) => !c.hidden).map((c) => c.path[0] as string)];
+    return [
+      POOL_GROUP.name,
+      ...new Set(COMMANDS.filter((c) => !c.hidden).map((c) => c.path[0] as string)),
+    ];
   }
   if (commandWords[0] === POOL_GROUP.name && commandWords.length === 1)
     return POOL_GROUP.commands.map((c) => c.path[1] as string);
+  const subcommands = commandWords.length === 1 ? subcommandsOf(commandWords[0] as string) : [];
+  if (subcommands.length > 0 && !current.startsWith("-") && words.length === 1) return subcommands;
   const facts = await optionFacts(commandWords);
   const previous = words[words.length - 1];
   if (previous?.startsWith("-")) {

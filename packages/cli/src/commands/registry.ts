@@ -96,6 +96,24 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => mod(import("./doctor.js")),
   },
   {
+    path: ["serve"],
+    usage: "",
+    describe: "Serve the pools over HTTP (tokens, TLS, logs; guide: docs/serving.md)",
+    load: () => mod(import("./serve.js")),
+  },
+  {
+    path: ["serve", "init"],
+    usage: "",
+    describe: "Write a token file, a TLS certificate and key for `spool serve`",
+    load: () => mod(import("./serve-init.js")),
+  },
+  {
+    path: ["serve", "check"],
+    usage: "",
+    describe: "Validate a `spool serve` configuration without binding",
+    load: () => mod(import("./serve-check.js")),
+  },
+  {
     path: ["version"],
     usage: "",
     describe: "Print the versions of spool, @spool/core and Node",
@@ -116,8 +134,17 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
 ];
 
-/** Finds the command named by `words` (["feed"], ["pool", "create"]). */
+/** Second words of top-level commands that have subcommands besides running alone (`serve`). */
+export function subcommandsOf(word: string): string[] {
+  return COMMANDS.filter((c) => c.path.length === 2 && c.path[0] === word).map(
+    (c) => c.path[1] as string,
+  );
+}
+
+/** Finds the command named by `words` (["feed"], ["pool", "create"], ["serve", "init"]). */
 export function findCommand(words: readonly string[]): CommandEntry | undefined {
   if (words[0] === POOL_GROUP.name) return POOL_GROUP.commands.find((c) => c.path[1] === words[1]);
-  return COMMANDS.find((c) => c.path[0] === words[0]);
+  return COMMANDS.find(
+    (c) => c.path.length === words.length && c.path.every((w, i) => w === words[i]),
+  );
 }

@@ -4,13 +4,16 @@
  *
  * Invariants: the global options that take a value (`--dir`, `--color`) may precede the command
  * words and keep their value; everything after `--` is passed through untouched; at most two
- * words are taken (`pool` and its subcommand), one otherwise.
+ * words are taken (`pool` and its subcommand, or `serve` followed by `init` or `check`), one
+ * otherwise.
  */
 
 const GLOBAL_WITH_VALUE = new Set(["--dir", "--color"]);
+/** Second words that make `serve` a two-word command (`serve` alone runs the server). */
+const SERVE_SUBCOMMANDS = new Set(["init", "check"]);
 
 interface Split {
-  /** Command words: ["feed"], ["pool", "create"], or [] when none was given. */
+  /** Command words: ["feed"], ["pool", "create"], ["serve", "init"], or [] when none was given. */
   words: string[];
   /** Everything else, in order, for yargs. */
   rest: string[];
@@ -31,7 +34,10 @@ export function splitCommand(argv: readonly string[]): Split {
       if (i + 1 < argv.length) rest.push(argv[++i] as string);
       continue;
     }
-    const wantsWord = words.length === 0 || (words.length === 1 && words[0] === "pool");
+    const wantsWord =
+      words.length === 0 ||
+      (words.length === 1 &&
+        (words[0] === "pool" || (words[0] === "serve" && SERVE_SUBCOMMANDS.has(arg))));
     if (!arg.startsWith("-") && wantsWord) {
       words.push(arg);
       continue;

@@ -1,0 +1,377 @@
+/**
+ * `resolveServerConfig`: the server's configuration from command-line flags, environment
+ * variables and an optional JSON config file, merged with precedence flags > env > file >
+ * defaults and validated with zod, plus the security rules of binding.
+ *
+ * Invariants: every invalid value is one Usage SpoolError naming where it came from (`--port`,
+ * `SPOOL_SERVER_PORT`, or the config file and its key) with a hint; unknown config-file keys are
+ * errors naming them; a non-loopback bind needs `allowNonLoopback`, and a non-loopback server
+ * that accepts writes also needs a token file and TLS unless `insecureNoAuthOrTls` is set (which
+ * adds loud warnings); no file other than the config file is read here (see assets.ts).
+ */
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { defaultPoolDir, fromSystemError, parseSize, SpoolError } from "@spool/core";
+import type { AccessMode, Limits } from "@spool/http-server";
+import * as z from "zod";
+import { isLoopbackHost } from "./loopback.js";
+import { SERVER_SETTINGS, type Setting } from "./settings.js";
+
+export const DEFAULT_HOST = "127.0.0.1";
+export const DEFAULT_PORT = 9700;
+export const DEFAULT_SHUTDOWN_GRACE_MS = 5000;
+
+/** Where a setting's value came from. */
+export type Source = "flag" | "env" | "file" | "default";
+
+export type TlsConfig =
+  | { mode: "files"; cert: string; key: string }
+  | { mode: "self-signed" }
+  | undefined;
+
+/** The validated configuration of one server. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Absolute pool directory. */
+  dir: string;
+  access: AccessMode;
+  /** Absolute path of the token file, if any. */
+  tokenFile: string | undefined;
+  tls: TlsConfig;
+  allowNonLoopback: boolean;
+  insecureNoAuthOrTls: boolean;
+  /** True when the bind address is loopback-only. */
+  loopback: boolean;
+  corsOrigins: string[];
+  limits: Limits;
+  defaultPoolSize: string | undefined;
+  /** `GET /metrics`: on (token-protected when tokens are set), public, or off. */
+  metrics: "on" | "public" | "off";
+  logFormat: "json" | "text";
+  quiet: boolean;
+  shutdownGraceMs: number;
+  /** Absolute path of the config file read, if any. */
+  configFile: string | undefined;
+  /** Where each setting came from. */
+  sources: Record<string, Source>;
+  /** Warnings to log at start (and print in `serve check`). */
+  warnings: string[];
+}
+
+export interface ConfigInput {
+  /** Parsed flags, camelCase keys (yargs' output); undefined values mean "not given". */
+  flags?: Record<string, unknown>;
+  /** Environment (default: none; pass `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** A config file path (overridden by `flags.config` and `SPOOL_SERVER_CONFIG`). */
+  file?: string | undefined;
+}
+
+const SECURE_SETUP =
+  "run `spool serve init`, then start with --token-file ~/.spool/server/token.txt --tls-cert ~/.spool/server/cert.pem --tls-key ~/.spool/server/key.pem (see docs/serving.md)";
+
+function schemaOf(setting: Setting): z.ZodType {
+  switch (setting.type) {
+    case "string":
+      return z.string().min(1, "must not be empty");
+    case "port":
+      return z
+        .int("must be a whole number")
+        .min(0, "must be 0..65535")
+        .max(65535, "must be 0..65535");
+    case "count": {
+      const min = setting.min ?? 1;
+      return z
+        .int("must be a whole number")
+        .min(min, `must be ≥ ${min}`)
+        .max(Number.MAX_SAFE_INTEGER);
+    }
+    case "boolean":
+      return z.boolean("must be true or false");
+    case "list":
+      return z.array(
+        z.string().min(1, "must not hold an empty entry"),
+        "must be a list of strings",
+      );
+    case "choice":
+      return z.enum(
+        setting.choices as [string, ...string[]],
+        `must be one of ${setting.choices?.join(", ")}`,
+      );
+  }
+}
+
+function usage(message: string, hint: string): SpoolError {
+  return new SpoolError("Usage", message, { hint });
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === "number" && Number.isNaN(value)) return "not a number";
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function check(setting: Setting, value: unknown, where: string, hint: string): unknown {
+  const result = schemaOf(setting).safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw usage(`${where} ${issue?.message ?? "is invalid"} (got ${describeValue(value)})`, hint);
+}
+
+/** Converts an environment variable's text to the setting's type (before validation). */
+function fromEnvText(setting: Setting, text: string): unknown {
+  switch (setting.type) {
+    case "port":
+    case "count":
+      return /^\s*\d+\s*$/.test(text) ? Number(text) : text;
+    case "boolean": {
+      const t = text.trim().toLowerCase();
+      if (["1", "true", "yes", "on"].includes(t)) return true;
+      if (["0", "false", "no", "off"].includes(t)) return false;
+      return text;
+    }
+    case "list":
+      return text
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
+    default:
+      return text;
+  }
+}
+
+function readConfigFile(path: string, where: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const e = fromSystemError(error, path, "read");
+    throw new SpoolError(e.kind, `cannot read the config file ${path} (${where}): ${e.message}`, {
+      path,
+      hint: "check the path given with --config / SPOOL_SERVER_CONFIG",
+      cause: error,
+    });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new SpoolError(
+      "Usage",
+      `config file ${path} is not valid JSON: ${(error as Error).message}`,
+      {
+        path,
+        hint: 'the config file is one JSON object, e.g. {"host": "127.0.0.1", "port": 9700}',
+        cause: error,
+      },
+    );
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new SpoolError("Usage", `config file ${path} must hold a JSON object`, {
+      path,
+      hint: 'write the settings as {"key": value, ...} (keys are listed in docs/serving.md)',
+    });
+  }
+  const fileKeys = new Set(SERVER_SETTINGS.filter((s) => !s.flagOnly).map((s) => s.key));
+  const unknown = Object.keys(parsed).filter((k) => !fileKeys.has(k));
+  if (unknown.length > 0) {
+    throw new SpoolError(
+      "Usage",
+      `config file ${path} has unknown key${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")}`,
+      { path, hint: `known keys: ${[...fileKeys].join(", ")}` },
+    );
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Settings whose value is a path: relative paths in the file are relative to the file. */
+const PATH_KEYS = new Set(["dir", "tokenFile", "tlsCert", "tlsKey"]);
+
+/**
+ * Merges and validates the configuration (Usage SpoolError naming the flag, env var or file key).
+ *
+ * @example
+ * const config = resolveServerConfig({ flags: { port: 0 }, env: process.env });
+ * config.host // "127.0.0.1"
+ */
+export function resolveServerConfig(input: ConfigInput = {}): ServerConfig {
+  const flags = input.flags ?? {};
+  const env = input.env ?? {};
+  const values: Record<string, unknown> = {};
+  const sources: Record<string, Source> = {};
+
+  const fromFlags: Record<string, unknown> = {};
+  for (const s of SERVER_SETTINGS) {
+    const v = flags[s.key];
+    if (v === undefined || (s.type === "list" && Array.isArray(v) && v.length === 0)) continue;
+    fromFlags[s.key] = check(
+      s,
+      s.type === "list" && !Array.isArray(v) ? [v] : v,
+      `--${s.flag}`,
+      `see --help for --${s.flag}`,
+    );
+  }
+  const fromEnv: Record<string, unknown> = {};
+  for (const s of SERVER_SETTINGS) {
+    const text = s.env === undefined ? undefined : env[s.env];
+    if (text === undefined || text === "") continue;
+    fromEnv[s.key] = check(s, fromEnvText(s, text), s.env as string, `fix or unset ${s.env}`);
+  }
+
+  const configPath = (fromFlags.config ?? fromEnv.config ?? input.file) as string | undefined;
+  const configFile = configPath === undefined ? undefined : resolve(configPath);
+  const fromFile: Record<string, unknown> = {};
+  if (configFile !== undefined) {
+    const where =
+      fromFlags.config !== undefined
+        ? "--config"
+        : fromEnv.config !== undefined
+          ? "SPOOL_SERVER_CONFIG"
+          : "config";
+    const raw = readConfigFile(configFile, where);
+    for (const s of SERVER_SETTINGS) {
+      if (s.flagOnly || raw[s.key] === undefined) continue;
+      let v = check(
+        s,
+        raw[s.key],
+        `config file ${configFile}: key "${s.key}"`,
+        `fix "${s.key}" in ${configFile}`,
+      );
+      if (PATH_KEYS.has(s.key)) v = resolve(dirname(configFile), v as string);
+      fromFile[s.key] = v;
+    }
+  }
+
+  for (const s of SERVER_SETTINGS) {
+    for (const [source, bag] of [
+      ["flag", fromFlags],
+      ["env", fromEnv],
+      ["file", fromFile],
+    ] as const) {
+      if (bag[s.key] !== undefined) {
+        values[s.key] = bag[s.key];
+        sources[s.key] = source;
+        break;
+      }
+    }
+    sources[s.key] ??= "default";
+  }
+
+  const named = (key: string): string => nameOf(key, sources[key] ?? "default", configFile);
+  const path = (key: string): string | undefined =>
+    values[key] === undefined ? undefined : resolve(values[key] as string);
+
+  const host = (values.host as string | undefined) ?? DEFAULT_HOST;
+  const loopback = isLoopbackHost(host);
+  const access = (values.access as AccessMode | undefined) ?? "read-write";
+  const tokenFile = path("tokenFile");
+  const allowNonLoopback = values.allowNonLoopback === true;
+  const insecure = values.insecureNoAuthOrTls === true;
+  const warnings: string[] = [];
+
+  const certPath = path("tlsCert");
+  const keyPath = path("tlsKey");
+  if ((certPath === undefined) !== (keyPath === undefined)) {
+    const given = certPath === undefined ? "tlsKey" : "tlsCert";
+    const missing = certPath === undefined ? "--tls-cert" : "--tls-key";
+    throw usage(
+      `${named(given)} needs ${missing} too`,
+      "TLS needs both the certificate and its private key (`spool serve init` writes a pair)",
+    );
+  }
+  if (certPath !== undefined && values.tlsSelfSigned === true) {
+    throw usage(
+      `${named("tlsSelfSigned")} conflicts with ${named("tlsCert")}`,
+      "use either your own certificate (--tls-cert/--tls-key) or a generated one (--tls-self-signed)",
+    );
+  }
+  const tls: TlsConfig =
+    certPath !== undefined && keyPath !== undefined
+      ? { mode: "files", cert: certPath, key: keyPath }
+      : values.tlsSelfSigned === true
+        ? { mode: "self-signed" }
+        : undefined;
+
+  if (!loopback && !allowNonLoopback) {
+    throw usage(
+      `refusing to bind ${host}: it is not a loopback address (127.0.0.0/8, ::1, localhost)`,
+      `to serve other machines pass --allow-non-loopback (SPOOL_SERVER_ALLOW_NON_LOOPBACK=1); a server that accepts writes also needs a token file and TLS: ${SECURE_SETUP}`,
+    );
+  }
+  if (!loopback && access !== "read-only" && (tokenFile === undefined || tls === undefined)) {
+    const missing = [tokenFile === undefined ? "a token file" : "", tls === undefined ? "TLS" : ""]
+      .filter(Boolean)
+      .join(" and ");
+    if (!insecure) {
+      throw usage(
+        `refusing to accept writes (access ${access}) on non-loopback ${host} without ${missing}`,
+        `${SECURE_SETUP}; or serve reads only with --access read-only (--insecure-no-auth-or-tls overrides this check: only for isolated networks)`,
+      );
+    }
+    warnings.push(
+      `INSECURE: ${named("insecureNoAuthOrTls")} is set: anyone who can reach ${host} may write to every pool, without ${missing}`,
+    );
+  } else if (!loopback && (tokenFile === undefined || tls === undefined)) {
+    warnings.push(
+      `serving ${host} without ${tokenFile === undefined ? "tokens" : "TLS"}: anyone who can reach it may read every pool${tls === undefined ? " (in clear text)" : ""}`,
+    );
+  }
+  if (insecure && loopback) {
+    warnings.push(`${named("insecureNoAuthOrTls")} has no effect on the loopback address ${host}`);
+  }
+
+  const defaultPoolSize = values.defaultPoolSize as string | undefined;
+  if (defaultPoolSize !== undefined) {
+    try {
+      parseSize(defaultPoolSize);
+    } catch (error) {
+      throw usage(
+        `${named("defaultPoolSize")}: ${(error as Error).message}`,
+        "use bytes or a size such as 64K, 1M, 2G",
+      );
+    }
+  }
+
+  const limits: Limits = {};
+  for (const key of [
+    "maxBodyBytes",
+    "maxTailTimeoutMs",
+    "maxConcurrentTails",
+    "maxBatchMessages",
+    "maxOpenPools",
+  ] as const) {
+    if (values[key] !== undefined) limits[key] = values[key] as number;
+  }
+
+  return {
+    host,
+    port: (values.port as number | undefined) ?? DEFAULT_PORT,
+    dir: defaultPoolDir(path("dir"), {}),
+    access,
+    tokenFile,
+    tls,
+    allowNonLoopback,
+    insecureNoAuthOrTls: insecure,
+    loopback,
+    corsOrigins: (values.corsOrigins as string[] | undefined) ?? [],
+    limits,
+    defaultPoolSize,
+    metrics: (values.metrics as ServerConfig["metrics"] | undefined) ?? "on",
+    logFormat: (values.logFormat as "json" | "text" | undefined) ?? "json",
+    quiet: values.quiet === true,
+    shutdownGraceMs: (values.shutdownGraceMs as number | undefined) ?? DEFAULT_SHUTDOWN_GRACE_MS,
+    configFile,
+    sources,
+    warnings,
+  };
+}
+
+/** How a setting is named in messages, given where its value came from. */
+function nameOf(key: string, source: Source, configFile: string | undefined): string {
+  const s = SERVER_SETTINGS.find((x) => x.key === key);
+  if (!s) return key;
+  if (source === "env" && s.env) return s.env;
+  if (source === "file") return `"${key}" in ${configFile}`;
+  return `--${s.flag}`;
+}

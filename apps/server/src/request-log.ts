@@ -1,0 +1,51 @@
+/**
+ * Request logging around `app.fetch`, without touching the app: the wrapper records the start,
+ * and the node response's `close` event (which fires when the body ended, streamed or not, or
+ * the client went away) writes the log line with the final status, the duration and the bytes
+ * sent on the connection for this response (status line, headers and body, as the socket counts
+ * them).
+ *
+ * Invariants: exactly one line per request; the path is logged without its query string (no
+ * query value ever reaches the log) and no header is logged (so no token); a failure of the
+ * logger never fails the request.
+ */
+import type { Http2Bindings, HttpBindings } from "@hono/node-server";
+import type { Logger } from "./log.js";
+
+type Fetch = (request: Request, env: HttpBindings | Http2Bindings) => Response | Promise<Response>;
+
+/** Wraps `fetch` so every request is logged once when its response ends. */
+export function withRequestLog(fetch: Fetch, log: Logger): Fetch {
+  return (request, env) => {
+    const started = performance.now();
+    const outgoing = env?.outgoing;
+    const socket = env?.incoming.socket;
+    const sentBefore = socket?.bytesWritten ?? 0;
+    const remote = socket?.remoteAddress; // read now: a closed socket no longer knows it
+    if (outgoing) {
+      outgoing.once("close", () => {
+        try {
+          const sent = socket ? socket.bytesWritten - sentBefore : Number.NaN;
+          log.request({
+            method: request.method,
+            path: pathOf(request.url),
+            status: outgoing.statusCode,
+            duration_ms: Math.round((performance.now() - started) * 100) / 100,
+            bytes: Number.isFinite(sent) && sent > 0 ? sent : undefined,
+            remote,
+          });
+        } catch {
+          // logging must never break serving
+        }
+      });
+    }
+    return fetch(request, env);
+  };
+}
+
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return "/";
+  const end = url.indexOf("?", start);
+  return end < 0 ? url.slice(start) : url.slice(start, end);
+}

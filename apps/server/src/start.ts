@@ -1,0 +1,172 @@
+/**
+ * `startServer`: runs `@spool/http-server`'s app on `@hono/node-server` (HTTP, or HTTPS with
+ * `https.createServer`) with request logging, and returns a handle whose `close()` shuts down
+ * gracefully.
+ *
+ * Invariants: the socket is bound only after the configuration's files (tokens, TLS, pool
+ * directory) loaded cleanly; bind failures are SpoolErrors (address in use: Busy; privileged
+ * port: Permission); `close()` is idempotent and always resolves: it stops accepting, ends open
+ * tails (each gets a final Busy error line from `app.close()`), closes idle keep-alive
+ * connections at once and every other connection after the grace period. No signal handlers
+ * are installed here (see launch.ts).
+ */
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { createAdaptorServer, type ServerType } from "@hono/node-server";
+import { SpoolError } from "@spool/core";
+import { type CreateAppOptions, createApp, type SpoolApp } from "@spool/http-server";
+import { loadServerAssets, type ServerAssets } from "./assets.js";
+import type { ServerConfig } from "./config.js";
+import { createLogger, type Logger } from "./log.js";
+import { urlHost } from "./loopback.js";
+import { withRequestLog } from "./request-log.js";
+
+/** A running server. */
+export interface ServerHandle {
+  /** Base URL, e.g. `https://127.0.0.1:9700`. */
+  url: string;
+  host: string;
+  /** The bound port (the real one when the config asked for 0). */
+  port: number;
+  /** The TLS certificate's SHA-256 fingerprint, when serving HTTPS. */
+  fingerprint: string | undefined;
+  /** What was loaded: tokens, TLS material, pool directory state, warnings. */
+  assets: ServerAssets;
+  app: SpoolApp;
+  /** Graceful shutdown (idempotent); resolves when every connection is closed. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+}
+
+/**
+ * Starts a server for `config` (see `resolveServerConfig`).
+ *
+ * @example
+ * const server = await startServer(resolveServerConfig({ flags: { port: 0 } }));
+ * console.log(server.url);
+ * await server.close();
+ */
+export async function startServer(
+  config: ServerConfig,
+  options: StartOptions = {},
+): Promise<ServerHandle> {
+  const log = options.log ?? createLogger({ format: config.logFormat, quiet: config.quiet });
+  const assets = await loadServerAssets(config, { create: true });
+  const appOptions: CreateAppOptions = {
+    dir: config.dir,
+    access: config.access,
+    tokens: assets.tokens.map((t) =>
+      t.access === undefined ? { token: t.token } : { token: t.token, access: t.access },
+    ),
+    limits: config.limits,
+    onInternalError: (error) =>
+      log.error("internal error", {
+        kind: (error as SpoolError).kind ?? "Internal",
+        error: error.message,
+      }),
+  };
+  if (config.corsOrigins.length > 0) appOptions.cors = { origins: config.corsOrigins };
+  if (config.defaultPoolSize !== undefined) appOptions.defaultPoolSize = config.defaultPoolSize;
+  if (config.metrics === "off") appOptions.metrics = false;
+  else if (config.metrics === "public") appOptions.metrics = { public: true };
+  const app = createApp(appOptions);
+
+  const fetch = withRequestLog(app.fetch as Parameters<typeof withRequestLog>[0], log);
+  const server: ServerType = assets.tls
+    ? createAdaptorServer({
+        fetch,
+        createServer: createHttpsServer,
+        serverOptions: { cert: assets.tls.cert, key: assets.tls.key },
+      })
+    : createAdaptorServer({ fetch });
+  try {
+    await listen(server, config.host, config.port);
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const url = `${assets.tls ? "https" : "http"}://${urlHost(config.host)}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= shutdown(server, app, config.shutdownGraceMs);
+    return closing;
+  };
+  return { url, host: config.host, port, fingerprint: assets.tls?.fingerprint, assets, app, close };
+}
+
+function listen(server: ServerType, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      server.off("listening", onListening);
+      reject(bindError(error, host, port));
+    };
+    const onListening = (): void => {
+      server.off("error", onError);
+      resolve();
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen(port, host);
+  });
+}
+
+function bindError(error: NodeJS.ErrnoException, host: string, port: number): SpoolError {
+  const where = `${host}:${port}`;
+  switch (error.code) {
+    case "EADDRINUSE":
+      return new SpoolError("Busy", `cannot listen on ${where}: the address is in use`, {
+        hint: "stop the other server on that port, or pick another with --port (0 picks a free one)",
+        cause: error,
+      });
+    case "EACCES":
+    case "EPERM":
+      return new SpoolError("Permission", `cannot listen on ${where}: permission denied`, {
+        hint: "ports below 1024 need privileges; use a port ≥ 1024 (e.g. --port 9700) behind a proxy",
+        cause: error,
+      });
+    case "EADDRNOTAVAIL":
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return new SpoolError("Usage", `cannot listen on ${where}: no such local address`, {
+        hint: "--host must be an address of this machine (127.0.0.1, ::1, or one of its interfaces)",
+        cause: error,
+      });
+    default:
+      return new SpoolError("Io", `cannot listen on ${where}: ${error.message}`, {
+        hint: "check --host and --port",
+        cause: error,
+      });
+  }
+}
+
+type ClosableServer = ServerType & {
+  closeIdleConnections?: () => void;
+  closeAllConnections?: () => void;
+};
+
+async function shutdown(server: ServerType, app: SpoolApp, graceMs: number): Promise<void> {
+  const s = server as ClosableServer;
+  const closed = new Promise<void>((resolve) => {
+    if (!server.listening) resolve();
+    else server.close(() => resolve());
+  });
+  await app.close();
+  // connections whose response just ended (tails after their final line) turn idle over the
+  // next moments: keep closing idle ones until all are gone or the grace period is over
+  s.closeIdleConnections?.();
+  const sweep = setInterval(() => s.closeIdleConnections?.(), 50);
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, graceMs);
+  });
+  await Promise.race([closed, grace]);
+  clearInterval(sweep);
+  clearTimeout(timer);
+  s.closeAllConnections?.();
+  await closed;
+}

@@ -1,0 +1,96 @@
+/**
+ * The token file: one bearer token per line, optionally followed by whitespace and an access mode
+ * (`TOKEN read-only`); `#` comments and blank lines are ignored.
+ *
+ * Invariants: a token never appears in an error message, a warning or a log line (errors name
+ * the file and the line number only); a file with no token is an error (an empty token file
+ * would otherwise silently mean "no authentication"); duplicate tokens are an error.
+ */
+import { readFileSync, statSync } from "node:fs";
+import { fromSystemError, SpoolError } from "@spool/core";
+import type { AccessMode } from "@spool/http-server";
+import { ACCESS_MODES } from "@spool/http-server";
+
+export interface TokenEntry {
+  token: string;
+  /** The token's own access mode; absent: the server's `--access`. */
+  access?: AccessMode;
+}
+
+const TOKEN_TEXT = /^[\x21-\x7e]+$/;
+
+/**
+ * Parses the text of a token file (`where` names it in errors).
+ *
+ * @example
+ * parseTokenFile("# ops\nabc123 read-only\n", "tokens.txt") // [{ token: "abc123", access: "read-only" }]
+ */
+export function parseTokenFile(text: string, where: string): TokenEntry[] {
+  const entries: TokenEntry[] = [];
+  const seen = new Set<string>();
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] as string).trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const fields = line.split(/\s+/);
+    const token = fields[0] as string;
+    const lineNo = i + 1;
+    if (fields.length > 2) {
+      throw bad(where, lineNo, "has more than a token and an access mode");
+    }
+    if (!TOKEN_TEXT.test(token)) {
+      throw bad(where, lineNo, "holds a token with characters outside printable ASCII");
+    }
+    const mode = fields[1];
+    if (mode !== undefined && !(ACCESS_MODES as readonly string[]).includes(mode)) {
+      throw bad(where, lineNo, `has an unknown access mode (use ${ACCESS_MODES.join(", ")})`);
+    }
+    if (seen.has(token)) throw bad(where, lineNo, "repeats a token of an earlier line");
+    seen.add(token);
+    entries.push(mode === undefined ? { token } : { token, access: mode as AccessMode });
+  }
+  if (entries.length === 0) {
+    throw new SpoolError("Usage", `token file ${where} holds no token`, {
+      path: where,
+      hint: "add one token per line (`spool serve init` writes one), or drop --token-file to run without authentication",
+    });
+  }
+  return entries;
+}
+
+function bad(where: string, line: number, what: string): SpoolError {
+  return new SpoolError("Usage", `token file ${where}: line ${line} ${what}`, {
+    path: where,
+    hint: "each line is `TOKEN` or `TOKEN read-only|write-only|read-write`; `#` starts a comment",
+  });
+}
+
+export interface LoadedTokens {
+  tokens: TokenEntry[];
+  /** Warnings to log (never containing a token). */
+  warnings: string[];
+}
+
+/** Reads and parses the token file at `path`; warns when group or others may read it. */
+export function loadTokenFile(path: string): LoadedTokens {
+  let text: string;
+  let mode: number;
+  try {
+    mode = statSync(path).mode;
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const e = fromSystemError(error, path, "read the token file");
+    throw new SpoolError(e.kind, `cannot read token file ${path}: ${e.message}`, {
+      path,
+      hint: "check --token-file / SPOOL_SERVER_TOKEN_FILE; `spool serve init` writes one",
+      cause: error,
+    });
+  }
+  const warnings: string[] = [];
+  if ((mode & 0o077) !== 0) {
+    warnings.push(
+      `token file ${path} is readable by group or others (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${path}`,
+    );
+  }
+  return { tokens: parseTokenFile(text, path), warnings };
+}
