@@ -7,8 +7,10 @@
  * pool's bounds, as the local API's start rules do), and every reconnect resumes at the last
  * delivered seq + 1, so no message still in the pool is lost, none is delivered twice, and seqs
  * only ever increase; a gap (messages overwritten while away or while lagging) is reported, under
- * policy `continue`, as a status and to `onGap`, never hidden (tag-filtered follows cannot see
- * gaps, see README); only retryable failures reconnect (network errors, Busy, Io by default);
+ * policy `continue`, as a status and to `onGap`, never hidden, exact also under a tag filter (the
+ * server's gap lines, see tail.ts), and moves the resume point past it, so a reconnect never
+ * reports seqs of a gap already reported; only retryable failures reconnect (network errors,
+ * Busy, Io by default);
  * `break`, the signal and the handle's close end it at once, with no timer or request left.
  */
 import {
@@ -220,6 +222,8 @@ export class Follower<T = unknown> extends EventTarget implements AsyncIterable<
       signal: this.#controller.signal,
       onEnd,
       onGap: (gap) => {
+        // Those seqs are gone: resume after them (under a filter, no message may follow soon).
+        this.#next = Math.max(this.#next ?? 0, gap.to + 1);
         this.#emit({ state: "gap", gap });
         o.onGap?.(gap);
       },

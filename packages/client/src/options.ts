@@ -5,7 +5,8 @@
  * Invariants: the same option rules as the local API (whole numbers, `since` ≥ 1, not `since`
  * together with `last`, a known gap policy, non-empty string tags), refused with a Usage error
  * carrying a hint; the query uses the protocol's names (`since_seq`, `last`, `max`, `timeout_ms`,
- * repeated `tag`, `gap_policy`) and plain decimal digits.
+ * repeated `tag`, `gap_policy`) and plain decimal digits, and always asks for gap lines
+ * (`gap_lines=1`; a server that predates them ignores the parameter).
  */
 import { type TailOptions as CoreTailOptions, GAP_POLICIES } from "@spool/core/shared";
 import { usage } from "./errors.js";
@@ -57,7 +58,12 @@ export function checkTailOptions(options: TailOptions): void {
   }
 }
 
-/** The tail's query string for checked options. */
+/**
+ * The tail's query string for checked options, always with `gap_lines=1`.
+ *
+ * @example
+ * tailQuery({ since: 5, tags: ["a"] }).toString() // "since_seq=5&tag=a&gap_lines=1"
+ */
 export function tailQuery(options: TailOptions): URLSearchParams {
   const query = new URLSearchParams();
   if (options.since !== undefined) query.set("since_seq", String(options.since));
@@ -66,5 +72,6 @@ export function tailQuery(options: TailOptions): URLSearchParams {
   if (options.timeoutMs !== undefined) query.set("timeout_ms", String(options.timeoutMs));
   for (const tag of options.tags ?? []) query.append("tag", tag);
   if (options.gapPolicy !== undefined) query.set("gap_policy", options.gapPolicy);
+  query.set("gap_lines", "1");
   return query;
 }

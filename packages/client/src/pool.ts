@@ -171,10 +171,18 @@ export class RemotePool {
   /**
    * Follows the pool as an async iterable of messages (replay, then live), like the local tail.
    * `break` or aborting `signal` closes the request at once; a failure after the stream started
-   * is thrown as a SpoolHttpError. Gaps show as `onGap` calls (see README for tag filters).
+   * is thrown as a SpoolHttpError. Under gap policy `continue`, each retention gap (messages
+   * overwritten before they were read) is reported once to `onGap` as `{from, to, count}`, exact
+   * also with a tag filter (the server's gap lines); under `error` the tail fails with
+   * RetentionGap whose `seq` is the first missing one.
    *
    * @example
    * for await (const msg of pool.tail({ last: 10, timeoutMs: 5000 })) console.log(msg.seq, msg.data);
+   * @example
+   * const gaps: Gap[] = [];
+   * for await (const msg of pool.tail({ since: 1, tags: ["deploy"], onGap: (g) => gaps.push(g) })) {
+   *   console.log(msg.seq); // gaps lists every overwritten range, even of non-matching messages
+   * }
    */
   tail<T = unknown>(options: TailOptions = {}): AsyncIterable<Message<T>> {
     this.#check();

@@ -3,22 +3,23 @@
  *
  * Invariants: nothing is sent before the first `next()` (option errors surface there, as in the
  * local API); lines are read only as the consumer pulls (a slow consumer makes the server wait,
- * memory stays at one chunk plus one line); seqs must strictly increase (else a protocol error);
- * without a tag filter, a seq above the expected one is reported to `onGap` (policy `continue`;
- * the server does not report gaps in the stream, so the client sees them as a jump); a final
- * `{"error": …}` line is thrown as a SpoolHttpError; `return()` (a `break`), the caller's signal
- * and the pool handle's close all abort the request and cancel the body at once, exactly once;
- * an abort by the caller's signal ends iteration normally (`onEnd("aborted")`), never throws.
+ * memory stays at one chunk plus one line); the request always asks for gap lines
+ * (`gap_lines=1`), and gap lines are never delivered as messages: each is reported to `onGap`
+ * (policy `continue`), exactly once and exact also under a tag filter, by the tail's GapCursor
+ * (gap-cursor.ts: seqs must strictly increase, a jump without a gap line counts as a gap only
+ * without a filter, for servers that predate gap lines); a malformed line is a protocol error; a
+ * final `{"error": …}` line is thrown as a SpoolHttpError; `return()` (a `break`), the caller's
+ * signal and the pool handle's close all abort the request and cancel the body at once, exactly
+ * once; an abort by the caller's signal ends iteration normally (`onEnd("aborted")`), never throws.
  */
-import { gapBefore, HTTP_STATUSES, type TailEnd } from "@spool/core/shared";
-import { errorFromJson, errorJsonOf, NetworkError, usage } from "./errors.js";
+import type { TailEnd } from "@spool/core/shared";
+import { NetworkError, usage } from "./errors.js";
+import { GapCursor } from "./gap-cursor.js";
 import { isAbort, networkError, poolPath, protocolError, send, type Transport } from "./http.js";
 import { type LineSource, lineReader } from "./jsonl.js";
-import { RemoteMessage } from "./message.js";
+import type { RemoteMessage } from "./message.js";
 import { checkTailOptions, type TailOptions, tailQuery } from "./options.js";
-
-const ERROR_LINE = '{"error"';
-const decoder = new TextDecoder();
+import { classifyTailLine } from "./tail-lines.js";
 
 /** Where a tail's stream came from, for errors and for `follow`. */
 export interface TailTarget {
@@ -41,13 +42,6 @@ export function tailMessages<T>(
   return { [Symbol.asyncIterator]: () => new TailIterator<T>(target, options) };
 }
 
-function isErrorLine(line: Uint8Array): boolean {
-  for (let i = 0; i < ERROR_LINE.length; i++) {
-    if (line[i] !== ERROR_LINE.charCodeAt(i)) return false;
-  }
-  return true;
-}
-
 /** The iterator behind `tailMessages`; exported for `follow`, which reads one per connection. */
 export class TailIterator<T> implements AsyncIterableIterator<RemoteMessage<T>> {
   readonly #target: TailTarget;
@@ -58,8 +52,7 @@ export class TailIterator<T> implements AsyncIterableIterator<RemoteMessage<T>> 
   #started = false;
   #finished = false;
   #delivered = 0;
-  #expected: number | undefined;
-  #lastSeq = 0;
+  readonly #cursor: GapCursor;
   readonly #onAbort = (): void => this.#controller.abort();
   /** Called once the response started (status 200). */
   onConnected: (() => void) | undefined;
@@ -67,7 +60,11 @@ export class TailIterator<T> implements AsyncIterableIterator<RemoteMessage<T>> 
   constructor(target: TailTarget, options: TailOptions) {
     this.#target = target;
     this.#options = options;
-    this.#expected = options.since;
+    this.#cursor = new GapCursor({
+      since: options.since,
+      filtered: (options.tags?.length ?? 0) > 0,
+      onGap: options.onGap,
+    });
   }
 
   [Symbol.asyncIterator](): this {
@@ -142,34 +139,16 @@ export class TailIterator<T> implements AsyncIterableIterator<RemoteMessage<T>> 
         throw networkError(`GET ${poolPath(this.#target.pool, "/tail")}`, error);
       }
       if (line === undefined) return this.#endOfStream(lines.partial);
-      if (isErrorLine(line)) throw this.#errorOf(line);
-      let message: RemoteMessage<T>;
-      try {
-        message = RemoteMessage.fromLine<T>(line);
-      } catch (error) {
-        throw protocolError(200, "GET tail: a line is not a message envelope", error);
+      const item = classifyTailLine<T>(line);
+      if (item.type === "error") throw item.error;
+      if (item.type === "gap") {
+        this.#cursor.gapLine(item.gap);
+        continue;
       }
-      this.#accept(message);
-      return message;
+      this.#cursor.message(item.message.seq);
+      this.#delivered++;
+      return item.message;
     }
-  }
-
-  /** Order check, gap report and cursor advance for a received message. */
-  #accept(message: RemoteMessage<T>): void {
-    if (message.seq <= this.#lastSeq) {
-      throw protocolError(
-        200,
-        `GET tail: seq ${message.seq} arrived after seq ${this.#lastSeq} (seqs must increase)`,
-      );
-    }
-    this.#lastSeq = message.seq;
-    const filtered = (this.#options.tags?.length ?? 0) > 0;
-    if (!filtered && this.#expected !== undefined && message.seq > this.#expected) {
-      const gap = gapBefore(this.#expected, { oldest: message.seq, newest: message.seq });
-      if (gap) this.#options.onGap?.(gap);
-    }
-    this.#expected = message.seq + 1;
-    this.#delivered++;
   }
 
   #endOfStream(partial: number): undefined {
@@ -191,17 +170,6 @@ export class TailIterator<T> implements AsyncIterableIterator<RemoteMessage<T>> 
     return undefined;
   }
 
-  #errorOf(line: Uint8Array): Error {
-    let json: ReturnType<typeof errorJsonOf>;
-    try {
-      json = errorJsonOf(JSON.parse(decoder.decode(line)));
-    } catch {
-      json = undefined;
-    }
-    if (!json) return protocolError(200, "GET tail: an error line is not an error envelope");
-    return errorFromJson(json, HTTP_STATUSES[json.kind]);
-  }
-
   /** Ends by itself: releases everything and reports `reason`. */
   #end(reason: TailEnd): void {
     if (this.#finished) return;
@@ -219,9 +187,12 @@ export class TailIterator<T> implements AsyncIterableIterator<RemoteMessage<T>> 
     this.#reader?.cancel().catch(() => {});
   }
 
-  /** The next seq this tail expects (after the last one received), if known. */
+  /**
+   * The lowest seq this tail can deliver next (after the last message or gap received), if known;
+   * exact without a tag filter, a lower bound with one.
+   */
   get expected(): number | undefined {
-    return this.#expected;
+    return this.#cursor.expected;
   }
 }
 
