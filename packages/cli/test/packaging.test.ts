@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collect, PACKAGE_DIR, type RunResult, tempDir } from "./helpers.js";
 
 const CORE_DIR = resolve(PACKAGE_DIR, "..", "core");
+const CLIENT_DIR = resolve(PACKAGE_DIR, "..", "client");
+const HTTP_SERVER_DIR = resolve(PACKAGE_DIR, "..", "http-server");
+const SERVER_DIR = resolve(PACKAGE_DIR, "..", "..", "apps", "server");
 const PNPM = ["-y", "pnpm@10.34.8"];
 
 let dir: string;
@@ -46,12 +49,19 @@ describe("packaging", () => {
       await sh("npx", [...PNPM, "pack", "--pack-destination", packs], CORE_DIR),
       "pnpm pack @spool/core",
     );
-    ok(
-      await sh("npx", [...PNPM, "pack", "--pack-destination", packs], PACKAGE_DIR),
-      "pnpm pack spool",
-    );
+    for (const [name, from] of [
+      ["@spool/client", CLIENT_DIR],
+      ["@spool/http-server", HTTP_SERVER_DIR],
+      ["@spool/server", SERVER_DIR],
+      ["spool", PACKAGE_DIR],
+    ] as const) {
+      ok(
+        await sh("npx", [...PNPM, "pack", "--pack-destination", packs], from),
+        `pnpm pack ${name}`,
+      );
+    }
     const tarballs = readdirSync(packs).map((f) => join(packs, f));
-    expect(tarballs.length).toBe(2);
+    expect(tarballs.length).toBe(5);
     writeFileSync(
       join(app, "package.json"),
       JSON.stringify({ name: "spool-pack-test", private: true, version: "1.0.0" }),
@@ -91,6 +101,9 @@ describe("packaging", () => {
       meta: { tags: ["pack"] },
       data: { hello: "npx" },
     });
+    expect(ok(await spool("serve", "check", "--port", "0"), "serve check").stdout).toMatch(
+      /^configuration OK/,
+    );
     expect(JSON.parse(ok(await spool("version"), "version").stdout)).toMatchObject({
       spool: expect.any(String),
       core: expect.any(String),

@@ -1,17 +1,10 @@
 /**
  * Loads `@spool/server` for the serve commands (and only for them: this module is reached only
- * through their lazily imported modules).
+ * through their lazily imported modules, so other commands never pay for the server's code).
  *
- * Invariants: the import happens after a `statSync` of a regular file. Node 20's
- * `fs.realpathSync` with a cache (which its ESM resolver uses) consults a process-wide stat
- * buffer that still describes the last file stat-ed; when that was stdout as a pipe (the CLI's
- * io checks it), resolution stops early and a symlinked workspace package resolves to its
- * unresolved path, where its own dependencies cannot be found (ERR_MODULE_NOT_FOUND). Refreshing
- * the buffer first keeps the resolution correct.
+ * Invariants: the import resolves through the workspace symlink correctly because io.ts resets
+ * Node 20's shared stat buffer after checking for pipes (see `isPipe`).
  */
-import { statSync } from "node:fs";
-
-statSync(process.execPath);
 
 /** The @spool/server module. */
 export const server: typeof import("@spool/server") = await import("@spool/server");

@@ -7,7 +7,7 @@
  * a closed pipe (EPIPE, e.g. `spool follow x | head -1`) ends the process quietly with status 0,
  * unless a command chose otherwise (feed and tap keep working and stop printing).
  */
-import { fstatSync } from "node:fs";
+import { fstatSync, statSync } from "node:fs";
 
 /** `--color` values. */
 export type ColorMode = "auto" | "always" | "never";
@@ -187,6 +187,12 @@ function isPipe(fd: number): boolean {
     return stat.isFIFO() || stat.isSocket();
   } catch {
     return false;
+  } finally {
+    // Node 20's cached fs.realpathSync (used by its ESM resolver) reads a process-wide stat
+    // buffer that still describes the last file stat-ed; left describing a pipe, a later lazy
+    // import of a symlinked workspace package resolves to the link, where the package's own
+    // dependencies are not found (ERR_MODULE_NOT_FOUND). Stat a regular file to reset it.
+    statSync(process.execPath, { throwIfNoEntry: false });
   }
 }
 
