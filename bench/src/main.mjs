@@ -1,187 +1,99 @@
-// Entry point of the benchmark suite (`pnpm bench` from the repository root): runs every case
-// side by side in one process (plus the child processes some cases fork), then prints the
-// machine, the payload shape, the per-round figures and the markdown table of Spool's figures,
-// their ratios to the baselines and the targets. BENCH_QUICK=1 runs a 10x smaller smoke test.
+// Entry point of the benchmark suite (`pnpm bench` from the repository root): runs the selected
+// suites side by side in one run (the core suite in this process plus the child processes some
+// cases fork; the HTTP suite with the server and the load generators in child processes), then
+// prints the machine, the payload shape, the notes of each suite and one markdown table of
+// Spool's figures, their ratios to the baselines and the targets. BENCH_QUICK=1 runs a 10x
+// smaller smoke test; `--only` (or BENCH_ONLY) picks suites or HTTP groups.
+import { readFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir } from "node:os";
-import { batchCases, encodedAppendCases, flushCases, singleAppendCases } from "./cases/append.mjs";
-import { followLatency } from "./cases/follow.mjs";
-import { getCases, replayCases, replayFixture } from "./cases/replay.mjs";
-import { writerCases } from "./cases/writers.mjs";
-import { formatCount, formatMs, nowMs, runRounds } from "./lib/measure.mjs";
+import { nowMs } from "./lib/measure.mjs";
 import { describeEvents, makeEvents } from "./lib/payload.mjs";
-import { buildRow, markdownTable, rate } from "./lib/report.mjs";
+import { markdownTable } from "./lib/report.mjs";
 import { removeTempRoot, tempRoot } from "./lib/tmp.mjs";
+import { coreConfig, runCoreSuite } from "./suites/core.mjs";
+import { HTTP_GROUPS, httpConfig, runHttpSuite } from "./suites/http.mjs";
 
-const quick = process.env.BENCH_QUICK === "1";
-const scale = quick ? 0.1 : 1;
-const n = (count) => Math.max(100, Math.round(count * scale));
-
-const cfg = {
-  poolSize: "64M",
-  poolBytes: 64 * 1024 * 1024,
-  rounds: quick ? 1 : 3,
-  warm: 2000,
-  maxMs: 10_000,
-  appendCount: n(100_000),
-  sqliteCount: n(20_000),
-  batchCount: n(1000),
-  flushCount: n(2000),
-  flushWarm: 20,
-  flushMaxMs: quick ? 500 : 2500,
-  replayCount: n(100_000),
-  replayPoolSize: "128M",
-  getCount: n(100_000),
-  rawPasses: 3,
-  followCount: n(3000),
-  followWarm: 200,
-  followIntervalMs: 1,
-  followIdleMs: 5000,
-  followMaxMs: 20_000,
-  childTimeoutMs: 60_000,
-};
+const USAGE = `usage: node src/main.mjs [--only LIST]   (or BENCH_ONLY=LIST)
+  LIST is comma-separated: core, http, ${HTTP_GROUPS.map((g) => `http-${g}`).join(", ")}
+  (default: everything). BENCH_QUICK=1 runs a 10x smaller smoke test.`;
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
+/** The selection from --only / BENCH_ONLY: { core: boolean, http: Set of HTTP groups }. */
+function selection(argv) {
+  let only = process.env.BENCH_ONLY;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--help" || arg === "-h") {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    } else if (arg === "--only" && argv[i + 1] !== undefined) only = argv[++i];
+    else if (arg.startsWith("--only=")) only = arg.slice("--only=".length);
+    else usage(`unknown argument ${arg}`);
+  }
+  const names = (only ?? "core,http")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const pick = { core: false, http: new Set() };
+  for (const name of names) {
+    if (name === "core") pick.core = true;
+    else if (name === "http") for (const g of HTTP_GROUPS) pick.http.add(g);
+    else if (name.startsWith("http-") && HTTP_GROUPS.includes(name.slice(5)))
+      pick.http.add(name.slice(5));
+    else usage(`unknown suite ${JSON.stringify(name)}`);
+  }
+  if (!pick.core && pick.http.size === 0) usage("nothing selected");
+  return pick;
+}
+
+/** Linux CPU pressure (PSI): % of the last 60 s in which some runnable task waited for a CPU. */
+function cpuPressure() {
+  try {
+    const line = readFileSync("/proc/pressure/cpu", "utf8").split("\n")[0] ?? "";
+    const match = /avg60=([\d.]+)/.exec(line);
+    return match ? `${Number(match[1]).toFixed(0)}%` : "n/a";
+  } catch {
+    return "n/a";
+  }
+}
+
+function usage(problem) {
+  process.stderr.write(`bench: ${problem}\n${USAGE}\n`);
+  process.exit(2);
+}
+
 async function main() {
+  const quick = process.env.BENCH_QUICK === "1";
+  const pick = selection(process.argv.slice(2));
   const began = nowMs();
   const events = makeEvents(1000);
   const texts = events.map((e) => JSON.stringify(e));
   const shape = describeEvents(events);
-  const shared = {};
   const cpu = cpus();
   const loadBefore = loadavg()[0];
+  const pressureBefore = cpuPressure();
+  const suites = [pick.core ? "core" : "", ...[...pick.http].map((g) => `http-${g}`)].filter(
+    Boolean,
+  );
   log(
-    `spool bench${quick ? " (QUICK smoke run: 10x smaller counts, 1 round)" : ""}; temp dir ${tempRoot()}`,
+    `spool bench (${suites.join(", ")})${quick ? " (QUICK smoke run: 10x smaller counts, 1 round)" : ""}; temp dir ${tempRoot()}`,
   );
 
-  log("single-writer appends, fast durability:");
-  const single = await runRounds(singleAppendCases(cfg, events, texts, shared), cfg.rounds, log);
-  log("already-encoded JSON text, fast durability:");
-  const encoded = await runRounds(encodedAppendCases(cfg, texts, shared), cfg.rounds, log);
-  log("batches of 100:");
-  const batch = await runRounds(batchCases(cfg, events, texts, shared), cfg.rounds, log);
-  log("writer processes on one pool:");
-  const writers = await runRounds(writerCases(cfg, texts), cfg.rounds, log);
-  log("flush durability:");
-  const flush = await runRounds(flushCases(cfg, events, texts, shared), cfg.rounds, log);
-  log("reads:");
-  const fx = replayFixture(cfg, texts);
-  let reads;
-  try {
-    fx.setup();
-    reads = await runRounds([...replayCases(cfg, fx), ...getCases(cfg, fx)], cfg.rounds, log);
-  } finally {
-    fx.close();
+  const rows = [];
+  const notes = [];
+  const details = [];
+  if (pick.core) {
+    const core = await runCoreSuite({ cfg: coreConfig(quick), events, texts, log });
+    rows.push(...core.rows);
+    notes.push(...core.notes);
   }
-  const rawMBs = fx.rawBytes / fx.rawSeconds / 1e6;
-  log("follow latency:");
-  const follow = await followLatency(cfg, events);
-  log(
-    `  ${follow.sent} messages at ${formatCount(follow.rate)}/s; p50 ${formatMs(follow.p50)}, p99 ${formatMs(follow.p99)}, max ${formatMs(follow.max)}`,
-  );
-
-  const r = (results, key) => results.get(key).rate;
-  const spoolFast = r(single, "spool append (fast)");
-  const rows = [
-    {
-      name: "append, 1 writer, fast",
-      spool: spoolFast,
-      target: { kind: "atLeast", value: 60_000, label: "60k msg/s" },
-    },
-    {
-      name: "append, 1 writer, fast",
-      spool: spoolFast,
-      baselineName: "floor: stringify + pwrite",
-      baseline: r(single, "floor: stringify + pwrite"),
-      target: { kind: "ratioAtLeast", value: 0.8 },
-    },
-    {
-      name: "append, 1 writer, fast",
-      spool: spoolFast,
-      baselineName: "JSONL fs.writeSync",
-      baseline: r(single, "jsonl: fs.writeSync lines"),
-    },
-    {
-      name: "append, 1 writer, fast",
-      spool: spoolFast,
-      baselineName: "SQLite insert (WAL, NORMAL)",
-      baseline: r(single, "sqlite insert (WAL, NORMAL)"),
-      target: { kind: "ratioAtLeast", value: 2.5 },
-    },
-    {
-      name: "append, 1 writer, fast",
-      spool: spoolFast,
-      baselineName: "SQLite kept bounded (insert + delete oldest, 1 tx)",
-      baseline: r(single, "sqlite bounded insert+delete"),
-      target: { kind: "ratioAtLeast", value: 5 },
-    },
-    {
-      name: "append pre-encoded JSON (appendJson trusted), 1 writer",
-      spool: r(encoded, "spool appendJson (trusted)"),
-      baselineName: "pwrite of the same text",
-      baseline: r(encoded, "floor: pwrite of encoded text"),
-    },
-    {
-      name: "append, 4 writer processes (total)",
-      spool: r(writers, "spool 4 writer processes"),
-      baselineName: "Spool, 1 writer process",
-      baseline: r(writers, "spool 1 writer process"),
-      target: { kind: "ratioAtLeast", value: 1 },
-    },
-    {
-      name: "append, batches of 100",
-      spool: r(batch, "spool appendBatch(100)"),
-      baselineName: "SQLite tx of 100 inserts",
-      baseline: r(batch, "sqlite tx of 100 inserts"),
-      target: { kind: "ratioAtLeast", value: 1.5 },
-    },
-    {
-      name: "append, flush",
-      spool: r(flush, "spool append (flush)"),
-      baselineName: "SQLite insert (WAL, FULL)",
-      baseline: r(flush, "sqlite insert (WAL, FULL)"),
-    },
-    {
-      name: "append, flush",
-      spool: r(flush, "spool append (flush)"),
-      baselineName: "pwrite + fdatasync",
-      baseline: r(flush, "pwrite + fdatasync"),
-    },
-    {
-      name: "replay raw (tailJsonl)",
-      spool: r(reads, "spool replay raw (tailJsonl)"),
-      spoolText: `${rate(r(reads, "spool replay raw (tailJsonl)"))} (${rawMBs.toFixed(0)} MB/s)`,
-      baselineName: "SQLite select all in order",
-      baseline: r(reads, "sqlite select all (text)"),
-      target: { kind: "atLeast", value: 1_000_000, label: "1M msg/s" },
-    },
-    {
-      name: "replay decoded (tail + .data)",
-      spool: r(reads, "spool replay decoded (.data)"),
-      baselineName: "SQLite select all + JSON.parse",
-      baseline: r(reads, "sqlite select + JSON.parse"),
-    },
-    {
-      name: "get by random seq",
-      spool: r(reads, "spool get(random seq)"),
-      spoolText: rate(r(reads, "spool get(random seq)"), "get/s"),
-      baselineName: "SQLite select by id",
-      baseline: r(reads, "sqlite select by id"),
-      baselineText: rate(r(reads, "sqlite select by id"), "get/s"),
-      target: { kind: "atLeast", value: 300_000, label: "300k get/s" },
-    },
-    {
-      name: "follow latency p50, writer → follower process",
-      spool: follow.p50,
-      spoolText: formatMs(follow.p50),
-    },
-    {
-      name: "follow latency p99, writer → follower process",
-      spool: follow.p99,
-      spoolText: formatMs(follow.p99),
-      target: { kind: "atMost", value: 5, label: "5 ms" },
-    },
-  ].map(buildRow);
+  if (pick.http.size > 0) {
+    const http = await runHttpSuite({ cfg: httpConfig(quick), texts, groups: pick.http, log });
+    rows.push(...http.rows);
+    notes.push(...http.notes);
+    if (http.details) details.push(http.details);
+  }
 
   const out = [];
   out.push("");
@@ -191,20 +103,14 @@ async function main() {
     `- machine: ${cpu[0]?.model ?? "unknown cpu"}, ${cpu.length} cores; node ${process.version}; linux ${release()}; files under ${tmpdir()}`,
   );
   out.push(
-    `- 1-min load average: ${loadBefore.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end (above ~1 means other work shared the CPUs with this run)`,
+    `- 1-min load average: ${loadBefore.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end; CPU pressure (share of the last minute some task waited for a CPU): ${pressureBefore} at start, ${cpuPressure()} at end (a load above ~1 or a pressure above a few % means other work shared the CPUs with this run)`,
   );
+  out.push(`- suites: ${suites.join(", ")}`);
   out.push(`- payload: ${shape.text}`);
-  out.push(
-    `- Spool pools: ${cfg.poolSize}, filled until wrapped before timing (every timed append evicts, as in a long-lived bounded pool); no tags; single appends with pool.append(object) (stringify included)`,
-  );
-  out.push(
-    `- counts per round: ${cfg.appendCount} single appends, ${cfg.sqliteCount} SQLite single inserts, ${cfg.batchCount} batches of 100, up to ${cfg.flushCount} flush appends (≤ ${cfg.flushMaxMs} ms), ${cfg.replayCount} messages replayed (raw and SQLite text: ${cfg.rawPasses} passes), ${cfg.getCount} random gets; ${cfg.rounds} interleaved round(s), median shown`,
-  );
-  out.push(
-    `- follow: ${follow.measured} measured messages (after ${cfg.followWarm} warm-up) at ${formatCount(follow.rate)} msg/s; max ${formatMs(follow.max)}`,
-  );
+  out.push(...notes);
   out.push("");
   out.push(markdownTable(rows));
+  for (const table of details) out.push("", table);
   out.push("");
   const missed = rows.filter((row) => row.pass === false).length;
   const judged = rows.filter((row) => row.pass !== undefined).length;
@@ -212,6 +118,9 @@ async function main() {
     `${judged - missed} of ${judged} targets met; total run ${((nowMs() - began) / 1000).toFixed(0)} s`,
   );
   process.stdout.write(`${out.join("\n")}\n`);
+  // A failed check (e.g. a follower missing a message) is a correctness failure, not a slow
+  // figure: make it visible to scripts.
+  if (rows.some((row) => row.verdict === "FAIL")) process.exitCode = 1;
 }
 
 try {

@@ -56,21 +56,22 @@ export function percentile(values, p) {
 
 /**
  * Runs each case once per round, round-robin, so slow drift of the machine hits every case
- * alike. A case is `{ key, setup?, run: async (round) => ({ ops, seconds }), close? }`: setup
- * runs once before the first round (in order), close once after the last. Returns, per key, the
- * per-round rates (ops/s) and the median rate.
+ * alike. A case is `{ key, setup?, run: async (round) => ({ ops, seconds, ...more }), close? }`:
+ * setup runs once before the first round (in order), close once after the last. Returns, per
+ * key, the per-round rates (ops/s), the median rate and every round's full result (`details`).
  */
 export async function runRounds(cases, rounds, log) {
-  const results = new Map(cases.map((c) => [c.key, { rates: [], ops: 0 }]));
+  const results = new Map(cases.map((c) => [c.key, { rates: [], ops: 0, details: [] }]));
   try {
     for (const c of cases) await c.setup?.();
     for (let r = 0; r < rounds; r++) {
       for (const c of cases) {
         await breathe();
-        const { ops, seconds } = await c.run(r);
+        const result = await c.run(r);
         const entry = results.get(c.key);
-        entry.rates.push(ops / seconds);
-        entry.ops = ops;
+        entry.rates.push(result.ops / result.seconds);
+        entry.ops = result.ops;
+        entry.details.push(result);
       }
     }
   } finally {

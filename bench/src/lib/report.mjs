@@ -9,7 +9,7 @@ export function rate(value, unit = "msg/s") {
 
 /**
  * Target kinds: `atLeast` an absolute figure, `ratioAtLeast` a ratio to the baseline, `atMost`
- * an absolute figure (latency). Returns { text, verdict } with the margin as headroom in percent
+ * an absolute figure (latency), `check` a yes/no property measured by the case (`pass`). Returns { text, verdict } with the margin as headroom in percent
  * (positive: met with room to spare; negative: missed by that much).
  */
 export function judge(target, value, ratio) {
@@ -17,6 +17,10 @@ export function judge(target, value, ratio) {
   let pass;
   let margin;
   let text;
+  if (target.kind === "check") {
+    const verdict = target.pass ? "PASS" : "FAIL";
+    return { text: target.label, verdict, pass: target.pass };
+  }
   if (target.kind === "atLeast") {
     pass = value >= target.value;
     margin = value / target.value - 1;
