@@ -36,11 +36,20 @@ export function bannerText(
   lines.push("");
   const defaultDir = join(homedir(), ".spool", "pools");
   const dirFlag = config.dir === defaultDir ? "" : ` --dir ${shellQuote(config.dir)}`;
-  lines.push(
-    "Feed and follow a pool on this machine (local pool names; remote refs come with the SDK):",
-  );
-  lines.push(`  spool feed${dirFlag} demo '{"hello":"world"}'`);
+  lines.push("Feed and follow a pool on this machine (local pool names):");
+  lines.push(`  spool feed${dirFlag} demo '{"hello":"world"}' --create`);
   lines.push(`  spool follow${dirFlag} demo --tail 10`);
+  lines.push("");
+  const remoteFlags: string[] = [];
+  if (tls?.certPath !== undefined && tls.selfSigned)
+    remoteFlags.push(`--tls-ca ${shellQuote(tls.certPath)}`);
+  else if (tls && tls.certPath === undefined) remoteFlags.push("--tls-skip-verify");
+  if (assets.tokens.length > 0 && config.tokenFile !== undefined)
+    remoteFlags.push(`--token-file ${shellQuote(config.tokenFile)}`);
+  const remote = remoteFlags.length > 0 ? ` ${remoteFlags.join(" ")}` : "";
+  lines.push("Or through the server, with the pool's URL (from any machine that reaches it):");
+  lines.push(`  spool feed ${url}/demo '{"hello":"http"}' --create${remote}`);
+  lines.push(`  spool follow ${url}/demo --tail 10${remote}`);
   lines.push("");
   lines.push("Or over HTTP with curl:");
   const curl: string[] = ["curl -sS"];
