@@ -74,7 +74,7 @@ describe("follow: where to start and when to stop", () => {
 
   it("--since accepts an RFC 3339 time and an age", async () => {
     await pool("p", ["1", "2"]);
-    await sleep(1200);
+    await sleep(2000);
     await run(dir, ["feed", "p", "-q"], { input: "3\n4\n" });
     const third = JSON.parse((await run(dir, ["fetch", "p", "3"])).stdout) as Envelope;
     const byTime = await run(dir, ["follow", "p", "--since", third.time, "--replay", "0"]);
@@ -87,7 +87,13 @@ describe("follow: where to start and when to stop", () => {
         ) as Envelope[]
       ).map((m) => m.seq),
     ).toEqual([3, 4]);
-    const byAge = await run(dir, ["follow", "p", "--since", "1s", "--replay", "0"]);
+    // An age that reaches back to midway between seq 2 and seq 3 (about a second of slack either
+    // way, so a slow start of the CLI under load cannot move the boundary past a message).
+    const second = JSON.parse((await run(dir, ["fetch", "p", "2"])).stdout) as Envelope;
+    const ms = (time: string) => Date.parse(`${time.slice(0, 23)}Z`);
+    const midway = (ms(second.time) + ms(third.time)) / 2;
+    const age = `${Math.round(Date.now() - midway)}ms`;
+    const byAge = await run(dir, ["follow", "p", "--since", age, "--replay", "0"]);
     expect((jsonLines(byAge.stdout) as Envelope[]).map((m) => m.seq)).toEqual([3, 4]);
     const all = await run(dir, ["follow", "p", "--since", "1h", "--replay", "0"]);
     expect((jsonLines(all.stdout) as Envelope[]).map((m) => m.seq)).toEqual([1, 2, 3, 4]);
@@ -118,13 +124,13 @@ describe("follow: where to start and when to stop", () => {
     expect(one.code).toBe(124);
   });
 
-  it("fails with NotFound (exit 3) for a missing pool and Usage for a remote one", async () => {
+  it("fails with NotFound (exit 3) for a missing pool and Io (exit 8) for an unreachable server", async () => {
     const missing = await run(dir, ["follow", "nope"]);
     expect(missing.code).toBe(3);
     const remote = await run(dir, ["follow", "http://127.0.0.1:9/p"]);
-    expect(remote.code).toBe(2);
+    expect(remote.code).toBe(8);
     expect(jsonLines(remote.stderr)[0]).toMatchObject({
-      error: { kind: "Usage", hint: expect.stringContaining("HTTP client") },
+      error: { kind: "Io", hint: expect.stringContaining("spool serve") },
     });
   });
 });
