@@ -1,6 +1,6 @@
-// Test configuration for @spool/conformance: the suite runs every manifest through the api and
-// cli drivers (child processes of the built CLI), so files run in forked processes with bounded
-// timeouts.
+// Test configuration for @spool/conformance: the suite runs every manifest through the api, cli
+// (child processes of the built CLI) and http (a real server on 127.0.0.1, port 0, per session)
+// drivers, so files run in forked processes with bounded timeouts.
 import { defineProject } from "vitest/config";
 
 export default defineProject({

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { apiDriver } from "./drivers/api.js";
 import { cliDriver } from "./drivers/cli.js";
+import { httpDriver } from "./drivers/http.js";
 import { loadDriverModule } from "./drivers/load.js";
 import type { Driver } from "./drivers/types.js";
 import { loadManifests } from "./manifest/load.js";
@@ -21,10 +22,12 @@ const HELP = `usage: spool-conformance [options]
 Runs Spool's conformance manifests through one or more drivers (surfaces) and checks every
 step's expectation and cross-driver parity.
 
-  --driver NAME          api or cli (repeatable; default: both)
+  --driver NAME          api, cli or http (repeatable; default: all three)
   --driver-module FILE   also run a driver from a module (repeatable; see README)
   --spool-command CMD    the command the cli driver runs instead of the workspace's spool
                          (split on spaces, e.g. "node ./other/spool.js")
+  --http-keep-pools      the http driver keeps its server's open pools across fixture steps
+                         (default: restart the server after each, see README)
   --manifests PATH       a manifest file or directory (repeatable; default: the repo's conformance/)
   --concurrency N        sessions (manifest × driver) run at once (default 2)
   --verbose              also list skipped steps with their reasons
@@ -49,6 +52,7 @@ async function main(): Promise<number> {
         driver: { type: "string", multiple: true },
         "driver-module": { type: "string", multiple: true },
         "spool-command": { type: "string" },
+        "http-keep-pools": { type: "boolean", default: false },
         manifests: { type: "string", multiple: true },
         concurrency: { type: "string" },
         verbose: { type: "boolean", default: false },
@@ -71,13 +75,17 @@ async function main(): Promise<number> {
   }
   const drivers: Driver[] = [];
   try {
-    for (const name of values.driver ?? ["api", "cli"]) {
+    for (const name of values.driver ?? ["api", "cli", "http"]) {
       if (name === "api") drivers.push(apiDriver());
       else if (name === "cli") {
         const command = values["spool-command"]?.split(" ").filter(Boolean);
         drivers.push(cliDriver(command ? { command } : {}));
-      } else
-        throw new Error(`unknown driver ${name} (built in: api, cli; others: --driver-module)`);
+      } else if (name === "http")
+        drivers.push(httpDriver({ reopenAfterFixtures: !values["http-keep-pools"] }));
+      else
+        throw new Error(
+          `unknown driver ${name} (built in: api, cli, http; others: --driver-module)`,
+        );
     }
     for (const file of values["driver-module"] ?? []) drivers.push(await loadDriverModule(file));
     if (drivers.length === 0) throw new Error("no driver selected");

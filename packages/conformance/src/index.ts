@@ -7,6 +7,8 @@
  */
 export { apiDriver } from "./drivers/api.js";
 export { type CliDriverOptions, cliDriver, defaultSpoolBin } from "./drivers/cli.js";
+export { type HttpDriverOptions, httpDriver } from "./drivers/http.js";
+export { TAIL_IDLE_MS } from "./drivers/http-tail.js";
 export { loadDriverModule } from "./drivers/load.js";
 export type {
   Driver,

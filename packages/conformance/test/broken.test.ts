@@ -1,12 +1,14 @@
 // The runner catches broken surfaces: a `spool` that exits with the wrong status for one op, a
-// driver that drops `seq` from an error, and a driver whose result differs only where the
-// manifest does not look (parity). Each failure names the manifest, step, id and driver.
+// driver that drops `seq` from an error, a driver whose result differs only where the manifest
+// does not look (parity), and an HTTP server (behind a faulty proxy) that breaks the protocol.
+// Each failure names the manifest, step, id and driver.
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
 import { apiDriver } from "../src/drivers/api.js";
 import { cliDriver, defaultSpoolBin } from "../src/drivers/cli.js";
+import { httpDriver } from "../src/drivers/http.js";
 import { formatReport, runSuite } from "../src/runner/suite.js";
 import { inline, tamper } from "./helpers.js";
 
@@ -111,4 +113,100 @@ test("a field missing on every surface alike still fails, as a shape problem", a
   expect(formatReport(report)).toContain(
     'FAIL broken (broken.json) step 0 "create" [api-nostride]: shape: result.pool.index_stride: missing',
   );
+});
+
+/** A proxy in front of the real server that rewrites one kind of answer. */
+function faulty(rewrite: (response: Response, url: string) => Response | undefined): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    return rewrite(response, String(input)) ?? response;
+  };
+}
+
+test("an http server that answers a missing message with 400 fails with the exact step and reason", async () => {
+  const proxy = faulty((response, url) => {
+    if (response.status !== 404 || !url.includes("/messages/")) return undefined;
+    return new Response(response.body, { status: 400, headers: response.headers });
+  });
+  const report = await runSuite({
+    manifests: [manifest],
+    drivers: [apiDriver(), httpDriver({ fetch: proxy })],
+  });
+  const text = formatReport(report);
+  expect(report.failed).toBe(1);
+  expect(text).toContain(
+    'FAIL broken (broken.json) step 2 "get-absent" [http]: GET /v0/pools/b/messages/99 answered 400, but the error kind NotFound is 404',
+  );
+});
+
+test("an http server without spool-version, or whose tail breaks the JSONL rendering, fails", async () => {
+  const proxy = faulty((response, url) => {
+    const headers = new Headers(response.headers);
+    if (url.includes("/info")) {
+      headers.delete("spool-version");
+      return new Response(response.body, { status: response.status, headers });
+    }
+    if (!url.includes("/tail")) return undefined;
+    // Re-render each envelope with spaces: still JSON, no longer the exact JSONL rendering.
+    const lines = response.text().then((t) =>
+      t
+        .split("\n")
+        .map((l) => (l === "" ? l : JSON.stringify(JSON.parse(l), null, 1).replace(/\n/g, "")))
+        .join("\n"),
+    );
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(new TextEncoder().encode(await lines));
+        controller.close();
+      },
+    });
+    return new Response(body, { status: response.status, headers });
+  });
+  const withInfo = inline(
+    {
+      ...JSON.parse(JSON.stringify(manifest.manifest)),
+      steps: [...manifest.manifest.steps, { id: "info", op: "info", pool: "b" }],
+    },
+    "broken.json",
+  );
+  const report = await runSuite({ manifests: [withInfo], drivers: [httpDriver({ fetch: proxy })] });
+  const text = formatReport(report);
+  expect(report.failed).toBe(2);
+  expect(text).toMatch(
+    /FAIL broken \(broken\.json\) step 3 "tail" \[http\]: GET \/v0\/pools\/b\/tail\?since_seq=1&\S+ \(JSONL\): not an envelope \(exact rendering\), gap or error line: \{ "seq": 1,/,
+  );
+  expect(text).toContain(
+    'FAIL broken (broken.json) step 4 "info" [http]: GET /v0/pools/b/info answered 200 with spool-version null, expected "0"',
+  );
+});
+
+test("a server that accepts an input the SDK refuses fails, although the SDK never sends it", async () => {
+  const proxy = faulty((response, url) => {
+    if (!url.endsWith("/messages/0")) return undefined;
+    const body =
+      '{"message":{"seq":1,"time":"2026-11-22T10:15:30.123456789Z","meta":{"tags":[]},"data":0}}';
+    return new Response(body, { status: 200, headers: response.headers });
+  });
+  const zero = inline(
+    {
+      conformance_version: 0,
+      name: "probe",
+      steps: [
+        { id: "create", op: "create", pool: "z", input: { size: "16K" } },
+        {
+          id: "get-zero",
+          op: "get",
+          pool: "z",
+          input: { seq: 0 },
+          expect: { error: { kind: "Usage" } },
+        },
+      ],
+    },
+    "probe.json",
+  );
+  const report = await runSuite({ manifests: [zero], drivers: [httpDriver({ fetch: proxy })] });
+  expect(formatReport(report)).toContain(
+    'FAIL probe (probe.json) step 1 "get-zero" [http]: the SDK refuses this input before sending it (Usage), but the server answers GET /v0/pools/z/messages/0 with 200',
+  );
+  expect(report.failed).toBe(1);
 });

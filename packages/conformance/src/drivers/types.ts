@@ -19,6 +19,8 @@ export interface DriverStep {
   pool: string | undefined;
   /** The op's input, variables resolved. */
   input: Record<string, unknown>;
+  /** The step's `surface_input[driver name]` (variables resolved), when the manifest gives one. */
+  surface?: Record<string, unknown>;
 }
 
 /** What running a step on a surface gave. */
@@ -40,6 +42,14 @@ export interface SessionContext {
 /** A driver's state for one manifest run (a server, a temp dir, ...). */
 export interface DriverSession {
   run(step: DriverStep): Promise<Outcome>;
+  /**
+   * Optional: called after the runner changed the session's files behind the surface (a
+   * fixture step: damaged or truncated a pool, changed a mode, held a pool open). A surface that
+   * keeps pools open across steps (a server's pool cache) starts afresh here, the way the api and
+   * cli drivers open every pool afresh at every step; the step that follows then sees the files
+   * as they are now.
+   */
+  filesChanged?(fixture: DriverStep): Promise<void>;
   close(): Promise<void>;
 }
 

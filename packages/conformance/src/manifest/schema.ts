@@ -39,6 +39,8 @@ export const StepSchema = z.looseObject({
   surfaces: z.optional(z.array(z.string())),
   /** Ids of earlier steps that must have run (not skipped, not failed) for this one to run. */
   requires: z.optional(z.array(z.string())),
+  /** Per driver name, extra input only that surface understands: `{"http": {"token": null}}`. */
+  surface_input: z.optional(z.record(z.string(), z.record(z.string(), z.unknown()))),
   /** Variables to set from the normalised result: `{"name": "message.seq"}`. */
   capture: z.optional(z.record(z.string(), z.string())),
   /** Compare `messages` of a tail as a multiset (concurrent writers): see manifest-v0.md. */

@@ -8,7 +8,8 @@
  * error outcome must carry a hint (spec/api/v0 §7.2) and every result the documented shape
  * (shapes.ts); driver violations fail the step; the
  * temporary directory and every fixture are cleaned up even when a step throws; a step that
- * hangs is cut off after its time limit.
+ * hangs is cut off after its time limit; after a fixture changed the files, the session's
+ * `filesChanged` hook (if any) runs before the next step.
  */
 import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -105,17 +106,29 @@ export async function runSession(loaded: LoadedManifest, driver: Driver): Promis
       try {
         const pool = resolveValue(step.pool, vars);
         const input = (resolveValue(step.input ?? {}, vars) ?? {}) as Record<string, unknown>;
+        const surfaceInput = step.surface_input?.[driver.name];
+        const surface =
+          surfaceInput === undefined
+            ? {}
+            : { surface: resolveValue(surfaceInput, vars) as Record<string, unknown> };
         let ref: string | undefined;
         if (typeof pool === "string")
           ref = pool.includes("/") && !isAbsolute(pool) ? join(poolDir, pool) : pool;
         else if (pool !== undefined) ref = String(pool);
-        outcome = step.op.startsWith("fs.")
-          ? await fixtures.run(step.op, ref, input)
-          : await withLimit(
-              session.run({ op: step.op, pool: ref, input }),
+        if (step.op.startsWith("fs.")) {
+          outcome = await fixtures.run(step.op, ref, input);
+          if (outcome.status !== "skipped" && session.filesChanged)
+            await withLimit(
+              session.filesChanged({ op: step.op, pool: ref, input }),
               STEP_LIMIT_MS,
-              `${driver.name} ${step.op}`,
+              `${driver.name} filesChanged after ${step.op}`,
             );
+        } else
+          outcome = await withLimit(
+            session.run({ op: step.op, pool: ref, input, ...surface }),
+            STEP_LIMIT_MS,
+            `${driver.name} ${step.op}`,
+          );
       } catch (error) {
         record.status = "fail";
         record.failures.push(`the step could not run: ${(error as Error).message}`);

@@ -4,8 +4,8 @@
  * path.
  *
  * Invariants: resolution never mutates the manifest; an unknown variable or a malformed
- * generator is an error naming it (never silently an empty string); only `pool` and `input` are
- * resolved: expectations are compared with normalised results as written.
+ * generator is an error naming it (never silently an empty string); only `pool`, `input` and
+ * `surface_input` are resolved: expectations are compared with normalised results as written.
  */
 
 /** A session's variables: `pool_dir` plus every capture. */

@@ -1,0 +1,106 @@
+/**
+ * Raw requests, for the two places where the http driver goes around @spool/client on purpose:
+ * - **probes**: when the SDK refuses a step's input before sending anything (a seq of 0, `since`
+ *   with `last`, an empty tag filter, a size out of range...), the application sees the SDK's
+ *   Usage error, and that is the step's outcome. But other clients of protocol v0 (curl, other
+ *   SDKs) reach the server with such input, so the driver also sends the raw request the input
+ *   spells and requires the server to refuse it the same way;
+ * - requests the SDK never sends (an empty batch, which it answers with `[]` itself).
+ *
+ * Invariants: a probe is built only for ops whose protocol spelling is unambiguous (get,
+ * create, tail); raw requests go through the same recording fetch (so the protocol checks of
+ * http-wire.ts apply to them too) with the step's token; a body is always consumed or
+ * cancelled, and a probed tail carries a short `timeout_ms`, so one the server wrongly accepts
+ * still ends; a probe yields at most one violation, never a change of the step's outcome.
+ */
+import type { Recorder } from "./http-wire.js";
+import { wireError } from "./http-wire.js";
+import type { DriverStep } from "./types.js";
+
+/** A request: method, path (with query) under the base URL, JSON body text. */
+export interface RawRequest {
+  method: "GET" | "POST";
+  path: string;
+  body?: string;
+}
+
+/**
+ * Sends `request` through the recorder, with the step's token.
+ *
+ * @example
+ * const response = await sendRaw(recorder, url, null, { method: "GET", path: "/v0/pools" });
+ */
+export function sendRaw(
+  recorder: Recorder,
+  baseUrl: string,
+  token: string | null,
+  request: RawRequest,
+): Promise<Response> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (request.body !== undefined) headers["content-type"] = "application/json";
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  return recorder.fetch(`${baseUrl}${request.path}`, {
+    method: request.method,
+    headers,
+    ...(request.body === undefined ? {} : { body: request.body }),
+  });
+}
+
+const poolPath = (name: string, suffix = "") => `/v0/pools/${encodeURIComponent(name)}${suffix}`;
+
+/** The request a step's input spells in protocol v0, or undefined when there is none. */
+export function probeFor(step: DriverStep): RawRequest | undefined {
+  const { op, pool, input } = step;
+  if (pool === undefined || pool.includes("/")) return undefined;
+  switch (op) {
+    case "get":
+      return {
+        method: "GET",
+        path: poolPath(pool, `/messages/${encodeURIComponent(String(input.seq))}`),
+      };
+    case "create": {
+      const body: Record<string, unknown> = { pool };
+      // size_bytes is a number on the wire; text the SDK refused goes as it is (a wrong type).
+      if (input.size !== undefined) body.size_bytes = input.size;
+      return { method: "POST", path: "/v0/pools", body: JSON.stringify(body) };
+    }
+    case "tail": {
+      const query = new URLSearchParams();
+      const names = { since: "since_seq", last: "last", max: "max", gap_policy: "gap_policy" };
+      for (const [key, name] of Object.entries(names))
+        if (input[key] !== undefined) query.set(name, String(input[key]));
+      if (Array.isArray(input.tags)) for (const tag of input.tags) query.append("tag", String(tag));
+      query.set("timeout_ms", "100"); // a tail the server wrongly accepts still ends
+      return { method: "GET", path: `${poolPath(pool, "/tail")}?${query}` };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Sends the probe for a step whose input the SDK refused with `kind`; a violation when the
+ * server does not refuse it with the same kind.
+ *
+ * @example
+ * const problem = await probe(recorder, server.url, step, "Usage", token);
+ */
+export async function probe(
+  recorder: Recorder,
+  baseUrl: string,
+  step: DriverStep,
+  kind: string,
+  token: string | null,
+): Promise<string | undefined> {
+  const request = probeFor(step);
+  if (!request) return undefined;
+  const response = await sendRaw(recorder, baseUrl, token, request);
+  const what = `the SDK refuses this input before sending it (${kind}), but the server answers ${request.method} ${request.path}${request.body === undefined ? "" : ` ${request.body}`} with ${response.status}`;
+  if (response.ok) {
+    await response.body?.cancel();
+    return what;
+  }
+  await response.body?.cancel().catch(() => {});
+  const error = wireError(recorder.last);
+  return error?.kind === kind ? undefined : `${what} ${error?.kind ?? "(no error envelope)"}`;
+}

@@ -1,0 +1,61 @@
+/**
+ * A conformance tail over HTTP (manifest-v0.md §3): replay from `since` or the newest `last`, up
+ * to `max` matches, ending when caught up. HTTP has no "stop when caught up" mode, so the pool's
+ * newest seq is read first and the tail is closed once that message was delivered; when a filter
+ * hides it (or nothing is at or after `since`), the server's idle `timeout_ms` ends the tail.
+ *
+ * Invariants: the tail's options reach the SDK unchecked (the SDK, then the server, must refuse
+ * bad ones); nothing is appended during a tail step, so the idle timeout only bounds the wait;
+ * the info request is the driver's, so it is dropped from the step's recorded exchanges; gaps
+ * are the SDK's `onGap` reports (the server's gap lines), in order.
+ */
+import type { Gap, RemotePool, TailOptions } from "@spool/client";
+import type { Recorder } from "./http-wire.js";
+import { optionalNumber, optionalString, optionalStrings } from "./inputs.js";
+
+/**
+ * The idle `timeout_ms` of a conformance tail that cannot stop on seeing the pool's newest
+ * message (a filter hides it, or nothing is at or after `since`). Nothing is appended during a
+ * tail step, so it only bounds the wait after the last match; it is generous so that a server
+ * starved of CPU mid-replay is not mistaken for one that has caught up.
+ */
+export const TAIL_IDLE_MS = 1_000;
+
+/**
+ * Runs one conformance tail on `pool`.
+ *
+ * @example
+ * const { messages, gaps } = await caughtUpTail(client.pool("t"), { since: 1 }, recorder);
+ */
+export async function caughtUpTail(
+  pool: RemotePool,
+  input: Record<string, unknown>,
+  recorder: Recorder,
+): Promise<{ messages: unknown[]; gaps: Gap[] }> {
+  const gaps: Gap[] = [];
+  const options: TailOptions = { timeoutMs: TAIL_IDLE_MS, onGap: (gap) => gaps.push(gap) };
+  const since = optionalNumber(input, "since");
+  const last = optionalNumber(input, "last");
+  const max = optionalNumber(input, "max");
+  const tags = optionalStrings(input, "tags");
+  const gapPolicy = optionalString(input, "gap_policy");
+  if (since !== undefined) options.since = since;
+  if (last !== undefined) options.last = last;
+  if (max !== undefined) options.max = max;
+  if (tags !== undefined) options.tags = tags;
+  if (gapPolicy !== undefined)
+    options.gapPolicy = gapPolicy as NonNullable<TailOptions["gapPolicy"]>;
+  // Caught up = the newest seq when the tail starts (nothing is appended during the step).
+  // A failing info (a missing pool) is left to the tail request to report.
+  const newest = await pool.info().then(
+    (info) => info.bounds?.newest ?? 0,
+    () => Number.POSITIVE_INFINITY,
+  );
+  recorder.reset(); // the info request is the driver's, not the step's
+  const messages: unknown[] = [];
+  for await (const message of pool.tail(options)) {
+    messages.push(message.toJSON());
+    if (message.seq >= newest) break;
+  }
+  return { messages, gaps: gaps.map(({ from, to, count }) => ({ from, to, count })) };
+}

@@ -1,0 +1,353 @@
+/**
+ * The `http` driver: each session starts a real Spool server (src/drivers/http-server.ts) on
+ * 127.0.0.1, port 0, over the session's pool directory, and runs every step through
+ * `@spool/client`, the HTTP SDK, as an application would.
+ *
+ * Invariants: results are what the SDK returns, in the wire spelling (core's `poolInfoJson`,
+ * `poolListEntryJson`, the message's `toJSON`), and are cross-checked against what the server
+ * actually sent, so neither a server that drops a field nor an SDK that loses one passes;
+ * every response is checked against the protocol's own contract (http-wire.ts) and breaches
+ * are violations; HTTP statuses are reported in `code` (none when the SDK refused an input
+ * before sending anything: the server is then probed with the raw request, http-probe.ts, and
+ * must refuse it alike); HTTP names pools only, so path references are skipped, and so is
+ * what protocol v0 cannot say (an index capacity, a forced delete); `json` inputs are spliced
+ * verbatim into the request body (`appendJson` with `trusted`, so the server, not the SDK,
+ * judges them); a conformance tail ends when caught up: at the newest seq the pool had when the
+ * tail started, or after an idle `timeout_ms` when a filter hides the newest messages; after a
+ * fixture changed the files the server is restarted, so pools are opened afresh as on the other
+ * surfaces.
+ */
+import {
+  createClient,
+  isNetworkError,
+  isSpoolError,
+  type RemotePool,
+  type SpoolClient,
+  SpoolHttpError,
+} from "@spool/client";
+import { poolInfoJson, poolListEntryJson, type SpoolErrorJson } from "@spool/core";
+import type { TokenSpec } from "@spool/http-server";
+import { probe, sendRaw } from "./http-probe.js";
+import { SessionServer } from "./http-server.js";
+import { caughtUpTail } from "./http-tail.js";
+import { exchangeProblems, Recorder, sameAsWire, wireError } from "./http-wire.js";
+import {
+  batchInput,
+  concurrentInput,
+  optionalString,
+  optionalStrings,
+  receipt,
+  writerData,
+} from "./inputs.js";
+import type { Driver, DriverSession, DriverStep, Outcome, SessionContext } from "./types.js";
+
+export interface HttpDriverOptions {
+  /** The driver's name in reports and `surfaces` (default `http`). */
+  name?: string;
+  /**
+   * Restart the server after each fixture step, so it opens pools afresh like the api and cli
+   * drivers do at every step (default true). `false` keeps the server's open pools across the
+   * runner's file changes: a damaged header is then not re-read by an already open pool, which
+   * is the server's real behaviour, not what the manifests ask (they change files between
+   * opens); use it to see that behaviour.
+   */
+  reopenAfterFixtures?: boolean;
+  /**
+   * The fetch requests go through (default: the global fetch). Tests put a faulty proxy here to
+   * show that the driver catches a server that breaks the protocol.
+   */
+  fetch?: typeof fetch;
+}
+
+/** A step result before the wire checks: the outcome plus what the SDK saw of the wire. */
+type Result = { result: unknown; violations?: string[] };
+
+class Skip {
+  constructor(readonly reason: string) {}
+}
+
+function need(pool: string | undefined, op: string): string {
+  if (pool === undefined) throw new Error(`step ${op} needs a pool`);
+  if (pool.includes("/"))
+    throw new Skip(
+      "HTTP names pools only (spec/http/v0 §6): a path reference is local to the api and cli",
+    );
+  return pool;
+}
+
+class HttpSession implements DriverSession {
+  readonly #server: SessionServer;
+  readonly #recorder: Recorder;
+  readonly #reopen: boolean;
+  /** The session's token (the first of `surface_options.http.tokens`), or null. */
+  readonly #token: string | null;
+  /** One client per token a step asked for (`null`: none). */
+  readonly #clients = new Map<string | null, SpoolClient>();
+  /** The client of the step running now, and its token. */
+  #client: SpoolClient;
+  #bearer: string | null = null;
+
+  constructor(server: SessionServer, recorder: Recorder, reopen: boolean, token: string | null) {
+    this.#server = server;
+    this.#recorder = recorder;
+    this.#reopen = reopen;
+    this.#token = token;
+    this.#client = this.#clientFor(token);
+    this.#bearer = token;
+  }
+
+  #clientFor(token: string | null): SpoolClient {
+    let client = this.#clients.get(token);
+    if (!client) {
+      client = createClient({ baseUrl: this.#server.url, fetch: this.#recorder.fetch, token });
+      this.#clients.set(token, client);
+    }
+    return client;
+  }
+
+  #pool(ref: string | undefined, op: string): RemotePool {
+    return this.#client.pool(need(ref, op));
+  }
+
+  async run(step: DriverStep): Promise<Outcome> {
+    this.#recorder.reset();
+    const token = step.surface && "token" in step.surface ? step.surface.token : this.#token;
+    if (token !== null && typeof token !== "string")
+      throw new Error(`surface_input.http.token must be a string or null, got ${String(token)}`);
+    this.#client = this.#clientFor(token);
+    this.#bearer = token;
+    let outcome: Exclude<Outcome, { status: "skipped" }>;
+    try {
+      const { result, violations } = await this.#op(step);
+      const code = this.#recorder.last?.status;
+      outcome = { status: "ok", result, ...(code === undefined ? {} : { code }) };
+      if (violations) outcome.violations = violations;
+    } catch (error) {
+      if (error instanceof Skip) return { status: "skipped", reason: error.reason };
+      const failed = this.#errorOutcome(error);
+      if (failed.code === undefined && this.#recorder.exchanges.length === 0) {
+        // The SDK refused the input without a request: the server must refuse it too.
+        const url = this.#server.url;
+        const problem = await probe(this.#recorder, url, step, failed.error.kind, token);
+        if (problem) failed.violations = [...(failed.violations ?? []), problem];
+      }
+      outcome = failed;
+    }
+    const wire = await exchangeProblems(this.#recorder.exchanges);
+    if (wire.length > 0) outcome.violations = [...(outcome.violations ?? []), ...wire];
+    return outcome;
+  }
+
+  #errorOutcome(error: unknown): Extract<Outcome, { status: "error" }> {
+    if (isNetworkError(error)) {
+      const message = (error as Error).message;
+      return {
+        status: "error",
+        error: { kind: "Io", message },
+        violations: [`the server was not reached: ${message}`],
+      };
+    }
+    if (isSpoolError(error)) {
+      const json = error.toJSON() as SpoolErrorJson;
+      const status = (error as { status?: unknown }).status;
+      const violations: string[] = [];
+      // An answered error (not a tail's final line): the SDK must hand over the server's fields.
+      const last = this.#recorder.last;
+      const wire = wireError(last);
+      if (wire && typeof status === "number" && last?.status === status) {
+        const problem = sameAsWire("error", json, wire);
+        if (problem) violations.push(problem);
+      }
+      return {
+        status: "error",
+        error: json,
+        ...(typeof status === "number" ? { code: status } : {}),
+        ...(violations.length > 0 ? { violations } : {}),
+      };
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      status: "error",
+      error: { kind: "Internal", message },
+      violations: [`the SDK threw something that is not a SpoolError: ${message}`],
+    };
+  }
+
+  async #op(step: DriverStep): Promise<Result> {
+    const { input } = step;
+    switch (step.op) {
+      case "create":
+        return this.#create(step);
+      case "info": {
+        const info = poolInfoJson(await this.#pool(step.pool, "info").info());
+        return this.#checked(
+          { pool: info },
+          "PoolInfo",
+          (wire) => (wire as { pool?: unknown }).pool,
+          info,
+        );
+      }
+      case "list": {
+        const pools = (await this.#client.listPools()).map(poolListEntryJson);
+        return this.#checked(
+          { pools },
+          "pool list",
+          (wire) => (wire as { pools?: unknown }).pools,
+          pools,
+        );
+      }
+      case "delete":
+        if (input.force === true)
+          throw new Skip("HTTP protocol v0's DELETE has no force: a pool in use stays 423 Busy");
+        await this.#client.deletePool(need(step.pool, "delete"));
+        return { result: { ok: true } };
+      case "append": {
+        const pool = this.#pool(step.pool, "append");
+        const options = appendOptions(input);
+        const message =
+          typeof input.json === "string"
+            ? await pool.appendJson(input.json, { ...options, trusted: true })
+            : await pool.append(input.data, options);
+        return { result: { message: receipt(message.toJSON()) } };
+      }
+      case "append_batch":
+        return this.#batch(step);
+      case "get": {
+        const message = await this.#pool(step.pool, "get").get(input.seq as number);
+        return { result: { message: message.toJSON() } };
+      }
+      case "tail":
+        return { result: await caughtUpTail(this.#pool(step.pool, "tail"), input, this.#recorder) };
+      case "concurrent_append":
+        return {
+          result: await this.#concurrent(this.#pool(step.pool, "concurrent_append"), input),
+        };
+      default:
+        throw new Skip(`the http driver does not know op ${step.op}`);
+    }
+  }
+
+  /** `result`, with a violation when the SDK's `value` is not what the server sent. */
+  #checked(
+    result: unknown,
+    what: string,
+    pick: (wire: unknown) => unknown,
+    value: unknown,
+  ): Result {
+    const wire = this.#recorder.lastJson();
+    const problem = sameAsWire(what, value, wire === undefined ? undefined : pick(wire));
+    return problem ? { result, violations: [problem] } : { result };
+  }
+
+  async #create(step: DriverStep): Promise<Result> {
+    const { input } = step;
+    const name = need(step.pool, "create");
+    if (input.index_capacity !== undefined)
+      throw new Skip(
+        "HTTP protocol v0 creates pools with a name and size_bytes only: no index capacity",
+      );
+    const size = input.size;
+    await this.#client.createPool(
+      name,
+      typeof size === "string" || typeof size === "number" ? { size } : {},
+    );
+    // The SDK returns a handle; the PoolInfo of the create answer is the server's own.
+    const pool = (this.#recorder.lastJson() as { pool?: unknown } | undefined)?.pool;
+    return { result: { pool } };
+  }
+
+  async #batch(step: DriverStep): Promise<Result> {
+    const name = need(step.pool, "append_batch");
+    const { messages, durability } = batchInput(step.input);
+    if (messages.length === 0) {
+      // The SDK answers an empty batch with [] without a request (like the local API); the step
+      // is about the protocol's answer to one, so the driver sends that request itself.
+      const response = await sendRaw(this.#recorder, this.#server.url, this.#bearer, {
+        method: "POST",
+        path: `/v0/pools/${encodeURIComponent(name)}/append_batch`,
+        body: JSON.stringify({ messages: [] }),
+      });
+      if (response.ok) return { result: this.#recorder.lastJson() ?? (await response.text()) };
+      // Without an envelope the wire check reports the breach; the kind is then unknown.
+      const error = wireError(this.#recorder.last) ?? {
+        kind: "Internal",
+        message: `HTTP ${response.status} without an error envelope`,
+      };
+      const { kind, message, ...details } = error;
+      throw new SpoolHttpError(kind, message, response.status, details);
+    }
+    const committed = await this.#pool(name, "append_batch").appendBatch(
+      messages.map((m) =>
+        m.tags === undefined ? { data: m.data } : { data: m.data, tags: m.tags },
+      ),
+      durability === undefined ? {} : { durability: durability as "fast" | "flush" },
+    );
+    return { result: { messages: committed.map((m) => receipt(m.toJSON())) } };
+  }
+
+  async #concurrent(pool: RemotePool, input: Record<string, unknown>) {
+    const { writers, count, tags } = concurrentInput(input);
+    let appended = 0;
+    // Round n: every writer sends its message n at once, so the appends contend on the server.
+    for (let n = 0; n < count; n++) {
+      const round = await Promise.all(
+        Array.from({ length: writers }, (_, w) => pool.append(writerData(w, n), { tags })),
+      );
+      appended += round.length;
+    }
+    return { appended };
+  }
+
+  /** After a fixture: restart the server (unless `reopenAfterFixtures` is false). */
+  async filesChanged(): Promise<void> {
+    if (this.#reopen) await this.#server.restart();
+  }
+
+  async close(): Promise<void> {
+    await this.#server.close();
+  }
+}
+
+function appendOptions(input: Record<string, unknown>) {
+  const options: { tags?: string[]; durability?: "fast" | "flush" } = {};
+  const tags = optionalStrings(input, "tags");
+  const durability = optionalString(input, "durability");
+  if (tags !== undefined) options.tags = tags;
+  if (durability !== undefined) options.durability = durability as "fast" | "flush";
+  return options;
+}
+
+/**
+ * The HTTP driver: a real server per session, reached through @spool/client.
+ *
+ * @example
+ * const report = await runSuite({ manifests, drivers: [apiDriver(), cliDriver(), httpDriver()] });
+ */
+export function httpDriver(options: HttpDriverOptions = {}): Driver {
+  return {
+    name: options.name ?? "http",
+    async open(context: SessionContext): Promise<DriverSession> {
+      const maxBody = context.options.max_body_bytes;
+      if (maxBody !== undefined && !Number.isSafeInteger(maxBody))
+        throw new Error(
+          `surface_options.http.max_body_bytes must be a whole number, got ${String(maxBody)}`,
+        );
+      const tokens = context.options.tokens;
+      if (tokens !== undefined && !Array.isArray(tokens))
+        throw new Error("surface_options.http.tokens must be a list of tokens");
+      const first = (tokens as TokenSpec[] | undefined)?.[0];
+      const server = await SessionServer.start({
+        dir: context.poolDir,
+        ...(maxBody === undefined ? {} : { limits: { maxBodyBytes: maxBody as number } }),
+        ...(tokens === undefined ? {} : { tokens: tokens as TokenSpec[] }),
+      });
+      const token = first === undefined ? null : typeof first === "string" ? first : first.token;
+      return new HttpSession(
+        server,
+        new Recorder(options.fetch),
+        options.reopenAfterFixtures !== false,
+        token,
+      );
+    },
+  };
+}
