@@ -5,15 +5,29 @@
  * (both are the same cursor reading the same ring); gaps are detected on raw seqs before the tag
  * filter; memory is bounded by one read chunk (the iterator reads only when pulled); abort,
  * `break`, `max` and the idle timeout end iteration at once and release the change watcher.
+ * Followers of one open pool share work at the live edge without sharing any mutable state:
+ * the published state is read once per change event (notify.ts `shared`), a caught-up
+ * follower takes frames another follower just read and validated as an immutable copy
+ * (reader.ts `takeSharedRun`; replays always read the ring themselves), and with
+ * `sharedChunks` their JSONL is formatted once. A read that fails validation always re-reads
+ * the state itself.
  */
 
-import type { FrameReader, FrameRef } from "./engine/reader.js";
+import {
+  type FrameReader,
+  type FrameRef,
+  type Run,
+  type SharedRun,
+  shareRun,
+  type TakenRun,
+  takeSharedRun,
+} from "./engine/reader.js";
 import { type Gap, gapBefore, startSeq } from "./engine/tail-cursor.js";
 import { SpoolError } from "./errors.js";
 import { FRAME_HEADER_SIZE, payloadLength } from "./format/frame.js";
 import type { PoolState } from "./format/header.js";
 import { type Message, messageFromFrame, writeEnvelopeLine } from "./message.js";
-import { subscribe } from "./platform/notify.js";
+import { type Subscription, subscribe } from "./platform/notify.js";
 import { formatTime } from "./time.js";
 import { checkCount, checkGapPolicy, checkTag, type GapPolicy } from "./validate.js";
 
@@ -41,6 +55,12 @@ export interface TailOptions {
   onGap?: (gap: Gap) => void;
   /** Called once when the tail ends by itself, with the reason. */
   onEnd?: (reason: TailEnd) => void;
+  /**
+   * JSONL only: the caller never modifies a chunk (it only writes or copies it), so a chunk
+   * may be the very bytes handed to other tails of the same open pool that want the same
+   * lines (followers at the live edge): formatted once instead of once per tail.
+   */
+  sharedChunks?: boolean;
 }
 
 /** What a tail reads from. */
@@ -55,6 +75,14 @@ export interface TailSource {
 interface Batch {
   buf: Buffer;
   frames: FrameRef[];
+  /** Set when `frames` are exactly a shared run's frames from `origin.from` on. */
+  origin?: TakenRun | undefined;
+}
+
+/** The JSONL lines of a shared run's frames, built once: line k starts at `starts[k]`. */
+interface SharedLines {
+  buf: Buffer;
+  starts: number[];
 }
 
 const MIN_POLL_MS = 2;
@@ -156,6 +184,8 @@ async function* batches(
     let idleSince = Date.now();
     let poll = MIN_POLL_MS;
     let retries = 0;
+    /** Set once the tail has caught up: only then does it take runs other tails shared. */
+    let live = false;
     for (;;) {
       if (stop.aborted) return;
       if (signal?.aborted) return end("aborted");
@@ -178,17 +208,25 @@ async function* batches(
         pos = undefined;
       }
       if (expected <= state.newest) {
-        const offset = pos ?? source.reader.locate(expected, state);
-        let run =
-          offset === undefined
-            ? undefined
-            : source.reader.readRun(expected, offset, state, MAX_FRAMES_PER_RUN);
-        if ((!run || run.frames.length === 0) && pos === undefined) {
-          // The index only suggests an offset: when the frame is not there, walk from the tail.
-          const scanned = source.reader.scan(expected, state);
-          if (scanned !== undefined && scanned !== offset) {
-            run = source.reader.readRun(expected, scanned, state, MAX_FRAMES_PER_RUN);
+        // A follower that has caught up wants, after a change, what every other caught-up
+        // follower of this file wants: the new frames, which one of them may have just read.
+        let run: Run | TakenRun | undefined = live
+          ? takeSharedRun(source.reader.file, expected, state)
+          : undefined;
+        if (!run) {
+          const offset = pos ?? source.reader.locate(expected, state);
+          run =
+            offset === undefined
+              ? undefined
+              : source.reader.readRun(expected, offset, state, MAX_FRAMES_PER_RUN);
+          if ((!run || run.frames.length === 0) && pos === undefined) {
+            // The index only suggests an offset: when the frame is not there, walk from the tail.
+            const scanned = source.reader.scan(expected, state);
+            if (scanned !== undefined && scanned !== offset) {
+              run = source.reader.readRun(expected, scanned, state, MAX_FRAMES_PER_RUN);
+            }
           }
+          if (run) shareRun(source.reader.file, run, state);
         }
         if (!run || run.frames.length === 0) {
           // An overwrite racing this read looks like damage until the state is read again: a
@@ -226,7 +264,8 @@ async function* batches(
           delivered += frames.length;
           idleSince = Date.now();
           poll = MIN_POLL_MS;
-          yield { buf: run.buf, frames };
+          const origin = "origin" in run && frames === run.frames ? run : undefined;
+          yield { buf: run.buf, frames, origin };
         } else {
           // A run the filter emptied: nothing reached the consumer, so nothing awaited. Let the
           // event loop turn (an abort, other tails, a server's requests) before the next run,
@@ -235,7 +274,7 @@ async function* batches(
         }
         if (!run.problem && expected <= state.newest) continue;
         mark = sub?.mark() ?? 0;
-        state = source.readState();
+        state = sharedState(source, sub);
         continue;
       }
       if (!sub) return end("caught-up");
@@ -245,15 +284,26 @@ async function* batches(
         if (remaining <= 0) return end("timeout");
         wait = Math.min(wait, remaining);
       }
+      live = true;
       await sub.wait(wait, mark, cancel);
       poll = Math.min(poll * 2, MAX_POLL_MS);
       mark = sub.mark();
-      state = source.readState();
+      state = sharedState(source, sub);
     }
   } finally {
     signal?.removeEventListener("abort", release);
     sub?.release();
   }
+}
+
+/**
+ * The published state, read once for every tail of the same open pool file that asks right
+ * after the same change event (see `Subscription.shared`): at the live edge, one change wakes
+ * every follower and each would otherwise read the same header. Must be called right after
+ * `sub.mark()`. A read that found damage always re-reads with `source.readState()` itself.
+ */
+function sharedState(source: TailSource, sub: Subscription | undefined): PoolState {
+  return sub ? sub.shared(source.reader.file, () => source.readState()) : source.readState();
 }
 
 /** Messages, one by one (payloads are copied out of the read buffer). */
@@ -290,36 +340,93 @@ async function* jsonlChunks(
   stop: AbortSignal,
 ): AsyncGenerator<Buffer> {
   const signal = options.signal;
+  const sharing = options.sharedChunks === true;
   for await (const batch of batches(source, options, stop)) {
-    // Chunks of about 64 KiB: small enough to come from recycled heap memory (a fresh
-    // multi-megabyte buffer per batch costs page faults), large enough to amortise a write.
-    let out = Buffer.allocUnsafe(JSONL_CHUNK);
-    let at = 0;
-    for (const frame of batch.frames) {
-      const { timeSec, timeNanos, tagsLen, dataLen } = frame.head;
-      const line = MAX_PREFIX_BYTES + payloadLength(tagsLen, dataLen);
-      if (at + line > out.length) {
-        if (at > 0) {
-          if (signal?.aborted) return options.onEnd?.("aborted");
-          yield out.subarray(0, at);
-        }
-        out = Buffer.allocUnsafe(Math.max(JSONL_CHUNK, line));
-        at = 0;
-      }
-      const time = formatTime(timeSec, timeNanos);
-      at = writeEnvelopeLine(
-        out,
-        at,
-        frame.seq,
-        time,
-        batch.buf,
-        frame.at + FRAME_HEADER_SIZE,
-        payloadLength(tagsLen, dataLen),
-      );
+    const lines = sharing && batch.origin ? sharedLines(batch.origin.origin) : undefined;
+    if (lines && batch.origin) {
+      if (signal?.aborted) return options.onEnd?.("aborted");
+      yield lines.buf.subarray(lines.starts[batch.origin.from]);
+      continue;
     }
-    if (at > 0) {
+    const frames = batch.frames;
+    let i = 0;
+    while (i < frames.length) {
+      // Each chunk is sized to the lines it will hold (at most ~64 KiB, at least one line): a
+      // live follower's batch of a few lines then comes from Node's small-buffer pool instead of
+      // a fresh 64 KiB allocation, and a replay's chunks stay large enough to amortise a write.
+      const end = chunkEnd(frames, i);
+      const out = Buffer.allocUnsafe(end.bytes);
+      let at = 0;
+      for (; i < end.index; i++) {
+        const frame = frames[i] as FrameRef;
+        const { timeSec, timeNanos, tagsLen, dataLen } = frame.head;
+        at = writeEnvelopeLine(
+          out,
+          at,
+          frame.seq,
+          formatTime(timeSec, timeNanos),
+          batch.buf,
+          frame.at + FRAME_HEADER_SIZE,
+          payloadLength(tagsLen, dataLen),
+        );
+      }
       if (signal?.aborted) return options.onEnd?.("aborted");
       yield out.subarray(0, at);
     }
   }
+}
+
+/**
+ * The JSONL lines of all of a shared run's frames in one buffer (read-only: it is handed to
+ * every tail that takes the run), built by the first tail that asks; undefined when the lines
+ * would not fit one chunk.
+ */
+function sharedLines(run: SharedRun): SharedLines | undefined {
+  if (run.derived !== undefined) return (run.derived as SharedLines | null) ?? undefined;
+  const { frames } = run;
+  const end = chunkEnd(frames, 0);
+  if (end.index < frames.length) {
+    run.derived = null;
+    return undefined;
+  }
+  const buf = Buffer.allocUnsafe(end.bytes);
+  const starts: number[] = [];
+  let at = 0;
+  for (const frame of frames) {
+    starts.push(at);
+    const { timeSec, timeNanos, tagsLen, dataLen } = frame.head;
+    at = writeEnvelopeLine(
+      buf,
+      at,
+      frame.seq,
+      formatTime(timeSec, timeNanos),
+      run.buf,
+      frame.at + FRAME_HEADER_SIZE,
+      payloadLength(tagsLen, dataLen),
+    );
+  }
+  const lines: SharedLines = { buf: buf.subarray(0, at), starts };
+  run.derived = lines;
+  return lines;
+}
+
+/** Upper bound of one frame's envelope line in bytes. */
+function lineBound(frame: FrameRef): number {
+  return MAX_PREFIX_BYTES + payloadLength(frame.head.tagsLen, frame.head.dataLen);
+}
+
+/**
+ * The frames `from`..`index - 1` that fill one JSONL chunk, and the chunk's size: as many lines
+ * as fit in JSONL_CHUNK bytes, and always at least one (a larger line gets a chunk of its own).
+ */
+function chunkEnd(frames: readonly FrameRef[], from: number): { index: number; bytes: number } {
+  let bytes = lineBound(frames[from] as FrameRef);
+  let index = from + 1;
+  while (index < frames.length) {
+    const next = bytes + lineBound(frames[index] as FrameRef);
+    if (next > JSONL_CHUNK) break;
+    bytes = next;
+    index++;
+  }
+  return { index, bytes };
 }

@@ -15,11 +15,11 @@ import { routePath } from "hono/route";
 import { createAuthorizer } from "./auth.js";
 import type { AppContext } from "./context.js";
 import { errorResponse, statusOf, toSpoolError, withStatus } from "./errors.js";
-import { PROTOCOL_HEADERS } from "./headers.js";
 import { TailSlots } from "./limits.js";
 import { Metrics, type MetricsSnapshot, routeLabel } from "./metrics.js";
 import { type CreateAppOptions, resolveOptions } from "./options.js";
 import { PoolRegistry } from "./pools.js";
+import { ensureProtocolHeaders } from "./responses.js";
 import { healthRoutes } from "./routes/health.js";
 import { messageRoutes } from "./routes/messages.js";
 import { metricsRoutes } from "./routes/metrics.js";
@@ -85,7 +85,7 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
   app.use(async (c, next) => {
     const started = metrics ? performance.now() : 0;
     await next();
-    for (const [name, value] of Object.entries(PROTOCOL_HEADERS)) c.res.headers.set(name, value);
+    ensureProtocolHeaders(c.res);
     if (metrics) {
       const seconds = (performance.now() - started) / 1000;
       metrics.request(c.req.method, routeLabel(routePath(c, -1)), c.res.status, seconds);

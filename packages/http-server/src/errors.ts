@@ -10,7 +10,8 @@
  */
 import { fromSystemError, HTTP_STATUSES, isSpoolError, SpoolError } from "@spool/core";
 import { HTTPException } from "hono/http-exception";
-import { JSON_TYPE, PROTOCOL_HEADERS } from "./headers.js";
+import { JSON_TYPE } from "./headers.js";
+import { protocolResponse } from "./responses.js";
 
 const statusOverrides = new WeakMap<SpoolError, number>();
 
@@ -57,14 +58,7 @@ export function errorResponse(
   error: SpoolError,
   extraHeaders: Record<string, string> = {},
 ): Response {
-  return new Response(errorJson(error), {
-    status: statusOf(error),
-    headers: {
-      ...PROTOCOL_HEADERS,
-      "content-type": JSON_TYPE,
-      ...extraHeaders,
-    },
-  });
+  return protocolResponse(errorJson(error), statusOf(error), JSON_TYPE, extraHeaders);
 }
 
 /** Usage error for a request that cannot be parsed or validated. */

@@ -15,6 +15,21 @@ export const PROTOCOL_HEADERS: Readonly<Record<string, string>> = {
   "cache-control": "no-store",
 };
 
+/**
+ * PROTOCOL_HEADERS plus `content-type`, as a fresh object literal: building it costs ~10 ns,
+ * while spreading PROTOCOL_HEADERS (hyphenated keys) costs ~1 µs. Holds exactly the entries of
+ * PROTOCOL_HEADERS (a test keeps the two in step).
+ */
+export function protocolHeaders(contentType: string): Record<string, string> {
+  return {
+    "spool-version": PROTOCOL_VERSION,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
+    "content-type": contentType,
+  };
+}
+
 export const JSON_TYPE = "application/json";
 export const JSONL_TYPE = "application/jsonl";
 export const SSE_TYPE = "text/event-stream; charset=utf-8";

@@ -52,6 +52,9 @@ export function tailStream(input: TailStreamInput): ReadableStream<Uint8Array> {
   const chunks = pool
     .tailJsonl({
       ...input.options,
+      // The framings never modify a chunk (JSONL passes it on, SSE copies), so caught-up
+      // followers of one pool may share the same formatted bytes.
+      sharedChunks: true,
       signal: slot.signal,
       onGap: (gap) => {
         input.onGap?.(gap);

@@ -13,8 +13,8 @@ import { SpoolError, type TailOptions } from "@spool/core";
 import type { Context } from "hono";
 import type { AppContext } from "./context.js";
 import type { TailFraming } from "./framing.js";
-import { PROTOCOL_HEADERS } from "./headers.js";
 import type { TailFormat } from "./metrics.js";
+import { protocolResponse } from "./responses.js";
 import { tailStream } from "./streaming.js";
 
 /** The tail options a request sets (core adds the signal and callbacks). */
@@ -73,14 +73,10 @@ export interface TailRequest {
 /** Answers a tail request in `request.framing`; see the module invariants. */
 export function answerTail(c: Context, ctx: AppContext, request: TailRequest): Response {
   const { pool: name, start: options, framing } = request;
-  const headers = {
-    ...PROTOCOL_HEADERS,
-    ...request.headers,
-    "content-type": framing.contentType,
-  };
+
   if (c.req.method === "HEAD") {
     ctx.pools.get(name);
-    return new Response(null, { status: 200, headers });
+    return protocolResponse(null, 200, framing.contentType, request.headers);
   }
   const slot = ctx.tails.acquire();
   let lease: ReturnType<typeof ctx.pools.lease> | undefined;
@@ -117,5 +113,5 @@ export function answerTail(c: Context, ctx: AppContext, request: TailRequest): R
     onGap: metrics && ((gap) => metrics.gap(gap.count)),
     onError: metrics && ((error) => metrics.error(error.kind)),
   });
-  return new Response(stream, { status: 200, headers });
+  return protocolResponse(stream, 200, framing.contentType, request.headers);
 }

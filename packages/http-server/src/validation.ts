@@ -1,6 +1,8 @@
 /**
- * zod schemas for every path parameter, query and body of protocol v0, and the helpers that turn
- * a failed parse into a Usage SpoolError.
+ * Validation of every path parameter, query and body of protocol v0: zod schemas for queries and
+ * bodies (and pool names inside bodies), direct checks for the two path parameters (`poolParam`,
+ * `seqParam`: they run on every request, a schema run costs more than the check), and the
+ * helpers that turn a failed parse into a Usage SpoolError.
  *
  * Invariants: a pool name from the network is a name only — core's `validatePoolName` decides
  * (no separators, no `..`, no NUL, bounded length, a conservative character set, so a
@@ -50,8 +52,34 @@ export function decimal(min: number) {
     .pipe(z.int().min(min).max(Number.MAX_SAFE_INTEGER));
 }
 
-export const poolParams = z.object({ pool: poolName });
-export const messageParams = z.object({ pool: poolName, seq: decimal(1) });
+/**
+ * The `:pool` path parameter, checked by core's `validatePoolName` (its Usage error, message and
+ * hint unchanged).
+ *
+ * @example
+ * poolParam(c.req.param("pool")); // "build", or throws core's Usage error for "..", "a/b", …
+ */
+export function poolParam(value: string | undefined): string {
+  return validatePoolName(value ?? "");
+}
+
+/**
+ * The `:seq` path parameter: decimal digits only (no sign, exponent, blank or hex), 1 to
+ * Number.MAX_SAFE_INTEGER.
+ *
+ * @example
+ * seqParam("42"); // 42; "0", "-1", "1e3", " 1" and "0x10" throw a Usage error
+ */
+export function seqParam(value: string | undefined): number {
+  if (value !== undefined && /^\d{1,16}$/.test(value)) {
+    const seq = Number(value);
+    if (seq >= 1 && seq <= Number.MAX_SAFE_INTEGER) return seq;
+  }
+  throw usage(
+    `invalid path field seq: must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER} written in decimal digits`,
+    HINTS.path as string,
+  );
+}
 
 const tags = z.array(tag).optional();
 const durability = z.enum(DURABILITIES as [string, ...string[]]).optional();
@@ -162,14 +190,13 @@ export function parse<S extends z.ZodType>(
 
 /** Parses a request body's text as JSON (Usage on malformed JSON or a non-object). */
 export function parseJsonObject(text: string): Record<string, unknown> {
-  if (text.trim() === "") {
-    throw usage("request body is empty", HINTS.body as string);
-  }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw usage("request body is not valid JSON", HINTS.body as string);
+    // Only a failed parse pays for telling an empty body apart (no trim on the happy path).
+    const what = text.trim() === "" ? "request body is empty" : "request body is not valid JSON";
+    throw usage(what, HINTS.body as string);
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw usage("request body must be a JSON object", HINTS.body as string);

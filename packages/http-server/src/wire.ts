@@ -3,7 +3,7 @@
  * envelopes spliced from the stored bytes.
  *
  * Invariants: an envelope is never built with JSON.parse/JSON.stringify of `data`, only by
- * splicing the stored bytes.
+ * splicing the stored bytes; keys are plain ASCII literals of the routes.
  */
 import type { Message } from "@spool/core";
 
@@ -14,8 +14,6 @@ export {
   poolListEntryJson,
 } from "@spool/core";
 
-const CLOSE_BRACE = Buffer.from("}");
-
 /**
  * `{"<key>":<envelope>}` for one message, from its stored JSON line (no parse, no stringify).
  *
@@ -23,18 +21,31 @@ const CLOSE_BRACE = Buffer.from("}");
  * messageBody("message", msg) // {"message":{"seq":1,"time":"…","meta":{"tags":[]},"data":{…}}}
  */
 export function messageBody(key: string, message: Message): Buffer {
-  return Buffer.concat([Buffer.from(`{"${key}":`), envelopeBytes(message), CLOSE_BRACE]);
+  const envelope = envelopeBytes(message);
+  const prefix = `{"${key}":`;
+  // One allocation and two copies (the key is plain ASCII).
+  const out = Buffer.allocUnsafe(prefix.length + envelope.length + 1);
+  out.write(prefix, 0, "latin1");
+  envelope.copy(out, prefix.length);
+  out[out.length - 1] = 0x7d;
+  return out;
 }
 
 /** `{"<key>":[<envelope>,<envelope>,…]}` for many messages, spliced the same way. */
 export function messagesBody(key: string, messages: readonly Message[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`{"${key}":[`)];
-  messages.forEach((message, i) => {
-    if (i > 0) parts.push(Buffer.from(","));
-    parts.push(envelopeBytes(message));
+  const envelopes = messages.map(envelopeBytes);
+  const prefix = `{"${key}":[`;
+  let length = prefix.length + Math.max(envelopes.length - 1, 0) + 2;
+  for (const envelope of envelopes) length += envelope.length;
+  const out = Buffer.allocUnsafe(length);
+  let at = out.write(prefix, 0, "latin1");
+  envelopes.forEach((envelope, i) => {
+    if (i > 0) out[at++] = 0x2c;
+    at += envelope.copy(out, at);
   });
-  parts.push(Buffer.from("]"), CLOSE_BRACE);
-  return Buffer.concat(parts);
+  out[at++] = 0x5d;
+  out[at] = 0x7d;
+  return out;
 }
 
 /** The envelope's JSON bytes without the trailing newline of its JSONL line. */
@@ -42,9 +53,4 @@ function envelopeBytes(message: Message): Buffer {
   const line = message.toJsonLine();
   const buf = Buffer.from(line.buffer, line.byteOffset, line.byteLength);
   return buf[buf.length - 1] === 0x0a ? buf.subarray(0, buf.length - 1) : buf;
-}
-
-/** A Buffer as a response body, without a copy (Buffers are Uint8Arrays over an ArrayBuffer). */
-export function asBody(buf: Buffer): Uint8Array<ArrayBuffer> {
-  return buf as unknown as Uint8Array<ArrayBuffer>;
 }

@@ -38,6 +38,17 @@ describe("bodies", () => {
   });
 
   test.each([
+    ["", "request body is empty"],
+    [" \r\n\t", "request body is empty"],
+    ["{not json", "request body is not valid JSON"],
+    ["[1]", "request body must be a JSON object"],
+  ])("append with %j says why: %s", async (body, message) => {
+    const res = await send(f.app, "POST", "/v0/pools/a/append", body);
+    expectEnvelope(res, 400, "Usage");
+    expect(res.json.error.message).toBe(message);
+  });
+
+  test.each([
     ["missing data", {}],
     ["tags not an array", { data: 1, tags: "build" }],
     ["a non-string tag", { data: 1, tags: [1] }],
@@ -158,13 +169,31 @@ describe("pool names", () => {
 });
 
 describe("paths and queries", () => {
-  test.each(["0", "-1", "1.5", "1e3", "0x10", "abc", "99999999999999999", " 1"])(
-    "seq %j → 400 Usage",
-    async (seq) => {
-      const res = await send(f.app, "GET", `/v0/pools/a/messages/${encodeURIComponent(seq)}`);
-      expectEnvelope(res, 400, "Usage");
-    },
-  );
+  test.each([
+    "0",
+    "-1",
+    "1.5",
+    "1e3",
+    "0x10",
+    "abc",
+    "99999999999999999",
+    "9007199254740992",
+    " 1",
+    "+1",
+    "１",
+  ])("seq %j → 400 Usage", async (seq) => {
+    const res = await send(f.app, "GET", `/v0/pools/a/messages/${encodeURIComponent(seq)}`);
+    expectEnvelope(res, 400, "Usage");
+    // The seq is checked before the pool is looked up.
+    const missing = await send(f.app, "GET", `/v0/pools/nope/messages/${encodeURIComponent(seq)}`);
+    expectEnvelope(missing, 400, "Usage");
+  });
+
+  test("the largest safe seq is valid (NotFound with its seq when absent)", async () => {
+    const res = await send(f.app, "GET", "/v0/pools/a/messages/9007199254740991");
+    expectEnvelope(res, 404, "NotFound");
+    expect(res.json.error.seq).toBe(9007199254740991);
+  });
 
   test.each([
     ["since_seq=0"],

@@ -1,7 +1,7 @@
 // Locating `data` inside a request body without re-encoding it, and what that buys: the client's
 // JSON is stored exactly (big integers, number spelling, key order).
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { arrayElements, compactJson, objectSpans, rawMember } from "../src/json-spans.js";
+import { compactJson, elementMembers, rawMember } from "../src/json-spans.js";
 import { type Fixture, makeApp, send } from "./helpers/fixtures.js";
 
 describe("scanner", () => {
@@ -23,14 +23,79 @@ describe("scanner", () => {
 
   test("array elements and nested objects", () => {
     const text = '{"messages": [ {"data": 1}, {"tags":["t"],"data":[{"a":"]"}]} , {"data":"x"} ]}';
-    const [start] = objectSpans(text).get("messages") as [number, number];
-    const starts = arrayElements(text, start);
-    expect(starts.map((s) => rawMember(text, "data", s))).toEqual(["1", '[{"a":"]"}]', '"x"']);
+    expect(elementMembers(text, "messages", "data")).toEqual(["1", '[{"a":"]"}]', '"x"']);
+  });
+
+  test.each([
+    ['{"z":{"messages":[{"data":0}]},"messages":[{"data":1}]}', ["1"]],
+    ['{"messages":[{"data":1}],"messages":[{"data":2},{"data":3}]}', ["2", "3"]],
+    [
+      '{"messages":[{"data":"\\\\"},{"data":"q\\"\\\\"}],"durability":"fast"}',
+      ['"\\\\"', '"q\\"\\\\"'],
+    ],
+    ['{"messages":[{"tags":[]},7,{"data":{"a":"}"}}]}', [undefined, undefined, '{"a":"}"}']],
+    ['{"messages":[]}', []],
+    ['\r\n{ "messages" :\r\n [ {"data" :\r\n {"a":\n1} } ] }', ['{"a":1}']],
+  ])("elementMembers(%s)", (text, expected) => {
+    JSON.parse(text);
+    expect(elementMembers(text, "messages", "data")).toEqual(expected);
+  });
+
+  test("elementMembers: no such array", () => {
+    expect(elementMembers('{"messages":{"data":1}}', "messages", "data")).toBeUndefined();
+    expect(elementMembers('{"other":[{"data":1}]}', "messages", "data")).toBeUndefined();
   });
 
   test("compactJson only drops CR/LF", () => {
     expect(compactJson('{\r\n "a" : 1 }')).toBe('{ "a" : 1 }');
     expect(compactJson("[1, 2]")).toBe("[1, 2]");
+  });
+});
+
+describe("scanner against JSON.parse on generated bodies", () => {
+  // A small deterministic generator (no Math.random: a failure must reproduce).
+  let state = 0x2545f491;
+  const next = (n: number): number => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) % n;
+  };
+  const pieces = ['"', "\\", "]", "}", "[", "{", ",", ":", "é", "\n", "\u2028", "a", " ", '\\"'];
+  const ws = (): string => [" ", "", "\n", "\r\n", "\t"][next(5)] as string;
+  const str = (): string =>
+    JSON.stringify(Array.from({ length: next(6) }, () => pieces[next(pieces.length)]).join(""));
+  const value = (depth: number): string => {
+    const kind = depth > 3 ? next(4) : next(6);
+    if (kind === 0) return str();
+    if (kind === 1) return ["0", "-1.5e+30", "12345678901234567890123", "7"][next(4)] as string;
+    if (kind === 2) return ["true", "false", "null"][next(3)] as string;
+    if (kind === 3) return "[]";
+    if (kind === 4) {
+      const items = Array.from({ length: next(4) }, () => ws() + value(depth + 1) + ws());
+      return `[${items.join(",")}]`;
+    }
+    const members = Array.from(
+      { length: next(4) },
+      () => `${ws()}${str()}${ws()}:${ws()}${value(depth + 1)}${ws()}`,
+    );
+    return `{${members.join(",")}}`;
+  };
+
+  test("rawMember and elementMembers give back each data value exactly", () => {
+    for (let round = 0; round < 300; round++) {
+      const datas = Array.from({ length: 1 + next(4) }, () => value(0));
+      const elements = datas.map(
+        (d) => `{${ws()}"tags":${ws()}[${str()}],"data"${ws()}:${ws()}${d}${ws()}}`,
+      );
+      const text = `${ws()}{"z":${value(1)},${ws()}"messages":${ws()}[${elements.join(`,${ws()}`)}]${ws()}}`;
+      const parsed = JSON.parse(text) as { messages: { data: unknown }[] };
+      const found = elementMembers(text, "messages", "data") as string[];
+      expect(found.map((t) => JSON.parse(t))).toEqual(parsed.messages.map((m) => m.data));
+      for (const t of found) expect(t).not.toMatch(/[\r\n]/);
+      const single = `{"tags":[],${ws()}"data":${ws()}${datas[0]}${ws()}}`;
+      expect(JSON.parse(rawMember(single, "data") as string)).toEqual(JSON.parse(single).data);
+    }
   });
 });
 

@@ -6,27 +6,27 @@
  * (located in the validated body, never re-encoded) and envelopes are spliced from the stored
  * bytes; get answers NotFound with `seq` for a seq never written or overwritten.
  */
-import type { Durability } from "@spool/core";
+import { type Durability, SpoolError } from "@spool/core";
 import type { Hono } from "hono";
 import { type AppContext, bodyLimit, guard } from "../context.js";
-import { JSON_TYPE } from "../headers.js";
-import { arrayElements, objectSpans, rawMember } from "../json-spans.js";
+import { elementMembers, rawMember } from "../json-spans.js";
+import { jsonBytesResponse } from "../responses.js";
 import {
   appendBody,
   batchBody,
-  messageParams,
   parse,
   parseJsonObject,
-  poolParams,
+  poolParam,
+  seqParam,
 } from "../validation.js";
-import { asBody, messageBody, messagesBody } from "../wire.js";
+import { messageBody, messagesBody } from "../wire.js";
 
 export function messageRoutes(app: Hono, ctx: AppContext): void {
   const body = bodyLimit(ctx);
   const batchSchema = batchBody(ctx.options.limits.maxBatchMessages);
 
   app.post("/v0/pools/:pool/append", guard(ctx, "write"), body, async (c) => {
-    const { pool } = parse(poolParams, c.req.param(), "path");
+    const pool = poolParam(c.req.param("pool"));
     const text = await c.req.text();
     const input = parse(appendBody, parseJsonObject(text), "body");
     // Store the client's data text as sent (validated above by JSON.parse): exact numbers, no
@@ -38,23 +38,16 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
       ...(input.durability === undefined ? {} : { durability: input.durability as Durability }),
     });
     ctx.metrics?.appended(pool, 1, message.dataBytes.byteLength);
-    return c.body(asBody(messageBody("message", message)), 200, {
-      "content-type": JSON_TYPE,
-    });
+    return jsonBytesResponse(messageBody("message", message));
   });
 
   app.post("/v0/pools/:pool/append_batch", guard(ctx, "write"), body, async (c) => {
-    const { pool } = parse(poolParams, c.req.param(), "path");
+    const pool = poolParam(c.req.param("pool"));
     const text = await c.req.text();
     const input = parse(batchSchema, parseJsonObject(text), "body");
-    const list = objectSpans(text).get("messages") as [number, number];
-    const starts = arrayElements(text, list[0]);
+    const datas = batchData(text, input.messages.length);
     const messages = ctx.pools.get(pool).appendBatch(
-      input.messages.map((m, i) => ({
-        json: rawMember(text, "data", starts[i] as number) as string,
-        trusted: true,
-        tags: m.tags,
-      })),
+      input.messages.map((m, i) => ({ json: datas[i] as string, trusted: true, tags: m.tags })),
       input.durability === undefined ? {} : { durability: input.durability as Durability },
     );
     if (ctx.metrics) {
@@ -62,16 +55,25 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
       for (const message of messages) bytes += message.dataBytes.byteLength;
       ctx.metrics.appended(pool, messages.length, bytes);
     }
-    return c.body(asBody(messagesBody("messages", messages)), 200, {
-      "content-type": JSON_TYPE,
-    });
+    return jsonBytesResponse(messagesBody("messages", messages));
   });
 
   app.get("/v0/pools/:pool/messages/:seq", guard(ctx, "read"), (c) => {
-    const { pool, seq } = parse(messageParams, c.req.param(), "path");
+    const pool = poolParam(c.req.param("pool"));
+    const seq = seqParam(c.req.param("seq"));
     const message = ctx.pools.get(pool).get(seq);
-    return c.body(asBody(messageBody("message", message)), 200, {
-      "content-type": JSON_TYPE,
-    });
+    return jsonBytesResponse(messageBody("message", message));
   });
+}
+
+/** Each message's `data` text in a validated batch body (one pass over the text). */
+function batchData(text: string, count: number): string[] {
+  const datas = elementMembers(text, "messages", "data");
+  if (datas?.length !== count || datas.includes(undefined)) {
+    // The body passed JSON.parse and the schema, so the scanner must agree with them.
+    throw new SpoolError("Internal", "could not locate every message's data in the batch body", {
+      hint: "report this request body as a bug",
+    });
+  }
+  return datas as string[];
 }

@@ -9,7 +9,8 @@
 import { listPools } from "@spool/core";
 import type { Hono } from "hono";
 import { type AppContext, bodyLimit, guard } from "../context.js";
-import { createBody, openBody, parse, parseJsonObject, poolParams } from "../validation.js";
+import { jsonResponse } from "../responses.js";
+import { createBody, openBody, parse, parseJsonObject, poolParam } from "../validation.js";
 import { poolInfoJson, poolListEntryJson } from "../wire.js";
 
 export function poolRoutes(app: Hono, ctx: AppContext): void {
@@ -18,26 +19,26 @@ export function poolRoutes(app: Hono, ctx: AppContext): void {
   app.post("/v0/pools", guard(ctx, "write"), body, async (c) => {
     const input = parse(createBody, parseJsonObject(await c.req.text()), "body");
     const pool = ctx.pools.create(input.pool, input.size_bytes ?? ctx.options.defaultPoolSize);
-    return c.json({ pool: poolInfoJson(pool.info()) });
+    return jsonResponse({ pool: poolInfoJson(pool.info()) });
   });
 
   app.post("/v0/pools/open", guard(ctx, "meta"), body, async (c) => {
     const input = parse(openBody, parseJsonObject(await c.req.text()), "body");
-    return c.json({ pool: poolInfoJson(ctx.pools.get(input.pool).info()) });
+    return jsonResponse({ pool: poolInfoJson(ctx.pools.get(input.pool).info()) });
   });
 
-  app.get("/v0/pools", guard(ctx, "meta"), (c) =>
-    c.json({ pools: listPools({ dir: ctx.pools.dir }).map(poolListEntryJson) }),
+  app.get("/v0/pools", guard(ctx, "meta"), () =>
+    jsonResponse({ pools: listPools({ dir: ctx.pools.dir }).map(poolListEntryJson) }),
   );
 
   app.get("/v0/pools/:pool/info", guard(ctx, "meta"), (c) => {
-    const { pool } = parse(poolParams, c.req.param(), "path");
-    return c.json({ pool: poolInfoJson(ctx.pools.get(pool).info()) });
+    const pool = poolParam(c.req.param("pool"));
+    return jsonResponse({ pool: poolInfoJson(ctx.pools.get(pool).info()) });
   });
 
   app.delete("/v0/pools/:pool", guard(ctx, "write"), (c) => {
-    const { pool } = parse(poolParams, c.req.param(), "path");
+    const pool = poolParam(c.req.param("pool"));
     ctx.pools.delete(pool);
-    return c.json({ ok: true });
+    return jsonResponse({ ok: true });
   });
 }

@@ -18,7 +18,7 @@ import {
   jsonlTailQuery,
   lastEventId,
   parse,
-  poolParams,
+  poolParam,
   queryObject,
   sseTailQuery,
 } from "../validation.js";
@@ -28,7 +28,7 @@ export function tailRoutes(app: Hono, ctx: AppContext): void {
   const sseQuery = sseTailQuery(ctx.options.limits.maxTailTimeoutMs);
 
   app.get("/v0/pools/:pool/tail", guard(ctx, "read"), (c) => {
-    const { pool } = parse(poolParams, c.req.param(), "path");
+    const pool = poolParam(c.req.param("pool"));
     const query = parse(jsonlQuery, queryObject(new URL(c.req.url), ["tag"]), "query");
     return answerTail(c, ctx, {
       pool,
@@ -39,7 +39,7 @@ export function tailRoutes(app: Hono, ctx: AppContext): void {
   });
 
   app.get("/v0/pools/:pool/events", guard(ctx, "read"), (c) => {
-    const { pool } = parse(poolParams, c.req.param(), "path");
+    const pool = poolParam(c.req.param("pool"));
     const query = parse(sseQuery, queryObject(new URL(c.req.url), ["tag"]), "query");
     return answerTail(c, ctx, {
       pool,
