@@ -43,7 +43,7 @@ export {
   type PoolRef,
   resolvePoolRef,
 } from "./pool-dir.js";
-export type { TailEnd, TailOptions } from "./tail.js";
+export type { TailEnd, TailOptions } from "./tail-options.js";
 export { formatTime, type Instant, parseTime } from "./time.js";
 export {
   checkTag,

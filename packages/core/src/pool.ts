@@ -26,7 +26,9 @@ import { type Message, messageFromFrame } from "./message.js";
 import { createPoolFile } from "./platform/create-file.js";
 import { PoolFile } from "./platform/file.js";
 import { holdPresence } from "./platform/lock.js";
-import { type TailOptions, type TailSource, tailJsonl, tailMessages } from "./tail.js";
+import { type TailSource, tailMessages } from "./tail.js";
+import { tailJsonl } from "./tail-jsonl.js";
+import type { TailOptions } from "./tail-options.js";
 import { formatTime } from "./time.js";
 import {
   checkCount,

@@ -10,58 +10,24 @@
  * follower takes frames another follower just read and validated as an immutable copy
  * (reader.ts `takeSharedRun`; replays always read the ring themselves), and with
  * `sharedChunks` their JSONL is formatted once. A read that fails validation always re-reads
- * the state itself.
+ * the state itself. Options live in tail-options.ts, the JSONL form in tail-jsonl.ts.
  */
 
 import {
   type FrameReader,
   type FrameRef,
   type Run,
-  type SharedRun,
   shareRun,
   type TakenRun,
   takeSharedRun,
 } from "./engine/reader.js";
-import { type Gap, gapBefore, startSeq } from "./engine/tail-cursor.js";
+import { gapBefore, startSeq } from "./engine/tail-cursor.js";
 import { SpoolError } from "./errors.js";
-import { FRAME_HEADER_SIZE, payloadLength } from "./format/frame.js";
+import { FRAME_HEADER_SIZE } from "./format/frame.js";
 import type { PoolState } from "./format/header.js";
-import { type Message, messageFromFrame, writeEnvelopeLine } from "./message.js";
+import { type Message, messageFromFrame } from "./message.js";
 import { type Subscription, subscribe } from "./platform/notify.js";
-import { formatTime } from "./time.js";
-import { checkCount, checkGapPolicy, checkTag, type GapPolicy } from "./validate.js";
-
-/** Why a tail ended by itself. */
-export type TailEnd = "max" | "timeout" | "caught-up" | "aborted";
-
-export interface TailOptions {
-  /** First seq to deliver (inclusive). */
-  since?: number;
-  /** Replay the last N messages first. */
-  last?: number;
-  /** Stop after delivering this many messages. */
-  max?: number;
-  /** Stop when no message was delivered for this long (ms). */
-  timeoutMs?: number;
-  /** Keep following new messages after the replay (default true). */
-  follow?: boolean;
-  /** Deliver only messages carrying every one of these tags. */
-  tags?: readonly string[];
-  /** `continue` (default): skip overwritten messages and report them; `error`: throw RetentionGap. */
-  gapPolicy?: GapPolicy;
-  /** Stops the tail at once. */
-  signal?: AbortSignal;
-  /** Called for each gap under policy `continue`. */
-  onGap?: (gap: Gap) => void;
-  /** Called once when the tail ends by itself, with the reason. */
-  onEnd?: (reason: TailEnd) => void;
-  /**
-   * JSONL only: the caller never modifies a chunk (it only writes or copies it), so a chunk
-   * may be the very bytes handed to other tails of the same open pool that want the same
-   * lines (followers at the live edge): formatted once instead of once per tail.
-   */
-  sharedChunks?: boolean;
-}
+import { checkOptions, type TailEnd, type TailOptions } from "./tail-options.js";
 
 /** What a tail reads from. */
 export interface TailSource {
@@ -72,62 +38,19 @@ export interface TailSource {
   readState: () => PoolState;
 }
 
-interface Batch {
+/** Validated, filtered frames of one read, and where they came from. */
+export interface Batch {
   buf: Buffer;
   frames: FrameRef[];
   /** Set when `frames` are exactly a shared run's frames from `origin.from` on. */
   origin?: TakenRun | undefined;
 }
 
-/** The JSONL lines of a shared run's frames, built once: line k starts at `starts[k]`. */
-interface SharedLines {
-  buf: Buffer;
-  starts: number[];
-}
-
 const MIN_POLL_MS = 2;
 const MAX_POLL_MS = 50;
 const MAX_FRAMES_PER_RUN = 4096;
-/** Target size of a JSONL output chunk. */
-const JSONL_CHUNK = 64 * 1024;
-/** Upper bound of an envelope prefix: `{"seq":<16 digits>,"time":"<30 chars>","meta":{"tags":`. */
-const MAX_PREFIX_BYTES = 96;
 /** Consecutive failed reads of one live seq before it is reported as Corrupt. */
 const MAX_READ_RETRIES = 4;
-
-interface CheckedOptions {
-  since: number | undefined;
-  last: number | undefined;
-  max: number | undefined;
-  timeoutMs: number | undefined;
-  follow: boolean;
-  tags: string[];
-  gapPolicy: GapPolicy;
-}
-
-function checkOptions(options: TailOptions): CheckedOptions {
-  const since = checkCount("since", options.since, 1);
-  const last = checkCount("last", options.last, 0);
-  if (since !== undefined && last !== undefined) {
-    throw new SpoolError("Usage", "give either since or last, not both", {
-      hint: "use since to start at a seq, or last to replay the newest N messages",
-    });
-  }
-  if (options.tags !== undefined && !Array.isArray(options.tags)) {
-    throw new SpoolError("Usage", "the tag filter must be an array of strings", {
-      hint: 'pass tags as a list of strings, e.g. ["build"]',
-    });
-  }
-  return {
-    since,
-    last,
-    max: checkCount("max", options.max, 0),
-    timeoutMs: checkCount("timeoutMs", options.timeoutMs, 0),
-    follow: options.follow !== false,
-    tags: (options.tags ?? []).map((tag) => checkTag(tag)),
-    gapPolicy: checkGapPolicy(options.gapPolicy),
-  };
-}
 
 function hasTags(buf: Buffer, frame: FrameRef, wanted: readonly string[]): boolean {
   if (frame.head.tagsLen <= 2) return false;
@@ -142,7 +65,9 @@ function hasTags(buf: Buffer, frame: FrameRef, wanted: readonly string[]): boole
  * can wait for a message indefinitely (an idle pool), so the queued return (and the release of
  * the watcher in its `finally`) would wait with it. `stop` wakes the wait; the loop then ends.
  */
-function stoppable<T>(start: (stop: AbortSignal) => AsyncGenerator<T>): AsyncIterableIterator<T> {
+export function stoppable<T>(
+  start: (stop: AbortSignal) => AsyncGenerator<T>,
+): AsyncIterableIterator<T> {
   const stop = new AbortController();
   const gen = start(stop.signal);
   return {
@@ -162,7 +87,7 @@ function stoppable<T>(start: (stop: AbortSignal) => AsyncGenerator<T>): AsyncIte
 }
 
 /** The shared cursor loop: yields batches of validated, filtered frames. */
-async function* batches(
+export async function* batches(
   source: TailSource,
   options: TailOptions,
   stop: AbortSignal,
@@ -327,106 +252,4 @@ async function* messageStream<T>(
       yield message;
     }
   }
-}
-
-/** JSONL chunks: each holds whole lines, one envelope per message, spliced from stored bytes. */
-export function tailJsonl(source: TailSource, options: TailOptions): AsyncIterableIterator<Buffer> {
-  return stoppable((stop) => jsonlChunks(source, options, stop));
-}
-
-async function* jsonlChunks(
-  source: TailSource,
-  options: TailOptions,
-  stop: AbortSignal,
-): AsyncGenerator<Buffer> {
-  const signal = options.signal;
-  const sharing = options.sharedChunks === true;
-  for await (const batch of batches(source, options, stop)) {
-    const lines = sharing && batch.origin ? sharedLines(batch.origin.origin) : undefined;
-    if (lines && batch.origin) {
-      if (signal?.aborted) return options.onEnd?.("aborted");
-      yield lines.buf.subarray(lines.starts[batch.origin.from]);
-      continue;
-    }
-    const frames = batch.frames;
-    let i = 0;
-    while (i < frames.length) {
-      // Each chunk is sized to the lines it will hold (at most ~64 KiB, at least one line): a
-      // live follower's batch of a few lines then comes from Node's small-buffer pool instead of
-      // a fresh 64 KiB allocation, and a replay's chunks stay large enough to amortise a write.
-      const end = chunkEnd(frames, i);
-      const out = Buffer.allocUnsafe(end.bytes);
-      let at = 0;
-      for (; i < end.index; i++) {
-        const frame = frames[i] as FrameRef;
-        const { timeSec, timeNanos, tagsLen, dataLen } = frame.head;
-        at = writeEnvelopeLine(
-          out,
-          at,
-          frame.seq,
-          formatTime(timeSec, timeNanos),
-          batch.buf,
-          frame.at + FRAME_HEADER_SIZE,
-          payloadLength(tagsLen, dataLen),
-        );
-      }
-      if (signal?.aborted) return options.onEnd?.("aborted");
-      yield out.subarray(0, at);
-    }
-  }
-}
-
-/**
- * The JSONL lines of all of a shared run's frames in one buffer (read-only: it is handed to
- * every tail that takes the run), built by the first tail that asks; undefined when the lines
- * would not fit one chunk.
- */
-function sharedLines(run: SharedRun): SharedLines | undefined {
-  if (run.derived !== undefined) return (run.derived as SharedLines | null) ?? undefined;
-  const { frames } = run;
-  const end = chunkEnd(frames, 0);
-  if (end.index < frames.length) {
-    run.derived = null;
-    return undefined;
-  }
-  const buf = Buffer.allocUnsafe(end.bytes);
-  const starts: number[] = [];
-  let at = 0;
-  for (const frame of frames) {
-    starts.push(at);
-    const { timeSec, timeNanos, tagsLen, dataLen } = frame.head;
-    at = writeEnvelopeLine(
-      buf,
-      at,
-      frame.seq,
-      formatTime(timeSec, timeNanos),
-      run.buf,
-      frame.at + FRAME_HEADER_SIZE,
-      payloadLength(tagsLen, dataLen),
-    );
-  }
-  const lines: SharedLines = { buf: buf.subarray(0, at), starts };
-  run.derived = lines;
-  return lines;
-}
-
-/** Upper bound of one frame's envelope line in bytes. */
-function lineBound(frame: FrameRef): number {
-  return MAX_PREFIX_BYTES + payloadLength(frame.head.tagsLen, frame.head.dataLen);
-}
-
-/**
- * The frames `from`..`index - 1` that fill one JSONL chunk, and the chunk's size: as many lines
- * as fit in JSONL_CHUNK bytes, and always at least one (a larger line gets a chunk of its own).
- */
-function chunkEnd(frames: readonly FrameRef[], from: number): { index: number; bytes: number } {
-  let bytes = lineBound(frames[from] as FrameRef);
-  let index = from + 1;
-  while (index < frames.length) {
-    const next = bytes + lineBound(frames[index] as FrameRef);
-    if (next > JSONL_CHUNK) break;
-    bytes = next;
-    index++;
-  }
-  return { index, bytes };
 }

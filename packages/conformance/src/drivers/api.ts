@@ -35,6 +35,7 @@ import {
   optionalString,
   optionalStrings,
   receipt,
+  tailInputOptions,
 } from "./inputs.js";
 import type { Driver, DriverSession, DriverStep, Outcome, SessionContext } from "./types.js";
 
@@ -58,18 +59,11 @@ async function tail(
   input: Record<string, unknown>,
 ): Promise<{ messages: unknown[]; gaps: Gap[] }> {
   const gaps: Gap[] = [];
-  const options: TailOptions = { follow: false, onGap: (gap) => gaps.push(gap) };
-  const since = optionalNumber(input, "since");
-  const last = optionalNumber(input, "last");
-  const max = optionalNumber(input, "max");
-  const tags = optionalStrings(input, "tags");
-  const gapPolicy = optionalString(input, "gap_policy");
-  if (since !== undefined) options.since = since;
-  if (last !== undefined) options.last = last;
-  if (max !== undefined) options.max = max;
-  if (tags !== undefined) options.tags = tags;
-  if (gapPolicy !== undefined)
-    options.gapPolicy = gapPolicy as NonNullable<TailOptions["gapPolicy"]>;
+  const options: TailOptions = {
+    ...tailInputOptions(input),
+    follow: false,
+    onGap: (gap) => gaps.push(gap),
+  };
   const pool = openPool(ref, { dir });
   try {
     const messages: unknown[] = [];

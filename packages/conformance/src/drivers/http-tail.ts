@@ -11,7 +11,7 @@
  */
 import type { Gap, RemotePool, TailOptions } from "@spool/client";
 import type { Recorder } from "./http-wire.js";
-import { optionalNumber, optionalString, optionalStrings } from "./inputs.js";
+import { tailInputOptions } from "./inputs.js";
 
 /**
  * The idle `timeout_ms` of a conformance tail that cannot stop on seeing the pool's newest
@@ -33,18 +33,11 @@ export async function caughtUpTail(
   recorder: Recorder,
 ): Promise<{ messages: unknown[]; gaps: Gap[] }> {
   const gaps: Gap[] = [];
-  const options: TailOptions = { timeoutMs: TAIL_IDLE_MS, onGap: (gap) => gaps.push(gap) };
-  const since = optionalNumber(input, "since");
-  const last = optionalNumber(input, "last");
-  const max = optionalNumber(input, "max");
-  const tags = optionalStrings(input, "tags");
-  const gapPolicy = optionalString(input, "gap_policy");
-  if (since !== undefined) options.since = since;
-  if (last !== undefined) options.last = last;
-  if (max !== undefined) options.max = max;
-  if (tags !== undefined) options.tags = tags;
-  if (gapPolicy !== undefined)
-    options.gapPolicy = gapPolicy as NonNullable<TailOptions["gapPolicy"]>;
+  const options: TailOptions = {
+    ...tailInputOptions(input),
+    timeoutMs: TAIL_IDLE_MS,
+    onGap: (gap) => gaps.push(gap),
+  };
   // Caught up = the newest seq when the tail starts (nothing is appended during the step).
   // A failing info (a missing pool) is left to the tail request to report.
   const newest = await pool.info().then(

@@ -6,7 +6,7 @@
  * shapes a driver needs to act at all (a batch's message list, a writer count) are checked, and
  * a malformed one is a manifest error, thrown as a plain Error.
  */
-import type { Envelope } from "@spool/core";
+import type { Envelope, TailOptions } from "@spool/core";
 
 /** `input[key]` as the surface should receive it (unchecked on purpose). */
 export function optionalNumber(input: Record<string, unknown>, key: string): number | undefined {
@@ -67,4 +67,23 @@ export function concurrentInput(input: Record<string, unknown>): {
 /** The data of message `n` of writer `writer` in a `concurrent_append`. */
 export function writerData(writer: number, n: number): { writer: number; n: number } {
   return { writer, n };
+}
+
+/** The start, stop and filter options of a manifest `tail` step (`since`, `last`, `max`, `tags`, `gap_policy`). */
+export function tailInputOptions(
+  input: Record<string, unknown>,
+): Pick<TailOptions, "since" | "last" | "max" | "tags" | "gapPolicy"> {
+  const options: Pick<TailOptions, "since" | "last" | "max" | "tags" | "gapPolicy"> = {};
+  const since = optionalNumber(input, "since");
+  const last = optionalNumber(input, "last");
+  const max = optionalNumber(input, "max");
+  const tags = optionalStrings(input, "tags");
+  const gapPolicy = optionalString(input, "gap_policy");
+  if (since !== undefined) options.since = since;
+  if (last !== undefined) options.last = last;
+  if (max !== undefined) options.max = max;
+  if (tags !== undefined) options.tags = tags;
+  if (gapPolicy !== undefined)
+    options.gapPolicy = gapPolicy as NonNullable<TailOptions["gapPolicy"]>;
+  return options;
 }
