@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { computeLayout } from "../engine/layout.js";
+import { crc32 } from "./bytes.js";
 import { isSpoolError } from "../errors.js";
 import {
   decodeLayout,
@@ -12,6 +13,7 @@ import {
   encodeLayout,
   encodeState,
   HEADER_SIZE,
+  MAX_INDEX_STRIDE,
   slotFor,
 } from "./header.js";
 
@@ -36,6 +38,28 @@ describe("pool header", () => {
       expect(isSpoolError(error, "Corrupt")).toBe(true);
       expect((error as Error).message).toMatch(/truncated/);
     }
+  });
+
+  it("reads an index stride of 0 (reserved bytes before the field existed) as 1", () => {
+    const buf = Buffer.alloc(HEADER_SIZE);
+    encodeLayout(buf, { ...layout, indexStride: 5 });
+    buf.writeUInt32LE(0, 56);
+    buf.writeUInt32LE(crc32(buf.subarray(0, 60)), 60);
+    expect(decodeLayout(buf, "p", layout.fileSize).indexStride).toBe(1);
+    buf.writeUInt32LE(MAX_INDEX_STRIDE + 1, 56);
+    buf.writeUInt32LE(crc32(buf.subarray(0, 60)), 60);
+    expect(() => decodeLayout(buf, "p", layout.fileSize)).toThrow(/layout is inconsistent/);
+  });
+
+  it("matches the worked example of spec/format/v0 (16K pool header, bytes 0-63)", () => {
+    const example =
+      "53504f4f4c504c000000000000100000" +
+      "00400000000000000010000000000000" +
+      "40000000100000000020000000000000" +
+      "002000000000000001000000f5cdf0ad";
+    const buf = Buffer.alloc(HEADER_SIZE);
+    encodeLayout(buf, computeLayout(16 * 1024));
+    expect(buf.subarray(0, 64).toString("hex")).toBe(example);
   });
 
   it("picks the valid state slot with the highest generation", () => {

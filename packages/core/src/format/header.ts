@@ -125,7 +125,8 @@ export function decodeLayout(buf: Buffer, path: string, actualFileSize: number):
     fileSize: readU64(buf, 16),
     indexOffset: readU64(buf, 24),
     indexCapacity: buf.readUInt32LE(32),
-    indexStride: buf.readUInt32LE(56),
+    // 0: written before index_stride existed (the bytes were reserved zero), which meant 1.
+    indexStride: buf.readUInt32LE(56) || DEFAULT_INDEX_STRIDE,
     ringOffset: readU64(buf, 40),
     ringSize: readU64(buf, 48),
   };
