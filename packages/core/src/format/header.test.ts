@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { computeLayout } from "../engine/layout.js";
-import { crc32 } from "./bytes.js";
 import { isSpoolError } from "../errors.js";
+import { crc32 } from "./bytes.js";
 import {
   decodeLayout,
   decodeState,
