@@ -10,17 +10,15 @@ import { basename } from "node:path";
 import { type AppendInput, FrameEncoder } from "./engine/encoder.js";
 import { computeLayout } from "./engine/layout.js";
 import { FrameReader } from "./engine/reader.js";
+import { StateView } from "./engine/state-view.js";
 import { commitFrames } from "./engine/writer.js";
 import { fromSystemError, SpoolError } from "./errors.js";
 import { FRAME_HEADER_SIZE, MARKER_SIZE, PAYLOAD_OVERHEAD } from "./format/frame.js";
 import {
   decodeLayout,
-  decodeState,
   HEADER_READ_SIZE,
-  hasDamagedSlot,
   type PoolLayout,
   type PoolState,
-  STATE_SLOT_OFFSETS,
 } from "./format/header.js";
 import { type Message, messageFromFrame } from "./message.js";
 import { createPoolFile } from "./platform/create-file.js";
@@ -102,7 +100,7 @@ export class Pool {
   readonly #reader: FrameReader;
   readonly #encoder = new FrameEncoder();
   readonly #lockTimeoutMs: number;
-  readonly #headerBuf = Buffer.alloc(HEADER_READ_SIZE);
+  readonly #state: StateView;
   readonly #tailCache = new Map<number, { seq: number; length: number }>();
 
   private constructor(file: PoolFile, layout: PoolLayout, lockTimeoutMs: number) {
@@ -112,6 +110,7 @@ export class Pool {
     this.layout = layout;
     this.#reader = new FrameReader(file, layout);
     this.#lockTimeoutMs = lockTimeoutMs;
+    this.#state = new StateView(file, layout.ringSize);
   }
 
   /**
@@ -182,16 +181,7 @@ export class Pool {
 
   /** Reads the published state (both slots in one read; retries a torn read). */
   readState(): PoolState {
-    for (let attempt = 0; attempt < 8; attempt++) {
-      this.#file.readExact(this.#headerBuf, 0, HEADER_READ_SIZE, 0);
-      const state = decodeState(this.#headerBuf, this.layout.ringSize);
-      if (state) return state;
-    }
-    throw new SpoolError("Corrupt", "no valid state slot in the pool header", {
-      path: this.path,
-      offset: STATE_SLOT_OFFSETS[0],
-      hint: "the pool header is damaged; run `spool doctor` and recreate the pool",
-    });
+    return this.#state.read();
   }
 
   /** The pool's size, bounds and usage. */
@@ -285,8 +275,7 @@ export class Pool {
         file: this.#file,
         layout: this.layout,
         lockTimeoutMs: this.#lockTimeoutMs,
-        readState: () => this.readState(),
-        stateDamaged: () => hasDamagedSlot(this.#headerBuf, this.layout.ringSize),
+        state: this.#state,
         reader: this.#reader,
         tailCache: this.#tailCache,
       },
@@ -294,13 +283,20 @@ export class Pool {
       frames,
       durability,
     );
-    return frames.map((frame, i) => {
+    const messages: Message<T>[] = [];
+    for (let i = 0; i < frames.length; i++) {
+      const frame = frames[i] as (typeof frames)[number];
       const c = committed[i] as (typeof committed)[number];
-      return messageFromFrame<T>(scratch, frame.at, {
-        seq: c.seq,
-        head: { ...c, tagsLen: frame.tagsLen, dataLen: frame.dataLen },
-      });
-    });
+      // Spelled out, not spread: an object spread here cost ~2 µs per message.
+      const head = {
+        timeSec: c.timeSec,
+        timeNanos: c.timeNanos,
+        tagsLen: frame.tagsLen,
+        dataLen: frame.dataLen,
+      };
+      messages.push(messageFromFrame<T>(scratch, frame.at, { seq: c.seq, head }));
+    }
+    return messages;
   }
 
   /**

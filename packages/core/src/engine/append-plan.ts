@@ -71,6 +71,8 @@ export function planAppend(
   probe: Probe,
   options: PlanOptions = {},
 ): AppendPlan {
+  const fast = planWithoutEviction(state, ringSize, lengths);
+  if (fast) return fast;
   const { path, reserve = 0, ringOffset = 0 } = options;
   let head = state.head;
   let tail = state.tail;
@@ -174,6 +176,44 @@ export function planAppend(
     head,
     tail,
     oldest,
+    newest: state.newest + lengths.length,
+  };
+}
+
+/**
+ * The common case, without probing: the frames fit one after another from the head, before the
+ * ring's end and before the oldest live frame, so nothing is evicted and nothing wraps. Undefined
+ * when any of that does not hold (then `planAppend` plans it in full).
+ */
+function planWithoutEviction(
+  state: RingState,
+  ringSize: number,
+  lengths: readonly number[],
+): AppendPlan | undefined {
+  const live = state.newest >= state.oldest;
+  // Live frames occupy [tail, head) or, wrapped, [tail, ringSize) + [0, head); head === tail
+  // with live frames is a full ring.
+  let limit = ringSize;
+  if (live) {
+    if (state.head === state.tail) return undefined;
+    if (state.head < state.tail) limit = state.tail;
+  } else if (state.head !== state.tail) {
+    return undefined;
+  }
+  const placements: number[] = [];
+  let head = state.head;
+  for (const length of lengths) {
+    if (!(length > 0) || head + length > limit) return undefined;
+    placements.push(head);
+    head += length;
+  }
+  return {
+    placements,
+    wrapMarkers: [],
+    evicted: 0,
+    head,
+    tail: live ? state.tail : (placements[0] as number),
+    oldest: state.oldest,
     newest: state.newest + lengths.length,
   };
 }

@@ -37,6 +37,7 @@ import type { EncodedFrame } from "./encoder.js";
 import type { FrameReader } from "./reader.js";
 import { indexSlot } from "./reader.js";
 import { adoptUnpublished } from "./recover.js";
+import type { StateView } from "./state-view.js";
 
 /** What each committed frame got. */
 export interface Committed {
@@ -49,9 +50,8 @@ export interface WriterContext {
   file: PoolFile;
   layout: PoolLayout;
   lockTimeoutMs: number;
-  readState: () => PoolState;
-  /** True when a state slot is damaged (then unpublished committed frames are adopted). */
-  stateDamaged: () => boolean;
+  /** The published state; when a slot is damaged, unpublished committed frames are adopted. */
+  state: StateView;
   /** Reads frames, for that recovery. */
   reader: FrameReader;
   /** Frame heads seen near the tail, keyed by ring offset (valid while their seq is live). */
@@ -73,7 +73,9 @@ const probeBuf = Buffer.alloc(PROBE_READ);
 
 function publish(ctx: WriterContext, state: PoolState): void {
   encodeState(stateBuf, 0, state);
-  ctx.file.write(stateBuf, 0, STATE_SLOT_SIZE, slotFor(state.generation));
+  const offset = slotFor(state.generation);
+  ctx.file.write(stateBuf, 0, STATE_SLOT_SIZE, offset);
+  ctx.state.published(offset, stateBuf, state);
 }
 
 /**
@@ -130,8 +132,8 @@ export function commitFrames(
   file.assertWritable();
   lockFile(file.fd, ctx.lockTimeoutMs, file.path);
   try {
-    let state = ctx.readState();
-    if (ctx.stateDamaged()) state = adoptUnpublished(ctx.reader, state);
+    let state = ctx.state.read();
+    if (ctx.state.damaged) state = adoptUnpublished(ctx.reader, state);
     const plan = planAppend(
       state,
       layout.ringSize,
@@ -142,7 +144,15 @@ export function commitFrames(
     let generation = state.generation;
     if (plan.evicted > 0) {
       generation++;
-      publish(ctx, { ...state, generation, tail: plan.tail, oldest: plan.oldest });
+      publish(ctx, {
+        generation,
+        head: state.head,
+        tail: plan.tail,
+        oldest: plan.oldest,
+        newest: state.newest,
+        newestTimeSec: state.newestTimeSec,
+        newestTimeNanos: state.newestTimeNanos,
+      });
       // Under `flush`, the shrunken bounds must be durable before old frames are overwritten.
       if (durability === "flush") file.datasync();
     }

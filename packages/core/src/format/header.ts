@@ -219,12 +219,13 @@ export function decodeState(buf: Buffer, ringSize: number): PoolState | undefine
  * newer publication may be the damaged one (see engine/recover.ts).
  */
 export function hasDamagedSlot(buf: Buffer, ringSize: number): boolean {
-  let damaged = false;
-  for (const offset of STATE_SLOT_OFFSETS) {
-    const written = buf.subarray(offset, offset + STATE_SLOT_SIZE).some((byte) => byte !== 0);
-    if (written && !decodeSlot(buf, offset, ringSize)) damaged = true;
-  }
-  return damaged;
+  return STATE_SLOT_OFFSETS.some((offset) => isDamagedSlot(buf, offset, ringSize));
+}
+
+/** True when the state slot at `offset` was once written (not all zero) and does not validate. */
+export function isDamagedSlot(buf: Buffer, offset: number, ringSize: number): boolean {
+  const written = buf.subarray(offset, offset + STATE_SLOT_SIZE).some((byte) => byte !== 0);
+  return written && !decodeSlot(buf, offset, ringSize);
 }
 
 /** The slot offset the next publication of generation `generation` goes to. */
