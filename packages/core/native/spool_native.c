@@ -36,13 +36,13 @@ static int lock_with_timeout(int fd, int64_t timeout_ms) {
   if (flock(fd, LOCK_EX | LOCK_NB) == 0) return 0;
   if (errno != EWOULDBLOCK && errno != EINTR) return errno;
   int64_t deadline = now_ns() + timeout_ms * 1000000LL;
-  /* The holder needs the CPU more than a waiter does (pools are written from several processes
-   * on few cores): yield a couple of times, then sleep from 20 us, doubling up to 1 ms. */
+  /* A holder keeps the lock for a few microseconds (one commit), so for the first ~100 us a
+   * waiter retries between yields (which also hands a shared core to the holder), and only then
+   * sleeps, from 20 us doubling up to 1 ms, so a stuck holder costs no CPU. */
   int64_t sleep_ns = 20000;
-  int spins = 0;
+  int64_t spin_until = now_ns() + 100000;
   for (;;) {
-    if (spins < 2) {
-      spins++;
+    if (now_ns() < spin_until) {
       sched_yield();
     } else {
       struct timespec ts = {0, (long)sleep_ns};

@@ -23,8 +23,8 @@ import type { PoolFile } from "../platform/file.js";
 
 /** Default bytes per positioned read. */
 export const CHUNK_SIZE = 1024 * 1024;
-/** First read when a single frame is wanted. */
-const SINGLE_READ = 4096;
+/** First read when a single frame is wanted: holds a frame of up to ~2 KB of JSON (larger ones take a second read). */
+const SINGLE_READ = 2048;
 
 /** A validated frame inside a run's buffer. */
 export interface FrameRef {
