@@ -83,6 +83,19 @@ describe("pool create", () => {
     );
   });
 
+  it("defaults to ~/.spool/pools without --dir or SPOOL_DIR", async () => {
+    const env = { SPOOL_DIR: undefined, HOME: `${dir}/home` };
+    const r = await run(dir, ["pool", "create", "d", "--json"], { env });
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { pools: { path: string }[] }).pools[0]?.path).toBe(
+      `${dir}/home/.spool/pools/d.spool`,
+    );
+    const list = await run(dir, ["pool", "list", "--json"], { env });
+    expect((JSON.parse(list.stdout) as { pools: { name: string }[] }).pools).toEqual([
+      expect.objectContaining({ name: "d" }),
+    ]);
+  });
+
   it("honours --dir over SPOOL_DIR", async () => {
     const r = await run(dir, ["--dir", `${dir}/other`, "pool", "create", "z", "--json"]);
     expect((JSON.parse(r.stdout) as { pools: { path: string }[] }).pools[0]?.path).toBe(

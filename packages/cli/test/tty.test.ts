@@ -1,7 +1,7 @@
 // Terminal behaviour under a pseudo-terminal (util-linux `script`): human output and colour on
 // a TTY, machine output when piped, progress and summaries for streams, and duplex chat.
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   baseEnv,
@@ -77,6 +77,22 @@ describe("on a terminal", () => {
     const text = stripAnsi(r.stdout);
     expect(text).toMatch(/fed [\d,]+ messages · [\d,]+\/s/);
     expect(text).toMatch(/stored 150000 message\(s\) \(seq 1\.\.150000\) in [\d.]+s\n$/);
+  });
+
+  it("piped stdin into feed: progress on the terminal's stderr, JSON receipts to a redirected stdout", async () => {
+    await run(dir, ["pool", "create", "p", "--size", "32M"]);
+    let input = "";
+    for (let i = 0; i < 150_000; i++) input += `{"i":${i}}\n`;
+    writeFileSync(`${dir}/in.jsonl`, input);
+    // stdin is a pipe and stdout a file; only stderr is the terminal.
+    const r = await runTty(dir, `cat in.jsonl | ${cliLine(["feed", "p"])} > receipts.jsonl`, {
+      timeoutMs: 60_000,
+    });
+    expect(r.code).toBe(0);
+    expect(stripAnsi(r.stdout)).toMatch(/fed [\d,]+ messages · [\d,]+\/s/);
+    const receipts = jsonLines(readFileSync(`${dir}/receipts.jsonl`, "utf8")) as { seq: number }[];
+    expect(receipts).toHaveLength(150_000);
+    expect(receipts.at(-1)?.seq).toBe(150_000);
   });
 
   it("feed with no data refuses to read a terminal", async () => {
