@@ -10,11 +10,21 @@
  *                                 (F_OFD_GETLK; works on read-only descriptors) -> 0 or EAGAIN
  *   pipeClosed(fd)                1 when fd is a pipe/socket whose reader went away (poll(2)
  *                                 reports POLLERR/POLLHUP for POLLOUT), else 0; never waits
+ *   mapOpen(fd, length, writable) a shared mapping of the file's first `length` bytes (the
+ *                                 header and index of a pool) -> an external handle, or an errno
+ *   mapRead(map, position, buf, offset, length) / mapWrite(...)
+ *                                 copies between the mapping and a Uint8Array -> 0, or EFAULT
+ *                                 when the file no longer backs those bytes (truncated), or
+ *                                 EINVAL for a range outside the mapping or a closed map
+ *   mapClose(map)                 unmaps at once (also done when the handle is collected)
  * The flock is the writers' lock; the byte-range lock marks a pool as open ("in use"), so a
  * delete can tell. The two kinds are independent on Linux.
  * Invariants: every lock is the kernel's, so it is released when the holder's descriptor is
  * closed or its process dies (kill -9 included); a waiter never blocks longer than timeoutMs;
  * the functions never throw for an OS failure, they return the errno for JS to map.
+ * Mapped bytes are only ever touched inside mapRead/mapWrite, under a SIGBUS guard: a file cut
+ * short under a mapping makes the copy fail with EFAULT instead of killing the process (a SIGBUS
+ * outside a guarded copy goes to the previous handler, as if this addon were not loaded).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,8 +32,13 @@
 #include <poll.h>
 #include <node_api.h>
 #include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <time.h>
 
 static int64_t now_ns(void) {
@@ -133,12 +148,178 @@ static napi_value js_pipe_closed(napi_env env, napi_callback_info info) {
   return make_int(env, rc > 0 && (p.revents & (POLLERR | POLLHUP)) ? 1 : 0);
 }
 
+/* ---- guarded access to a mapping ---------------------------------------------------------- */
+
+/* The copy in progress on this thread, if any: where a SIGBUS during it jumps back to. */
+static __thread sigjmp_buf *volatile guard_jump = NULL;
+static struct sigaction previous_bus;
+static int bus_handler_installed = 0;
+
+static void on_sigbus(int sig, siginfo_t *info, void *context) {
+  sigjmp_buf *jump = guard_jump;
+  if (jump != NULL) {
+    guard_jump = NULL;
+    siglongjmp(*jump, 1);
+  }
+  /* Not a guarded copy: restore whatever handled SIGBUS before and return; the faulting
+   * instruction runs again and faults into that handler (by default: the process dies). */
+  (void)sig;
+  (void)context;
+  sigaction(SIGBUS, &previous_bus, NULL);
+  /* A SIGBUS sent by a process (kill) is not re-raised by returning: raise it again. */
+  if (info != NULL && info->si_code <= 0) raise(SIGBUS);
+}
+
+static int install_bus_handler(void) {
+  if (bus_handler_installed) return 0;
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_sigaction = on_sigbus;
+  action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+  sigemptyset(&action.sa_mask);
+  if (sigaction(SIGBUS, &action, &previous_bus) != 0) return errno;
+  bus_handler_installed = 1;
+  return 0;
+}
+
+/* memcpy that returns EFAULT instead of dying when the mapped side is no longer backed. */
+static int guarded_copy(void *dst, const void *src, size_t length) {
+  sigjmp_buf jump;
+  /* The mask need not be saved (saving costs a system call per copy): the handler runs with
+   * SA_NODEFER and an empty sa_mask, so jumping out of it leaves the mask as it was. */
+  if (sigsetjmp(jump, 0) != 0) return EFAULT;
+  guard_jump = &jump;
+  __asm__ volatile("" ::: "memory");
+  memcpy(dst, src, length);
+  __asm__ volatile("" ::: "memory");
+  guard_jump = NULL;
+  return 0;
+}
+
+typedef struct {
+  uint8_t *addr;
+  size_t length;
+  int writable;
+} Mapping;
+
+static void unmap(Mapping *m) {
+  if (m->addr != NULL) munmap(m->addr, m->length);
+  m->addr = NULL;
+}
+
+static void finalize_mapping(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  unmap((Mapping *)data);
+  free(data);
+}
+
+static napi_value js_map_open(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  int32_t fd = -1;
+  int64_t length = 0;
+  bool writable = false;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 3 || napi_get_value_int32(env, argv[0], &fd) != napi_ok ||
+      napi_get_value_int64(env, argv[1], &length) != napi_ok || length <= 0 ||
+      napi_get_value_bool(env, argv[2], &writable) != napi_ok) {
+    napi_throw_type_error(env, NULL, "mapOpen(fd, length, writable) expects fd, length > 0, bool");
+    return NULL;
+  }
+  int rc = install_bus_handler();
+  if (rc != 0) return make_int(env, rc);
+  void *addr = mmap(NULL, (size_t)length, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED,
+                    fd, 0);
+  if (addr == MAP_FAILED) return make_int(env, errno);
+  Mapping *m = malloc(sizeof *m);
+  if (m == NULL) {
+    munmap(addr, (size_t)length);
+    return make_int(env, ENOMEM);
+  }
+  m->addr = addr;
+  m->length = (size_t)length;
+  m->writable = writable ? 1 : 0;
+  napi_value external;
+  if (napi_create_external(env, m, finalize_mapping, NULL, &external) != napi_ok) {
+    unmap(m);
+    free(m);
+    return make_int(env, ENOMEM);
+  }
+  return external;
+}
+
+/* map, position, buf, offset, length -> the mapping, and a checked range in both. */
+static int map_args(napi_env env, napi_callback_info info, Mapping **m, uint8_t **bytes,
+                    int64_t *position, int64_t *length) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  void *data = NULL;
+  napi_typedarray_type type;
+  size_t count = 0;
+  void *raw = NULL;
+  int64_t offset = 0;
+  if (argc < 5 || napi_get_value_external(env, argv[0], &data) != napi_ok ||
+      napi_get_value_int64(env, argv[1], position) != napi_ok ||
+      napi_get_typedarray_info(env, argv[2], &type, &count, &raw, NULL, NULL) != napi_ok ||
+      type != napi_uint8_array || napi_get_value_int64(env, argv[3], &offset) != napi_ok ||
+      napi_get_value_int64(env, argv[4], length) != napi_ok) {
+    napi_throw_type_error(env, NULL, "expects (map, position, Uint8Array, offset, length)");
+    return -1;
+  }
+  *m = (Mapping *)data;
+  if ((*m)->addr == NULL || *position < 0 || *length < 0 || offset < 0 ||
+      (uint64_t)(*position + *length) > (*m)->length || (uint64_t)(offset + *length) > count)
+    return EINVAL;
+  *bytes = (uint8_t *)raw + offset;
+  return 0;
+}
+
+static napi_value js_map_read(napi_env env, napi_callback_info info) {
+  Mapping *m;
+  uint8_t *bytes;
+  int64_t position, length;
+  int rc = map_args(env, info, &m, &bytes, &position, &length);
+  if (rc < 0) return NULL;
+  if (rc == 0) rc = guarded_copy(bytes, m->addr + position, (size_t)length);
+  return make_int(env, rc);
+}
+
+static napi_value js_map_write(napi_env env, napi_callback_info info) {
+  Mapping *m;
+  uint8_t *bytes;
+  int64_t position, length;
+  int rc = map_args(env, info, &m, &bytes, &position, &length);
+  if (rc < 0) return NULL;
+  if (rc == 0 && !m->writable) rc = EBADF;
+  if (rc == 0) rc = guarded_copy(m->addr + position, bytes, (size_t)length);
+  return make_int(env, rc);
+}
+
+static napi_value js_map_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void *data = NULL;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_external(env, argv[0], &data) != napi_ok) {
+    napi_throw_type_error(env, NULL, "mapClose(map) expects a mapping");
+    return NULL;
+  }
+  unmap((Mapping *)data);
+  return make_int(env, 0);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"lock", NULL, js_lock, NULL, NULL, NULL, napi_default, NULL},
       {"unlock", NULL, js_unlock, NULL, NULL, NULL, napi_default, NULL},
       {"rangeLock", NULL, js_range_lock, NULL, NULL, NULL, napi_default, NULL},
       {"pipeClosed", NULL, js_pipe_closed, NULL, NULL, NULL, napi_default, NULL},
+      {"mapOpen", NULL, js_map_open, NULL, NULL, NULL, napi_default, NULL},
+      {"mapRead", NULL, js_map_read, NULL, NULL, NULL, napi_default, NULL},
+      {"mapWrite", NULL, js_map_write, NULL, NULL, NULL, napi_default, NULL},
+      {"mapClose", NULL, js_map_close, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -165,6 +165,8 @@ export class Pool {
         layout,
         checkCount("lockTimeoutMs", options.lockTimeoutMs, 0) ?? 10_000,
       );
+      // The header and index, read on every append and get, through a guarded mapping.
+      file.mapMeta(layout.ringOffset);
       pool.readState();
       holdPresence(file.fd);
       return pool;

@@ -66,7 +66,7 @@ export class FrameReader {
     const { indexStride, indexCapacity } = this.layout;
     if (seq < 1 || seq % indexStride !== 0) return undefined;
     const slot = indexSlot(seq, indexStride, indexCapacity);
-    const n = this.file.readSome(
+    const n = this.file.readMeta(
       this.#slot,
       0,
       INDEX_SLOT_SIZE,

@@ -38,7 +38,7 @@ export class StateView {
   /** Reads the published state (the valid slot with the highest generation). */
   read(): PoolState {
     for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
-      this.#file.readExact(this.#buf, 0, HEADER_READ_SIZE, 0);
+      this.#file.readMetaExact(this.#buf, 0, HEADER_READ_SIZE, 0);
       if (this.#state && this.#buf.equals(this.#known)) return this.#state;
       const state = decodeState(this.#buf, this.#ringSize);
       if (!state) continue;

@@ -242,7 +242,7 @@ function writeIndex(
     const slot = indexSlot(seq, indexStride, indexCapacity);
     if (k + 1 === keep.length || slot + 1 === indexCapacity) {
       const firstSeq = (committed[keep[runStart] as number] as Committed).seq;
-      ctx.file.write(
+      ctx.file.writeMeta(
         indexBuf,
         runStart * INDEX_SLOT_SIZE,
         (k + 1 - runStart) * INDEX_SLOT_SIZE,

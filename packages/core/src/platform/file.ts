@@ -1,18 +1,31 @@
 /**
  * Positioned file I/O on a long-lived descriptor: the only place core reads and writes pool
- * bytes.
+ * bytes. The header and index (the file's first bytes, read on every append and get) may also
+ * go through a shared mapping (`mapMeta`), which saves a system call per access.
  *
  * Invariants: reads and writes are whole (short writes are retried; a short read means the file
  * was truncated and is reported as Corrupt); every system error becomes a SpoolError with the
- * pool's path; the descriptor is closed exactly once.
+ * pool's path; the descriptor is closed exactly once, after its mapping. The mapping is only an
+ * accelerator: it is touched only through the addon's SIGBUS-guarded copies, and an access it
+ * cannot serve (the file was cut short under it) is done with positioned I/O instead, so every
+ * result and error is what positioned I/O alone would give. Writes that followers must notice
+ * (the state publication) never use it: a store through a mapping raises no file-change event.
  */
 import * as fs from "node:fs";
 import { fromSystemError, SpoolError } from "../errors.js";
+import { loadNative, type NativeMapping } from "./native.js";
+
+/** Set SPOOL_NO_MAP=1 to use positioned I/O alone (used by tests that prove that path). */
+function mappingDisabled(): boolean {
+  return process.env.SPOOL_NO_MAP === "1";
+}
 
 export class PoolFile {
   readonly path: string;
   readonly writable: boolean;
   #fd: number;
+  #map: NativeMapping | undefined;
+  #mapLength = 0;
 
   private constructor(path: string, fd: number, writable: boolean) {
     this.path = path;
@@ -91,6 +104,60 @@ export class PoolFile {
     }
   }
 
+  /**
+   * Maps the file's first `length` bytes for `readMeta`/`writeMeta`. False when mapping is off or
+   * unavailable; those then use positioned I/O. Call only once the file is known to be at least
+   * `length` bytes long.
+   */
+  mapMeta(length: number): boolean {
+    if (this.#map || mappingDisabled() || length <= 0) return this.#map !== undefined;
+    const map = loadNative().mapOpen(this.fd, length, this.writable);
+    if (typeof map === "number") return false;
+    this.#map = map;
+    this.#mapLength = length;
+    return true;
+  }
+
+  /** Like `readSome`, through the mapping when it covers the range. */
+  readMeta(buf: Uint8Array, offset: number, length: number, position: number): number {
+    const map = this.#map;
+    if (
+      map !== undefined &&
+      position + length <= this.#mapLength &&
+      loadNative().mapRead(map, position, buf, offset, length) === 0
+    )
+      return length;
+    return this.readSome(buf, offset, length, position);
+  }
+
+  /** Like `readExact`, through the mapping when it covers the range. */
+  readMetaExact(buf: Uint8Array, offset: number, length: number, position: number): void {
+    const map = this.#map;
+    if (
+      map !== undefined &&
+      position + length <= this.#mapLength &&
+      loadNative().mapRead(map, position, buf, offset, length) === 0
+    )
+      return;
+    this.readExact(buf, offset, length, position);
+  }
+
+  /**
+   * Like `write`, through the mapping when it covers the range. For bytes nobody needs to be
+   * woken for (index slots): a store through a mapping raises no file-change event.
+   */
+  writeMeta(buf: Uint8Array, offset: number, length: number, position: number): void {
+    this.assertWritable();
+    const map = this.#map;
+    if (
+      map !== undefined &&
+      position + length <= this.#mapLength &&
+      loadNative().mapWrite(map, position, buf, offset, length) === 0
+    )
+      return;
+    this.write(buf, offset, length, position);
+  }
+
   write(buf: Uint8Array, offset: number, length: number, position: number): void {
     this.assertWritable();
     try {
@@ -121,6 +188,10 @@ export class PoolFile {
   }
 
   close(): void {
+    if (this.#map) {
+      loadNative().mapClose(this.#map);
+      this.#map = undefined;
+    }
     if (this.#fd < 0) return;
     const fd = this.#fd;
     this.#fd = -1;

@@ -1,5 +1,5 @@
 /**
- * Cross-process locks, through the small N-API addon in native/ (built from source at install):
+ * Cross-process locks, through the small N-API addon in native/ (see native.ts):
  * - the writer lock: flock(2) on the pool's descriptor, held by one appender at a time;
  * - the presence lock: a shared open-file-description lock on the file's first byte, held by
  *   every open Pool, so a delete can see that the pool is in use.
@@ -8,39 +8,11 @@
  * descriptor or dies; acquiring the writer lock never waits longer than the timeout (then Busy);
  * the addon is loaded lazily on first use.
  */
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { constants } from "node:os";
-import { fileURLToPath } from "node:url";
 import { SpoolError } from "../errors.js";
-
-interface NativeLock {
-  lock(fd: number, timeoutMs: number): number;
-  unlock(fd: number): number;
-  rangeLock(fd: number, start: number, len: number, mode: 0 | 1 | 2 | 3): number;
-  pipeClosed(fd: number): number;
-}
+import { loadNative } from "./native.js";
 
 const EWOULDBLOCK = constants.errno.EWOULDBLOCK;
-let native: NativeLock | undefined;
-
-function loadNative(): NativeLock {
-  if (native) return native;
-  const require = createRequire(import.meta.url);
-  // dist/index.js and src/platform/lock.ts sit one and two levels below the package root.
-  const candidates = [
-    "../build/Release/spool_native.node",
-    "../../build/Release/spool_native.node",
-  ].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
-  const found = candidates.find((file) => existsSync(file));
-  if (!found) {
-    throw new SpoolError("Internal", "the native lock addon of @spool/core is not built", {
-      hint: "reinstall @spool/core so its install step builds the addon (needs python3, make and a C compiler), e.g. `npm rebuild @spool/core`",
-    });
-  }
-  native = require(found) as NativeLock;
-  return native;
-}
 
 /** Takes the exclusive writer lock on `fd`, waiting at most `timeoutMs`. */
 export function lockFile(fd: number, timeoutMs: number, path: string): void {
