@@ -1,6 +1,7 @@
 // Entry point of the benchmark suite (`pnpm bench` from the repository root): runs the selected
 // suites side by side in one run (the core suite in this process plus the child processes some
-// cases fork; the HTTP suite with the server and the load generators in child processes), then
+// cases fork; the CLI suite running the built `spool` as child processes; the HTTP suite with
+// the server and the load generators in child processes), then
 // prints the machine, the payload shape, the notes of each suite and one markdown table of
 // Spool's figures, their ratios to the baselines and the targets. BENCH_QUICK=1 runs a 10x
 // smaller smoke test; `--only` (or BENCH_ONLY) picks suites or HTTP groups.
@@ -10,16 +11,17 @@ import { nowMs } from "./lib/measure.mjs";
 import { describeEvents, makeEvents } from "./lib/payload.mjs";
 import { markdownTable } from "./lib/report.mjs";
 import { removeTempRoot, tempRoot } from "./lib/tmp.mjs";
+import { cliConfig, runCliSuite } from "./suites/cli.mjs";
 import { coreConfig, runCoreSuite } from "./suites/core.mjs";
 import { HTTP_GROUPS, httpConfig, runHttpSuite } from "./suites/http.mjs";
 
 const USAGE = `usage: node src/main.mjs [--only LIST]   (or BENCH_ONLY=LIST)
-  LIST is comma-separated: core, http, ${HTTP_GROUPS.map((g) => `http-${g}`).join(", ")}
-  (default: everything). BENCH_QUICK=1 runs a 10x smaller smoke test.`;
+  LIST is comma-separated: core, cli, http, ${HTTP_GROUPS.map((g) => `http-${g}`).join(", ")}
+  (default: everything: core, cli, http). BENCH_QUICK=1 runs a 10x smaller smoke test.`;
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
-/** The selection from --only / BENCH_ONLY: { core: boolean, http: Set of HTTP groups }. */
+/** The selection from --only / BENCH_ONLY: { core, cli: booleans, http: Set of HTTP groups }. */
 function selection(argv) {
   let only = process.env.BENCH_ONLY;
   for (let i = 0; i < argv.length; i++) {
@@ -31,19 +33,20 @@ function selection(argv) {
     else if (arg.startsWith("--only=")) only = arg.slice("--only=".length);
     else usage(`unknown argument ${arg}`);
   }
-  const names = (only ?? "core,http")
+  const names = (only ?? "core,cli,http")
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  const pick = { core: false, http: new Set() };
+  const pick = { core: false, cli: false, http: new Set() };
   for (const name of names) {
     if (name === "core") pick.core = true;
+    else if (name === "cli") pick.cli = true;
     else if (name === "http") for (const g of HTTP_GROUPS) pick.http.add(g);
     else if (name.startsWith("http-") && HTTP_GROUPS.includes(name.slice(5)))
       pick.http.add(name.slice(5));
     else usage(`unknown suite ${JSON.stringify(name)}`);
   }
-  if (!pick.core && pick.http.size === 0) usage("nothing selected");
+  if (!pick.core && !pick.cli && pick.http.size === 0) usage("nothing selected");
   return pick;
 }
 
@@ -73,9 +76,11 @@ async function main() {
   const cpu = cpus();
   const loadBefore = loadavg()[0];
   const pressureBefore = cpuPressure();
-  const suites = [pick.core ? "core" : "", ...[...pick.http].map((g) => `http-${g}`)].filter(
-    Boolean,
-  );
+  const suites = [
+    pick.core ? "core" : "",
+    pick.cli ? "cli" : "",
+    ...[...pick.http].map((g) => `http-${g}`),
+  ].filter(Boolean);
   log(
     `spool bench (${suites.join(", ")})${quick ? " (QUICK smoke run: 10x smaller counts, 1 round)" : ""}; temp dir ${tempRoot()}`,
   );
@@ -87,6 +92,11 @@ async function main() {
     const core = await runCoreSuite({ cfg: coreConfig(quick), events, texts, log });
     rows.push(...core.rows);
     notes.push(...core.notes);
+  }
+  if (pick.cli) {
+    const cli = await runCliSuite({ cfg: cliConfig(quick), log });
+    rows.push(...cli.rows);
+    notes.push(...cli.notes);
   }
   if (pick.http.size > 0) {
     const http = await runHttpSuite({ cfg: httpConfig(quick), texts, groups: pick.http, log });
@@ -106,7 +116,8 @@ async function main() {
     `- 1-min load average: ${loadBefore.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end; CPU pressure (share of the last minute some task waited for a CPU): ${pressureBefore} at start, ${cpuPressure()} at end (a load above ~1 or a pressure above a few % means other work shared the CPUs with this run)`,
   );
   out.push(`- suites: ${suites.join(", ")}`);
-  out.push(`- payload: ${shape.text}`);
+  // The ~1 KB events are the payload of the core and HTTP suites (the CLI suite's notes give its own).
+  if (pick.core || pick.http.size > 0) out.push(`- payload: ${shape.text}`);
   out.push(...notes);
   out.push("");
   out.push(markdownTable(rows));
