@@ -45,7 +45,8 @@ const lazyStringWidth = {
       const unicodeRegex = /^const (\w+) = (\/.*\\p\{.*\/[a-z]*);$/gm;
       if (unicodeRegex.test(source)) {
         changed = true;
-        source = LAZY_REGEXP_HELPER + source.replace(unicodeRegex, "const $1 = lazyRegExp(() => $2);");
+        source =
+          LAZY_REGEXP_HELPER + source.replace(unicodeRegex, "const $1 = lazyRegExp(() => $2);");
       }
       if (!changed) console.warn(`lazy-string-width: no pattern found in ${args.path}`);
       return { contents: source, loader: "js" };
