@@ -64,58 +64,38 @@ describe("tap", () => {
     });
   });
 
-  it("forwards SIGTERM to the child", async () => {
-    await run(dir, ["pool", "create", "t"]);
-    const child = start(dir, [
-      "tap",
-      "t",
-      "--",
-      "sh",
-      "-c",
-      "trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.05; done",
-    ]);
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    const done = collect(child, 20_000);
-    await waitFor(() => out.includes("ready"), 10_000, "the child to start");
-    child.kill("SIGTERM");
-    const r = await done;
-    expect(r.code).toBe(7);
-    const lines = (await recorded("t"))
-      .filter((m) => m.data.stream === "stdout")
-      .map((m) => m.data.line);
-    expect(lines).toEqual(["ready", "got-term"]);
-  });
-
-  it("forwards SIGINT (Ctrl-C) to the child and exits with its status", async () => {
-    await run(dir, ["pool", "create", "t"]);
-    // Under `sh -c`, a background job ignores SIGINT; this child traps it explicitly.
-    const child = start(dir, [
-      "tap",
-      "t",
-      "--",
-      "sh",
-      "-c",
-      "trap 'echo got-int; exit 5' INT; echo ready; while :; do sleep 0.05; done",
-    ]);
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    const done = collect(child, 20_000);
-    await waitFor(() => out.includes("ready"), 10_000, "the child to start");
-    child.kill("SIGINT");
-    const r = await done;
-    expect(r.code).toBe(5);
-    const messages = await recorded("t");
-    expect(messages.filter((m) => m.data.stream === "stdout").map((m) => m.data.line)).toEqual([
-      "ready",
-      "got-int",
-    ]);
-    expect(messages.at(-1)?.data).toMatchObject({ event: "exit", code: 5, signal: null });
-  });
+  it.each([
+    { signal: "SIGTERM", trap: "TERM", code: 7 },
+    { signal: "SIGINT", trap: "INT", code: 5 }, // Ctrl-C
+  ] as const)(
+    "forwards $signal to the child and exits with its status",
+    async ({ signal, trap, code }) => {
+      await run(dir, ["pool", "create", "t"]);
+      const child = start(dir, [
+        "tap",
+        "t",
+        "--",
+        "sh",
+        "-c",
+        `trap 'echo got-${trap}; exit ${code}' ${trap}; echo ready; while :; do sleep 0.05; done`,
+      ]);
+      let out = "";
+      child.stdout?.on("data", (d: Buffer) => {
+        out += d.toString();
+      });
+      const done = collect(child, 20_000);
+      await waitFor(() => out.includes("ready"), 10_000, "the child to start");
+      child.kill(signal);
+      const r = await done;
+      expect(r.code).toBe(code);
+      const messages = await recorded("t");
+      expect(messages.filter((m) => m.data.stream === "stdout").map((m) => m.data.line)).toEqual([
+        "ready",
+        `got-${trap}`,
+      ]);
+      expect(messages.at(-1)?.data).toMatchObject({ event: "exit", code, signal: null });
+    },
+  );
 
   it("passes stdin through to the child, and --silent records without echoing", async () => {
     await run(dir, ["pool", "create", "t"]);

@@ -276,25 +276,28 @@ static int map_args(napi_env env, napi_callback_info info, Mapping **m, uint8_t 
   return 0;
 }
 
-static napi_value js_map_read(napi_env env, napi_callback_info info) {
+/* Copies between a mapping and a Uint8Array in either direction: mapRead and mapWrite. */
+static napi_value map_copy(napi_env env, napi_callback_info info, int into_map) {
   Mapping *m;
   uint8_t *bytes;
   int64_t position, length;
   int rc = map_args(env, info, &m, &bytes, &position, &length);
   if (rc < 0) return NULL;
-  if (rc == 0) rc = guarded_copy(bytes, m->addr + position, (size_t)length);
+  if (rc == 0 && into_map && !m->writable) rc = EBADF;
+  if (rc == 0) {
+    uint8_t *mapped = m->addr + position;
+    rc = into_map ? guarded_copy(mapped, bytes, (size_t)length)
+                  : guarded_copy(bytes, mapped, (size_t)length);
+  }
   return make_int(env, rc);
 }
 
+static napi_value js_map_read(napi_env env, napi_callback_info info) {
+  return map_copy(env, info, 0);
+}
+
 static napi_value js_map_write(napi_env env, napi_callback_info info) {
-  Mapping *m;
-  uint8_t *bytes;
-  int64_t position, length;
-  int rc = map_args(env, info, &m, &bytes, &position, &length);
-  if (rc < 0) return NULL;
-  if (rc == 0 && !m->writable) rc = EBADF;
-  if (rc == 0) rc = guarded_copy(m->addr + position, bytes, (size_t)length);
-  return make_int(env, rc);
+  return map_copy(env, info, 1);
 }
 
 static napi_value js_map_close(napi_env env, napi_callback_info info) {

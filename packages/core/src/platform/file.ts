@@ -118,28 +118,32 @@ export class PoolFile {
     return true;
   }
 
-  /** Like `readSome`, through the mapping when it covers the range. */
-  readMeta(buf: Uint8Array, offset: number, length: number, position: number): number {
+  /** True when the mapping covers the range and `copy` moved the bytes (else: positioned I/O). */
+  #viaMap(
+    copy: "mapRead" | "mapWrite",
+    buf: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): boolean {
     const map = this.#map;
-    if (
+    return (
       map !== undefined &&
       position + length <= this.#mapLength &&
-      loadNative().mapRead(map, position, buf, offset, length) === 0
-    )
-      return length;
+      loadNative()[copy](map, position, buf, offset, length) === 0
+    );
+  }
+
+  /** Like `readSome`, through the mapping when it covers the range. */
+  readMeta(buf: Uint8Array, offset: number, length: number, position: number): number {
+    if (this.#viaMap("mapRead", buf, offset, length, position)) return length;
     return this.readSome(buf, offset, length, position);
   }
 
   /** Like `readExact`, through the mapping when it covers the range. */
   readMetaExact(buf: Uint8Array, offset: number, length: number, position: number): void {
-    const map = this.#map;
-    if (
-      map !== undefined &&
-      position + length <= this.#mapLength &&
-      loadNative().mapRead(map, position, buf, offset, length) === 0
-    )
-      return;
-    this.readExact(buf, offset, length, position);
+    if (!this.#viaMap("mapRead", buf, offset, length, position))
+      this.readExact(buf, offset, length, position);
   }
 
   /**
@@ -148,14 +152,8 @@ export class PoolFile {
    */
   writeMeta(buf: Uint8Array, offset: number, length: number, position: number): void {
     this.assertWritable();
-    const map = this.#map;
-    if (
-      map !== undefined &&
-      position + length <= this.#mapLength &&
-      loadNative().mapWrite(map, position, buf, offset, length) === 0
-    )
-      return;
-    this.write(buf, offset, length, position);
+    if (!this.#viaMap("mapWrite", buf, offset, length, position))
+      this.write(buf, offset, length, position);
   }
 
   write(buf: Uint8Array, offset: number, length: number, position: number): void {

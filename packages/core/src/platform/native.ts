@@ -13,6 +13,18 @@ import { SpoolError } from "../errors.js";
 /** An opaque handle to a mapping made by `mapOpen`. */
 export type NativeMapping = { readonly __mapping: unique symbol };
 
+/**
+ * Copies `length` bytes between mapping bytes at `position` and `buf[offset..]`: 0, EFAULT when
+ * the file no longer backs those bytes, EINVAL out of range or closed, EBADF writing read-only.
+ */
+export type MapCopy = (
+  map: NativeMapping,
+  position: number,
+  buf: Uint8Array,
+  offset: number,
+  length: number,
+) => number;
+
 export interface NativeAddon {
   lock(fd: number, timeoutMs: number): number;
   unlock(fd: number): number;
@@ -20,21 +32,8 @@ export interface NativeAddon {
   pipeClosed(fd: number): number;
   /** A shared mapping of the file's first `length` bytes, or an errno. */
   mapOpen(fd: number, length: number, writable: boolean): NativeMapping | number;
-  /** 0, EFAULT when the file no longer backs the bytes, EINVAL out of range or closed. */
-  mapRead(
-    map: NativeMapping,
-    position: number,
-    buf: Uint8Array,
-    offset: number,
-    length: number,
-  ): number;
-  mapWrite(
-    map: NativeMapping,
-    position: number,
-    buf: Uint8Array,
-    offset: number,
-    length: number,
-  ): number;
+  mapRead: MapCopy;
+  mapWrite: MapCopy;
   mapClose(map: NativeMapping): number;
 }
 
