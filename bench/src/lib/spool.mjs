@@ -1,6 +1,7 @@
 // Spool pools and plain files prepared for measuring: pools filled until they wrapped (the
 // steady state of a bounded pool, where every append evicts the oldest messages) and
-// pre-zeroed plain files of the same size (the floor's file, laid out like a pool's).
+// pre-zeroed plain files of the same size (the floor's file, laid out like a pool's). Both are
+// synced to disk before timing, so no case starts with another's writeback in flight.
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { Pool } from "@spool/core";
 
@@ -17,7 +18,10 @@ export function createFullPool(path, size, texts, maxMessages = 2_000_000) {
       batch.push({ json: texts[(i + k) % texts.length], trusted: true });
     pool.appendBatch(batch);
     i += 100;
-    if ((pool.info().bounds?.oldest ?? 1) > 1) return pool;
+    if ((pool.info().bounds?.oldest ?? 1) > 1) {
+      syncFile(path);
+      return pool;
+    }
   }
   throw new Error(`pool ${path} did not wrap after ${maxMessages} messages`);
 }
@@ -36,7 +40,21 @@ export function createPoolWith(path, size, texts) {
     pool.close();
     throw new Error(`pool ${path} of ${size} cannot hold ${texts.length} messages`);
   }
+  syncFile(path);
   return pool;
+}
+
+/**
+ * Writes the file's dirty pages to disk before timing starts, as `createZeroedFile` does for the
+ * floor's file: otherwise the kernel's writeback of the fill competes with the timed appends.
+ */
+function syncFile(path) {
+  const fd = openSync(path, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Creates a plain file of `bytes` zero bytes (written, like a pool's ring) and returns its fd. */

@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import { FrameReader, indexSlot } from "./engine/reader.js";
 import { type ErrorKind, fromSystemError, isSpoolError, type SpoolError } from "./errors.js";
 import { readU64 } from "./format/bytes.js";
+import { FRAME_HEADER_SIZE, FRAME_MAGIC } from "./format/frame.js";
 import {
   decodeLayout,
   decodeState,
@@ -140,7 +141,18 @@ function checkState(
   return state;
 }
 
-/** Walks live frames from the tail; returns the seqs of every frame that validated. */
+/** Most damaged ranges reported (and resynchronised past) in one pool. */
+const MAX_DAMAGED_RANGES = 100;
+/** Bytes scanned at once while looking for the next readable frame after damage. */
+const RESYNC_CHUNK = 1024 * 1024;
+
+/**
+ * Walks live frames from the tail; returns the seqs of every frame that validated. A frame that
+ * does not validate is reported with the messages up to the next readable frame (found by a
+ * scan of the ring for the next frame that validates with a live seq from there on), and the
+ * walk goes on from there, so every damaged range is reported, each with its first seq and
+ * offset. At most MAX_DAMAGED_RANGES resynchronisations bound the walk.
+ */
 function walkFrames(
   file: PoolFile,
   layout: PoolLayout,
@@ -152,19 +164,32 @@ function walkFrames(
   const reader = new FrameReader(file, layout);
   let seq = state.oldest;
   let pos = state.tail;
+  let damaged = 0;
   while (seq <= state.newest) {
     const run = reader.readRun(seq, pos, state, 4096);
     for (const frame of run.frames) valid.add(frame.seq);
     if (run.problem) {
+      const { seq: bad, offset, reason } = run.problem;
+      const next =
+        damaged < MAX_DAMAGED_RANGES ? nextReadable(reader, layout, state, bad, offset) : undefined;
+      const lost = next ? next.seq - bad : state.newest - bad + 1;
       issues.push({
         kind: "Corrupt",
         severity: "error",
-        message: `message ${run.problem.seq} at ring offset ${run.problem.offset} is invalid (${run.problem.reason}); the walk stops there, so up to ${state.newest - run.problem.seq + 1} message(s) from there on may be unreadable`,
+        message: !next
+          ? `message ${bad} at ring offset ${offset} is invalid (${reason}): no readable message follows, so up to ${lost} message(s) from there on may be unreadable`
+          : lost === 0
+            ? `the ring is broken at offset ${offset} (${reason}) before message ${bad}, which is intact at ring offset ${next.offset}: no message is lost, but a tail stops there`
+            : `message ${bad} at ring offset ${offset} is invalid (${reason}): ${lost} message(s) (${bad}..${next.seq - 1}) are unreadable; the walk goes on at message ${next.seq}`,
         path: file.path,
-        offset: layout.ringOffset + run.problem.offset,
-        seq: run.problem.seq,
+        offset: layout.ringOffset + offset,
+        seq: bad,
       });
-      return valid;
+      damaged++;
+      if (!next) return valid;
+      seq = next.seq;
+      pos = next.offset;
+      continue;
     }
     if (run.frames.length === 0) break;
     seq = run.nextSeq;
@@ -182,6 +207,45 @@ function walkFrames(
     });
   }
   return valid;
+}
+
+/**
+ * The first frame after ring offset `after` (in ring order, wrapping once, never `after` itself)
+ * that validates with a live seq from `bad` on: where the walk resumes (`bad` itself when only
+ * the way to it was damaged, e.g. a wrap marker). Live frames lie in seq order around the ring,
+ * so the first such frame is the next readable message; stale frames of older laps carry seqs
+ * below `oldest` and never match.
+ */
+function nextReadable(
+  reader: FrameReader,
+  layout: PoolLayout,
+  state: PoolState,
+  bad: number,
+  after: number,
+): { seq: number; offset: number } | undefined {
+  const ringSize = layout.ringSize;
+  const chunk = Buffer.allocUnsafe(Math.min(RESYNC_CHUNK, ringSize));
+  const first = after + 8;
+  for (let scanned = 0; scanned + 8 < ringSize; ) {
+    const start = (first + scanned) % ringSize;
+    const n = reader.file.readSome(
+      chunk,
+      0,
+      Math.min(chunk.length, ringSize - start, ringSize - 8 - scanned),
+      layout.ringOffset + start,
+    );
+    if (n < 8) return undefined;
+    for (let i = 0; i + 8 <= n; i += 8) {
+      if (chunk.readUInt32LE(i) !== FRAME_MAGIC) continue;
+      const offset = start + i;
+      if (offset + FRAME_HEADER_SIZE > ringSize) continue;
+      const candidate = reader.frameSeqAt(offset);
+      if (candidate === undefined || candidate < bad || candidate > state.newest) continue;
+      if (reader.readOne(candidate, offset, state)) return { seq: candidate, offset };
+    }
+    scanned += n - (n % 8);
+  }
+  return undefined;
 }
 
 /** Counts index slots that name a live message but point elsewhere (a warning: lookups scan). */

@@ -128,6 +128,17 @@ describe("bad input", () => {
         expectError(() => pool.appendJson(Buffer.from(text)), "Usage");
         expectError(() => pool.appendBatch([{ json: text }]), "Usage");
       }
+      // JSON bytes that are not valid UTF-8 are refused, never stored with U+FFFD in their place.
+      const before = pool.info().bounds;
+      for (const bytes of [
+        Buffer.from([0x22, 0xff, 0x22]), // "\xff"
+        Buffer.from([0x22, 0xc3, 0x22]), // a cut-off two-byte sequence
+        Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22]), // an encoded surrogate
+      ]) {
+        expectError(() => pool.appendJson(bytes), "Usage", /not valid UTF-8/);
+        expectError(() => pool.appendBatch([{ json: bytes }]), "Usage", /not valid UTF-8/);
+      }
+      expect(pool.info().bounds).toEqual(before);
       // Trusted input skips only the parse check: empty input is still refused.
       expectError(() => pool.appendJson("", { trusted: true }), "Usage");
       expectError(() => pool.appendJson(new Uint8Array(0), { trusted: true }), "Usage");
@@ -308,6 +319,8 @@ describe("bad input", () => {
         t: "\t",
       });
       add("batch", own.appendBatch([{ json: '[\n"g"\n]' }])[0] as Message, ["g"]);
+      // A real U+FFFD in valid UTF-8 is data like any other (only invalid bytes are refused).
+      add("U+FFFD bytes", own.appendJson(Buffer.from('{"i":"\uFFFD"}', "utf8")), { i: "\uFFFD" });
       add("spaces", own.appendJson('   {"h" : 1}   '), { h: 1 });
       for (const { kind, m, want } of inputs) {
         const stored = Buffer.from(m.dataBytes).toString("utf8");
@@ -468,7 +481,8 @@ describe("bad input", () => {
     existing.close();
     const before = readFileSync(path);
     const mtime = statSync(path).mtimeMs;
-    for (const size of ["16K", "32K", "1M"]) {
+    // 1T: more than this disk has free; the existing name is still what the caller is told.
+    for (const size of ["16K", "32K", "1M", "1T"]) {
       expectError(() => Pool.create(path, { size }), "AlreadyExists");
     }
     expectError(() => createPool("exists", { dir, size: "16K" }), "AlreadyExists");

@@ -214,7 +214,9 @@ describe("corrupted and truncated pool files", () => {
     const errors = report.issues.filter((i) => i.severity === "error");
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ kind: "Corrupt", offset: frame.offset, seq: 7, path });
-    expect(report.messages).toBe(6);
+    expect(errors[0]?.message).toMatch(/1 message\(s\) \(7\.\.7\) are unreadable/);
+    // The walk goes on past the damage: every other message is counted.
+    expect(report.messages).toBe(19);
 
     const damaged = Pool.open(path);
     try {
@@ -227,6 +229,52 @@ describe("corrupted and truncated pool files", () => {
       expect((error as SpoolError).seq).toBe(7);
     } finally {
       damaged.close();
+    }
+  });
+
+  it("verify reports every damaged range and counts the messages after them", () => {
+    const cases: { damage: number[]; ranges: [number, number][]; messages: number }[] = [
+      {
+        damage: [7, 15],
+        ranges: [
+          [7, 7],
+          [15, 15],
+        ],
+        messages: 18,
+      },
+      { damage: [7, 8, 9], ranges: [[7, 9]], messages: 17 },
+      { damage: [1], ranges: [[1, 1]], messages: 19 },
+      {
+        damage: [3, 20],
+        ranges: [
+          [3, 3],
+          [20, 20],
+        ],
+        messages: 18,
+      },
+    ];
+    for (const { damage, ranges, messages } of cases) {
+      const path = join(dir, `ranges-${damage.join("-")}.spool`);
+      const pool = Pool.create(path, { size: "16K" });
+      for (let i = 1; i <= 20; i++) pool.append({ seq: i, text: `message ${i}` });
+      pool.close();
+      const view = describePool(readFileSync(path));
+      const offsets = new Map(view.frames.map((f) => [f.seq, f.offset]));
+      for (const seq of damage) flipBit(path, (offsets.get(seq) as number) + 48 + 10, 2);
+      const report = verifyPool(path);
+      const errors = report.issues.filter((i) => i.severity === "error");
+      expect(
+        errors.map((e) => e.seq),
+        `damage ${damage}`,
+      ).toEqual(ranges.map(([from]) => from));
+      expect(errors.map((e) => e.offset)).toEqual(ranges.map(([from]) => offsets.get(from)));
+      ranges.forEach(([from, to], i) => {
+        const text = errors[i]?.message ?? "";
+        if (to === 20) expect(text).toMatch(/no readable message follows/);
+        else expect(text).toContain(`${to - from + 1} message(s) (${from}..${to}) are unreadable`);
+      });
+      expect(report.messages, `damage ${damage}`).toBe(messages);
+      expect(report.ok).toBe(false);
     }
   });
 
@@ -364,6 +412,30 @@ describe("corrupted and truncated pool files", () => {
       expect(next.seq).toBe(11);
       expect(damaged.get(10).data).toEqual({ seq: 10 });
       expect(verifyPool(path).ok).toBe(true);
+    } finally {
+      damaged.close();
+    }
+  });
+
+  it("refuses to append (Corrupt) when the lost publication's messages are damaged too", () => {
+    const path = join(dir, "lost.spool");
+    const pool = Pool.create(path, { size: "16K" });
+    for (let i = 1; i <= 10; i++) pool.append({ seq: i });
+    pool.close();
+    const view = describePool(readFileSync(path));
+    const last = view.frames.find((f) => f.seq === 10);
+    if (!last) throw new Error("no seq 10");
+    flipBit(path, view.currentSlot + 61, 4); // the newest slot's CRC: it claims generation + 1
+    flipBit(path, last.offset + 48 + 3, 1); // and seq 10 itself no longer validates
+    const damaged = Pool.open(path);
+    try {
+      // Readers see the older slot (up to 9); seq 10 was published, so it must not be reused.
+      expect(damaged.info().bounds).toEqual({ oldest: 1, newest: 9 });
+      const error = expectSpoolError(() => damaged.append({ seq: "would reuse 10" }), "Corrupt");
+      expect(error.seq).toBe(10);
+      expect(error.message).toMatch(/up to 10, but only up to 9 can be verified/);
+      expect(error.hint).toMatch(/doctor/);
+      expect(damaged.info().bounds).toEqual({ oldest: 1, newest: 9 }); // nothing was written
     } finally {
       damaged.close();
     }

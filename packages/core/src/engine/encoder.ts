@@ -35,6 +35,20 @@ function notSerialisable(reason: string, cause?: unknown): SpoolError {
   });
 }
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The text of caller-encoded JSON bytes; Usage when they are not valid UTF-8 (never U+FFFD). */
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch (error) {
+    throw new SpoolError("Usage", "data is not valid UTF-8", {
+      hint: "send JSON text encoded as UTF-8 (invalid bytes are refused, not replaced)",
+      cause: error,
+    });
+  }
+}
+
 /** JSON text for a JS value; throws Usage for undefined, functions, symbols, BigInt, cycles. */
 export function stringifyData(data: unknown): string {
   let text: string | undefined;
@@ -114,10 +128,7 @@ export class FrameEncoder {
         ) {
           bytes = input.json;
         } else {
-          text = normaliseJsonText(
-            Buffer.from(input.json).toString("utf8"),
-            input.trusted === true,
-          );
+          text = normaliseJsonText(decodeUtf8(input.json), input.trusted === true);
         }
       } else {
         text = stringifyData(input.data);

@@ -8,6 +8,7 @@
  * `damaged` describes those same bytes; returned states are shared and never mutated.
  */
 import { SpoolError } from "../errors.js";
+import { readU64 } from "../format/bytes.js";
 import {
   decodeState,
   HEADER_READ_SIZE,
@@ -29,6 +30,11 @@ export class StateView {
   readonly #known = Buffer.alloc(HEADER_READ_SIZE);
   #state: PoolState | undefined;
   readonly #slotDamaged = [false, false];
+  /** Per slot, when damaged: its unverified generation and newest seq (see `lostPublication`). */
+  readonly #slotClaims: ({ generation: number; newest: number } | undefined)[] = [
+    undefined,
+    undefined,
+  ];
 
   constructor(file: PoolFile, ringSize: number) {
     this.#file = file;
@@ -45,7 +51,11 @@ export class StateView {
       this.#buf.copy(this.#known);
       this.#state = state;
       STATE_SLOT_OFFSETS.forEach((offset, i) => {
-        this.#slotDamaged[i] = isDamagedSlot(this.#buf, offset, this.#ringSize);
+        const damaged = isDamagedSlot(this.#buf, offset, this.#ringSize);
+        this.#slotDamaged[i] = damaged;
+        this.#slotClaims[i] = damaged
+          ? { generation: readU64(this.#buf, offset), newest: readU64(this.#buf, offset + 32) }
+          : undefined;
       });
       return state;
     }
@@ -65,13 +75,34 @@ export class StateView {
   }
 
   /**
+   * When the damaged slot claims (unverified) to be the publication right after the state `read`
+   * returned (generation + 1, in the slot that generation selects): its generation and the newest
+   * seq it claims. A publication newer than the state may then be lost with it; a
+   * writer must not hand out seqs up to that claim again (see writer.ts).
+   */
+  get lostPublication(): { generation: number; newest: number } | undefined {
+    const state = this.#state;
+    if (!state) return undefined;
+    // Only the publication right after the state's can be lost: generation + 1, in the slot
+    // that generation selects (slots alternate). Any other generation in a damaged slot is an
+    // older publication or garbage.
+    const next = state.generation + 1;
+    const claim = this.#slotClaims[next % 2];
+    return claim && claim.generation === next && Number.isSafeInteger(claim.newest)
+      ? claim
+      : undefined;
+  }
+
+  /**
    * Records a publication this process just wrote: `slot` (64 encoded bytes) at header offset
    * `offset`, decoding to `state`. The next `read` of byte-identical slots then needs no decode.
    */
   published(offset: number, slot: Buffer, state: PoolState): void {
     if (!this.#state) return;
     slot.copy(this.#known, offset, 0, STATE_SLOT_SIZE);
-    this.#slotDamaged[offset === STATE_SLOT_OFFSETS[0] ? 0 : 1] = false;
+    const index = offset === STATE_SLOT_OFFSETS[0] ? 0 : 1;
+    this.#slotDamaged[index] = false;
+    this.#slotClaims[index] = undefined;
     this.#state = state;
   }
 }

@@ -12,6 +12,8 @@
  * Invariants: seqs are assigned under the lock, contiguous, never reused; commit times never go
  * backwards within a pool; a failure before step 5 leaves the previously published state intact.
  */
+
+import { SpoolError } from "../errors.js";
 import { writeU64 } from "../format/bytes.js";
 import {
   encodeWrapMarker,
@@ -121,6 +123,27 @@ function probe(ctx: WriterContext, offset: number, state: PoolState): ProbeResul
   return first ?? { wrap: true };
 }
 
+/**
+ * Refuses (Corrupt) to append when a damaged state slot claims a newer publication with seqs
+ * beyond what recovery could verify: handing those seqs out again would give a seq that readers
+ * may have seen a second, different message. (A claim read from a damaged slot is unverified:
+ * at worst this refuses a pool that was safe to append to, never the other way round.)
+ */
+function refuseLostSeqs(ctx: WriterContext, state: PoolState): void {
+  const lost = ctx.state.lostPublication;
+  if (!lost || lost.newest <= state.newest) return;
+  throw new SpoolError(
+    "Corrupt",
+    `the pool's newest state slot is damaged: it published messages up to ${lost.newest}, but only up to ${state.newest} can be verified, so appending could reuse their seqs`,
+    {
+      path: ctx.file.path,
+      seq: state.newest + 1,
+      offset: slotFor(lost.generation),
+      hint: "run `spool doctor` on the pool; copy out the messages that can still be read and recreate it",
+    },
+  );
+}
+
 /** Commits `frames` (encoded at the start of `scratch`) and returns their seqs and times. */
 export function commitFrames(
   ctx: WriterContext,
@@ -133,7 +156,10 @@ export function commitFrames(
   lockFile(file.fd, ctx.lockTimeoutMs, file.path);
   try {
     let state = ctx.state.read();
-    if (ctx.state.damaged) state = adoptUnpublished(ctx.reader, state);
+    if (ctx.state.damaged) {
+      state = adoptUnpublished(ctx.reader, state);
+      refuseLostSeqs(ctx, state);
+    }
     const plan = planAppend(
       state,
       layout.ringSize,

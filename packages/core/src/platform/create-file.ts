@@ -34,6 +34,9 @@ export function createPoolFile(path: string, layout: PoolLayout): void {
     }
     throw fromSystemError(error, dirname(path), "create directory");
   }
+  // Answer for an existing name before any byte is written (the link below still decides a
+  // race with another creator): a full disk must not turn AlreadyExists into Io.
+  if (fs.existsSync(path)) throw alreadyExists(path);
   ensureFreeSpace(dirname(path), layout.fileSize, path);
   const temp = join(
     dirname(path),
@@ -60,18 +63,20 @@ export function createPoolFile(path: string, layout: PoolLayout): void {
     syncDirectory(dirname(path));
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === "EEXIST") {
-      throw new SpoolError("AlreadyExists", `pool already exists: ${path}`, {
-        path,
-        hint: "open the existing pool, delete it first, or pick another name",
-        cause: error,
-      });
-    }
+    if (code === "EEXIST") throw alreadyExists(path, error);
     throw fromSystemError(error, path, "create");
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
     fs.rmSync(temp, { force: true });
   }
+}
+
+function alreadyExists(path: string, cause?: unknown): SpoolError {
+  return new SpoolError("AlreadyExists", `pool already exists: ${path}`, {
+    path,
+    hint: "open the existing pool, delete it first, or pick another name",
+    cause,
+  });
 }
 
 /** Makes a new directory entry durable (best effort: some file systems refuse to sync dirs). */

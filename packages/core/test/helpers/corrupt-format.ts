@@ -126,7 +126,9 @@ export function describePool(buf: Buffer): OracleView {
   const { ringOffset, ringSize } = layout;
   let pos = current.tail;
   for (let seq = current.oldest; seq <= current.newest; seq++) {
-    if (ringSize - pos < MARKER) pos = 0;
+    // A reader never decodes the last < 48 bytes of the ring (no frame fits there; a wrap
+    // marker there is not checked): it continues at 0, so those bytes are dead.
+    if (ringSize - pos < FRAME_HEAD) pos = 0;
     let at = ringOffset + pos;
     if (
       buf.toString("latin1", at, at + 4) === "SPFR" &&

@@ -500,12 +500,17 @@ export async function runCase(
         fail("verify: ok although reads failed with Corrupt");
       if (verify1.ok && (readable.size < count || !tailComplete))
         fail("verify: ok although not every message could be read");
+      // The walk goes on past damage, so it counts at least every message `get` could read.
+      if (verify1.messages < readable.size)
+        fail(`verify: counted ${verify1.messages} messages, but get read ${readable.size}`);
       if (prediction.firstDamaged) {
+        // The first error is the first damaged frame; the walk goes on past it, so later
+        // damaged ranges (if the damage reached further) are reported too.
         const errors = verify1.issues.filter((i) => i.severity === "error");
         const first = errors[0];
-        if (verify1.ok || errors.length !== 1 || !first) {
+        if (verify1.ok || !first) {
           fail(
-            `verify: expected exactly one error for the damaged frame, got ${JSON.stringify(verify1.issues)}`,
+            `verify: expected an error for the damaged frame, got ${JSON.stringify(verify1.issues)}`,
           );
         } else if (
           first.seq !== prediction.firstDamaged.seq ||
