@@ -399,12 +399,17 @@ describe("corrupted and truncated pool files", () => {
   // When the newest state slot is damaged, readers fall back to the other slot, which predates
   // the last append. The next writer adopts the lost publication's committed frames before it
   // appends (engine/recover.ts), so the messages come back under their seqs and no seq is reused.
-  it("an append after damage to the newest state slot never reuses a seq", () => {
-    const path = join(dir, "slot.spool");
+  /** A closed 16K pool holding {seq: 1} .. {seq: 10}, and the oracle's view of it. */
+  function tenMessages(name: string): { path: string; view: ReturnType<typeof describePool> } {
+    const path = join(dir, name);
     const pool = Pool.create(path, { size: "16K" });
     for (let i = 1; i <= 10; i++) pool.append({ seq: i });
     pool.close();
-    const view = describePool(readFileSync(path));
+    return { path, view: describePool(readFileSync(path)) };
+  }
+
+  it("an append after damage to the newest state slot never reuses a seq", () => {
+    const { path, view } = tenMessages("slot.spool");
     flipBit(path, view.currentSlot + 30, 0);
     const damaged = Pool.open(path);
     try {
@@ -418,11 +423,7 @@ describe("corrupted and truncated pool files", () => {
   });
 
   it("refuses to append (Corrupt) when the lost publication's messages are damaged too", () => {
-    const path = join(dir, "lost.spool");
-    const pool = Pool.create(path, { size: "16K" });
-    for (let i = 1; i <= 10; i++) pool.append({ seq: i });
-    pool.close();
-    const view = describePool(readFileSync(path));
+    const { path, view } = tenMessages("lost.spool");
     const last = view.frames.find((f) => f.seq === 10);
     if (!last) throw new Error("no seq 10");
     flipBit(path, view.currentSlot + 61, 4); // the newest slot's CRC: it claims generation + 1
