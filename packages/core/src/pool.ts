@@ -11,7 +11,7 @@ import { type AppendInput, FrameEncoder } from "./engine/encoder.js";
 import { computeLayout } from "./engine/layout.js";
 import { FrameReader } from "./engine/reader.js";
 import { StateView } from "./engine/state-view.js";
-import { commitFrames } from "./engine/writer.js";
+import { commitFrames, type WriterContext } from "./engine/writer.js";
 import { fromSystemError, SpoolError } from "./errors.js";
 import { FRAME_HEADER_SIZE, MARKER_SIZE, PAYLOAD_OVERHEAD } from "./format/frame.js";
 import {
@@ -99,9 +99,9 @@ export class Pool {
   readonly #file: PoolFile;
   readonly #reader: FrameReader;
   readonly #encoder = new FrameEncoder();
-  readonly #lockTimeoutMs: number;
   readonly #state: StateView;
-  readonly #tailCache = new Map<number, { seq: number; length: number }>();
+  /** What every append commits through (one per handle, not one per append). */
+  readonly #writer: WriterContext;
 
   private constructor(file: PoolFile, layout: PoolLayout, lockTimeoutMs: number) {
     this.#file = file;
@@ -109,8 +109,15 @@ export class Pool {
     this.name = poolNameOf(file.path);
     this.layout = layout;
     this.#reader = new FrameReader(file, layout);
-    this.#lockTimeoutMs = lockTimeoutMs;
     this.#state = new StateView(file, layout.ringSize);
+    this.#writer = {
+      file,
+      layout,
+      lockTimeoutMs,
+      state: this.#state,
+      reader: this.#reader,
+      tailCache: new Map(),
+    };
   }
 
   /**
@@ -272,19 +279,7 @@ export class Pool {
         );
       }
     }
-    const committed = commitFrames(
-      {
-        file: this.#file,
-        layout: this.layout,
-        lockTimeoutMs: this.#lockTimeoutMs,
-        state: this.#state,
-        reader: this.#reader,
-        tailCache: this.#tailCache,
-      },
-      scratch,
-      frames,
-      durability,
-    );
+    const committed = commitFrames(this.#writer, scratch, frames, durability);
     const messages: Message<T>[] = [];
     for (let i = 0; i < frames.length; i++) {
       const frame = frames[i] as (typeof frames)[number];

@@ -10,16 +10,16 @@ import * as fs from "node:fs";
 import { FrameReader, indexSlot } from "./engine/reader.js";
 import { type ErrorKind, fromSystemError, isSpoolError, type SpoolError } from "./errors.js";
 import { readU64 } from "./format/bytes.js";
-import { FRAME_HEADER_SIZE, FRAME_MAGIC } from "./format/frame.js";
+import { FRAME_HEADER_SIZE, FRAME_MAGIC, readFrameHead } from "./format/frame.js";
 import {
   decodeLayout,
   decodeState,
   HEADER_READ_SIZE,
   INDEX_SLOT_SIZE,
+  isDamagedSlot,
   type PoolLayout,
   type PoolState,
   STATE_SLOT_OFFSETS,
-  STATE_SLOT_SIZE,
 } from "./format/header.js";
 import { PoolFile } from "./platform/file.js";
 
@@ -115,11 +115,7 @@ function checkState(
 ): PoolState | undefined {
   const state = decodeState(header, layout.ringSize);
   for (const offset of STATE_SLOT_OFFSETS) {
-    const slot = header.subarray(offset, offset + STATE_SLOT_SIZE);
-    const unused = slot.every((byte) => byte === 0);
-    const single = Buffer.alloc(HEADER_READ_SIZE);
-    slot.copy(single, offset);
-    if (!unused && !decodeState(single, layout.ringSize)) {
+    if (isDamagedSlot(header, offset, layout.ringSize)) {
       issues.push({
         kind: "Corrupt",
         severity: state ? "warning" : "error",
@@ -239,7 +235,14 @@ function nextReadable(
       if (chunk.readUInt32LE(i) !== FRAME_MAGIC) continue;
       const offset = start + i;
       if (offset + FRAME_HEADER_SIZE > ringSize) continue;
-      const candidate = reader.frameSeqAt(offset);
+      // The head is in the chunk unless it straddles the chunk's end.
+      const head = i + FRAME_HEADER_SIZE <= n ? readFrameHead(chunk, i) : undefined;
+      const candidate =
+        head === undefined
+          ? reader.frameSeqAt(offset)
+          : typeof head === "string"
+            ? undefined
+            : head.seq;
       if (candidate === undefined || candidate < bad || candidate > state.newest) continue;
       if (reader.readOne(candidate, offset, state)) return { seq: candidate, offset };
     }

@@ -50,6 +50,16 @@ function overlaps(start: number, length: number, spans: Span[]): boolean {
 }
 
 /**
+ * True when `span` meets the bytes the old live frames still occupy: from `tail` up to `head`
+ * (the state's head, where the old frames end), wrapping; `tail === head` is a full ring. A
+ * superset when `tail` still points at the ring's unused end (the frame is at 0): safe.
+ */
+function overlapsLive(span: Span, tail: number, head: number): boolean {
+  if (tail < head) return span.start < head && tail < span.end;
+  return span.end > tail || span.start < head;
+}
+
+/**
  * Plans appending frames of the given aligned `lengths` to a ring of `ringSize` bytes.
  *
  * @example
@@ -71,8 +81,6 @@ export function planAppend(
   probe: Probe,
   options: PlanOptions = {},
 ): AppendPlan {
-  const fast = planWithoutEviction(state, ringSize, lengths);
-  if (fast) return fast;
   const { path, reserve = 0, ringOffset = 0 } = options;
   let head = state.head;
   let tail = state.tail;
@@ -135,6 +143,11 @@ export function planAppend(
 
     let extended = false;
     while (oldLive > 0) {
+      // Before the first eviction (`tail` is still the published one, a frame's offset): when
+      // nothing claimed is where old frames live, nothing is evicted, and no probe is needed.
+      // After an eviction, `tail` may point at a wrap marker; the probe moves it to the frame.
+      if (oldest === state.oldest && !claimed.some((span) => overlapsLive(span, tail, state.head)))
+        break;
       const tailLength = probeFrame(tail, oldest);
       if (!overlaps(tail, tailLength, claimed)) break;
       if (!extended && reserve > 0) {
@@ -176,44 +189,6 @@ export function planAppend(
     head,
     tail,
     oldest,
-    newest: state.newest + lengths.length,
-  };
-}
-
-/**
- * The common case, without probing: the frames fit one after another from the head, before the
- * ring's end and before the oldest live frame, so nothing is evicted and nothing wraps. Undefined
- * when any of that does not hold (then `planAppend` plans it in full).
- */
-function planWithoutEviction(
-  state: RingState,
-  ringSize: number,
-  lengths: readonly number[],
-): AppendPlan | undefined {
-  const live = state.newest >= state.oldest;
-  // Live frames occupy [tail, head) or, wrapped, [tail, ringSize) + [0, head); head === tail
-  // with live frames is a full ring.
-  let limit = ringSize;
-  if (live) {
-    if (state.head === state.tail) return undefined;
-    if (state.head < state.tail) limit = state.tail;
-  } else if (state.head !== state.tail) {
-    return undefined;
-  }
-  const placements: number[] = [];
-  let head = state.head;
-  for (const length of lengths) {
-    if (!(length > 0) || head + length > limit) return undefined;
-    placements.push(head);
-    head += length;
-  }
-  return {
-    placements,
-    wrapMarkers: [],
-    evicted: 0,
-    head,
-    tail: live ? state.tail : (placements[0] as number),
-    oldest: state.oldest,
     newest: state.newest + lengths.length,
   };
 }

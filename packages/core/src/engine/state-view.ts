@@ -5,7 +5,7 @@
  *
  * Invariants: `read` always reads the file; the state it returns is exactly what a fresh decode
  * of the bytes just read would give (a cached decode is reused only for byte-identical slots);
- * `damaged` describes those same bytes; returned states are shared and never mutated.
+ * `damaged` and `lostPublication` describe those same bytes; returned states are shared and never mutated.
  */
 import { SpoolError } from "../errors.js";
 import { readU64 } from "../format/bytes.js";
@@ -26,11 +26,10 @@ export class StateView {
   readonly #file: PoolFile;
   readonly #ringSize: number;
   readonly #buf = Buffer.alloc(HEADER_READ_SIZE);
-  /** The header bytes `#state` and `#slotDamaged` describe. */
+  /** The header bytes `#state` and `#slotClaims` describe. */
   readonly #known = Buffer.alloc(HEADER_READ_SIZE);
   #state: PoolState | undefined;
-  readonly #slotDamaged = [false, false];
-  /** Per slot, when damaged: its unverified generation and newest seq (see `lostPublication`). */
+  /** Per slot, set when it is damaged: its unverified generation and newest seq. */
   readonly #slotClaims: ({ generation: number; newest: number } | undefined)[] = [
     undefined,
     undefined,
@@ -51,9 +50,7 @@ export class StateView {
       this.#buf.copy(this.#known);
       this.#state = state;
       STATE_SLOT_OFFSETS.forEach((offset, i) => {
-        const damaged = isDamagedSlot(this.#buf, offset, this.#ringSize);
-        this.#slotDamaged[i] = damaged;
-        this.#slotClaims[i] = damaged
+        this.#slotClaims[i] = isDamagedSlot(this.#buf, offset, this.#ringSize)
           ? { generation: readU64(this.#buf, offset), newest: readU64(this.#buf, offset + 32) }
           : undefined;
       });
@@ -71,7 +68,7 @@ export class StateView {
    * the newer publication may be the damaged one (see recover.ts).
    */
   get damaged(): boolean {
-    return this.#slotDamaged[0] === true || this.#slotDamaged[1] === true;
+    return this.#slotClaims[0] !== undefined || this.#slotClaims[1] !== undefined;
   }
 
   /**
@@ -100,9 +97,7 @@ export class StateView {
   published(offset: number, slot: Buffer, state: PoolState): void {
     if (!this.#state) return;
     slot.copy(this.#known, offset, 0, STATE_SLOT_SIZE);
-    const index = offset === STATE_SLOT_OFFSETS[0] ? 0 : 1;
-    this.#slotDamaged[index] = false;
-    this.#slotClaims[index] = undefined;
+    this.#slotClaims[offset === STATE_SLOT_OFFSETS[0] ? 0 : 1] = undefined;
     this.#state = state;
   }
 }

@@ -12,7 +12,6 @@
  * Invariants: seqs are assigned under the lock, contiguous, never reused; commit times never go
  * backwards within a pool; a failure before step 5 leaves the previously published state intact.
  */
-
 import { SpoolError } from "../errors.js";
 import { writeU64 } from "../format/bytes.js";
 import {
@@ -170,15 +169,7 @@ export function commitFrames(
     let generation = state.generation;
     if (plan.evicted > 0) {
       generation++;
-      publish(ctx, {
-        generation,
-        head: state.head,
-        tail: plan.tail,
-        oldest: plan.oldest,
-        newest: state.newest,
-        newestTimeSec: state.newestTimeSec,
-        newestTimeNanos: state.newestTimeNanos,
-      });
+      publish(ctx, { ...state, generation, tail: plan.tail, oldest: plan.oldest });
       // Under `flush`, the shrunken bounds must be durable before old frames are overwritten.
       if (durability === "flush") file.datasync();
     }

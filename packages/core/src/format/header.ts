@@ -214,14 +214,6 @@ export function decodeState(buf: Buffer, ringSize: number): PoolState | undefine
   return decodeSlot(buf, newer, ringSize) ?? decodeSlot(buf, older, ringSize);
 }
 
-/**
- * True when a state slot that was once written no longer validates while the other does: the
- * newer publication may be the damaged one (see engine/recover.ts).
- */
-export function hasDamagedSlot(buf: Buffer, ringSize: number): boolean {
-  return STATE_SLOT_OFFSETS.some((offset) => isDamagedSlot(buf, offset, ringSize));
-}
-
 /** True when the state slot at `offset` was once written (not all zero) and does not validate. */
 export function isDamagedSlot(buf: Buffer, offset: number, ringSize: number): boolean {
   const written = buf.subarray(offset, offset + STATE_SLOT_SIZE).some((byte) => byte !== 0);
