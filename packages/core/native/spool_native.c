@@ -17,6 +17,8 @@
  *                                 when the file no longer backs those bytes (truncated), or
  *                                 EINVAL for a range outside the mapping or a closed map
  *   mapClose(map)                 unmaps at once (also done when the handle is collected)
+ *   fileLength(fd)                the file's length in bytes (fstat(2) st_size), or -errno;
+ *                                 a writer checks it before every commit (one system call)
  * The flock is the writers' lock; the byte-range lock marks a pool as open ("in use"), so a
  * delete can tell. The two kinds are independent on Linux.
  * Invariants: every lock is the kernel's, so it is released when the holder's descriptor is
@@ -39,6 +41,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static int64_t now_ns(void) {
@@ -313,6 +316,22 @@ static napi_value js_map_close(napi_env env, napi_callback_info info) {
   return make_int(env, 0);
 }
 
+static napi_value js_file_length(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd = -1;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
+    napi_throw_type_error(env, NULL, "fileLength(fd) expects an integer");
+    return NULL;
+  }
+  struct stat st;
+  double length = fstat(fd, &st) == 0 ? (double)st.st_size : -(double)errno;
+  napi_value result;
+  napi_create_double(env, length, &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"lock", NULL, js_lock, NULL, NULL, NULL, napi_default, NULL},
@@ -323,6 +342,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"mapRead", NULL, js_map_read, NULL, NULL, NULL, napi_default, NULL},
       {"mapWrite", NULL, js_map_write, NULL, NULL, NULL, napi_default, NULL},
       {"mapClose", NULL, js_map_close, NULL, NULL, NULL, napi_default, NULL},
+      {"fileLength", NULL, js_file_length, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -7,16 +7,16 @@
  * (a stale index slot, one damaged state slot beside a good one) do not lose messages.
  */
 import * as fs from "node:fs";
-import { FrameReader, indexSlot } from "./engine/reader.js";
+import { FrameReader, indexSlot, MAX_RESYNCS } from "./engine/reader.js";
+import { assessDamagedState } from "./engine/recover.js";
 import { type ErrorKind, fromSystemError, isSpoolError, type SpoolError } from "./errors.js";
 import { readU64 } from "./format/bytes.js";
-import { FRAME_HEADER_SIZE, FRAME_MAGIC, readFrameHead } from "./format/frame.js";
 import {
+  damagedSlotClaims,
   decodeLayout,
   decodeState,
   HEADER_READ_SIZE,
   INDEX_SLOT_SIZE,
-  isDamagedSlot,
   type PoolLayout,
   type PoolState,
   STATE_SLOT_OFFSETS,
@@ -79,7 +79,7 @@ export function verifyPool(path: string): VerifyReport {
       issues.push(fatalIssue(fromSystemError(error, path, "read"), path));
       return report(0, null);
     }
-    const state = checkState(header, layout, path, issues);
+    const state = checkState(file, header, layout, issues);
     if (!state) return report(0, null);
     const bounds =
       state.oldest > state.newest ? null : { oldest: state.oldest, newest: state.newest };
@@ -108,23 +108,24 @@ function fatalIssue(e: SpoolError, path: string): VerifyIssue {
 }
 
 function checkState(
+  file: PoolFile,
   header: Buffer,
   layout: PoolLayout,
-  path: string,
   issues: VerifyIssue[],
 ): PoolState | undefined {
+  const path = file.path;
   const state = decodeState(header, layout.ringSize);
-  for (const offset of STATE_SLOT_OFFSETS) {
-    if (isDamagedSlot(header, offset, layout.ringSize)) {
-      issues.push({
-        kind: "Corrupt",
-        severity: state ? "warning" : "error",
-        message: `state slot at offset ${offset} is damaged`,
-        path,
-        offset,
-      });
-    }
-  }
+  const claims = damagedSlotClaims(header, layout.ringSize);
+  STATE_SLOT_OFFSETS.forEach((offset, i) => {
+    if (!claims[i]) return;
+    issues.push({
+      kind: "Corrupt",
+      severity: state ? "warning" : "error",
+      message: `state slot at offset ${offset} is damaged`,
+      path,
+      offset,
+    });
+  });
   if (!state) {
     issues.push({
       kind: "Corrupt",
@@ -133,14 +134,35 @@ function checkState(
       path,
       offset: STATE_SLOT_OFFSETS[0],
     });
+    return undefined;
+  }
+  if (!claims[0] && !claims[1]) return state;
+  // What the next append does about the damaged slot (engine/recover.ts), reported now.
+  const assessed = assessDamagedState(new FrameReader(file, layout), state, claims);
+  if (assessed.refuse) {
+    issues.push({
+      kind: "Corrupt",
+      severity: "error",
+      message: `${assessed.refuse.message}; appends are refused`,
+      path,
+      offset: assessed.refuse.offset,
+      seq: assessed.refuse.seq,
+    });
+  } else if (assessed.state.newest > state.newest) {
+    issues.push({
+      kind: "Corrupt",
+      severity: "warning",
+      message: `message(s) ${state.newest + 1}..${assessed.state.newest} are committed past the published head; the next append publishes them again`,
+      path,
+      offset: layout.ringOffset + state.head,
+      seq: state.newest + 1,
+    });
   }
   return state;
 }
 
 /** Most damaged ranges reported (and resynchronised past) in one pool. */
-const MAX_DAMAGED_RANGES = 100;
-/** Bytes scanned at once while looking for the next readable frame after damage. */
-const RESYNC_CHUNK = 1024 * 1024;
+const MAX_DAMAGED_RANGES = MAX_RESYNCS;
 
 /**
  * Walks live frames from the tail; returns the seqs of every frame that validated. A frame that
@@ -167,7 +189,7 @@ function walkFrames(
     if (run.problem) {
       const { seq: bad, offset, reason } = run.problem;
       const next =
-        damaged < MAX_DAMAGED_RANGES ? nextReadable(reader, layout, state, bad, offset) : undefined;
+        damaged < MAX_DAMAGED_RANGES ? reader.nextReadable(bad, offset, state) : undefined;
       const lost = next ? next.seq - bad : state.newest - bad + 1;
       issues.push({
         kind: "Corrupt",
@@ -203,52 +225,6 @@ function walkFrames(
     });
   }
   return valid;
-}
-
-/**
- * The first frame after ring offset `after` (in ring order, wrapping once, never `after` itself)
- * that validates with a live seq from `bad` on: where the walk resumes (`bad` itself when only
- * the way to it was damaged, e.g. a wrap marker). Live frames lie in seq order around the ring,
- * so the first such frame is the next readable message; stale frames of older laps carry seqs
- * below `oldest` and never match.
- */
-function nextReadable(
-  reader: FrameReader,
-  layout: PoolLayout,
-  state: PoolState,
-  bad: number,
-  after: number,
-): { seq: number; offset: number } | undefined {
-  const ringSize = layout.ringSize;
-  const chunk = Buffer.allocUnsafe(Math.min(RESYNC_CHUNK, ringSize));
-  const first = after + 8;
-  for (let scanned = 0; scanned + 8 < ringSize; ) {
-    const start = (first + scanned) % ringSize;
-    const n = reader.file.readSome(
-      chunk,
-      0,
-      Math.min(chunk.length, ringSize - start, ringSize - 8 - scanned),
-      layout.ringOffset + start,
-    );
-    if (n < 8) return undefined;
-    for (let i = 0; i + 8 <= n; i += 8) {
-      if (chunk.readUInt32LE(i) !== FRAME_MAGIC) continue;
-      const offset = start + i;
-      if (offset + FRAME_HEADER_SIZE > ringSize) continue;
-      // The head is in the chunk unless it straddles the chunk's end.
-      const head = i + FRAME_HEADER_SIZE <= n ? readFrameHead(chunk, i) : undefined;
-      const candidate =
-        head === undefined
-          ? reader.frameSeqAt(offset)
-          : typeof head === "string"
-            ? undefined
-            : head.seq;
-      if (candidate === undefined || candidate < bad || candidate > state.newest) continue;
-      if (reader.readOne(candidate, offset, state)) return { seq: candidate, offset };
-    }
-    scanned += n - (n % 8);
-  }
-  return undefined;
 }
 
 /** Counts index slots that name a live message but point elsewhere (a warning: lookups scan). */

@@ -1,6 +1,7 @@
 /**
  * Reading committed frames out of the ring: locating a seq (cached position, index probe, scan
- * fallback) and decoding runs of consecutive frames in large positioned reads.
+ * fallback that resumes past damaged frames) and decoding runs of consecutive frames in large
+ * positioned reads.
  *
  * Invariants: a frame is returned only if it validates against the seq expected at that point
  * and that seq is within the published bounds given by the caller; an invalid frame ends the
@@ -13,6 +14,7 @@ import { readU64 } from "../format/bytes.js";
 import {
   checkFrame,
   FRAME_HEADER_SIZE,
+  FRAME_MAGIC,
   type FrameHead,
   type FrameProblem,
   readFrameHead,
@@ -21,6 +23,10 @@ import {
 import { INDEX_SLOT_SIZE, type PoolLayout, type PoolState } from "../format/header.js";
 import type { PoolFile } from "../platform/file.js";
 
+/** Most resumptions past damaged ranges in one scan (verify reports as many ranges). */
+export const MAX_RESYNCS = 100;
+/** Bytes read at once while looking for the next readable frame after damage. */
+const RESYNC_CHUNK = 1024 * 1024;
 /** Default bytes per positioned read. */
 export const CHUNK_SIZE = 1024 * 1024;
 /** First read when a single frame is wanted: holds a frame of up to ~2 KB of JSON (larger ones take a second read). */
@@ -52,6 +58,7 @@ export class FrameReader {
   #chunk: Buffer;
   #slot = Buffer.alloc(INDEX_SLOT_SIZE);
   #walkBuf = Buffer.allocUnsafe(16 * 1024);
+  #resyncBuf: Buffer | undefined;
   #last: Buffer;
 
   constructor(file: PoolFile, layout: PoolLayout, chunkSize = CHUNK_SIZE) {
@@ -226,10 +233,70 @@ export class FrameReader {
     return typeof decoded === "string" ? undefined : decoded.seq;
   }
 
-  /** Walks frame headers from the tail until `seq`; bounded by the number of live messages. */
+  /**
+   * Walks frame headers from the tail until `seq`. Where a frame on the way does not validate,
+   * it resumes at the next readable message (see `nextReadable`), so damage hides only the
+   * damaged messages themselves. Bounded by the live messages and MAX_RESYNCS resumptions.
+   */
   scan(seq: number, state: PoolState): number | undefined {
     if (seq < state.oldest || seq > state.newest) return undefined;
-    return this.walk(state.oldest, state.tail, seq);
+    let fromSeq = state.oldest;
+    let fromOffset = state.tail;
+    for (let resyncs = 0; resyncs <= MAX_RESYNCS; resyncs++) {
+      const hop = this.#hop(fromSeq, fromOffset, seq);
+      if (typeof hop === "number") return hop;
+      if (hop === undefined) return undefined;
+      const next = this.nextReadable(hop.seq, hop.offset, state);
+      if (!next || next.seq > seq) return undefined; // `seq` itself lies in the damaged range
+      fromSeq = next.seq;
+      fromOffset = next.offset;
+    }
+    return undefined;
+  }
+
+  /**
+   * The first frame after ring offset `after` (in ring order, wrapping once, never `after`
+   * itself) that validates in full with a live seq from `bad` on: where a walk stopped by damage
+   * at `after` resumes (`bad` itself when only the way to it was damaged, e.g. a wrap marker).
+   * Live frames lie in seq order around the ring, so the first such frame is the next readable
+   * message; stale frames of older laps carry seqs below `oldest` and never match.
+   */
+  nextReadable(
+    bad: number,
+    after: number,
+    state: PoolState,
+  ): { seq: number; offset: number } | undefined {
+    const ringSize = this.layout.ringSize;
+    this.#resyncBuf ??= Buffer.allocUnsafe(Math.min(RESYNC_CHUNK, ringSize));
+    const chunk = this.#resyncBuf;
+    const first = after + 8;
+    for (let scanned = 0; scanned + 8 < ringSize; ) {
+      const start = (first + scanned) % ringSize;
+      const n = this.file.readSome(
+        chunk,
+        0,
+        Math.min(chunk.length, ringSize - start, ringSize - 8 - scanned),
+        this.layout.ringOffset + start,
+      );
+      if (n < 8) return undefined;
+      for (let i = 0; i + 8 <= n; i += 8) {
+        if (chunk.readUInt32LE(i) !== FRAME_MAGIC) continue;
+        const offset = start + i;
+        if (offset + FRAME_HEADER_SIZE > ringSize) continue;
+        // The head is in the chunk unless it straddles the chunk's end.
+        const head = i + FRAME_HEADER_SIZE <= n ? readFrameHead(chunk, i) : undefined;
+        const candidate =
+          head === undefined
+            ? this.frameSeqAt(offset)
+            : typeof head === "string"
+              ? undefined
+              : head.seq;
+        if (candidate === undefined || candidate < bad || candidate > state.newest) continue;
+        if (this.readOne(candidate, offset, state)) return { seq: candidate, offset };
+      }
+      scanned += n - (n % 8);
+    }
+    return undefined;
   }
 
   /**
@@ -238,6 +305,16 @@ export class FrameReader {
    * validates the target frame in full, which a wrong hop can never produce).
    */
   walk(fromSeq: number, fromOffset: number, targetSeq: number): number | undefined {
+    const hop = this.#hop(fromSeq, fromOffset, targetSeq);
+    return typeof hop === "number" ? hop : undefined;
+  }
+
+  /** Like `walk`; where a header on the way does not match, the seq and offset it stopped at. */
+  #hop(
+    fromSeq: number,
+    fromOffset: number,
+    targetSeq: number,
+  ): number | { seq: number; offset: number } | undefined {
     const ringSize = this.layout.ringSize;
     const buf = this.#walkBuf;
     let bufStart = -1;
@@ -262,12 +339,13 @@ export class FrameReader {
       }
       const head = readFrameHead(buf, pos - bufStart);
       if (head === "wrap") {
-        if (pos === 0) return undefined;
+        if (pos === 0) return { seq: expect, offset: pos };
         pos = 0;
         wraps++;
         continue;
       }
-      if (typeof head === "string" || head.seq !== expect) return undefined;
+      if (typeof head === "string" || head.seq !== expect || head.length <= 0)
+        return { seq: expect, offset: pos };
       if (expect === targetSeq) return pos;
       pos += head.length;
       expect++;

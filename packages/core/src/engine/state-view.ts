@@ -5,17 +5,17 @@
  *
  * Invariants: `read` always reads the file; the state it returns is exactly what a fresh decode
  * of the bytes just read would give (a cached decode is reused only for byte-identical slots);
- * `damaged` and `lostPublication` describe those same bytes; returned states are shared and never mutated.
+ * `damaged` and `claims` describe those same bytes; returned states are shared and never mutated.
  */
 import { SpoolError } from "../errors.js";
-import { readU64 } from "../format/bytes.js";
 import {
+  damagedSlotClaims,
   decodeState,
   HEADER_READ_SIZE,
-  isDamagedSlot,
   type PoolState,
   STATE_SLOT_OFFSETS,
   STATE_SLOT_SIZE,
+  type SlotClaim,
 } from "../format/header.js";
 import type { PoolFile } from "../platform/file.js";
 
@@ -30,10 +30,7 @@ export class StateView {
   readonly #known = Buffer.alloc(HEADER_READ_SIZE);
   #state: PoolState | undefined;
   /** Per slot, set when it is damaged: its unverified generation and newest seq. */
-  readonly #slotClaims: ({ generation: number; newest: number } | undefined)[] = [
-    undefined,
-    undefined,
-  ];
+  #slotClaims: (SlotClaim | undefined)[] = [undefined, undefined];
 
   constructor(file: PoolFile, ringSize: number) {
     this.#file = file;
@@ -49,11 +46,7 @@ export class StateView {
       if (!state) continue;
       this.#buf.copy(this.#known);
       this.#state = state;
-      STATE_SLOT_OFFSETS.forEach((offset, i) => {
-        this.#slotClaims[i] = isDamagedSlot(this.#buf, offset, this.#ringSize)
-          ? { generation: readU64(this.#buf, offset), newest: readU64(this.#buf, offset + 32) }
-          : undefined;
-      });
+      this.#slotClaims = damagedSlotClaims(this.#buf, this.#ringSize);
       return state;
     }
     throw new SpoolError("Corrupt", "no valid state slot in the pool header", {
@@ -71,23 +64,9 @@ export class StateView {
     return this.#slotClaims[0] !== undefined || this.#slotClaims[1] !== undefined;
   }
 
-  /**
-   * When the damaged slot claims (unverified) to be the publication right after the state `read`
-   * returned (generation + 1, in the slot that generation selects): its generation and the newest
-   * seq it claims. A publication newer than the state may then be lost with it; a
-   * writer must not hand out seqs up to that claim again (see writer.ts).
-   */
-  get lostPublication(): { generation: number; newest: number } | undefined {
-    const state = this.#state;
-    if (!state) return undefined;
-    // Only the publication right after the state's can be lost: generation + 1, in the slot
-    // that generation selects (slots alternate). Any other generation in a damaged slot is an
-    // older publication or garbage.
-    const next = state.generation + 1;
-    const claim = this.#slotClaims[next % 2];
-    return claim && claim.generation === next && Number.isSafeInteger(claim.newest)
-      ? claim
-      : undefined;
+  /** Per slot (A, B), in the bytes last read: a damaged slot's unverified claim. */
+  get claims(): readonly (SlotClaim | undefined)[] {
+    return this.#slotClaims;
   }
 
   /**

@@ -10,7 +10,8 @@
  *   4. write the index slots; with `flush`, fdatasync;
  *   5. publish the new state (the commit point); with `flush`, fdatasync again; unlock.
  * Invariants: seqs are assigned under the lock, contiguous, never reused; commit times never go
- * backwards within a pool; a failure before step 5 leaves the previously published state intact.
+ * backwards within a pool; a failure before step 5 leaves the previously published state intact;
+ * nothing is written to a file shorter than its layout (cut short since it was opened).
  */
 import { SpoolError } from "../errors.js";
 import { writeU64 } from "../format/bytes.js";
@@ -37,7 +38,7 @@ import { type ProbeResult, planAppend } from "./append-plan.js";
 import type { EncodedFrame } from "./encoder.js";
 import type { FrameReader } from "./reader.js";
 import { indexSlot } from "./reader.js";
-import { adoptUnpublished } from "./recover.js";
+import { assessDamagedState } from "./recover.js";
 import type { StateView } from "./state-view.js";
 
 /** What each committed frame got. */
@@ -123,24 +124,21 @@ function probe(ctx: WriterContext, offset: number, state: PoolState): ProbeResul
 }
 
 /**
- * Refuses (Corrupt) to append when a damaged state slot claims a newer publication with seqs
- * beyond what recovery could verify: handing those seqs out again would give a seq that readers
- * may have seen a second, different message. (A claim read from a damaged slot is unverified:
- * at worst this refuses a pool that was safe to append to, never the other way round.)
+ * The state to append to when a state slot is damaged: the lost publication's committed frames
+ * adopted, or Corrupt when the damage may hide published seqs that cannot be verified (handing
+ * them out again would give a seq that readers may have seen a second, different message). A
+ * claim read from a damaged slot is unverified: at worst this refuses a pool that was safe to
+ * append to, never the other way round.
  */
-function refuseLostSeqs(ctx: WriterContext, state: PoolState): void {
-  const lost = ctx.state.lostPublication;
-  if (!lost || lost.newest <= state.newest) return;
-  throw new SpoolError(
-    "Corrupt",
-    `the pool's newest state slot is damaged: it published messages up to ${lost.newest}, but only up to ${state.newest} can be verified, so appending could reuse their seqs`,
-    {
-      path: ctx.file.path,
-      seq: state.newest + 1,
-      offset: slotFor(lost.generation),
-      hint: "run `spool doctor` on the pool; copy out the messages that can still be read and recreate it",
-    },
-  );
+function recoverState(ctx: WriterContext, state: PoolState): PoolState {
+  const assessed = assessDamagedState(ctx.reader, state, ctx.state.claims);
+  if (!assessed.refuse) return assessed.state;
+  throw new SpoolError("Corrupt", assessed.refuse.message, {
+    path: ctx.file.path,
+    seq: assessed.refuse.seq,
+    offset: assessed.refuse.offset,
+    hint: "run `spool doctor` on the pool; copy out the messages that can still be read and recreate it",
+  });
 }
 
 /** Commits `frames` (encoded at the start of `scratch`) and returns their seqs and times. */
@@ -154,11 +152,11 @@ export function commitFrames(
   file.assertWritable();
   lockFile(file.fd, ctx.lockTimeoutMs, file.path);
   try {
+    // A file cut short under this handle would be re-extended by the writes below into one no
+    // fresh open accepts: refuse before writing anything, so nothing unreadable is acknowledged.
+    file.assertLength(layout.fileSize);
     let state = ctx.state.read();
-    if (ctx.state.damaged) {
-      state = adoptUnpublished(ctx.reader, state);
-      refuseLostSeqs(ctx, state);
-    }
+    if (ctx.state.damaged) state = recoverState(ctx, state);
     const plan = planAppend(
       state,
       layout.ringSize,

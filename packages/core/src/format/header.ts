@@ -214,10 +214,38 @@ export function decodeState(buf: Buffer, ringSize: number): PoolState | undefine
   return decodeSlot(buf, newer, ringSize) ?? decodeSlot(buf, older, ringSize);
 }
 
-/** True when the state slot at `offset` was once written (not all zero) and does not validate. */
+/** What a damaged state slot still says (unverified): its generation and newest seq fields. */
+export interface SlotClaim {
+  generation: number;
+  newest: number;
+}
+
+/**
+ * True when slot A is legitimately unused: all zero while slot B holds the initial state
+ * (generation 1), as a new pool is created. Any other all-zero slot was written once (the first
+ * append publishes into A, and creation writes B): it is damage, not "never written".
+ */
+function isUnusedSlot(buf: Buffer, offset: number, ringSize: number): boolean {
+  const zero = !buf.subarray(offset, offset + STATE_SLOT_SIZE).some((byte) => byte !== 0);
+  if (!zero || offset !== STATE_SLOT_OFFSETS[0]) return false;
+  return decodeSlot(buf, STATE_SLOT_OFFSETS[1], ringSize)?.generation === 1;
+}
+
+/** True when the state slot at `offset` does not validate and is not the unused slot of a new pool. */
 export function isDamagedSlot(buf: Buffer, offset: number, ringSize: number): boolean {
-  const written = buf.subarray(offset, offset + STATE_SLOT_SIZE).some((byte) => byte !== 0);
-  return written && !decodeSlot(buf, offset, ringSize);
+  return !decodeSlot(buf, offset, ringSize) && !isUnusedSlot(buf, offset, ringSize);
+}
+
+/** Per slot (A, B): what a damaged slot claims, or undefined for a valid or unused slot. */
+export function damagedSlotClaims(
+  buf: Buffer,
+  ringSize: number,
+): [SlotClaim | undefined, SlotClaim | undefined] {
+  const claim = (offset: number): SlotClaim | undefined =>
+    isDamagedSlot(buf, offset, ringSize)
+      ? { generation: readU64(buf, offset), newest: readU64(buf, offset + 32) }
+      : undefined;
+  return [claim(STATE_SLOT_OFFSETS[0]), claim(STATE_SLOT_OFFSETS[1])];
 }
 
 /** The slot offset the next publication of generation `generation` goes to. */

@@ -77,6 +77,26 @@ export class PoolFile {
     }
   }
 
+  /**
+   * Throws Corrupt when the file is shorter than `expected` bytes (cut short by another process
+   * since it was opened): a writer checks this before it commits, because positioned writes
+   * would silently extend a truncated file into one that no fresh open accepts.
+   */
+  assertLength(expected: number): void {
+    const length = loadNative().fileLength(this.fd);
+    const actual = length < 0 ? this.size() : length;
+    if (actual >= expected) return;
+    throw new SpoolError(
+      "Corrupt",
+      `pool file is truncated: ${actual} bytes, header says ${expected}`,
+      {
+        path: this.path,
+        offset: actual,
+        hint: "another process cut the file short; nothing was appended. Run `spool doctor`, then restore or recreate the pool",
+      },
+    );
+  }
+
   /** Reads up to `length` bytes at `position` into `buf[offset..]`; returns the count read. */
   readSome(buf: Uint8Array, offset: number, length: number, position: number): number {
     try {

@@ -35,6 +35,8 @@ export interface NativeAddon {
   mapRead: MapCopy;
   mapWrite: MapCopy;
   mapClose(map: NativeMapping): number;
+  /** The file's length in bytes, or a negated errno. */
+  fileLength(fd: number): number;
 }
 
 let native: NativeAddon | undefined;
