@@ -122,5 +122,7 @@ function namesSeq(reader: FrameReader, seq: number, offset: number): boolean {
   if (offset + FRAME_HEADER_SIZE > reader.layout.ringSize) return false;
   const head = Buffer.alloc(FRAME_HEADER_SIZE);
   const n = reader.file.readSome(head, 0, FRAME_HEADER_SIZE, reader.layout.ringOffset + offset);
-  return n === FRAME_HEADER_SIZE && head.readUInt32LE(0) === FRAME_MAGIC && readU64(head, 16) === seq;
+  return (
+    n === FRAME_HEADER_SIZE && head.readUInt32LE(0) === FRAME_MAGIC && readU64(head, 16) === seq
+  );
 }

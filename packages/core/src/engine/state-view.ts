@@ -13,9 +13,9 @@ import {
   decodeState,
   HEADER_READ_SIZE,
   type PoolState,
+  type SlotClaim,
   STATE_SLOT_OFFSETS,
   STATE_SLOT_SIZE,
-  type SlotClaim,
 } from "../format/header.js";
 import type { PoolFile } from "../platform/file.js";
 
