@@ -4,7 +4,8 @@
  *
  * Invariants: never writes, never takes the lock, never throws for a damaged file (damage is
  * what it reports); `ok` is true exactly when no issue of severity `error` was found; warnings
- * (a stale index slot, one damaged state slot beside a good one) do not lose messages.
+ * (a stale index slot, one damaged state slot beside a good one, a damaged wrap marker before an
+ * intact message) do not lose messages.
  */
 import * as fs from "node:fs";
 import { FrameReader, indexSlot, MAX_RESYNCS } from "./engine/reader.js";
@@ -193,11 +194,12 @@ function walkFrames(
       const lost = next ? next.seq - bad : state.newest - bad + 1;
       issues.push({
         kind: "Corrupt",
-        severity: "error",
+        // A break in the ring before an intact message loses nothing: reads resume past it.
+        severity: lost === 0 ? "warning" : "error",
         message: !next
           ? `message ${bad} at ring offset ${offset} is invalid (${reason}): no readable message follows, so up to ${lost} message(s) from there on may be unreadable`
           : lost === 0
-            ? `the ring is broken at offset ${offset} (${reason}) before message ${bad}, which is intact at ring offset ${next.offset}: no message is lost, but a tail stops there`
+            ? `the ring is broken at offset ${offset} (${reason}) before message ${bad}, which is intact at ring offset ${next.offset}: no message is lost (reads resume there; appends overwrite the damage in time)`
             : `message ${bad} at ring offset ${offset} is invalid (${reason}): ${lost} message(s) (${bad}..${next.seq - 1}) are unreadable; the walk goes on at message ${next.seq}`,
         path: file.path,
         offset: layout.ringOffset + offset,

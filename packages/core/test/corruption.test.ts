@@ -10,6 +10,10 @@
  * thrown, nothing hangs (async steps have timers, synchronous ones a watchdog thread), and where
  * the outcome is predictable from the damage it is checked exactly (see helpers/corrupt-harness).
  *
+ * A third of the cases then go on appending (wrapping the ring and the index over the damage):
+ * every append gets the next seq, every open still reads every committed, undamaged message,
+ * tails stop only at damaged ones, and verify reports every damaged message left.
+ *
  * Seeded: a failure prints the seed and case index; replay with
  *   SPOOL_FUZZ_SEED=<seed> SPOOL_FUZZ_CASE=<index> npx vitest run test/corruption.test.ts
  * (SPOOL_FUZZ_SCALE=<n> multiplies the number of cases.)
@@ -150,6 +154,10 @@ describe("corrupted and truncated pool files", () => {
           base,
           mutation,
           tailLimitMs: 5000,
+          // A third of the cases go on appending: up to about 1.5 laps of the ring.
+          extraAppends: prng.chance(0.35)
+            ? prng.int(1, Math.ceil((1.5 * base.view.layout.ringSize) / 112))
+            : 0,
           step: (name) => watchdog.beat(`${what} [${name}]`),
         });
         done[category] = (done[category] ?? 0) + 1;
@@ -386,6 +394,7 @@ describe("corrupted and truncated pool files", () => {
       base,
       mutation: { category: "frame", baseId: base.spec.id, flips },
       tailLimitMs: 5000,
+      extraAppends: 0,
       step: () => {},
     });
     expect(result.violations.filter((v) => v.includes("WRONG PAYLOAD"))).toEqual(

@@ -233,3 +233,40 @@ describe("one damaged frame, once the index has wrapped", () => {
     });
   }
 });
+
+describe("appends over damage", () => {
+  it("evict damaged old messages with the room they take: appends never stall, and the damage is gone once overwritten", () => {
+    const path = join(tempDir(), "heal.spool");
+    const pool = Pool.create(path, { size: "16K" });
+    try {
+      for (let i = 1; i <= 40; i++) pool.append({ i });
+      const frames = describePool(readFileSync(path)).frames;
+      for (const seq of [1, 2, 20]) {
+        const frame = frames.find((f) => f.seq === seq);
+        if (!frame) throw new Error(`no seq ${seq}`);
+        zero(path, frame.offset, 16);
+      }
+      expect(verifyPool(path).ok).toBe(false);
+      let last = 40;
+      for (let i = 0; i < 200; i++) {
+        const m = pool.append({ i: last + 1 });
+        expect(m.seq).toBe(last + 1);
+        last = m.seq;
+      }
+      const bounds = pool.info().bounds;
+      expect(bounds?.newest).toBe(240);
+      expect(bounds && bounds.oldest > 20).toBe(true);
+      const report = verifyPool(path);
+      expect(report).toMatchObject({ ok: true, issues: [] });
+      const fresh = Pool.open(path);
+      try {
+        for (let s = bounds?.oldest ?? 1; s <= 240; s++)
+          expect(fresh.get(s).data).toEqual({ i: s });
+      } finally {
+        fresh.close();
+      }
+    } finally {
+      pool.close();
+    }
+  });
+});

@@ -151,6 +151,57 @@ describe("planAppend", () => {
     );
   });
 
+  /** A resync over the model: the first stored frame after `offset` (ring order) with a seq ≥ `seq`. */
+  function resyncOf(
+    model: RingModel,
+  ): (seq: number, offset: number) => { seq: number; offset: number } | undefined {
+    return (seq, offset) => {
+      const found = [...model.stored.entries()]
+        .filter(([, e]) => e.kind === "frame" && e.seq >= seq && e.seq <= model.state.newest)
+        .map(([at, e]) => ({ at, seq: (e as { seq: number }).seq }))
+        .sort(
+          (a, b) =>
+            ((a.at - offset - 8 + model.size) % model.size) -
+            ((b.at - offset - 8 + model.size) % model.size),
+        )[0];
+      return found && { seq: found.seq, offset: found.at };
+    };
+  }
+
+  it("with a resync, evicts damaged oldest frames together with the room they take", () => {
+    const model = new RingModel(1024);
+    for (let i = 0; i < 4; i++)
+      model.apply(planAppend(model.state, 1024, [240], model.probe), [240]);
+    model.stored.delete(0); // seq 1's header is unreadable
+    model.stored.delete(240); // and seq 2's
+    const plan = planAppend(model.state, 1024, [240], model.probe, { resync: resyncOf(model) });
+    // The new frame needs [0, 240): seqs 1 and 2 (unreadable, up to seq 3 at 480) go as one unit.
+    expect(plan).toMatchObject({ placements: [0], evicted: 2, oldest: 3, tail: 480 });
+    model.apply(plan, [240]);
+    expect(model.walk()).toEqual([3, 4, 5]);
+  });
+
+  it("with a resync, passes a damaged wrap marker and evicts everything when nothing readable follows", () => {
+    const model = new RingModel(1024);
+    for (let i = 0; i < 4; i++)
+      model.apply(planAppend(model.state, 1024, [240], model.probe), [240]);
+    model.apply(planAppend(model.state, 1024, [240], model.probe), [240]); // wraps: marker at 960
+    model.stored.delete(960);
+    const resync = resyncOf(model);
+    // Evicting 2, 3, 4 then meets the damaged marker before seq 5 (at 0): the resync finds 5.
+    const plan = planAppend(model.state, 1024, [240, 240, 240], model.probe, { resync });
+    expect(plan.oldest).toBeGreaterThan(4);
+    model.apply(plan, [240, 240, 240]);
+    expect(model.walk().at(-1)).toBe(plan.newest);
+    const lost = new RingModel(1024);
+    for (let i = 0; i < 3; i++) lost.apply(planAppend(lost.state, 1024, [240], lost.probe), [240]);
+    lost.stored.clear(); // nothing readable at all
+    const all = planAppend(lost.state, 1024, [240, 240, 240, 240], lost.probe, {
+      resync: resyncOf(lost),
+    });
+    expect(all).toMatchObject({ evicted: 3, oldest: 4, tail: 720, placements: [720, 0, 240, 480] });
+  });
+
   it("keeps the ring walkable over random sizes, batches and wrap positions", () => {
     for (let seed = 1; seed <= 300; seed++) {
       const next = rng(seed);

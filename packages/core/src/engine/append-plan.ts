@@ -25,6 +25,14 @@ export type ProbeResult = { wrap: true } | { wrap: false; seq: number; length: n
 /** Reads what is stored at a ring offset (a frame's seq and length, or a wrap marker). */
 export type Probe = (offset: number) => ProbeResult;
 
+/**
+ * Where the next readable live frame is when the one expected (`seq` at ring offset `offset`)
+ * is damaged: the first frame after `offset`, in ring order, that validates with a live seq
+ * from `seq` on (`seq` itself when only the way to it, e.g. a wrap marker, was damaged);
+ * undefined when no readable frame follows.
+ */
+export type Resync = (seq: number, offset: number) => { seq: number; offset: number } | undefined;
+
 export interface AppendPlan {
   /** Ring offset of each new frame, in order. */
   placements: number[];
@@ -72,6 +80,11 @@ export interface PlanOptions {
   reserve?: number;
   /** File offset of the ring, so error offsets are file offsets. */
   ringOffset?: number;
+  /**
+   * Lets eviction pass damaged frames: the unreadable messages up to the next readable one are
+   * evicted together (their bytes are lost anyway). Without it, damage at the tail is Corrupt.
+   */
+  resync?: Resync | undefined;
 }
 
 export function planAppend(
@@ -81,7 +94,7 @@ export function planAppend(
   probe: Probe,
   options: PlanOptions = {},
 ): AppendPlan {
-  const { path, reserve = 0, ringOffset = 0 } = options;
+  const { path, reserve = 0, ringOffset = 0, resync } = options;
   let head = state.head;
   let tail = state.tail;
   let oldest = state.oldest;
@@ -89,7 +102,15 @@ export function planAppend(
   const placed: Span[] = [];
   const wrapMarkers: number[] = [];
 
-  const probeFrame = (offset: number, expectedSeq: number): number => {
+  /**
+   * The oldest live unit at `offset` (moving `tail` to where it starts): one frame, or, past
+   * damage, the unreadable messages up to the next readable frame. `spans` are its bytes,
+   * `count` its messages; `next` the offset after it.
+   */
+  const probeOldest = (
+    offset: number,
+    expectedSeq: number,
+  ): { spans: Span[]; count: number; next: number } => {
     let at = offset;
     for (let hops = 0; hops < 2; hops++) {
       if (ringSize - at < FRAME_HEADER_SIZE) {
@@ -105,7 +126,34 @@ export function planAppend(
       }
       if (found.seq !== expectedSeq || found.length <= 0 || at + found.length > ringSize) break;
       tail = at;
-      return found.length;
+      return { spans: [{ start: at, end: at + found.length }], count: 1, next: at + found.length };
+    }
+    const resumed = resync?.(expectedSeq, offset);
+    if (resumed && resumed.seq >= expectedSeq && resumed.seq - expectedSeq < oldLive) {
+      // The damaged bytes from `offset` up to the readable frame (wrapping) go as one unit.
+      tail = offset;
+      const spans =
+        resumed.offset > offset
+          ? [{ start: offset, end: resumed.offset }]
+          : [
+              { start: offset, end: ringSize },
+              { start: 0, end: resumed.offset },
+            ];
+      if (resumed.seq === expectedSeq) {
+        // Only the way to the frame was damaged (e.g. a wrap marker): it is the oldest unit.
+        const found = probe(resumed.offset);
+        if (!found.wrap && found.seq === expectedSeq && found.length > 0) {
+          tail = resumed.offset;
+          const end = resumed.offset + found.length;
+          return { spans: [{ start: resumed.offset, end }], count: 1, next: end };
+        }
+      } else {
+        return { spans, count: resumed.seq - expectedSeq, next: resumed.offset };
+      }
+    } else if (resync && !resumed) {
+      // Nothing readable follows: every remaining old message is unreadable; all of it goes.
+      tail = offset;
+      return { spans: [{ start: 0, end: ringSize }], count: oldLive, next: offset };
     }
     throw new SpoolError(
       "Corrupt",
@@ -148,18 +196,17 @@ export function planAppend(
       // After an eviction, `tail` may point at a wrap marker; the probe moves it to the frame.
       if (oldest === state.oldest && !claimed.some((span) => overlapsLive(span, tail, state.head)))
         break;
-      const tailLength = probeFrame(tail, oldest);
-      if (!overlaps(tail, tailLength, claimed)) break;
+      const unit = probeOldest(tail, oldest);
+      if (!unit.spans.some((span) => overlaps(span.start, span.end - span.start, claimed))) break;
       if (!extended && reserve > 0) {
         // Evicting anyway: free `reserve` more bytes ahead for the appends that follow.
         extended = true;
         const last = claimed[claimed.length - 1] as Span;
         last.end = Math.min(ringSize, last.end + reserve);
       }
-      oldLive--;
-      oldest++;
-      tail += tailLength;
-      if (tail >= ringSize) tail = 0;
+      oldLive -= unit.count;
+      oldest += unit.count;
+      tail = unit.next >= ringSize ? 0 : unit.next;
     }
     if (oldLive === 0) {
       for (const span of placed) {

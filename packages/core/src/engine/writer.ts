@@ -3,7 +3,8 @@
  * crash point safe:
  *   1. lock, read the published state;
  *   2. plan placements; if old frames are evicted, publish the shrunken bounds first, so no
- *      reader is ever pointed at bytes about to be overwritten;
+ *      reader is ever pointed at bytes about to be overwritten (damaged old frames are evicted
+ *      with the room they take, up to the next readable one, so damage never blocks appends);
  *   3. write wrap markers, then the frames, sealed Committed in the same positioned write (no
  *      reader looks past the published state, the commit point, so a separate Writing →
  *      Committed flip would cost a write per frame and buy nothing; the format allows it);
@@ -162,7 +163,13 @@ export function commitFrames(
       layout.ringSize,
       frames.map((f) => f.length),
       (offset) => probe(ctx, offset, state),
-      { path: file.path, reserve: evictionReserve(layout.ringSize), ringOffset: layout.ringOffset },
+      {
+        path: file.path,
+        reserve: evictionReserve(layout.ringSize),
+        ringOffset: layout.ringOffset,
+        // Eviction passes damaged frames: they go with the room they take (see append-plan.ts).
+        resync: (seq, offset) => ctx.reader.nextReadable(seq, offset, state),
+      },
     );
     let generation = state.generation;
     if (plan.evicted > 0) {

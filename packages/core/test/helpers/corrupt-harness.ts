@@ -32,7 +32,7 @@ import {
   touches,
   UNUSED_HEADER,
 } from "./corrupt-format.js";
-import { type BasePool, mismatch } from "./corrupt-pools.js";
+import { type BasePool, lineOf, mismatch, type Original } from "./corrupt-pools.js";
 import type { Prng } from "./prng.js";
 
 export const CATEGORIES = [
@@ -70,8 +70,8 @@ export interface Prediction {
   /** The first damaged thing a reader walking from the tail meets, with the seq it blocks. */
   firstDamaged?: { seq: number; offset: number };
   /**
-   * The first damaged frame. A tail stops exactly there; it may get past a damaged wrap marker
-   * before it (the index tells where the next frame is), but never past a damaged frame.
+   * The first damaged frame. A tail stops exactly there; it gets past a damaged wrap marker
+   * before it (reads resume at the next readable frame), but never past a damaged frame.
    */
   firstBadFrame?: number;
   /** Seqs whose own frame is damaged (get must throw Corrupt). */
@@ -162,18 +162,17 @@ export function predict(base: BasePool, m: Mutation): Prediction {
   if (touches(offsets, [STATIC_BLOCK])) return { ...none, openFails: true };
   const current = touches(offsets, [slotRange(view.currentSlot)]);
   const other = touches(offsets, [slotRange(view.otherSlot)]);
+  const damagedSeqs = new Set<number>();
+  for (const frame of view.frames) if (touches(offsets, frame.checked)) damagedSeqs.add(frame.seq);
   if (current) {
     const fallback = view.slots[view.otherSlot === SLOT_A ? 0 : 1];
     if (!fallback || other) return { ...none, openFails: true };
-    return { ...none, fallback };
+    return { ...none, fallback, damagedSeqs };
   }
-  const damagedSeqs = new Set<number>();
   const blocked: { seq: number; offset: number; marker: boolean }[] = [];
   for (const frame of view.frames) {
-    if (touches(offsets, frame.checked)) {
-      damagedSeqs.add(frame.seq);
+    if (damagedSeqs.has(frame.seq))
       blocked.push({ seq: frame.seq, offset: frame.offset, marker: false });
-    }
   }
   for (const marker of view.liveMarkers) {
     if (touches(offsets, [{ start: marker.offset, end: marker.offset + 8 }]))
@@ -255,6 +254,8 @@ export interface CaseContext {
   step: (name: string) => void;
   /** Time bound for each tail drain, in ms. */
   tailLimitMs: number;
+  /** Appends after the first one (enough to wrap the ring and the index over the damage). */
+  extraAppends: number;
 }
 
 /** Runs every operation on the damaged file; returns the violations (empty when all is well). */
@@ -417,6 +418,12 @@ export async function runCase(
     }
     for (const s of prediction.damagedSeqs)
       if (readable.has(s)) fail(`get(${s}) returned a message whose frame is damaged`);
+    // Lookups resume past damage: only a damaged message's own reads fail.
+    if (prediction.firstDamaged && bounds) {
+      for (let s = bounds.oldest; s <= bounds.newest; s++)
+        if (!readable.has(s) && !prediction.damagedSeqs.has(s))
+          fail(`get(${s}) failed although only other messages are damaged`);
+    }
     stats.messagesRead = readable.size;
 
     ctx.step("tail");
@@ -472,12 +479,12 @@ export async function runCase(
       fail(`tail: gaps ${JSON.stringify(gaps)}, expected ${JSON.stringify(wantGaps)}`);
     if (prediction.pristine && !tailComplete) fail("tail: incomplete on intact data");
     if (prediction.firstDamaged) {
-      const least = prediction.firstDamaged.seq - startSeq;
+      // Reads resume past a damaged wrap marker, so a tail stops exactly at the first bad frame.
       const most =
         prediction.firstBadFrame === undefined ? count : prediction.firstBadFrame - startSeq;
-      if (seqs.length < least || seqs.length > most) {
+      if (seqs.length !== most) {
         fail(
-          `tail: delivered ${seqs.length} messages; damage starts at seq ${prediction.firstDamaged.seq} (first bad frame ${prediction.firstBadFrame}), so between ${least} and ${most} were readable`,
+          `tail: delivered ${seqs.length} messages; damage starts at seq ${prediction.firstDamaged.seq} (first bad frame ${prediction.firstBadFrame}), so ${most} were readable`,
         );
       }
     }
@@ -504,22 +511,27 @@ export async function runCase(
       if (verify1.messages < readable.size)
         fail(`verify: counted ${verify1.messages} messages, but get read ${readable.size}`);
       if (prediction.firstDamaged) {
-        // The first error is the first damaged frame; the walk goes on past it, so later
-        // damaged ranges (if the damage reached further) are reported too.
-        const errors = verify1.issues.filter((i) => i.severity === "error");
-        const first = errors[0];
-        if (verify1.ok || !first) {
+        // The first issue in the ring is the first damaged thing a walk meets (an error for a
+        // damaged frame, a warning for a damaged wrap marker before an intact frame); the walk
+        // goes on past it, so later damaged ranges are reported too.
+        const ringIssues = verify1.issues.filter(
+          (i) => i.seq !== undefined && (i.offset ?? 0) >= base.view.layout.ringOffset,
+        );
+        const first = ringIssues[0];
+        if (!first) {
           fail(
-            `verify: expected an error for the damaged frame, got ${JSON.stringify(verify1.issues)}`,
+            `verify: expected an issue for the damaged frame, got ${JSON.stringify(verify1.issues)}`,
           );
         } else if (
           first.seq !== prediction.firstDamaged.seq ||
           first.offset !== prediction.firstDamaged.offset
         ) {
           fail(
-            `verify: error at seq ${first.seq} offset ${first.offset}, expected seq ${prediction.firstDamaged.seq} offset ${prediction.firstDamaged.offset}`,
+            `verify: issue at seq ${first.seq} offset ${first.offset}, expected seq ${prediction.firstDamaged.seq} offset ${prediction.firstDamaged.offset}`,
           );
         }
+        if (prediction.firstBadFrame !== undefined && verify1.ok)
+          fail(`verify: ok although message ${prediction.firstBadFrame} is damaged`);
       }
     }
 
@@ -557,11 +569,159 @@ export async function runCase(
       fail(
         `verify: a healthy pool became unhealthy after an append: ${JSON.stringify(verify2.issues)}`,
       );
+    if (appended) {
+      await appendsAfterDamage({
+        ...ctx,
+        pool,
+        prediction,
+        first: appended,
+        origNewest,
+        fail,
+        checkError,
+      });
+    }
   } finally {
     pool.close();
   }
   stats.ms = performance.now() - started;
   return { violations, stats };
+}
+
+interface AfterDamage extends CaseContext {
+  pool: Pool;
+  prediction: Prediction;
+  /** The first append after the damage (already checked). */
+  first: Message;
+  origNewest: number;
+  fail: (text: string) => void;
+  checkError: (op: string, error: unknown, allowed: readonly ErrorKind[]) => ErrorKind | undefined;
+}
+
+/**
+ * Damage followed by many appends (wrapping the ring and the index over the damaged bytes):
+ * every append gets the next seq and none reuses one; a writer may refuse only with Corrupt
+ * (and then keeps refusing); afterwards every open (the long-lived handle and a fresh one)
+ * reads every committed, undamaged message byte for byte; a damaged message is never returned;
+ * tails stop exactly at a damaged message and go on from the next; verify reports every
+ * damaged message still within the bounds.
+ */
+async function appendsAfterDamage(c: AfterDamage): Promise<void> {
+  const { pool, fail, checkError, prediction } = c;
+  const written = new Map<number, Original>(c.base.originals);
+  const record = (m: Message): void => {
+    written.set(m.seq, {
+      seq: m.seq,
+      data: Buffer.from(m.dataBytes),
+      tags: [...m.tags],
+      time: m.time,
+      line: lineOf(m),
+    });
+  };
+  record(c.first);
+  c.step("appends after damage");
+  let next = c.first.seq + 1;
+  for (let i = 0; i < c.extraAppends; i++) {
+    try {
+      const m = pool.append({ seq: next, after: "damage", i });
+      if (m.seq !== next) {
+        fail(`append ${i} after damage: got seq ${m.seq}, expected ${next}`);
+        return;
+      }
+      record(m);
+      next++;
+    } catch (error) {
+      checkError(`append ${i} after damage`, error, ["Corrupt"]);
+      break;
+    }
+  }
+  c.step("reads after appends");
+  let fresh: Pool | undefined;
+  try {
+    fresh = Pool.open(c.path);
+  } catch (error) {
+    checkError("open after appends", error, []);
+    return;
+  }
+  try {
+    const bounds = fresh.info().bounds;
+    const live = pool.info().bounds;
+    if (JSON.stringify(bounds) !== JSON.stringify(live))
+      fail(
+        `after appends: a fresh open sees ${JSON.stringify(bounds)}, the writer ${JSON.stringify(live)}`,
+      );
+    if (!bounds) return;
+    if (bounds.newest !== next - 1)
+      fail(`after appends: newest is ${bounds.newest}, the last acknowledged seq ${next - 1}`);
+    const damaged = new Set(
+      [...prediction.damagedSeqs].filter((s) => s >= bounds.oldest && s <= bounds.newest),
+    );
+    for (const reader of [pool, fresh]) {
+      const who = reader === pool ? "writer" : "fresh open";
+      for (let s = bounds.oldest; s <= bounds.newest; s++) {
+        const want = written.get(s);
+        try {
+          const m = reader.get(s);
+          if (damaged.has(s)) fail(`${who}: get(${s}) after appends returned a damaged message`);
+          else if (!want || !lineOf(m).equals(want.line))
+            fail(`${who}: get(${s}) after appends: WRONG PAYLOAD`);
+        } catch (error) {
+          checkError(`${who}: get(${s}) after appends`, error, ["Corrupt"]);
+          if (!damaged.has(s))
+            fail(
+              `${who}: get(${s}) after appends failed for an undamaged message: ${String(error)}`,
+            );
+        }
+      }
+    }
+    const firstDamaged = [...damaged].sort((a, b) => a - b)[0];
+    for (const since of [
+      bounds.oldest,
+      ...(firstDamaged === undefined ? [] : [firstDamaged + 1]),
+    ]) {
+      if (since > bounds.newest || damaged.has(since)) continue;
+      const stopAt = [...damaged].filter((s) => s >= since).sort((a, b) => a - b)[0];
+      const drained = await drain(
+        (signal) => fresh?.tail({ since, follow: false, signal }) ?? [],
+        c.tailLimitMs,
+        bounds.newest - bounds.oldest + 10,
+      );
+      const seqs = drained.items.map((m) => m.seq);
+      const end = stopAt === undefined ? bounds.newest : stopAt - 1;
+      const want = Array.from({ length: end - since + 1 }, (_, i) => since + i);
+      if (JSON.stringify(seqs) !== JSON.stringify(want))
+        fail(
+          `tail since ${since} after appends: seqs ${seqs[0]}..${seqs.at(-1)}, expected ${since}..${end}`,
+        );
+      for (const m of drained.items) {
+        const w = written.get(m.seq);
+        if (!w || !lineOf(m).equals(w.line)) fail(`tail after appends: WRONG PAYLOAD at ${m.seq}`);
+      }
+      if (
+        stopAt === undefined ? drained.error !== undefined : !isSpoolError(drained.error, "Corrupt")
+      )
+        fail(`tail since ${since} after appends ended with ${String(drained.error)}`);
+    }
+    c.step("verify after appends");
+    const report = runVerify("verify after appends", c.path, fail);
+    if (report) {
+      const errorSeqs = new Set(
+        report.issues.filter((i) => i.severity === "error").map((i) => i.seq),
+      );
+      for (const s of damaged) {
+        if (!damaged.has(s - 1) && !errorSeqs.has(s))
+          fail(
+            `verify after appends: no error for damaged message ${s}: ${JSON.stringify(report.issues)}`,
+          );
+      }
+      if (damaged.size === 0 && !report.ok)
+        fail(`verify after appends: not ok with no damage left: ${JSON.stringify(report.issues)}`);
+      const count = bounds.newest - bounds.oldest + 1;
+      if (report.messages !== count - damaged.size)
+        fail(`verify after appends: ${report.messages} messages, expected ${count - damaged.size}`);
+    }
+  } finally {
+    fresh.close();
+  }
 }
 
 function runVerify(
