@@ -27,7 +27,6 @@ import {
   createPool,
   deletePool,
   type ErrorKind,
-  isSpoolError,
   listPools,
   type Message,
   openPool,
@@ -40,25 +39,8 @@ import {
   validatePoolName,
   verifyPool,
 } from "../src/index.js";
+import { expectSpoolError } from "./helpers/expect-error.js";
 import { Prng } from "./helpers/prng.js";
-
-function expectError(fn: () => unknown, kind: ErrorKind, message?: RegExp): SpoolError {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  if (thrown === undefined)
-    throw new Error(`expected a ${kind} SpoolError, but nothing was thrown`);
-  if (!isSpoolError(thrown))
-    throw new Error(`expected a ${kind} SpoolError, got ${String(thrown)}`, { cause: thrown });
-  expect(thrown.kind, thrown.message).toBe(kind);
-  expect(thrown.hint, `hint of "${thrown.message}"`).toBeTypeOf("string");
-  expect((thrown.hint ?? "").trim().length, `hint of "${thrown.message}"`).toBeGreaterThan(0);
-  if (message) expect(thrown.message).toMatch(message);
-  return thrown;
-}
 
 async function expectTailError(
   iterable: AsyncIterable<unknown>,
@@ -72,7 +54,7 @@ async function expectTailError(
     thrown = error;
   }
   expect(delivered).toEqual([]);
-  return expectError(() => {
+  return expectSpoolError(() => {
     if (thrown !== undefined) throw thrown;
   }, kind);
 }
@@ -124,9 +106,9 @@ describe("bad input", () => {
         '"unterminated',
         '{"a":01}',
       ]) {
-        expectError(() => pool.appendJson(text), "Usage", /not valid JSON/);
-        expectError(() => pool.appendJson(Buffer.from(text)), "Usage");
-        expectError(() => pool.appendBatch([{ json: text }]), "Usage");
+        expectSpoolError(() => pool.appendJson(text), "Usage", /not valid JSON/);
+        expectSpoolError(() => pool.appendJson(Buffer.from(text)), "Usage");
+        expectSpoolError(() => pool.appendBatch([{ json: text }]), "Usage");
       }
       // JSON bytes that are not valid UTF-8 are refused, never stored with U+FFFD in their place.
       const before = pool.info().bounds;
@@ -135,19 +117,19 @@ describe("bad input", () => {
         Buffer.from([0x22, 0xc3, 0x22]), // a cut-off two-byte sequence
         Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22]), // an encoded surrogate
       ]) {
-        expectError(() => pool.appendJson(bytes), "Usage", /not valid UTF-8/);
-        expectError(() => pool.appendBatch([{ json: bytes }]), "Usage", /not valid UTF-8/);
+        expectSpoolError(() => pool.appendJson(bytes), "Usage", /not valid UTF-8/);
+        expectSpoolError(() => pool.appendBatch([{ json: bytes }]), "Usage", /not valid UTF-8/);
       }
       expect(pool.info().bounds).toEqual(before);
       // Trusted input skips only the parse check: empty input is still refused.
-      expectError(() => pool.appendJson("", { trusted: true }), "Usage");
-      expectError(() => pool.appendJson(new Uint8Array(0), { trusted: true }), "Usage");
+      expectSpoolError(() => pool.appendJson("", { trusted: true }), "Usage");
+      expectSpoolError(() => pool.appendJson(new Uint8Array(0), { trusted: true }), "Usage");
     });
 
     it("JSON input of the wrong type is Usage, not a TypeError", () => {
       for (const value of [42, null, true, { a: 1 }, ["x"], Symbol("s")]) {
-        expectError(() => pool.appendJson(value as unknown as string), "Usage");
-        expectError(() => pool.appendBatch([{ json: value as unknown as string }]), "Usage");
+        expectSpoolError(() => pool.appendJson(value as unknown as string), "Usage");
+        expectSpoolError(() => pool.appendBatch([{ json: value as unknown as string }]), "Usage");
       }
     });
 
@@ -166,36 +148,36 @@ describe("bad input", () => {
         cyclic,
         deep,
       ]) {
-        expectError(() => pool.append(value), "Usage", /not JSON-serialisable/);
-        expectError(() => pool.appendBatch([{ data: value }]), "Usage");
+        expectSpoolError(() => pool.append(value), "Usage", /not JSON-serialisable/);
+        expectSpoolError(() => pool.appendBatch([{ data: value }]), "Usage");
       }
       // One bad item refuses the whole batch: nothing of it is written.
-      expectError(
+      expectSpoolError(
         () => pool.appendBatch([{ data: { ok: 1 } }, { data: 5n }, { data: { ok: 3 } }]),
         "Usage",
       );
-      expectError(() => pool.appendBatch([{ data: { ok: 1 } }, { json: "{nope" }]), "Usage");
-      expectError(() => pool.appendBatch([{ data: 1 }, { data: 2, tags: [""] }]), "Usage");
+      expectSpoolError(() => pool.appendBatch([{ data: { ok: 1 } }, { json: "{nope" }]), "Usage");
+      expectSpoolError(() => pool.appendBatch([{ data: 1 }, { data: 2, tags: [""] }]), "Usage");
     });
 
     it("a message over the pool's limit is Usage and states the limit; the limit itself fits", () => {
       const max = pool.info().maxMessageBytes;
       expect(max).toBeGreaterThan(1000);
       // tags "[]" count 2 bytes, a JSON string's quotes 2 more.
-      expectError(
+      expectSpoolError(
         () => pool.appendJson(JSON.stringify("x".repeat(max - 3))),
         "Usage",
         new RegExp(`at most ${max} bytes`),
       );
-      expectError(
+      expectSpoolError(
         () => pool.appendJson(JSON.stringify("x".repeat(max - 5)), { tags: ["ab"] }),
         "Usage",
         new RegExp(`${max}`),
       );
-      expectError(() => pool.append("y".repeat(1_000_000)), "Usage", new RegExp(`${max}`));
-      expectError(() => pool.append({ huge: "z".repeat(50_000) }), "Usage", /at most/);
+      expectSpoolError(() => pool.append("y".repeat(1_000_000)), "Usage", new RegExp(`${max}`));
+      expectSpoolError(() => pool.append({ huge: "z".repeat(50_000) }), "Usage", /at most/);
       // A batch of messages that fit alone but not together would overwrite itself.
-      expectError(
+      expectSpoolError(
         () => pool.appendBatch(Array.from({ length: 40 }, () => ({ data: "w".repeat(300) }))),
         "Usage",
         /too large/,
@@ -234,24 +216,24 @@ describe("bad input", () => {
         Array.from({ length: 65 }, (_, i) => `t${i}`),
       ];
       for (const tags of bad) {
-        expectError(() => pool.append({ x: 1 }, { tags: tags as string[] }), "Usage");
-        expectError(() => pool.appendJson("1", { tags: tags as string[] }), "Usage");
-        expectError(() => pool.appendBatch([{ data: 1, tags: tags as string[] }]), "Usage");
+        expectSpoolError(() => pool.append({ x: 1 }, { tags: tags as string[] }), "Usage");
+        expectSpoolError(() => pool.appendJson("1", { tags: tags as string[] }), "Usage");
+        expectSpoolError(() => pool.appendBatch([{ data: 1, tags: tags as string[] }]), "Usage");
       }
     });
 
     it("a durability other than fast or flush is Usage", () => {
       for (const durability of ["slow", "FLUSH", "Fast", "", 1, null, true]) {
         const options = { durability } as unknown as { durability: "fast" };
-        expectError(() => pool.append({ x: 1 }, options), "Usage", /durability/);
-        expectError(() => pool.appendJson("1", options), "Usage");
-        expectError(() => pool.appendBatch([{ data: 1 }], options), "Usage");
+        expectSpoolError(() => pool.append({ x: 1 }, options), "Usage", /durability/);
+        expectSpoolError(() => pool.appendJson("1", options), "Usage");
+        expectSpoolError(() => pool.appendBatch([{ data: 1 }], options), "Usage");
       }
     });
 
     it("a seq that is not a whole number ≥ 1 is Usage", () => {
       for (const seq of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, "1", null]) {
-        expectError(() => pool.get(seq as number), "Usage");
+        expectSpoolError(() => pool.get(seq as number), "Usage");
       }
     });
 
@@ -379,9 +361,9 @@ describe("bad input", () => {
     ];
 
     it("validatePoolName refuses invalid names with Usage (unicode included: names are ASCII)", () => {
-      for (const name of invalid) expectError(() => validatePoolName(name), "Usage");
+      for (const name of invalid) expectSpoolError(() => validatePoolName(name), "Usage");
       for (const name of [undefined, null, 42, ["a"]])
-        expectError(() => validatePoolName(name), "Usage");
+        expectSpoolError(() => validatePoolName(name), "Usage");
       for (const name of [
         "build",
         "a.b",
@@ -401,9 +383,9 @@ describe("bad input", () => {
       mkdirSync(poolDir);
       // A reference containing '/' or '\' is a path by contract, not a name: leave those out.
       for (const name of invalid.filter((n) => !n.includes("/") && !n.includes("\\"))) {
-        expectError(() => createPool(name, { dir: poolDir, size: "16K" }), "Usage");
-        expectError(() => openPool(name, { dir: poolDir }), "Usage");
-        expectError(() => deletePool(name, { dir: poolDir }), "Usage");
+        expectSpoolError(() => createPool(name, { dir: poolDir, size: "16K" }), "Usage");
+        expectSpoolError(() => openPool(name, { dir: poolDir }), "Usage");
+        expectSpoolError(() => deletePool(name, { dir: poolDir }), "Usage");
       }
       expect(readdirSync(poolDir)).toEqual([]);
       expect(resolvePoolRef("../x", { dir: poolDir }).kind).toBe("local"); // a path, used as is
@@ -417,7 +399,7 @@ describe("bad input", () => {
         "http://h/%E0%A4%A",
         "http://h/caf%C3%A9",
       ]) {
-        expectError(() => resolvePoolRef(ref), "Usage");
+        expectSpoolError(() => resolvePoolRef(ref), "Usage");
       }
       expect(resolvePoolRef("http://localhost:9/pools/build")).toMatchObject({
         kind: "remote",
@@ -449,7 +431,7 @@ describe("bad input", () => {
       {},
       2 ** 40 + 1,
     ];
-    for (const size of bad) expectError(() => parseSize(size), "Usage");
+    for (const size of bad) expectSpoolError(() => parseSize(size), "Usage");
     expect(parseSize("16K")).toBe(16384);
     expect(parseSize(16384)).toBe(16384);
     expect(parseSize("1T")).toBe(2 ** 40); // parsed only: never created here
@@ -457,10 +439,13 @@ describe("bad input", () => {
 
     const sizeDir = join(dir, "sizes");
     for (const size of ["abc", "15K", "2T", -5, Number.NaN]) {
-      expectError(() => Pool.create(join(sizeDir, "p.spool"), { size: size as string }), "Usage");
+      expectSpoolError(
+        () => Pool.create(join(sizeDir, "p.spool"), { size: size as string }),
+        "Usage",
+      );
     }
     for (const indexCapacity of [0, -1, 1.5, 2 ** 25, 10_000]) {
-      expectError(
+      expectSpoolError(
         () => Pool.create(join(sizeDir, "p.spool"), { size: "16K", indexCapacity }),
         "Usage",
       );
@@ -483,15 +468,15 @@ describe("bad input", () => {
     const mtime = statSync(path).mtimeMs;
     // 1T: more than this disk has free; the existing name is still what the caller is told.
     for (const size of ["16K", "32K", "1M", "1T"]) {
-      expectError(() => Pool.create(path, { size }), "AlreadyExists");
+      expectSpoolError(() => Pool.create(path, { size }), "AlreadyExists");
     }
-    expectError(() => createPool("exists", { dir, size: "16K" }), "AlreadyExists");
+    expectSpoolError(() => createPool("exists", { dir, size: "16K" }), "AlreadyExists");
     expect(readFileSync(path).equals(before)).toBe(true);
     expect(statSync(path).mtimeMs).toBe(mtime);
 
     const notAPool = join(dir, "notes.txt");
     writeFileSync(notAPool, "precious notes\n");
-    expectError(() => Pool.create(notAPool, { size: "16K" }), "AlreadyExists");
+    expectSpoolError(() => Pool.create(notAPool, { size: "16K" }), "AlreadyExists");
     expect(readFileSync(notAPool, "utf8")).toBe("precious notes\n");
     // No temporary files are left behind by the refused creates.
     expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
@@ -499,11 +484,11 @@ describe("bad input", () => {
 
   it("open of a missing pool is NotFound; verify and delete of one report NotFound too", () => {
     const missing = join(dir, "missing.spool");
-    const e = expectError(() => Pool.open(missing), "NotFound");
+    const e = expectSpoolError(() => Pool.open(missing), "NotFound");
     expect(e.path).toBe(missing);
-    expectError(() => Pool.open(missing, { readOnly: true }), "NotFound");
-    expectError(() => openPool("missing", { dir }), "NotFound");
-    expectError(() => deletePool("missing", { dir }), "NotFound");
+    expectSpoolError(() => Pool.open(missing, { readOnly: true }), "NotFound");
+    expectSpoolError(() => openPool("missing", { dir }), "NotFound");
+    expectSpoolError(() => deletePool("missing", { dir }), "NotFound");
     const report = verifyPool(missing);
     expect(report.ok).toBe(false);
     expect(report.issues[0]?.kind).toBe("NotFound");
@@ -524,8 +509,8 @@ describe("bad input", () => {
     for (const [name, bytes] of Object.entries(files)) {
       const path = join(notPools, name);
       writeFileSync(path, bytes);
-      expectError(() => Pool.open(path), "Corrupt");
-      expectError(() => Pool.open(path, { readOnly: true }), "Corrupt");
+      expectSpoolError(() => Pool.open(path), "Corrupt");
+      expectSpoolError(() => Pool.open(path, { readOnly: true }), "Corrupt");
       const report = verifyPool(path);
       expect(report.ok, name).toBe(false);
       expect(report.issues[0]?.kind, name).toBe("Corrupt");
@@ -543,7 +528,7 @@ describe("bad input", () => {
       expect(entry.error?.hint ?? "").not.toBe("");
     }
     mkdirSync(join(notPools, "dir.spool"));
-    expectError(() => Pool.open(join(notPools, "dir.spool")), "Usage");
+    expectSpoolError(() => Pool.open(join(notPools, "dir.spool")), "Usage");
   });
 
   it("a closed handle is Usage; a read-only handle refuses appends with Permission", async () => {
@@ -551,15 +536,15 @@ describe("bad input", () => {
     const writable = Pool.create(path, { size: "16K" });
     writable.append({ n: 1 });
     const readOnly = Pool.open(path, { readOnly: true });
-    expectError(() => readOnly.append({ n: 2 }), "Permission");
-    expectError(() => readOnly.appendJson("2"), "Permission");
+    expectSpoolError(() => readOnly.append({ n: 2 }), "Permission");
+    expectSpoolError(() => readOnly.appendJson("2"), "Permission");
     expect(readOnly.get(1).data).toEqual({ n: 1 });
     readOnly.close();
     writable.close();
     writable.close(); // closing twice is harmless
-    expectError(() => writable.append({ n: 3 }), "Usage", /closed/);
-    expectError(() => writable.get(1), "Usage", /closed/);
-    expectError(() => writable.info(), "Usage", /closed/);
+    expectSpoolError(() => writable.append({ n: 3 }), "Usage", /closed/);
+    expectSpoolError(() => writable.get(1), "Usage", /closed/);
+    expectSpoolError(() => writable.info(), "Usage", /closed/);
     await expectTailError(writable.tail({ since: 1, follow: false }), "Usage");
     const reopened = Pool.open(path);
     expect(reopened.info().bounds).toEqual({ oldest: 1, newest: 1 });

@@ -36,6 +36,7 @@ import {
 } from "./helpers/corrupt-harness.js";
 import { BASE_SPECS, type BasePool, buildBasePool } from "./helpers/corrupt-pools.js";
 import { Watchdog } from "./helpers/corrupt-watchdog.js";
+import { expectSpoolError } from "./helpers/expect-error.js";
 import { caseSeed, Prng, seedFromEnv } from "./helpers/prng.js";
 
 const SEED = seedFromEnv(0x5eed_c0de);
@@ -59,19 +60,6 @@ const PLAN: Record<Category, number> = {
   "wrap-marker": 60,
   truncate: 100,
 };
-
-function expectSpoolError(fn: () => unknown, kind: SpoolError["kind"]): SpoolError {
-  try {
-    fn();
-  } catch (error) {
-    if (!isSpoolError(error))
-      throw new Error(`expected a SpoolError ${kind}, got ${String(error)}`, { cause: error });
-    expect(error.kind).toBe(kind);
-    expect(error.hint ?? "").not.toBe("");
-    return error;
-  }
-  throw new Error(`expected a SpoolError ${kind}, but nothing was thrown`);
-}
 
 function flipBit(path: string, offset: number, bit: number): void {
   const bytes = readFileSync(path);

@@ -9,22 +9,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isSpoolError, Pool, type SpoolError, verifyPool } from "../src/index.js";
 import { describePool, SLOT_A, SLOT_B } from "./helpers/corrupt-format.js";
+import { expectSpoolError } from "./helpers/expect-error.js";
 import { useTempDirs } from "./helpers/temp-dir.js";
 
 const tempDir = useTempDirs("spool-damage-");
-
-function expectSpoolError(fn: () => unknown, kind: SpoolError["kind"]): SpoolError {
-  try {
-    fn();
-  } catch (error) {
-    if (!isSpoolError(error))
-      throw new Error(`expected a SpoolError ${kind}, got ${String(error)}`, { cause: error });
-    expect(error.kind).toBe(kind);
-    expect(error.hint ?? "").not.toBe("");
-    return error;
-  }
-  throw new Error(`expected a SpoolError ${kind}, but nothing was thrown`);
-}
 
 /** Overwrites `length` bytes at file offset `offset` with zeros. */
 function zero(path: string, offset: number, length: number): void {

@@ -22,6 +22,7 @@ import {
   verifyPool,
 } from "../src/index.js";
 import { describePool } from "./helpers/corrupt-format.js";
+import { expectSpoolError } from "./helpers/expect-error.js";
 import { Prng } from "./helpers/prng.js";
 
 /** Bytes a frame needs in the ring for `dataBytes` of JSON data and no tags (format v0). */
@@ -81,18 +82,6 @@ function fill(
     }
     before = after;
   }
-}
-
-function expectError(fn: () => unknown, kind: SpoolError["kind"]): SpoolError {
-  try {
-    fn();
-  } catch (error) {
-    if (!isSpoolError(error)) throw error;
-    expect(error.kind).toBe(kind);
-    expect(error.hint ?? "").not.toBe("");
-    return error;
-  }
-  throw new Error(`expected ${kind}, nothing was thrown`);
 }
 
 async function collect(
@@ -157,12 +146,12 @@ describe("retention in a small pool wrapped many times", () => {
   it("overwritten seqs and seqs past the newest are NotFound carrying the seq", () => {
     const { oldest, newest } = pool.info().bounds as { oldest: number; newest: number };
     for (const s of [1, 2, 100, oldest - 2, oldest - 1]) {
-      const e = expectError(() => pool.get(s), "NotFound");
+      const e = expectSpoolError(() => pool.get(s), "NotFound");
       expect(e.seq).toBe(s);
       expect(e.message).toMatch(/overwritten/);
     }
     for (const s of [newest + 1, newest + 2, newest + 1_000_000]) {
-      const e = expectError(() => pool.get(s), "NotFound");
+      const e = expectSpoolError(() => pool.get(s), "NotFound");
       expect(e.seq).toBe(s);
       expect(e.message).toMatch(/does not exist/);
     }

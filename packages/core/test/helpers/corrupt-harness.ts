@@ -32,7 +32,7 @@ import {
   touches,
   UNUSED_HEADER,
 } from "./corrupt-format.js";
-import { type BasePool, lineOf, mismatch, type Original } from "./corrupt-pools.js";
+import { type BasePool, lineOf, mismatch, type Original, originalOf } from "./corrupt-pools.js";
 import type { Prng } from "./prng.js";
 
 export const CATEGORIES = [
@@ -609,13 +609,7 @@ async function appendsAfterDamage(c: AfterDamage): Promise<void> {
   const { pool, fail, checkError, prediction } = c;
   const written = new Map<number, Original>(c.base.originals);
   const record = (m: Message): void => {
-    written.set(m.seq, {
-      seq: m.seq,
-      data: Buffer.from(m.dataBytes),
-      tags: [...m.tags],
-      time: m.time,
-      line: lineOf(m),
-    });
+    written.set(m.seq, originalOf(m));
   };
   record(c.first);
   c.step("appends after damage");

@@ -145,6 +145,17 @@ export const BASE_SPECS: readonly BaseSpec[] = [
 const TAGS = ["build", "deploy:prod", "ci", "é-tag", "x"];
 
 /** The envelope line of a message (core's StoredMessage splices it from the stored bytes). */
+/** What an append returned, kept to check later reads against. */
+export function originalOf(message: Message): Original {
+  return {
+    seq: message.seq,
+    data: Buffer.from(message.dataBytes),
+    tags: [...message.tags],
+    time: message.time,
+    line: lineOf(message),
+  };
+}
+
 export function lineOf(message: Message): Buffer {
   if (!(message instanceof StoredMessage)) throw new Error("expected a StoredMessage");
   return message.toJsonLine();
@@ -175,13 +186,7 @@ export function buildBasePool(dir: string, spec: BaseSpec, prng: Prng): BasePool
       throw new Error(
         `base ${spec.id}: append returned seq ${message.seq}, expected ${expectedSeq}`,
       );
-    originals.set(message.seq, {
-      seq: message.seq,
-      data: Buffer.from(message.dataBytes),
-      tags: [...message.tags],
-      time: message.time,
-      line: lineOf(message),
-    });
+    originals.set(message.seq, originalOf(message));
   };
   try {
     while (next <= spec.messages) {
