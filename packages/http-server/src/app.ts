@@ -17,7 +17,7 @@ import type { AppContext } from "./context.js";
 import { errorResponse, statusOf, toSpoolError, withStatus } from "./errors.js";
 import { TailSlots } from "./limits.js";
 import { Metrics, type MetricsSnapshot, routeLabel } from "./metrics.js";
-import { type CreateAppOptions, resolveOptions } from "./options.js";
+import { anyWriter, type CreateAppOptions, resolveOptions } from "./options.js";
 import { PoolRegistry } from "./pools.js";
 import { ensureProtocolHeaders } from "./responses.js";
 import { healthRoutes } from "./routes/health.js";
@@ -70,7 +70,8 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
   const ctx: AppContext = {
     options: resolved,
     pools: new PoolRegistry(resolved.dir, {
-      readOnly: resolved.access === "read-only",
+      // Pools are opened for writing when any caller may write (a token's own mode applies).
+      readOnly: !anyWriter(resolved),
       maxOpen: resolved.limits.maxOpenPools,
     }),
     tails,
