@@ -11,10 +11,10 @@
  */
 import { SpoolError } from "@spool/core";
 import { Hono } from "hono";
-import { cors } from "hono/cors";
 import { routePath } from "hono/route";
 import { createAuthorizer } from "./auth.js";
 import type { AppContext } from "./context.js";
+import { corsMiddleware } from "./cors.js";
 import { errorResponse, statusOf, toSpoolError } from "./errors.js";
 import { TailSlots } from "./limits.js";
 import { Metrics, type MetricsSnapshot, routeLabel } from "./metrics.js";
@@ -95,18 +95,7 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
       metrics.request(c.req.method, routeLabel(routePath(c, -1)), c.res.status, seconds);
     }
   });
-  if (resolved.cors) {
-    const origins = new Set(resolved.cors);
-    app.use(
-      cors({
-        origin: (origin) => (origins.has(origin) ? origin : null),
-        allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
-        allowHeaders: ["authorization", "content-type", "last-event-id"],
-        exposeHeaders: ["spool-version"],
-        maxAge: 600,
-      }),
-    );
-  }
+  if (resolved.cors) app.use(corsMiddleware(resolved.cors));
   app.use(async (_c, next) => {
     if (closed) {
       throw new SpoolError("Busy", "the server is shutting down", {
