@@ -64,7 +64,8 @@ export function rawRequest(
   return rawExchange(port, body ? Buffer.concat([head, body]) : head);
 }
 
-function parseResponse(bytes: Buffer): RawResponse {
+/** Parses one whole HTTP/1.1 response. */
+export function parseResponse(bytes: Buffer): RawResponse {
   const text = bytes.toString("utf8");
   const end = bytes.indexOf("\r\n\r\n");
   if (end < 0) throw new Error(`no complete response head: ${JSON.stringify(text)}`);
