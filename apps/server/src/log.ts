@@ -18,6 +18,8 @@ export interface RequestFields {
   duration_ms: number;
   bytes?: number | undefined;
   remote?: string | undefined;
+  /** The client went away before the response was completely sent. */
+  aborted?: true | undefined;
 }
 
 export interface Logger {
@@ -79,6 +81,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       const parts = [f.method, f.path, String(f.status), `${f.duration_ms}ms`];
       if (f.bytes !== undefined) parts.push(`${f.bytes}B`);
       if (f.remote !== undefined) parts.push(`from ${f.remote}`);
+      if (f.aborted) parts.push("aborted");
       write(`${now().toISOString()} INFO  ${parts.join(" ")}`);
     },
   };

@@ -3,11 +3,13 @@
  * and the node response's `close` event (which fires when the body ended, streamed or not, or
  * the client went away) writes the log line with the final status, the duration and the bytes
  * sent on the connection for this response (status line, headers and body, as the socket counts
- * them).
+ * them). A request whose client went away before its response was completely sent (a tail the
+ * client stopped, a body cut off mid-way) is marked `aborted: true`.
  *
- * Invariants: exactly one line per request; the path is logged without its query string (no
- * query value ever reaches the log) and no header is logged (so no token); a failure of the
- * logger never fails the request.
+ * Invariants: exactly one line per request; the path is the one the client sent (the raw request
+ * target, before any dot segment was resolved), logged without its query string (no query value
+ * ever reaches the log), and no header is logged (so no token); a failure of the logger never
+ * fails the request.
  */
 import type { Http2Bindings, HttpBindings } from "@hono/node-server";
 import type { Logger } from "./log.js";
@@ -22,17 +24,19 @@ export function withRequestLog(fetch: Fetch, log: Logger): Fetch {
     const socket = env?.incoming.socket;
     const sentBefore = socket?.bytesWritten ?? 0;
     const remote = socket?.remoteAddress; // read now: a closed socket no longer knows it
+    const target = env?.incoming.url ?? request.url;
     if (outgoing) {
       outgoing.once("close", () => {
         try {
           const sent = socket ? socket.bytesWritten - sentBefore : Number.NaN;
           log.request({
             method: request.method,
-            path: pathOf(request.url),
+            path: pathOf(target),
             status: outgoing.statusCode,
             duration_ms: Math.round((performance.now() - started) * 100) / 100,
             bytes: Number.isFinite(sent) && sent > 0 ? sent : undefined,
             remote,
+            aborted: outgoing.writableFinished ? undefined : true,
           });
         } catch {
           // logging must never break serving
@@ -43,8 +47,9 @@ export function withRequestLog(fetch: Fetch, log: Logger): Fetch {
   };
 }
 
+/** The path of a request target or URL (`/p?q`, `http://h/p?q`), without the query. */
 function pathOf(url: string): string {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
+  const start = url.startsWith("/") ? 0 : url.indexOf("/", url.indexOf("//") + 2);
   if (start < 0) return "/";
   const end = url.indexOf("?", start);
   return end < 0 ? url.slice(start) : url.slice(start, end);

@@ -1,7 +1,7 @@
 /**
  * `startServer`: runs `@spool/http-server`'s app on `@hono/node-server` (HTTP, or HTTPS with
- * `https.createServer`) with request logging, and returns a handle whose `close()` shuts down
- * gracefully.
+ * `https.createServer`) with request logging and enveloped answers to requests Node's HTTP parser
+ * refuses, and returns a handle whose `close()` shuts down gracefully.
  *
  * Invariants: the socket is bound only after the configuration's files (tokens, TLS, pool
  * directory) loaded cleanly; bind failures are SpoolErrors (address in use: Busy; privileged
@@ -19,6 +19,7 @@ import { loadServerAssets, type ServerAssets } from "./assets.js";
 import type { ServerConfig } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
 import { urlHost } from "./loopback.js";
+import { answerRefusedRequests } from "./refused-requests.js";
 import { withRequestLog } from "./request-log.js";
 
 /** A running server. */
@@ -82,6 +83,7 @@ export async function startServer(
         serverOptions: { cert: assets.tls.cert, key: assets.tls.key },
       })
     : createAdaptorServer({ fetch });
+  answerRefusedRequests(server);
   try {
     await listen(server, config.host, config.port);
   } catch (error) {

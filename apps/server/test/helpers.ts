@@ -1,12 +1,14 @@
 /**
  * Test helpers: temporary directories, a child process of the real `spool-server` bin with its
- * stderr read line by line, and bounded waits.
+ * stderr read line by line, bounded waits, and raw bytes over a TCP socket (for requests no HTTP
+ * client would send).
  *
  * Invariants: every wait has a timeout; every child is killed by `killAll` (call it in
  * afterEach); temporary directories are removed by `cleanup`; servers bind 127.0.0.1 only.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -149,4 +151,52 @@ export async function runBin(
   const child = spawnNode(args, env);
   const code = await child.exited(ms);
   return { code, stdout: child.stdout(), stderr: child.stderr() };
+}
+
+export interface RawAnswer {
+  status: number;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Writes `bytes` as is to 127.0.0.1:`port` (then destroys the socket after `destroyAfterMs`, if
+ * given) and parses what came back once the connection closed; rejects after `ms`.
+ */
+export function rawExchange(
+  port: number,
+  bytes: string,
+  options: { destroyAfterMs?: number; ms?: number } = {},
+): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => {
+      socket.write(bytes);
+      if (options.destroyAfterMs !== undefined) {
+        setTimeout(() => socket.destroy(), options.destroyAfterMs);
+      }
+    });
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer within ${options.ms ?? 5000} ms`));
+    }, options.ms ?? 5000);
+    socket.on("data", (d: Buffer) => chunks.push(d));
+    socket.on("error", () => {
+      // a reset after the answer leaves the answer to parse
+    });
+    socket.on("close", () => {
+      clearTimeout(timer);
+      const text = Buffer.concat(chunks).toString("utf8");
+      const end = text.indexOf("\r\n\r\n");
+      const [statusLine = "", ...lines] = text.slice(0, Math.max(end, 0)).split("\r\n");
+      const headers: Record<string, string> = {};
+      for (const line of lines) {
+        const colon = line.indexOf(":");
+        headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+      }
+      const status = Number(/^HTTP\/1\.1 (\d{3}) /.exec(statusLine)?.[1] ?? 0);
+      resolve({ status, headers, body: end < 0 ? "" : text.slice(end + 4) });
+    });
+  });
 }

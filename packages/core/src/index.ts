@@ -50,6 +50,7 @@ export {
   DEFAULT_POOL_SIZE,
   DURABILITIES,
   type Durability,
+  decodeUtf8,
   encodeTags,
   GAP_POLICIES,
   type GapPolicy,

@@ -5,7 +5,7 @@
  * Invariants: everything exported here is the same definition `@spool/core` exports (re-exported,
  * never copied), and nothing reachable from this module imports `node:` modules, touches the file
  * system or loads the native addon; the values are pure (errors, validation of sizes and policy
- * names, time text, the tail cursor's rules) and the rest is types only.
+ * names, strict UTF-8 decoding, time text, the tail cursor's rules) and the rest is types only.
  */
 
 export type { AppendInput } from "./engine/encoder.js";
@@ -32,6 +32,7 @@ export {
   DEFAULT_POOL_SIZE,
   DURABILITIES,
   type Durability,
+  decodeUtf8,
   GAP_POLICIES,
   type GapPolicy,
   MAX_POOL_NAME_BYTES,

@@ -1,9 +1,11 @@
 /**
  * Input validation shared by every surface: pool names, sizes with units, tags, durability and
- * gap policies. Every failure is a Usage SpoolError with a hint that says what would be valid.
+ * gap policies, and strict UTF-8 decoding of input bytes. Every failure is a Usage SpoolError with
+ * a hint that says what would be valid.
  *
  * Invariants: a valid pool name never contains a path separator, NUL, or a `.`/`..` segment and
- * is at most MAX_POOL_NAME_BYTES bytes; parsed sizes are whole bytes within the allowed range.
+ * is at most MAX_POOL_NAME_BYTES bytes; parsed sizes are whole bytes within the allowed range;
+ * invalid UTF-8 is refused, never replaced with U+FFFD.
  */
 import { SpoolError } from "./errors.js";
 
@@ -21,6 +23,27 @@ export const DURABILITIES: readonly Durability[] = ["fast", "flush"];
 /** What a tail does when messages were overwritten before it read them. */
 export type GapPolicy = "continue" | "error";
 export const GAP_POLICIES: readonly GapPolicy[] = ["continue", "error"];
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The text of UTF-8 `bytes` (a leading BOM is dropped); Usage naming `what` when they are not
+ * valid UTF-8, so bytes are never stored as U+FFFD.
+ *
+ * @example
+ * decodeUtf8(new Uint8Array([0x7b, 0x7d]), "request body"); // "{}"
+ * decodeUtf8(new Uint8Array([0xff]), "request body"); // throws Usage "request body is not valid UTF-8"
+ */
+export function decodeUtf8(bytes: Uint8Array, what: string): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch (error) {
+    throw new SpoolError("Usage", `${what} is not valid UTF-8`, {
+      hint: "encode the text as UTF-8 (invalid bytes are refused, not replaced with U+FFFD)",
+      cause: error,
+    });
+  }
+}
 
 const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._@+-]*$/u;
 

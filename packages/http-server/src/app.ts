@@ -2,7 +2,8 @@
  * `createApp(options)`: the hono app of HTTP protocol v0 over @spool/core.
  *
  * Invariants: no sockets, TLS, signals or environment here (the server app and `spool serve`
- * bring those); every response carries `spool-version: 0` and the security headers; every error
+ * bring those); routes match the raw request target, never a URL whose dot segments were
+ * resolved (raw-path.ts); every response carries `spool-version: 0` and the security headers; every error
  * (thrown by a route, an unknown route or method, a too-large body) is the error envelope with
  * its status; `close()` ends every open tail (a final Busy error line), closes the pools and
  * makes later requests answer Busy. With metrics on, the outermost middleware also times every
@@ -10,22 +11,23 @@
  */
 import { SpoolError } from "@spool/core";
 import { Hono } from "hono";
-import { cors } from "hono/cors";
 import { routePath } from "hono/route";
 import { createAuthorizer } from "./auth.js";
 import type { AppContext } from "./context.js";
-import { errorResponse, statusOf, toSpoolError, withStatus } from "./errors.js";
+import { corsMiddleware } from "./cors.js";
+import { errorResponse, statusOf, toSpoolError } from "./errors.js";
 import { TailSlots } from "./limits.js";
 import { Metrics, type MetricsSnapshot, routeLabel } from "./metrics.js";
-import { type CreateAppOptions, resolveOptions } from "./options.js";
+import { anyWriter, type CreateAppOptions, resolveOptions } from "./options.js";
 import { PoolRegistry } from "./pools.js";
+import { rawRequestPath } from "./raw-path.js";
 import { ensureProtocolHeaders } from "./responses.js";
 import { healthRoutes } from "./routes/health.js";
 import { messageRoutes } from "./routes/messages.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { poolRoutes } from "./routes/pools.js";
-import { allowedMethods } from "./routes/table.js";
 import { tailRoutes } from "./routes/tail.js";
+import { unmatchedError } from "./unmatched.js";
 
 /** The app: a hono instance plus the hooks the server app needs. */
 export type SpoolApp = Hono & {
@@ -70,7 +72,8 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
   const ctx: AppContext = {
     options: resolved,
     pools: new PoolRegistry(resolved.dir, {
-      readOnly: resolved.access === "read-only",
+      // Pools are opened for writing when any caller may write (a token's own mode applies).
+      readOnly: !anyWriter(resolved),
       maxOpen: resolved.limits.maxOpenPools,
     }),
     tails,
@@ -78,7 +81,8 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
     metrics,
   };
   let closed = false;
-  const app = new Hono();
+  // Route on the raw request target: the normalised URL has resolved `%2e%2e` (raw-path.ts).
+  const app = new Hono({ getPath: rawRequestPath });
 
   // The outermost middleware: protocol headers on every response and, with metrics on, the
   // request's timing (one middleware: each async layer costs a few µs per request).
@@ -91,18 +95,7 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
       metrics.request(c.req.method, routeLabel(routePath(c, -1)), c.res.status, seconds);
     }
   });
-  if (resolved.cors) {
-    const origins = new Set(resolved.cors);
-    app.use(
-      cors({
-        origin: (origin) => (origins.has(origin) ? origin : null),
-        allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
-        allowHeaders: ["authorization", "content-type", "last-event-id"],
-        exposeHeaders: ["spool-version"],
-        maxAge: 600,
-      }),
-    );
-  }
+  if (resolved.cors) app.use(corsMiddleware(resolved.cors));
   app.use(async (_c, next) => {
     if (closed) {
       throw new SpoolError("Busy", "the server is shutting down", {
@@ -119,23 +112,9 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
   tailRoutes(app, ctx);
 
   app.notFound((c) => {
-    const allowed = allowedMethods(c.req.path);
-    if (allowed.length > 0) {
-      const error = withStatus(
-        new SpoolError("Usage", `method ${c.req.method} is not allowed on ${c.req.path}`, {
-          hint: `use ${allowed.join(", ")}`,
-        }),
-        405,
-      );
-      metrics?.error(error.kind);
-      return errorResponse(error, { allow: allowed.join(", ") });
-    }
-    metrics?.error("NotFound");
-    return errorResponse(
-      new SpoolError("NotFound", `no such endpoint: ${c.req.method} ${c.req.path}`, {
-        hint: "endpoints live under /v0 (see spec/http/v0/SPEC.md)",
-      }),
-    );
+    const { error, headers } = unmatchedError(c.req.method, c.req.path);
+    metrics?.error(error.kind);
+    return errorResponse(error, headers);
   });
 
   app.onError((error) => {

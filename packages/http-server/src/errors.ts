@@ -26,9 +26,27 @@ export function statusOf(error: SpoolError): number {
   return statusOverrides.get(error) ?? HTTP_STATUSES[error.kind];
 }
 
-/** Any thrown value as a SpoolError (errno codes mapped by core; anything else is Internal). */
+/**
+ * Error codes of a request's own connection failing under it: the client went away before its
+ * body arrived (Node's IncomingMessage fails with `aborted`, code ECONNRESET). Pool I/O never
+ * raises these.
+ */
+const CLIENT_ABORT_CODES = new Set(["ECONNRESET", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE"]);
+
+/**
+ * Any thrown value as a SpoolError (errno codes mapped by core; anything else is Internal). A
+ * client that went away mid-request is a Usage error (400), not Internal: nobody reads the answer,
+ * and it must never be reported as a server failure.
+ */
 export function toSpoolError(error: unknown): SpoolError {
   if (isSpoolError(error)) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && CLIENT_ABORT_CODES.has(code)) {
+    return new SpoolError("Usage", "the client closed the connection before the request arrived", {
+      hint: "send the whole request body and keep the connection open until the answer arrives",
+      cause: error,
+    });
+  }
   if (error instanceof HTTPException) {
     const status = error.status;
     const kind = status === 404 ? "NotFound" : status >= 500 ? "Internal" : "Usage";

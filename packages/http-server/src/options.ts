@@ -133,3 +133,12 @@ export function resolveOptions(options: CreateAppOptions = {}): ResolvedOptions 
         : { enabled: true, public: o.metrics?.public === true },
   };
 }
+
+/**
+ * Whether any request may write: the app's mode without tokens, else any token's own mode (a
+ * read-write token on a read-only server writes). Decides whether pools are opened for writing.
+ */
+export function anyWriter(options: Pick<ResolvedOptions, "access" | "tokens">): boolean {
+  if (options.tokens.length === 0) return options.access !== "read-only";
+  return options.tokens.some((t) => t.access !== "read-only");
+}

@@ -3,9 +3,14 @@
  *
  * Invariants: a cached handle is revalidated on every use (a `stat` of its path: a pool deleted
  * or replaced by another process is closed and reopened, or answered NotFound); a pool with
- * leases (open tails) is never closed under them — evictions and replacements retire it and the
- * last lease closes it; delete refuses with Busy while this app has tails on the pool and closes
- * this app's handle first, so core's in-use check sees only other processes.
+ * leases (open tails) is never closed under them — replacements retire it and the last lease
+ * closes it; eviction (least recently used first, once more than `maxOpen` pools are open)
+ * closes only pools without leases and never the pool the current call opened, created or
+ * returns, so a request never gets a closed pool. While leases pin more pools than `maxOpen`,
+ * the registry holds more than `maxOpen` pools (every pinned one plus the one in use) and
+ * evicts down to the limit again as leases end and pools are used. Delete refuses with Busy
+ * while this app has tails on the pool and closes this app's handle first, so core's in-use
+ * check sees only other processes.
  */
 import * as fs from "node:fs";
 import { createPool, deletePool, openPool, type Pool, SpoolError } from "@spool/core";
@@ -57,7 +62,9 @@ export class PoolRegistry {
         if (released) return;
         released = true;
         entry.leases--;
-        if (entry.retired && entry.leases === 0) entry.pool.close();
+        if (entry.leases > 0) return;
+        if (entry.retired) entry.pool.close();
+        else this.#evict(undefined);
       },
     };
   }
@@ -145,7 +152,7 @@ export class PoolRegistry {
     }
     const entry: Entry = { pool, dev, ino, leases: 0, retired: false };
     this.#entries.set(name, entry);
-    this.#evict();
+    this.#evict(entry);
     return entry;
   }
 
@@ -155,11 +162,12 @@ export class PoolRegistry {
     if (entry.leases === 0 && !entry.pool.closed) entry.pool.close();
   }
 
-  #evict(): void {
+  /** Closes least recently used pools without leases, except `keep`, down to `maxOpen`. */
+  #evict(keep: Entry | undefined): void {
     if (this.#entries.size <= this.#maxOpen) return;
     for (const [name, entry] of this.#entries) {
       if (this.#entries.size <= this.#maxOpen) break;
-      if (entry.leases === 0) this.#retire(name, entry);
+      if (entry.leases === 0 && entry !== keep) this.#retire(name, entry);
     }
   }
 }

@@ -8,12 +8,14 @@
  * (no separators, no `..`, no NUL, bounded length, a conservative character set, so a
  * percent-encoded trick that survives URL decoding still fails); its own message and hint reach
  * the client unchanged. Numbers in paths and queries are plain decimal digits (no signs,
- * exponents, blanks or hex) within the safe-integer range. Bodies are parsed from text with a
- * size already bounded by the body-limit middleware.
+ * exponents, blanks or hex) within the safe-integer range. Bodies are read as bytes (their size
+ * already bounded by the body-limit middleware) and decoded as strict UTF-8 by core's
+ * `decodeUtf8`: invalid bytes are 400 Usage, never stored as U+FFFD.
  */
 import {
   checkTag,
   DURABILITIES,
+  decodeUtf8,
   GAP_POLICIES,
   isSpoolError,
   SpoolError,
@@ -186,6 +188,17 @@ export function parse<S extends z.ZodType>(
   throw new SpoolError("Usage", `invalid ${label}: ${issue?.message ?? "invalid input"}`, {
     hint: HINTS[where] ?? "check the request",
   });
+}
+
+/**
+ * The request body as text: its bytes decoded as strict UTF-8 (Usage, with a hint, when they are
+ * not valid UTF-8).
+ *
+ * @example
+ * const text = await bodyText(c.req); // throws Usage "request body is not valid UTF-8" for 0xFF
+ */
+export async function bodyText(request: { arrayBuffer(): Promise<ArrayBuffer> }): Promise<string> {
+  return decodeUtf8(new Uint8Array(await request.arrayBuffer()), "request body");
 }
 
 /** Parses a request body's text as JSON (Usage on malformed JSON or a non-object). */

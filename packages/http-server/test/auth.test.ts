@@ -127,6 +127,24 @@ describe("access modes × endpoints", () => {
         expect(res.status, `full ${e.method} ${e.path}: ${res.text}`).toBe(200);
       }
     });
+
+    test(`${mode} token on a read-only server: the token's own mode applies`, async () => {
+      const { app } = await setup({
+        tokens: [{ token: "scoped", access: mode }, "default"],
+        access: "read-only",
+      });
+      for (const e of endpoints(2)) {
+        const res = await send(app, e.method, e.path, e.body, bearer("scoped"));
+        const expected = allowed[mode].includes(e.op) ? 200 : 403;
+        expect(res.status, `${mode} ${e.method} ${e.path}: ${res.text}`).toBe(expected);
+      }
+      // A token without its own mode has the server's (read-only).
+      for (const e of endpoints(3)) {
+        const res = await send(app, e.method, e.path, e.body, bearer("default"));
+        const expected = allowed["read-only"].includes(e.op) ? 200 : 403;
+        expect(res.status, `default ${e.method} ${e.path}: ${res.text}`).toBe(expected);
+      }
+    });
   }
 });
 

@@ -112,6 +112,56 @@ describe("bodies", () => {
     expect(((await res.json()) as { error: { kind: string } }).error.kind).toBe("Usage");
   });
 
+  /** `prefix`, the raw bytes, then `suffix`, as one body. */
+  const withBytes = (prefix: string, bytes: number[], suffix: string): Uint8Array =>
+    new Uint8Array([...Buffer.from(prefix), ...bytes, ...Buffer.from(suffix)]);
+  test.each([
+    ["0xFF in data", "/v0/pools/a/append", withBytes('{"data":"a', [0xff], 'b"}')],
+    ["an overlong '/' in data", "/v0/pools/a/append", withBytes('{"data":"', [0xc0, 0xaf], '"}')],
+    [
+      "a UTF-16 surrogate in data",
+      "/v0/pools/a/append",
+      withBytes('{"data":"', [0xed, 0xa0, 0x80], '"}'),
+    ],
+    [
+      "a truncated sequence in data",
+      "/v0/pools/a/append",
+      withBytes('{"data":"', [0xe2, 0x82], '"}'),
+    ],
+    ["0xFE in a tag", "/v0/pools/a/append", withBytes('{"data":1,"tags":["t', [0xfe], '"]}')],
+    [
+      "0xFF in a batch's data",
+      "/v0/pools/a/append_batch",
+      withBytes('{"messages":[{"data":1},{"data":"', [0xff], '"}]}'),
+    ],
+    [
+      "0xFF in a batch's tag",
+      "/v0/pools/a/append_batch",
+      withBytes('{"messages":[{"data":1,"tags":["', [0xff], '"]}]}'),
+    ],
+    ["0xFF in a created pool name", "/v0/pools", withBytes('{"pool":"u', [0xff], '"}')],
+    ["0xFF in an opened pool name", "/v0/pools/open", withBytes('{"pool":"a', [0xff], '"}')],
+  ])("%s → 400 Usage, nothing stored", async (_label, path, body) => {
+    const before = (await send(f.app, "GET", "/v0/pools/a/info")).json.pool.message_count;
+    const res = await send(f.app, "POST", path, body);
+    expectEnvelope(res, 400, "Usage");
+    expect(res.json.error.message).toBe("request body is not valid UTF-8");
+    expect(res.json.error.hint).toMatch(/UTF-8/);
+    expect((await send(f.app, "GET", "/v0/pools/a/info")).json.pool.message_count).toBe(before);
+  });
+
+  test("valid multi-byte UTF-8 is stored as sent", async () => {
+    const res = await send(
+      f.app,
+      "POST",
+      "/v0/pools/a/append",
+      '{"data":"h\u00e9 ✓ 𝄞","tags":["ü"]}',
+    );
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.message.data).toBe("hé ✓ 𝄞");
+    expect(res.json.message.meta.tags).toEqual(["ü"]);
+  });
+
   test("a message larger than the pool holds is 400 Usage", async () => {
     await send(f.app, "POST", "/v0/pools", { pool: "tiny", size_bytes: 16384 });
     const res = await send(f.app, "POST", "/v0/pools/tiny/append", { data: "x".repeat(20000) });

@@ -14,6 +14,7 @@ import { jsonBytesResponse } from "../responses.js";
 import {
   appendBody,
   batchBody,
+  bodyText,
   parse,
   parseJsonObject,
   poolParam,
@@ -27,7 +28,7 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
 
   app.post("/v0/pools/:pool/append", guard(ctx, "write"), body, async (c) => {
     const pool = poolParam(c.req.param("pool"));
-    const text = await c.req.text();
+    const text = await bodyText(c.req);
     const input = parse(appendBody, parseJsonObject(text), "body");
     // Store the client's data text as sent (validated above by JSON.parse): exact numbers, no
     // re-encoding.
@@ -43,7 +44,7 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
 
   app.post("/v0/pools/:pool/append_batch", guard(ctx, "write"), body, async (c) => {
     const pool = poolParam(c.req.param("pool"));
-    const text = await c.req.text();
+    const text = await bodyText(c.req);
     const input = parse(batchSchema, parseJsonObject(text), "body");
     const datas = batchData(text, input.messages.length);
     const messages = ctx.pools.get(pool).appendBatch(

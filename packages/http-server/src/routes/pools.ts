@@ -10,20 +10,27 @@ import { listPools } from "@spool/core";
 import type { Hono } from "hono";
 import { type AppContext, bodyLimit, guard } from "../context.js";
 import { jsonResponse } from "../responses.js";
-import { createBody, openBody, parse, parseJsonObject, poolParam } from "../validation.js";
+import {
+  bodyText,
+  createBody,
+  openBody,
+  parse,
+  parseJsonObject,
+  poolParam,
+} from "../validation.js";
 import { poolInfoJson, poolListEntryJson } from "../wire.js";
 
 export function poolRoutes(app: Hono, ctx: AppContext): void {
   const body = bodyLimit(ctx);
 
   app.post("/v0/pools", guard(ctx, "write"), body, async (c) => {
-    const input = parse(createBody, parseJsonObject(await c.req.text()), "body");
+    const input = parse(createBody, parseJsonObject(await bodyText(c.req)), "body");
     const pool = ctx.pools.create(input.pool, input.size_bytes ?? ctx.options.defaultPoolSize);
     return jsonResponse({ pool: poolInfoJson(pool.info()) });
   });
 
   app.post("/v0/pools/open", guard(ctx, "meta"), body, async (c) => {
-    const input = parse(openBody, parseJsonObject(await c.req.text()), "body");
+    const input = parse(openBody, parseJsonObject(await bodyText(c.req)), "body");
     return jsonResponse({ pool: poolInfoJson(ctx.pools.get(input.pool).info()) });
   });
 

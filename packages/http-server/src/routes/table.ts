@@ -28,10 +28,13 @@ export const ROUTES: readonly RouteSpec[] = [
 
 const compiled = ROUTES.map((route) => ({
   ...route,
-  pattern: new RegExp(`^${route.path.replace(/:[a-z_]+/g, "[^/]+")}/?$`),
+  pattern: new RegExp(`^${route.path.replace(/:[a-z_]+/g, "[^/]+")}$`),
 }));
 
-/** Methods allowed on `path` (empty when the path is unknown); HEAD comes with GET. */
+/**
+ * Methods allowed on `path` (empty when the path is unknown); HEAD comes with GET. The path must
+ * match a route exactly, as hono's strict routing does: `/v0/pools/a/info/` is not a known path.
+ */
 export function allowedMethods(path: string): string[] {
   const methods = new Set<string>();
   for (const route of compiled) {
