@@ -8,7 +8,7 @@
  */
 import { SpoolError } from "../errors.js";
 import { DATA_SEPARATOR, FRAME_HEADER_SIZE, frameLength, PAYLOAD_SUFFIX } from "../format/frame.js";
-import { encodeTags } from "../validate.js";
+import { decodeUtf8, encodeTags } from "../validate.js";
 
 /** One message to append: a JS value, or JSON text/bytes the caller already encoded. */
 export type AppendInput =
@@ -33,20 +33,6 @@ function notSerialisable(reason: string, cause?: unknown): SpoolError {
     hint: "send a JSON value: an object, array, string, number, boolean or null",
     cause,
   });
-}
-
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** The text of caller-encoded JSON bytes; Usage when they are not valid UTF-8 (never U+FFFD). */
-function decodeUtf8(bytes: Uint8Array): string {
-  try {
-    return strictUtf8.decode(bytes);
-  } catch (error) {
-    throw new SpoolError("Usage", "data is not valid UTF-8", {
-      hint: "send JSON text encoded as UTF-8 (invalid bytes are refused, not replaced)",
-      cause: error,
-    });
-  }
 }
 
 /** JSON text for a JS value; throws Usage for undefined, functions, symbols, BigInt, cycles. */
@@ -128,7 +114,7 @@ export class FrameEncoder {
         ) {
           bytes = input.json;
         } else {
-          text = normaliseJsonText(decodeUtf8(input.json), input.trusted === true);
+          text = normaliseJsonText(decodeUtf8(input.json, "data"), input.trusted === true);
         }
       } else {
         text = stringifyData(input.data);
