@@ -150,9 +150,22 @@ export function commitFrames(
   frames: readonly EncodedFrame[],
   durability: Durability,
 ): Committed[] {
+  ctx.file.assertWritable();
+  lockFile(ctx.file.fd, ctx.lockTimeoutMs, ctx.file.path);
+  return commitLocked(ctx, scratch, frames, durability);
+}
+
+/**
+ * `commitFrames` for a caller that took the writer lock itself (without waiting: see
+ * lock-wait.ts) in the same synchronous turn; the lock is released when the commit ends.
+ */
+export function commitLocked(
+  ctx: WriterContext,
+  scratch: Buffer,
+  frames: readonly EncodedFrame[],
+  durability: Durability,
+): Committed[] {
   const { file, layout } = ctx;
-  file.assertWritable();
-  lockFile(file.fd, ctx.lockTimeoutMs, file.path);
   try {
     let state = ctx.state.read();
     if (ctx.state.damaged) {
