@@ -11,8 +11,15 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { defaultPoolDir, fromSystemError, parseSize, SpoolError } from "@spool/core";
-import type { AccessMode, Limits } from "@spool/http-server";
+import {
+  DEFAULT_POOL_SIZE,
+  defaultPoolDir,
+  fromSystemError,
+  parseSize,
+  poolFileSize,
+  SpoolError,
+} from "@spool/core";
+import { type AccessMode, DEFAULT_LIMITS, type Limits } from "@spool/http-server";
 import * as z from "zod";
 import { isLoopbackHost } from "./loopback.js";
 import { SERVER_SETTINGS, type Setting } from "./settings.js";
@@ -340,8 +347,29 @@ export function resolveServerConfig(input: ConfigInput = {}): ServerConfig {
     "maxConcurrentTails",
     "maxBatchMessages",
     "maxOpenPools",
+    "maxTotalPoolBytes",
+    "lockTimeoutMs",
   ] as const) {
     if (values[key] !== undefined) limits[key] = values[key] as number;
+  }
+  if (values.maxPoolSize !== undefined) {
+    try {
+      limits.maxPoolSize = poolFileSize(values.maxPoolSize as string);
+    } catch (error) {
+      throw usage(
+        `${named("maxPoolSize")}: ${(error as Error).message}`,
+        "use bytes or a size such as 64M, 1G, 4G",
+      );
+    }
+  }
+  const defaultFileSize =
+    defaultPoolSize === undefined ? DEFAULT_POOL_SIZE : poolFileSize(defaultPoolSize);
+  const maxPoolSize = limits.maxPoolSize ?? DEFAULT_LIMITS.maxPoolSize;
+  if (defaultFileSize > maxPoolSize) {
+    throw usage(
+      `${defaultPoolSize === undefined ? "the default pool size" : named("defaultPoolSize")} (${defaultFileSize} bytes) is larger than ${named("maxPoolSize")} (${maxPoolSize} bytes)`,
+      "lower --default-pool-size or raise --max-pool-size",
+    );
   }
 
   return {

@@ -153,6 +153,30 @@ export const SERVER_SETTINGS: readonly Setting[] = [
     describe: "Pools kept open between requests (default 256)",
   },
   {
+    key: "maxPoolSize",
+    flag: "max-pool-size",
+    env: "SPOOL_SERVER_MAX_POOL_SIZE",
+    type: "string",
+    describe: "Largest pool a client may create: bytes or 16K..1T (default 1G)",
+  },
+  {
+    key: "maxTotalPoolBytes",
+    flag: "max-total-pool-bytes",
+    env: "SPOOL_SERVER_MAX_TOTAL_POOL_BYTES",
+    type: "count",
+    describe:
+      "Bytes of all pool files in the directory beyond which creates are refused (default 17179869184, 16 GiB)",
+  },
+  {
+    key: "lockTimeoutMs",
+    flag: "lock-timeout-ms",
+    env: "SPOOL_SERVER_LOCK_TIMEOUT_MS",
+    type: "count",
+    min: 0,
+    describe:
+      "How long an append waits for a pool locked by another process before 423 Busy (default 10000)",
+  },
+  {
     key: "defaultPoolSize",
     flag: "default-pool-size",
     env: "SPOOL_SERVER_DEFAULT_POOL_SIZE",

@@ -86,6 +86,30 @@ describe("defaults and precedence", () => {
     ).toEqual(["https://x", "https://y"]);
   });
 
+  it("maps the create limits and the lock timeout from flags, env and file", () => {
+    const c = resolveServerConfig({
+      flags: { maxPoolSize: "64M" },
+      env: { SPOOL_SERVER_MAX_TOTAL_POOL_BYTES: "1073741824" },
+      file: configFile({ lockTimeoutMs: 250 }),
+    });
+    expect(c.limits).toEqual({
+      maxPoolSize: 64 * 1024 ** 2,
+      maxTotalPoolBytes: 1024 ** 3,
+      lockTimeoutMs: 250,
+    });
+    expect(c.sources).toMatchObject({
+      maxPoolSize: "flag",
+      maxTotalPoolBytes: "env",
+      lockTimeoutMs: "file",
+    });
+    // The pool file size is what is limited: the size rounded down to 4 KiB.
+    expect(
+      resolveServerConfig({ flags: { maxPoolSize: "20000", defaultPoolSize: "16K" } }).limits
+        .maxPoolSize,
+    ).toBe(16384);
+    expect(resolveServerConfig({ flags: { lockTimeoutMs: 0 } }).limits.lockTimeoutMs).toBe(0);
+  });
+
   it("reads booleans from the environment", () => {
     expect(resolveServerConfig({ env: { SPOOL_SERVER_QUIET: "1" } }).quiet).toBe(true);
     expect(resolveServerConfig({ env: { SPOOL_SERVER_QUIET: "false" } }).quiet).toBe(false);
@@ -102,6 +126,18 @@ describe("validation errors name their source", () => {
     [{ flags: { logFormat: "xml" } }, /--log-format must be one of json, text/],
     [{ flags: { maxBodyBytes: 0 } }, /--max-body-bytes must be ≥ 1/],
     [{ flags: { defaultPoolSize: "huge" } }, /--default-pool-size/],
+    [{ flags: { maxPoolSize: "lots" } }, /--max-pool-size/],
+    [{ env: { SPOOL_SERVER_MAX_POOL_SIZE: "8K" } }, /SPOOL_SERVER_MAX_POOL_SIZE/],
+    [
+      { flags: { maxPoolSize: "1M", defaultPoolSize: "2M" } },
+      /--default-pool-size .* is larger than --max-pool-size/,
+    ],
+    [{ flags: { maxPoolSize: "64K" } }, /the default pool size .* is larger than --max-pool-size/],
+    [{ flags: { maxTotalPoolBytes: 0 } }, /--max-total-pool-bytes must be ≥ 1/],
+    [
+      { env: { SPOOL_SERVER_LOCK_TIMEOUT_MS: "soon" } },
+      /SPOOL_SERVER_LOCK_TIMEOUT_MS must be a whole number/,
+    ],
     [{ flags: { tlsCert: "c.pem" } }, /--tls-cert needs --tls-key too/],
     [{ env: { SPOOL_SERVER_TLS_KEY: "k.pem" } }, /SPOOL_SERVER_TLS_KEY needs --tls-cert too/],
     [

@@ -26,14 +26,17 @@ export { type Envelope, type Message, StoredMessage } from "./message.js";
 export { isReaderGone } from "./platform/lock.js";
 export {
   type AppendOptions,
+  type AsyncAppendOptions,
   type CreateOptions,
   type OpenOptions,
   Pool,
   type PoolInfo,
+  poolFileSize,
   poolNameOf,
 } from "./pool.js";
 export {
   createPool,
+  createPoolAsync,
   defaultPoolDir,
   deletePool,
   listPools,

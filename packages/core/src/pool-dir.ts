@@ -101,6 +101,20 @@ export function createPool(
 }
 
 /**
+ * `createPool` without blocking the event loop: the file is written and synced on libuv's
+ * threadpool (see `Pool.createAsync`). Same rules and errors.
+ *
+ * @example
+ * const pool = await createPoolAsync("archive", { dir: "/var/lib/spool", size: "1G" });
+ */
+export async function createPoolAsync(
+  ref: string,
+  options: CreateOptions & { dir?: string | undefined } = {},
+): Promise<Pool> {
+  return Pool.createAsync(localPath(ref, options.dir), options);
+}
+
+/**
  * Opens a pool by reference (name or path). NotFound if it does not exist.
  *
  * @example

@@ -3,15 +3,19 @@
  *
  * Invariants: `create` never truncates or replaces an existing file (it links a fully written
  * temporary file into place); readers never take the lock and only expose messages within the
- * published bounds; every method throws SpoolError for conditions a caller can cause.
+ * published bounds; every method throws SpoolError for conditions a caller can cause. The `…Async`
+ * operations keep the event loop free while they wait (for the disk at create, for another
+ * writer's lock at append) and keep the same rules as their synchronous twins, whose code they
+ * share: only the waiting differs.
  */
 import * as fs from "node:fs";
 import { basename } from "node:path";
-import { type AppendInput, FrameEncoder } from "./engine/encoder.js";
+import { type AppendInput, type EncodedFrame, FrameEncoder } from "./engine/encoder.js";
 import { computeLayout } from "./engine/layout.js";
+import { whenLocked } from "./engine/lock-wait.js";
 import { FrameReader } from "./engine/reader.js";
 import { StateView } from "./engine/state-view.js";
-import { commitFrames, type WriterContext } from "./engine/writer.js";
+import { type Committed, commitFrames, commitLocked, type WriterContext } from "./engine/writer.js";
 import { fromSystemError, SpoolError } from "./errors.js";
 import { FRAME_HEADER_SIZE, MARKER_SIZE, PAYLOAD_OVERHEAD } from "./format/frame.js";
 import {
@@ -21,7 +25,7 @@ import {
   type PoolState,
 } from "./format/header.js";
 import { type Message, messageFromFrame } from "./message.js";
-import { createPoolFile } from "./platform/create-file.js";
+import { createPoolFile, createPoolFileAsync } from "./platform/create-file.js";
 import { PoolFile } from "./platform/file.js";
 import { holdPresence } from "./platform/lock.js";
 import { type TailSource, tailMessages } from "./tail.js";
@@ -47,6 +51,8 @@ export interface CreateOptions {
    * up to the next indexed seq from `get`.
    */
   indexStride?: number;
+  /** The returned handle's lock timeout (see `OpenOptions.lockTimeoutMs`). Default 10 s. */
+  lockTimeoutMs?: number;
 }
 
 export interface OpenOptions {
@@ -59,6 +65,15 @@ export interface OpenOptions {
 export interface AppendOptions {
   tags?: readonly string[];
   durability?: Durability;
+}
+
+/** What the asynchronous appends take besides their synchronous twins' options. */
+export interface AsyncAppendOptions {
+  /**
+   * Stops waiting for another writer's lock: the append fails (the signal's reason when it is a
+   * SpoolError, else Busy) and nothing is appended. An append that has the lock completes.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** What `info` reports about a pool. */
@@ -127,13 +142,22 @@ export class Pool {
    * const pool = Pool.create("/tmp/pools/build.spool", { size: "64M" });
    */
   static create(path: string, options: CreateOptions = {}): Pool {
-    const layout = computeLayout(
-      parseSize(options.size ?? DEFAULT_POOL_SIZE),
-      options.indexCapacity,
-      options.indexStride,
-    );
-    createPoolFile(path, layout);
-    return Pool.open(path);
+    createPoolFile(path, layoutFor(options));
+    return Pool.open(path, openOptionsOf(options));
+  }
+
+  /**
+   * `create` without blocking the event loop: the file's bytes are written and synced on
+   * libuv's threadpool, so a server keeps answering while a large pool is created. Same rules
+   * and errors as `create` (the file is fully written, synced and linked into place; never
+   * truncates; AlreadyExists if the path exists).
+   *
+   * @example
+   * const pool = await Pool.createAsync("/var/lib/spool/big.spool", { size: "1G" });
+   */
+  static async createAsync(path: string, options: CreateOptions = {}): Promise<Pool> {
+    await createPoolFileAsync(path, layoutFor(options));
+    return Pool.open(path, openOptionsOf(options));
   }
 
   /**
@@ -262,6 +286,79 @@ export class Pool {
     options: { durability?: Durability } = {},
   ): Message<T>[] {
     const durability = checkDurability(options.durability);
+    const frames = this.#encode(inputs);
+    if (frames.length === 0) return [];
+    const scratch = this.#encoder.buffer;
+    const committed = commitFrames(this.#writer, scratch, frames, durability);
+    return this.#messages<T>(scratch, frames, committed);
+  }
+
+  /**
+   * `append` without blocking the event loop: while another writer holds the pool's lock, the
+   * wait is timer sleeps (not a blocked thread), up to the lock timeout (then Busy). The commit
+   * itself is the synchronous one (microseconds).
+   *
+   * @example
+   * const msg = await pool.appendAsync({ step: "lint" }, { tags: ["build"] });
+   */
+  async appendAsync<T>(
+    data: T,
+    options: AppendOptions & AsyncAppendOptions = {},
+  ): Promise<Message<T>> {
+    const [message] = await this.appendBatchAsync<T>([{ data, tags: options.tags }], options);
+    return message as Message<T>;
+  }
+
+  /**
+   * `appendJson` without blocking the event loop (see `appendAsync`).
+   *
+   * @example
+   * const msg = await pool.appendJsonAsync('{"step":"lint"}', { trusted: true });
+   */
+  async appendJsonAsync(
+    json: string | Uint8Array,
+    options: AppendOptions & AsyncAppendOptions & { trusted?: boolean } = {},
+  ): Promise<Message> {
+    const [message] = await this.appendBatchAsync(
+      [{ json, tags: options.tags, trusted: options.trusted === true }],
+      options,
+    );
+    return message as Message;
+  }
+
+  /**
+   * `appendBatch` without blocking the event loop (see `appendAsync`): validated and encoded at
+   * once (Usage errors come before any wait), committed as one commit once the lock is held.
+   *
+   * @example
+   * const messages = await pool.appendBatchAsync([{ data: 1 }, { data: 2 }], { durability: "flush" });
+   */
+  async appendBatchAsync<T = unknown>(
+    inputs: readonly AppendInput[],
+    options: { durability?: Durability } & AsyncAppendOptions = {},
+  ): Promise<Message<T>[]> {
+    const durability = checkDurability(options.durability);
+    const frames = this.#encode(inputs);
+    if (frames.length === 0) return [];
+    this.#file.assertWritable();
+    // The encoder's buffer is shared by this handle's appends: one that has to wait keeps its
+    // own copy, and the messages are built in the turn that commits.
+    let bytes = this.#encoder.buffer;
+    return whenLocked(
+      this.#file,
+      this.#writer.lockTimeoutMs,
+      () => this.#messages<T>(bytes, frames, commitLocked(this.#writer, bytes, frames, durability)),
+      {
+        signal: options.signal,
+        beforeWait: () => {
+          bytes = Buffer.from(bytes.subarray(0, encodedEnd(frames)));
+        },
+      },
+    );
+  }
+
+  /** Checks and encodes a batch into the encoder's buffer (Usage for what cannot be stored). */
+  #encode(inputs: readonly AppendInput[]): EncodedFrame[] {
     if (!Array.isArray(inputs)) {
       throw new SpoolError("Usage", "a batch must be an array of messages", {
         hint: "pass a list such as [{ data: 1 }, { data: 2, tags: ['x'] }]",
@@ -269,7 +366,6 @@ export class Pool {
     }
     if (inputs.length === 0) return [];
     const frames = this.#encoder.encode(inputs);
-    const scratch = this.#encoder.buffer;
     for (const frame of frames) {
       if (frame.length > this.layout.ringSize) {
         throw new SpoolError(
@@ -279,7 +375,15 @@ export class Pool {
         );
       }
     }
-    const committed = commitFrames(this.#writer, scratch, frames, durability);
+    return frames;
+  }
+
+  /** The committed messages, copied out of the encoded bytes. */
+  #messages<T>(
+    scratch: Buffer,
+    frames: readonly EncodedFrame[],
+    committed: readonly Committed[],
+  ): Message<T>[] {
     const messages: Message<T>[] = [];
     for (let i = 0; i < frames.length; i++) {
       const frame = frames[i] as (typeof frames)[number];
@@ -390,4 +494,35 @@ export class Pool {
   close(): void {
     this.#file.close();
   }
+}
+
+/** The layout `create` gives a pool (Usage for a bad size, index capacity or stride). */
+function layoutFor(options: CreateOptions): PoolLayout {
+  return computeLayout(
+    parseSize(options.size ?? DEFAULT_POOL_SIZE),
+    options.indexCapacity,
+    options.indexStride,
+  );
+}
+
+function openOptionsOf(options: CreateOptions): OpenOptions {
+  return options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs };
+}
+
+/** Where the last encoded frame ends in the encoder's buffer. */
+function encodedEnd(frames: readonly EncodedFrame[]): number {
+  const last = frames[frames.length - 1];
+  return last === undefined ? 0 : last.at + last.length;
+}
+
+/**
+ * The file size a pool created with `size` gets: the size (bytes or text such as `1G`) rounded
+ * down to 4 KiB. Usage for a size out of range, as `create` would answer.
+ *
+ * @example
+ * poolFileSize("1G") // 1073741824
+ * poolFileSize(100_000) // 98304
+ */
+export function poolFileSize(size: number | string = DEFAULT_POOL_SIZE): number {
+  return layoutFor({ size }).fileSize;
 }

@@ -5,8 +5,8 @@
  * bring those); routes match the raw request target, never a URL whose dot segments were
  * resolved (raw-path.ts); every response carries `spool-version: 0` and the security headers; every error
  * (thrown by a route, an unknown route or method, a too-large body) is the error envelope with
- * its status; `close()` ends every open tail (a final Busy error line), closes the pools and
- * makes later requests answer Busy. With metrics on, the outermost middleware also times every
+ * its status; `close()` ends every open tail (a final Busy error line), fails appends still
+ * waiting for a pool's lock (Busy), closes the pools and makes later requests answer Busy. With metrics on, the outermost middleware also times every
  * request (one clock read before, one after) and every error answer is counted by kind.
  */
 import { SpoolError } from "@spool/core";
@@ -69,16 +69,21 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
   const resolved = resolveOptions(options);
   const tails = new TailSlots(resolved.limits.maxConcurrentTails);
   const metrics = resolved.metrics.enabled ? new Metrics(() => tails.count) : undefined;
+  const shutdown = new AbortController();
   const ctx: AppContext = {
     options: resolved,
     pools: new PoolRegistry(resolved.dir, {
       // Pools are opened for writing when any caller may write (a token's own mode applies).
       readOnly: !anyWriter(resolved),
       maxOpen: resolved.limits.maxOpenPools,
+      maxPoolSize: resolved.limits.maxPoolSize,
+      maxTotalPoolBytes: resolved.limits.maxTotalPoolBytes,
+      lockTimeoutMs: resolved.limits.lockTimeoutMs,
     }),
     tails,
     auth: createAuthorizer(resolved),
     metrics,
+    shutdown: shutdown.signal,
   };
   let closed = false;
   // Route on the raw request target: the normalised URL has resolved `%2e%2e` (raw-path.ts).
@@ -132,6 +137,11 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
     close: {
       value: async (): Promise<void> => {
         closed = true;
+        shutdown.abort(
+          new SpoolError("Busy", "the server is shutting down", {
+            hint: "nothing was appended; retry against the restarted server",
+          }),
+        );
         ctx.tails.abortAll(
           new SpoolError("Busy", "the server is shutting down", {
             hint: "reconnect later and resume with since_seq set to the last seq you received + 1",

@@ -1,7 +1,7 @@
 /**
  * What every route module shares: the resolved options, the open pools, the tail slots, the
- * authorizer, the metrics registry (absent when metrics are off), and the per-route guard
- * middleware.
+ * authorizer, the metrics registry (absent when metrics are off), the shutdown signal, and the
+ * per-route guard middleware.
  *
  * Invariants: a route states its operation (read, write, meta) once, in its guard; the guard
  * authenticates before any body byte is read.
@@ -19,6 +19,8 @@ export interface AppContext {
   tails: TailSlots;
   auth: Authorizer;
   metrics: Metrics | undefined;
+  /** Aborted by `close()` (its reason is the Busy error): appends waiting for a lock stop. */
+  shutdown: AbortSignal;
 }
 
 /** Middleware: 401 without a valid token (when tokens are configured), 403 when `op` is not allowed. */

@@ -6,7 +6,7 @@
  * Invariants: options are validated with zod once, at `createApp`, into a fully defaulted
  * `ResolvedOptions`; an invalid option throws a Usage SpoolError naming the option.
  */
-import { DEFAULT_POOL_SIZE, defaultPoolDir, parseSize, SpoolError } from "@spool/core";
+import { DEFAULT_POOL_SIZE, defaultPoolDir, poolFileSize, SpoolError } from "@spool/core";
 import * as z from "zod";
 
 /** What a client may do: read messages, write them, or both. */
@@ -27,6 +27,18 @@ export interface Limits {
   maxBatchMessages?: number | undefined;
   /** Pools kept open between requests (least recently used ones without tails are closed). Default 256. */
   maxOpenPools?: number | undefined;
+  /** Largest pool file a create may make, in bytes (400 above). Default 1 GiB. */
+  maxPoolSize?: number | undefined;
+  /**
+   * Bytes of pool files (every `*.spool` in the directory, whoever made it) beyond which creates
+   * are refused (400), so clients that may write cannot fill the disk. Default 16 GiB.
+   */
+  maxTotalPoolBytes?: number | undefined;
+  /**
+   * How long an append waits for a pool's lock held by another process (423 Busy after). The
+   * wait never blocks the server. Default 10,000 ms.
+   */
+  lockTimeoutMs?: number | undefined;
 }
 
 export interface CreateAppOptions {
@@ -68,6 +80,9 @@ export const DEFAULT_LIMITS: Readonly<ResolvedOptions["limits"]> = Object.freeze
   maxConcurrentTails: 1024,
   maxBatchMessages: 10_000,
   maxOpenPools: 256,
+  maxPoolSize: 1024 ** 3,
+  maxTotalPoolBytes: 16 * 1024 ** 3,
+  lockTimeoutMs: 10_000,
 });
 
 const accessSchema = z.enum(["read-only", "write-only", "read-write"]);
@@ -91,6 +106,9 @@ const optionsSchema = z.strictObject({
       maxConcurrentTails: z.int().min(0).optional(),
       maxBatchMessages: positive.optional(),
       maxOpenPools: positive.optional(),
+      maxPoolSize: positive.optional(),
+      maxTotalPoolBytes: positive.optional(),
+      lockTimeoutMs: z.int().min(0).optional(),
     })
     .optional(),
   cors: z.strictObject({ origins: z.array(z.string().min(1)) }).optional(),
@@ -117,6 +135,14 @@ export function resolveOptions(options: CreateAppOptions = {}): ResolvedOptions 
   for (const [key, value] of Object.entries(o.limits ?? {})) {
     if (value !== undefined) limits[key as keyof typeof limits] = value;
   }
+  const defaultPoolSize = poolFileSize(o.defaultPoolSize ?? DEFAULT_POOL_SIZE);
+  if (defaultPoolSize > limits.maxPoolSize) {
+    throw new SpoolError(
+      "Usage",
+      `invalid http-server option defaultPoolSize: ${defaultPoolSize} bytes is above limits.maxPoolSize (${limits.maxPoolSize} bytes)`,
+      { hint: "lower the default pool size (--default-pool-size) or raise --max-pool-size" },
+    );
+  }
   return {
     dir: defaultPoolDir(o.dir),
     tokens: (o.tokens ?? []).map((t) =>
@@ -125,7 +151,7 @@ export function resolveOptions(options: CreateAppOptions = {}): ResolvedOptions 
     access,
     limits,
     cors: o.cors?.origins,
-    defaultPoolSize: parseSize(o.defaultPoolSize ?? DEFAULT_POOL_SIZE),
+    defaultPoolSize,
     onInternalError: o.onInternalError,
     metrics:
       o.metrics === false

@@ -1,19 +1,32 @@
 /**
- * The app's open pools: one `Pool` per name, opened on first use and kept for later requests.
+ * The app's open pools: one `Pool` per name, opened on first use and kept for later requests,
+ * and the server's create limits (the largest pool, the bytes of all pools of the directory).
  *
  * Invariants: a cached handle is revalidated on every use (a `stat` of its path: a pool deleted
  * or replaced by another process is closed and reopened, or answered NotFound); a pool with
- * leases (open tails) is never closed under them — replacements retire it and the last lease
- * closes it; eviction (least recently used first, once more than `maxOpen` pools are open)
- * closes only pools without leases and never the pool the current call opened, created or
- * returns, so a request never gets a closed pool. While leases pin more pools than `maxOpen`,
- * the registry holds more than `maxOpen` pools (every pinned one plus the one in use) and
- * evicts down to the limit again as leases end and pools are used. Delete refuses with Busy
- * while this app has tails on the pool and closes this app's handle first, so core's in-use
- * check sees only other processes.
+ * leases (open tails, waiting appends) is never closed under them — replacements retire it and
+ * the last lease closes it; eviction (least recently used first, once more than `maxOpen` pools
+ * are open) closes only pools without leases and never the pool the current call opened,
+ * created or returns, so a request never gets a closed pool. While leases pin more pools than
+ * `maxOpen`, the registry holds more than `maxOpen` pools (every pinned one plus the one in
+ * use) and evicts down to the limit again as leases end and pools are used. Delete refuses with
+ * Busy while this app has tails on the pool and closes this app's handle first, so core's in-use
+ * check sees only other processes. Creates never block the event loop (core's async create)
+ * and run one at a time, so the directory's bytes counted for the budget include every pool
+ * this app created before.
  */
 import * as fs from "node:fs";
-import { createPool, deletePool, openPool, type Pool, SpoolError } from "@spool/core";
+import { join } from "node:path";
+import {
+  createPoolAsync,
+  deletePool,
+  openPool,
+  POOL_EXTENSION,
+  type Pool,
+  type PoolInfo,
+  poolFileSize,
+  SpoolError,
+} from "@spool/core";
 
 interface Entry {
   pool: Pool;
@@ -28,18 +41,30 @@ export interface Lease {
   release(): void;
 }
 
+export interface RegistryOptions {
+  readOnly: boolean;
+  /** Pools kept open between requests. */
+  maxOpen: number;
+  /** Largest pool file a create may make, in bytes. */
+  maxPoolSize: number;
+  /** Bytes of all pool files of the directory beyond which creates are refused. */
+  maxTotalPoolBytes: number;
+  /** Lock timeout of every pool handle (how long an append waits for another writer). */
+  lockTimeoutMs: number;
+}
+
 export class PoolRegistry {
   readonly #dir: string;
-  readonly #readOnly: boolean;
-  readonly #maxOpen: number;
+  readonly #options: RegistryOptions;
   /** Insertion order is use order (re-inserted on use): the first entry is least recently used. */
   readonly #entries = new Map<string, Entry>();
+  /** The create running now (creates run one after another). */
+  #creating: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  constructor(dir: string, options: { readOnly: boolean; maxOpen: number }) {
+  constructor(dir: string, options: RegistryOptions) {
     this.#dir = dir;
-    this.#readOnly = options.readOnly;
-    this.#maxOpen = options.maxOpen;
+    this.#options = options;
   }
 
   get dir(): string {
@@ -69,15 +94,64 @@ export class PoolRegistry {
     };
   }
 
-  /** Creates a pool (AlreadyExists if present) and keeps it open. */
-  create(name: string, size: number): Pool {
+  /**
+   * Creates a pool of `size` bytes (AlreadyExists if present; Usage above the size limit or the
+   * directory's budget), keeps it open and answers its info. The file is written without
+   * blocking the event loop; creates queue behind each other.
+   */
+  async create(name: string, size: number): Promise<PoolInfo> {
     this.#checkOpen();
-    const pool = createPool(name, { dir: this.#dir, size });
+    const fileSize = poolFileSize(size);
+    const { maxPoolSize } = this.#options;
+    if (fileSize > maxPoolSize) {
+      throw new SpoolError(
+        "Usage",
+        `a pool of ${fileSize} bytes is larger than this server's maximum pool size (${maxPoolSize} bytes)`,
+        {
+          hint: `ask for size_bytes of at most ${maxPoolSize}, or have the server's operator raise --max-pool-size`,
+        },
+      );
+    }
+    const run = this.#creating.then(() => this.#createNow(name, size, fileSize));
+    this.#creating = run.catch(() => undefined);
+    return run;
+  }
+
+  async #createNow(name: string, size: number, fileSize: number): Promise<PoolInfo> {
+    this.#checkOpen();
+    // An existing pool is AlreadyExists (core decides it), whatever the budget says.
+    if (!(await exists(join(this.#dir, `${name}${POOL_EXTENSION}`)))) {
+      await this.#checkBudget(fileSize);
+    }
+    const pool = await createPoolAsync(name, {
+      dir: this.#dir,
+      size,
+      lockTimeoutMs: this.#options.lockTimeoutMs,
+    });
+    const info = pool.info();
+    if (this.#closed) {
+      pool.close(); // shut down while the file was written: the pool exists, nobody keeps it open
+      return info;
+    }
     // A handle cached for a file deleted behind our back must not leak when the name is reused.
     const stale = this.#entries.get(name);
     if (stale) this.#retire(name, stale);
     this.#remember(name, pool);
-    return pool;
+    return info;
+  }
+
+  /** Usage when `fileSize` more bytes would take the directory's pools past the budget. */
+  async #checkBudget(fileSize: number): Promise<void> {
+    const budget = this.#options.maxTotalPoolBytes;
+    const used = await poolBytes(this.#dir);
+    if (used + fileSize <= budget) return;
+    throw new SpoolError(
+      "Usage",
+      `a pool of ${fileSize} bytes would take this server's pools to ${used + fileSize} bytes, above its budget of ${budget} bytes (${Math.max(0, budget - used)} bytes left)`,
+      {
+        hint: "delete pools you no longer need or ask for a smaller size_bytes; the server's operator can raise --max-total-pool-bytes",
+      },
+    );
   }
 
   /** Deletes a pool: Busy while this app tails it; core's checks for other processes. */
@@ -88,7 +162,7 @@ export class PoolRegistry {
       if (entry.leases > 0) {
         throw new SpoolError(
           "Busy",
-          `pool ${name} has ${entry.leases} open tail(s) on this server`,
+          `pool ${name} is in use by ${entry.leases} open tail(s) or waiting append(s) on this server`,
           {
             hint: "retry when the tails have ended, or stop the clients following it",
           },
@@ -136,7 +210,11 @@ export class PoolRegistry {
       }
       this.#retire(name, cached);
     }
-    const pool = openPool(name, { dir: this.#dir, readOnly: this.#readOnly });
+    const pool = openPool(name, {
+      dir: this.#dir,
+      readOnly: this.#options.readOnly,
+      lockTimeoutMs: this.#options.lockTimeoutMs,
+    });
     return this.#remember(name, pool);
   }
 
@@ -164,10 +242,40 @@ export class PoolRegistry {
 
   /** Closes least recently used pools without leases, except `keep`, down to `maxOpen`. */
   #evict(keep: Entry | undefined): void {
-    if (this.#entries.size <= this.#maxOpen) return;
+    const { maxOpen } = this.#options;
+    if (this.#entries.size <= maxOpen) return;
     for (const [name, entry] of this.#entries) {
-      if (this.#entries.size <= this.#maxOpen) break;
+      if (this.#entries.size <= maxOpen) break;
       if (entry.leases === 0 && entry !== keep) this.#retire(name, entry);
     }
   }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return fs.promises.access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Bytes of the pool files (`*.spool`, not dot-files) in `dir`; 0 when it does not exist. */
+async function poolBytes(dir: string): Promise<number> {
+  let names: string[];
+  try {
+    names = await fs.promises.readdir(dir);
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOENT") return 0;
+    throw error;
+  }
+  const sizes = await Promise.all(
+    names
+      .filter((n) => n.endsWith(POOL_EXTENSION) && !n.startsWith("."))
+      .map((n) =>
+        fs.promises.stat(join(dir, n)).then(
+          (stat) => (stat.isFile() ? stat.size : 0),
+          () => 0, // gone since the listing
+        ),
+      ),
+  );
+  return sizes.reduce((sum, size) => sum + size, 0);
 }

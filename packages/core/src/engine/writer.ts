@@ -149,9 +149,22 @@ export function commitFrames(
   frames: readonly EncodedFrame[],
   durability: Durability,
 ): Committed[] {
+  ctx.file.assertWritable();
+  lockFile(ctx.file.fd, ctx.lockTimeoutMs, ctx.file.path);
+  return commitLocked(ctx, scratch, frames, durability);
+}
+
+/**
+ * `commitFrames` for a caller that took the writer lock itself (without waiting: see
+ * lock-wait.ts) in the same synchronous turn; the lock is released when the commit ends.
+ */
+export function commitLocked(
+  ctx: WriterContext,
+  scratch: Buffer,
+  frames: readonly EncodedFrame[],
+  durability: Durability,
+): Committed[] {
   const { file, layout } = ctx;
-  file.assertWritable();
-  lockFile(file.fd, ctx.lockTimeoutMs, file.path);
   try {
     // A file cut short under this handle would be re-extended by the writes below into one no
     // fresh open accepts: refuse before writing anything, so nothing unreadable is acknowledged.

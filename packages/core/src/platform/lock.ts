@@ -5,8 +5,8 @@
  *   every open Pool, so a delete can see that the pool is in use.
  *
  * Invariants: the kernel owns the locks, so they are released when the holder closes its
- * descriptor or dies; acquiring the writer lock never waits longer than the timeout (then Busy);
- * the addon is loaded lazily on first use.
+ * descriptor or dies; acquiring the writer lock never waits longer than the timeout (then Busy),
+ * and `tryLockFile` never waits at all; the addon is loaded lazily on first use.
  */
 import { constants } from "node:os";
 import { SpoolError } from "../errors.js";
@@ -14,17 +14,35 @@ import { loadNative } from "./native.js";
 
 const EWOULDBLOCK = constants.errno.EWOULDBLOCK;
 
-/** Takes the exclusive writer lock on `fd`, waiting at most `timeoutMs`. */
+/** Takes the exclusive writer lock on `fd`, waiting at most `timeoutMs` (blocks the thread). */
 export function lockFile(fd: number, timeoutMs: number, path: string): void {
   const rc = loadNative().lock(fd, timeoutMs);
   if (rc === 0) return;
-  if (rc === EWOULDBLOCK) {
-    throw new SpoolError("Busy", `pool is locked by another writer (waited ${timeoutMs} ms)`, {
-      path,
-      hint: "another process is writing to this pool or is stuck holding its lock; retry, or raise the lock timeout",
-    });
-  }
-  throw new SpoolError("Io", `cannot lock pool (errno ${rc})`, {
+  if (rc === EWOULDBLOCK) throw lockBusy(path, timeoutMs);
+  throw lockFailed(path, rc);
+}
+
+/**
+ * Tries the exclusive writer lock on `fd` once, without waiting: true when it is now held, false
+ * when another holder has it (Io when the file system cannot lock).
+ */
+export function tryLockFile(fd: number, path: string): boolean {
+  const rc = loadNative().lock(fd, 0);
+  if (rc === 0) return true;
+  if (rc === EWOULDBLOCK) return false;
+  throw lockFailed(path, rc);
+}
+
+/** The Busy error of a writer that waited `waitedMs` for the lock in vain. */
+export function lockBusy(path: string, waitedMs: number): SpoolError {
+  return new SpoolError("Busy", `pool is locked by another writer (waited ${waitedMs} ms)`, {
+    path,
+    hint: "another process is writing to this pool or is stuck holding its lock; retry, or raise the lock timeout",
+  });
+}
+
+function lockFailed(path: string, errno: number): SpoolError {
+  return new SpoolError("Io", `cannot lock pool (errno ${errno})`, {
     path,
     hint: "the file system may not support flock; keep pools on a local file system",
   });

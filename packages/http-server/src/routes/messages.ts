@@ -4,9 +4,12 @@
  * Invariants: an append is atomic and answers the committed envelope; a batch is one commit
  * under one lock and answers the envelopes in order; `data` is stored as the client's JSON text
  * (located in the validated body, never re-encoded) and envelopes are spliced from the stored
- * bytes; get answers NotFound with `seq` for a seq never written or overwritten.
+ * bytes; get answers NotFound with `seq` for a seq never written or overwritten. Appends wait for
+ * a pool's lock held by another process through core's asynchronous appends, so the event loop
+ * keeps serving meanwhile; the pool is leased while it waits (never closed under it), and the
+ * wait ends at the server's lock timeout (423 Busy) or at shutdown.
  */
-import { type Durability, SpoolError } from "@spool/core";
+import { type Durability, type Message, SpoolError } from "@spool/core";
 import type { Hono } from "hono";
 import { type AppContext, bodyLimit, guard } from "../context.js";
 import { elementMembers, rawMember } from "../json-spans.js";
@@ -33,11 +36,18 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
     // Store the client's data text as sent (validated above by JSON.parse): exact numbers, no
     // re-encoding.
     const json = rawMember(text, "data") as string;
-    const message = ctx.pools.get(pool).appendJson(json, {
-      trusted: true,
-      ...(input.tags === undefined ? {} : { tags: input.tags }),
-      ...(input.durability === undefined ? {} : { durability: input.durability as Durability }),
-    });
+    const lease = ctx.pools.lease(pool);
+    let message: Message;
+    try {
+      message = await lease.pool.appendJsonAsync(json, {
+        trusted: true,
+        signal: ctx.shutdown,
+        ...(input.tags === undefined ? {} : { tags: input.tags }),
+        ...(input.durability === undefined ? {} : { durability: input.durability as Durability }),
+      });
+    } finally {
+      lease.release();
+    }
     ctx.metrics?.appended(pool, 1, message.dataBytes.byteLength);
     return jsonBytesResponse(messageBody("message", message));
   });
@@ -47,10 +57,19 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
     const text = await bodyText(c.req);
     const input = parse(batchSchema, parseJsonObject(text), "body");
     const datas = batchData(text, input.messages.length);
-    const messages = ctx.pools.get(pool).appendBatch(
-      input.messages.map((m, i) => ({ json: datas[i] as string, trusted: true, tags: m.tags })),
-      input.durability === undefined ? {} : { durability: input.durability as Durability },
-    );
+    const lease = ctx.pools.lease(pool);
+    let messages: Message[];
+    try {
+      messages = await lease.pool.appendBatchAsync(
+        input.messages.map((m, i) => ({ json: datas[i] as string, trusted: true, tags: m.tags })),
+        {
+          signal: ctx.shutdown,
+          ...(input.durability === undefined ? {} : { durability: input.durability as Durability }),
+        },
+      );
+    } finally {
+      lease.release();
+    }
     if (ctx.metrics) {
       let bytes = 0;
       for (const message of messages) bytes += message.dataBytes.byteLength;

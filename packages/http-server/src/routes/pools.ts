@@ -2,7 +2,8 @@
  * Pool resource routes: create, open, list, info, delete.
  *
  * Invariants: names are validated by core before any file is touched; create never truncates
- * (AlreadyExists); open and info answer NotFound for a missing pool; list never fails because one
+ * (AlreadyExists), never blocks the event loop while the file is written, and stays within the
+ * server's size limits (Usage); open and info answer NotFound for a missing pool; list never fails because one
  * pool is unreadable (that entry carries its error); delete is Busy while this app tails the pool
  * or another process has it open.
  */
@@ -25,8 +26,11 @@ export function poolRoutes(app: Hono, ctx: AppContext): void {
 
   app.post("/v0/pools", guard(ctx, "write"), body, async (c) => {
     const input = parse(createBody, parseJsonObject(await bodyText(c.req)), "body");
-    const pool = ctx.pools.create(input.pool, input.size_bytes ?? ctx.options.defaultPoolSize);
-    return jsonResponse({ pool: poolInfoJson(pool.info()) });
+    const info = await ctx.pools.create(
+      input.pool,
+      input.size_bytes ?? ctx.options.defaultPoolSize,
+    );
+    return jsonResponse({ pool: poolInfoJson(info) });
   });
 
   app.post("/v0/pools/open", guard(ctx, "meta"), body, async (c) => {
