@@ -10,11 +10,18 @@
  * connections at once and every other connection after the grace period. No signal handlers
  * are installed here (see launch.ts).
  */
+import { createServer as createHttpServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { createAdaptorServer, type ServerType } from "@hono/node-server";
+import { getRequestListener, RequestError, type ServerType } from "@hono/node-server";
 import { SpoolError } from "@spool/core";
-import { type CreateAppOptions, createApp, type SpoolApp } from "@spool/http-server";
+import {
+  type CreateAppOptions,
+  createApp,
+  type SpoolApp,
+  unexpectedErrorResponse,
+  unreadableRequestResponse,
+} from "@spool/http-server";
 import { loadServerAssets, type ServerAssets } from "./assets.js";
 import type { ServerConfig } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
@@ -76,13 +83,20 @@ export async function startServer(
   const app = createApp(appOptions);
 
   const fetch = withRequestLog(app.fetch as Parameters<typeof withRequestLog>[0], log);
+  // Requests the adapter cannot turn into a web Request (no Host header, `OPTIONS *`) get the
+  // envelope too, not the adapter's bare 400: Node's own Host check is off so they reach it.
+  const listener = getRequestListener(fetch, {
+    errorHandler: (error: unknown): Response =>
+      error instanceof RequestError
+        ? unreadableRequestResponse(error)
+        : unexpectedErrorResponse(error),
+  });
   const server: ServerType = assets.tls
-    ? createAdaptorServer({
-        fetch,
-        createServer: createHttpsServer,
-        serverOptions: { cert: assets.tls.cert, key: assets.tls.key },
-      })
-    : createAdaptorServer({ fetch });
+    ? createHttpsServer(
+        { cert: assets.tls.cert, key: assets.tls.key, requireHostHeader: false },
+        listener,
+      )
+    : createHttpServer({ requireHostHeader: false }, listener);
   answerRefusedRequests(server);
   try {
     await listen(server, config.host, config.port);

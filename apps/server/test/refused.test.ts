@@ -37,6 +37,18 @@ function expectRefusal(answer: RawAnswer, status: number): void {
 
 const append = "POST /v0/pools/p/append HTTP/1.1\r\nhost: 127.0.0.1\r\n";
 
+describe("requests the adapter cannot turn into a URL", () => {
+  it.each([
+    ["no Host header", "GET /v0/pools HTTP/1.1\r\n\r\n"],
+    ["OPTIONS *", "OPTIONS * HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n"],
+  ])("%s → 400 with the envelope", async (_label, bytes) => {
+    const lines: string[] = [];
+    const server = await start(lines);
+    expectRefusal(await rawExchange(server.port, bytes), 400);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+});
+
 describe("requests the HTTP parser refuses", () => {
   it.each([
     ["bad chunk framing", `${append}transfer-encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`, 400],

@@ -10,5 +10,9 @@ export { PROTOCOL_VERSION } from "./headers.js";
 export { LATENCY_BUCKETS, type MetricsSnapshot } from "./metrics.js";
 export type { AccessMode, CreateAppOptions, Limits, TokenSpec } from "./options.js";
 export { ACCESS_MODES, DEFAULT_LIMITS } from "./options.js";
-export { parserErrorResponse } from "./refusals.js";
+export {
+  parserErrorResponse,
+  unexpectedErrorResponse,
+  unreadableRequestResponse,
+} from "./refusals.js";
 export type { PoolInfoJson, PoolListEntryJson } from "./wire.js";

@@ -8,9 +8,11 @@
  * `content-length`; statuses follow HTTP semantics: 400 for malformed requests, 408 for a request
  * that did not arrive in time, 413 for too-large chunk extensions, 431 for too-large headers and
  * 501 for a method the parser does not know; a connection reset gets no answer (nobody reads it).
+ * A request the parser accepted but the adapter cannot turn into a URL (no Host header, the
+ * `OPTIONS *` form) is answered 400 the same way (`unreadableRequestResponse`).
  */
 import { SpoolError } from "@spool/core";
-import { errorJson, withStatus } from "./errors.js";
+import { errorJson, errorResponse, toSpoolError, withStatus } from "./errors.js";
 import { JSON_TYPE, protocolHeaders } from "./headers.js";
 
 const REASONS: Record<number, string> = {
@@ -91,4 +93,30 @@ export function parserErrorResponse(error: {
   };
   const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
   return `HTTP/1.1 ${status} ${REASONS[status] ?? "Error"}\r\n${head.join("")}\r\n${body}`;
+}
+
+/**
+ * The answer to a request Node parsed but the server adapter could not turn into a web Request
+ * (no `Host` header, an asterisk-form `OPTIONS *`, a target that is not a URL path): 400 Usage
+ * with the envelope and `connection: close`. For the adapter's error hook
+ * (`createAdaptorServer({ errorHandler })` of @hono/node-server).
+ *
+ * @example
+ * createAdaptorServer({ fetch, errorHandler: (e) => unreadableRequestResponse(e) });
+ */
+export function unreadableRequestResponse(error: unknown): Response {
+  const detail = error instanceof Error && error.message ? `: ${error.message.toLowerCase()}` : "";
+  const refusal = withStatus(
+    new SpoolError("Usage", `the request cannot be read${detail}`, {
+      hint: "send an origin-form target such as /v0/pools with a Host header (HTTP/1.1 requires one)",
+      cause: error,
+    }),
+    400,
+  );
+  return errorResponse(refusal, { connection: "close" });
+}
+
+/** The answer to an error the app itself did not turn into a response (500, the envelope). */
+export function unexpectedErrorResponse(error: unknown): Response {
+  return errorResponse(toSpoolError(error), { connection: "close" });
 }
