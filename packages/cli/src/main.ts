@@ -9,10 +9,12 @@
  */
 import yargs, { type Argv } from "yargs";
 import { COMMANDS, type CommandEntry, findCommand, POOL_GROUP } from "./commands/registry.js";
+import { rememberCommandLine } from "./lib/args.js";
 import { splitCommand } from "./lib/argv.js";
 import type { Context } from "./lib/command.js";
 import { reportError, usage } from "./lib/errors.js";
 import { type ColorMode, createIo, type Io } from "./lib/io.js";
+import { closest } from "./lib/suggest.js";
 
 function terminalWidth(): number {
   return Math.min(100, process.stdout.columns ?? 100);
@@ -76,7 +78,9 @@ function topLevelHelp(): string {
     if (!entry.hidden)
       parser.command(`${entry.path.join(" ")} ${entry.usage}`.trim(), entry.describe);
   }
-  parser.epilogue("Run `spool <command> --help` for a command's options. Guide: docs/cli.md");
+  parser.epilogue(
+    "Run `spool <command> --help` or `spool help <command>` for a command's options. Guide: docs/cli.md",
+  );
   return withNewline(parseWith(parser, ["--help"]).output);
 }
 
@@ -127,8 +131,9 @@ async function runEntry(
     entry.describe,
     (y) => requireValues(module.builder(y)),
   );
+  rememberCommandLine(rest);
   const { error, argv, output } = parseWith(parser, rest);
-  if (error) throw usage(error.message, `run \`spool ${entry.path.join(" ")} --help\` for usage`);
+  if (error) throw parseError(error, module.builder(baseParser([], "spool")), entry);
   if (output) {
     process.stdout.write(withNewline(output));
     return 0;
@@ -145,6 +150,7 @@ async function runEntry(
 
 async function dispatch(argv: readonly string[], setIo: (mode: ColorMode) => Io): Promise<number> {
   const { words, rest } = splitCommand(argv);
+  if (words[0] === "help") return help(rest, setIo);
   if (words.length === 0) {
     if (rest.includes("--version"))
       return runEntry(
@@ -178,16 +184,71 @@ async function dispatch(argv: readonly string[], setIo: (mode: ColorMode) => Io)
     );
   }
   const entry = findCommand(words);
-  if (!entry) {
-    const name = words.join(" ");
-    throw usage(
-      `unknown command \`${name}\``,
-      words[0] === POOL_GROUP.name
+  if (!entry) throw unknownCommand(words);
+  return runEntry(entry, rest, setIo);
+}
+
+/** `spool help [COMMAND...]`: the same help as `spool [COMMAND...] --help`. */
+async function help(rest: readonly string[], setIo: (mode: ColorMode) => Io): Promise<number> {
+  const { words } = splitCommand(rest.filter((a) => !a.startsWith("-")));
+  if (words.length === 0) {
+    process.stdout.write(topLevelHelp());
+    return 0;
+  }
+  if (words[0] === POOL_GROUP.name && words.length === 1) {
+    process.stdout.write(poolHelp());
+    return 0;
+  }
+  const entry = findCommand(words);
+  if (!entry) throw unknownCommand(words);
+  return runEntry(entry, ["--help"], setIo);
+}
+
+/** Usage for command words that name no command, with the likely one when it was a typo. */
+function unknownCommand(words: readonly string[]): Error {
+  const name = words.join(" ");
+  const inPool = words[0] === POOL_GROUP.name;
+  const typed = inPool ? (words[1] ?? "") : (words[0] ?? "");
+  const known = inPool
+    ? POOL_GROUP.commands.map((c) => c.path[1] as string)
+    : [
+        ...new Set(COMMANDS.filter((c) => !c.hidden).map((c) => c.path[0] as string)),
+        POOL_GROUP.name,
+        "help",
+      ];
+  const guess = closest(typed, known);
+  const spelled = guess === undefined ? undefined : inPool ? `pool ${guess}` : guess;
+  return usage(
+    `unknown command \`${name}\`${spelled ? `; did you mean \`${spelled}\`?` : ""}`,
+    spelled
+      ? `run \`spool ${spelled} --help\` for its options`
+      : inPool
         ? "run `spool pool --help` for the pool commands"
         : "run `spool --help` for the list of commands",
-    );
-  }
-  return runEntry(entry, rest, setIo);
+  );
+}
+
+/**
+ * A yargs parse failure as Usage: an unknown option names the likely flag when it was a typo
+ * (`--tial` → `--tail`), against `options`: a parser holding the command's own options.
+ */
+function parseError(error: Error, options: Argv, entry: CommandEntry): Error {
+  const command = `spool ${entry.path.join(" ")}`;
+  const unknown = /^Unknown arguments?: (.+)$/.exec(error.message);
+  if (!unknown) return usage(error.message, `run \`${command} --help\` for usage`);
+  const typed = (unknown[1] as string).split(", ")[0] as string;
+  const known = (
+    options as unknown as { getOptions(): { key: Record<string, unknown> } }
+  ).getOptions().key;
+  const flags = Object.keys(known)
+    .filter((k) => k !== "$0" && !/[A-Z]/.test(k))
+    .map((k) => (k.length === 1 ? `-${k}` : `--${k}`));
+  const shown = typed.length === 1 ? `-${typed}` : `--${typed}`;
+  const guess = closest(shown, flags);
+  return usage(
+    `unknown option ${shown} for \`${command}\`${guess ? `; did you mean ${guess}?` : ""}`,
+    `run \`${command} --help\` for its options`,
+  );
 }
 
 /** Runs the CLI with `argv` (without node and script) and exits the process. */

@@ -102,7 +102,7 @@ describe("spool serve", () => {
     expect(extra.code).toBe(2);
     const typo = await run(dir, ["serve", "--prot", "1"]);
     expect(typo.code).toBe(2);
-    expect(typo.stderr).toMatch(/Unknown argument: prot/);
+    expect(typo.stderr).toMatch(/unknown option --prot for `spool serve`; did you mean --port\?/);
     const bare = await run(dir, ["serve", "--port"]);
     expect(bare.code).toBe(2);
   });

@@ -24,6 +24,7 @@ import { notice } from "../lib/notices.js";
 import { INPUT_FORMATS, readRecords } from "../lib/records.js";
 import { partsOf, prettyLine } from "../lib/render.js";
 import {
+  createRequest,
   remoteAccess,
   remoteArgs,
   withCreateOptions,
@@ -79,7 +80,7 @@ export const command: CommandModule = {
       args.timeout === undefined ? undefined : parseDuration(args.timeout, "--timeout");
     const target = await openTarget(args.pool, {
       dir: ctx.dir,
-      create: args.create ? { size: args.createSize } : undefined,
+      create: createRequest(args, "duplex"),
       remote: remoteAccess(args),
     });
     try {

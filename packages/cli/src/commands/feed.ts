@@ -21,6 +21,7 @@ import { Progress } from "../lib/progress.js";
 import { receiptLines, receiptText } from "../lib/receipts.js";
 import { INPUT_FORMATS, readRecords } from "../lib/records.js";
 import {
+  createRequest,
   remoteAccess,
   remoteArgs,
   withCreateOptions,
@@ -125,7 +126,7 @@ export const command: CommandModule = {
     const target = await openTarget(args.pool, {
       dir: ctx.dir,
       lockTimeoutMs,
-      create: args.create ? { size: args.createSize } : undefined,
+      create: createRequest(args, "feed"),
       remote: remoteAccess(args),
     });
     try {

@@ -19,7 +19,7 @@ import type { CommandModule } from "../lib/command.js";
 import { toSpoolError, usage } from "../lib/errors.js";
 import { Output, setStdoutClosedHandler } from "../lib/io.js";
 import { notice } from "../lib/notices.js";
-import { withCreateOptions } from "../lib/shared-options.js";
+import { createRequest, withCreateOptions } from "../lib/shared-options.js";
 import { openTarget, type PoolTarget } from "../lib/target.js";
 
 const Args = z.object({
@@ -66,7 +66,7 @@ export const command: CommandModule = {
     for (const tag of args.tag) checkTag(tag);
     const target = await openTarget(args.pool, {
       dir: ctx.dir,
-      create: args.create ? { size: args.createSize } : undefined,
+      create: createRequest(args, "tap"),
     });
     const recorder = new Recorder(target, args.tag, (error) =>
       notice(

@@ -86,7 +86,17 @@ export function parseArgs<S extends z.ZodMiniType>(
   const issue = result.error.issues[0];
   const key = issue?.path[0];
   const given = typeof key === "string" ? raw[key] : undefined;
-  const shown = given === undefined ? "" : ` (got ${JSON.stringify(given)})`;
+  // yargs turns a number option's bad text into NaN: show the text as typed instead.
+  const typedText =
+    typeof given === "number" && Number.isNaN(given) && typeof key === "string"
+      ? typedValue(key)
+      : undefined;
+  const shown =
+    typedText !== undefined
+      ? ` (got ${typedText})`
+      : given === undefined
+        ? ""
+        : ` (got ${JSON.stringify(given)})`;
   const subject =
     typeof key === "string" && positionals.includes(key) ? key.toUpperCase() : flagName(key);
   throw new SpoolError(
@@ -96,6 +106,26 @@ export function parseArgs<S extends z.ZodMiniType>(
       hint: `see \`spool ${command} --help\``,
     },
   );
+}
+
+/** The words of the command line being parsed (see `rememberCommandLine`). */
+let commandLine: readonly string[] = [];
+
+/** Keeps the command's words, so errors can show an option's value as it was typed. */
+export function rememberCommandLine(words: readonly string[]): void {
+  commandLine = words;
+}
+
+/** The text typed for option `key` (camelCase) on the remembered command line, if any. */
+function typedValue(key: string): string | undefined {
+  const flag = flagName(key);
+  for (let i = 0; i < commandLine.length; i++) {
+    const word = commandLine[i] as string;
+    if (word === "--") break;
+    if (word === flag) return commandLine[i + 1];
+    if (word.startsWith(`${flag}=`)) return word.slice(flag.length + 1);
+  }
+  return undefined;
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

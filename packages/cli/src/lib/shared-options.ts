@@ -3,6 +3,8 @@
  * pool: feed, fetch, follow, duplex), defined once so their names, types and help text cannot
  * drift apart.
  */
+
+import { SpoolError } from "@spool/core";
 import type { Argv } from "yargs";
 import * as z from "zod/mini";
 import type { RemoteAccess } from "./remote.js";
@@ -19,6 +21,23 @@ export function withCreateOptions(y: Argv): Argv {
       type: "string",
       describe: "Size of a pool made by --create (default 1M)",
     });
+}
+
+/**
+ * What `--create`/`--create-size` ask for: undefined without `--create`. `--create-size` alone
+ * is a Usage error: silently ignoring it would leave the user believing a size was applied.
+ */
+export function createRequest(
+  args: { create?: boolean | undefined; createSize?: string | undefined },
+  command: string,
+): { size: string | undefined } | undefined {
+  if (args.create) return { size: args.createSize };
+  if (args.createSize !== undefined) {
+    throw new SpoolError("Usage", "--create-size needs --create", {
+      hint: `add --create to create the pool when it does not exist (see \`spool ${command} --help\`)`,
+    });
+  }
+  return undefined;
 }
 
 /** `--token`, `--token-file`, `--tls-ca`, `--tls-skip-verify`: reaching a remote (http/https) pool. */
