@@ -131,6 +131,7 @@ async function runEntry(
     entry.describe,
     (y) => requireValues(module.builder(y)),
   );
+  for (const [line, what] of entry.examples ?? []) parser.example(line, what);
   rememberCommandLine(rest);
   const { error, argv, output } = parseWith(parser, rest);
   if (error) throw parseError(error, module.builder(baseParser([], "spool")), entry);

@@ -15,6 +15,8 @@ export interface CommandEntry {
   describe: string;
   load: () => Promise<CommandModule>;
   hidden?: boolean;
+  /** Shown under "Examples:" in the command's help: [command line, what it does]. */
+  examples?: readonly (readonly [string, string])[];
 }
 
 /** A group of subcommands (only `pool` today). */
@@ -36,24 +38,40 @@ export const POOL_GROUP: CommandGroup = {
       usage: "<names..>",
       describe: "Create pools (never truncates an existing one)",
       load: () => mod(import("./pool-create.js")),
+      examples: [
+        ["spool pool create build --size 64M", "a 64 MiB pool named build"],
+        ["spool pool create a b c", "three pools of the default 1 MiB"],
+      ],
     },
     {
       path: ["pool", "list"],
       usage: "",
       describe: "List the pools of the pool directory",
       load: () => mod(import("./pool-list.js")),
+      examples: [
+        ["spool pool list", "every pool in the pool directory"],
+        ["spool pool list --json", "the same as one JSON document"],
+      ],
     },
     {
       path: ["pool", "info"],
       usage: "<pool>",
       describe: "Show a pool's size, bounds and usage",
       load: () => mod(import("./pool-info.js")),
+      examples: [
+        ["spool pool info build", "size, bounds and usage of build"],
+        ["spool pool info ./logs/app.spool --json", "a pool by path, as JSON"],
+      ],
     },
     {
       path: ["pool", "delete"],
       usage: "<pools..>",
       describe: "Delete pools (best effort; fails if any failed)",
       load: () => mod(import("./pool-delete.js")),
+      examples: [
+        ["spool pool delete build", "delete build (refused while it is in use)"],
+        ["spool pool delete build --force", "delete it even while other processes have it open"],
+      ],
     },
   ],
 };
@@ -64,66 +82,108 @@ export const COMMANDS: readonly CommandEntry[] = [
     usage: "<pool> [data]",
     describe: "Append JSON messages (inline, --file or stdin)",
     load: () => mod(import("./feed.js")),
+    examples: [
+      ["spool feed build '{\"ok\":true}' --tag ci", "append one message, tagged ci"],
+      [
+        "spool feed build --create < events.jsonl",
+        "append every line of a JSONL file, creating the pool",
+      ],
+      ["spool feed http://127.0.0.1:9700/build '{}'", "append through a Spool server"],
+    ],
   },
   {
     path: ["fetch"],
     usage: "<pool> <seq>",
     describe: "Print one message by seq",
     load: () => mod(import("./fetch.js")),
+    examples: [
+      ["spool fetch build 42", "message 42 of build"],
+      ["spool fetch build 42 --data-only", "only its data"],
+    ],
   },
   {
     path: ["follow"],
     usage: "<pool>",
     describe: "Print messages as they arrive (replay, filters, timeouts)",
     load: () => mod(import("./follow.js")),
+    examples: [
+      ["spool follow build --tail 10", "the last 10 messages, then live ones"],
+      [
+        "spool follow build --since 1 --timeout 5s",
+        "everything from seq 1; stop after 5 s without news",
+      ],
+      ["spool follow build --tag ci --where '.ok == false'", "only failed ci messages"],
+    ],
   },
   {
     path: ["duplex"],
     usage: "<pool>",
     describe: "Send and receive on one pool (chat on a terminal, JSON in pipes)",
     load: () => mod(import("./duplex.js")),
+    examples: [
+      ["spool duplex chat --me alice", "chat on a terminal: type to send, see others' lines"],
+      ["spool duplex chat --create", "create the pool first if it does not exist"],
+    ],
   },
   {
     path: ["tap"],
     usage: "<pool>",
     describe: "Run a command and record its output lines: spool tap POOL -- CMD ARGS...",
     load: () => mod(import("./tap.js")),
+    examples: [
+      ["spool tap dev -- npm run dev", "run a dev server and record its output lines"],
+      ["spool tap ci --tag build -- make", "record a build's output, tagged"],
+    ],
   },
   {
     path: ["doctor"],
     usage: "[pool]",
     describe: "Verify pools end to end; non-zero when any is damaged",
     load: () => mod(import("./doctor.js")),
+    examples: [
+      ["spool doctor build", "verify one pool end to end"],
+      ["spool doctor --all --json", "verify every pool, as JSON"],
+    ],
   },
   {
     path: ["serve"],
     usage: "",
     describe: "Serve the pools over HTTP (tokens, TLS, logs; guide: docs/serving.md)",
     load: () => mod(import("./serve.js")),
+    examples: [
+      ["spool serve", "serve the pool directory on http://127.0.0.1:9700"],
+      ["spool serve --port 8080 --access read-only", "a read-only server on port 8080"],
+    ],
   },
   {
     path: ["serve", "init"],
     usage: "",
     describe: "Write a token file, a TLS certificate and key for `spool serve`",
     load: () => mod(import("./serve-init.js")),
+    examples: [["spool serve init", "write a token file and a TLS certificate for spool serve"]],
   },
   {
     path: ["serve", "check"],
     usage: "",
     describe: "Validate a `spool serve` configuration without binding",
     load: () => mod(import("./serve-check.js")),
+    examples: [
+      ["spool serve check --config spool.json", "validate a configuration file without binding"],
+    ],
   },
   {
     path: ["version"],
     usage: "",
     describe: "Print the versions of spool, @spool/core and Node",
     load: () => mod(import("./version.js")),
+    examples: [["spool version", "the versions of spool, @spool/core and Node"]],
   },
   {
     path: ["completion"],
     usage: "<shell>",
     describe: "Print a shell completion script (bash, zsh, fish)",
     load: () => mod(import("./completion.js")),
+    examples: [["spool completion bash >> ~/.bashrc", "tab completion for bash"]],
   },
   {
     path: ["__complete"],
