@@ -13,8 +13,9 @@ export interface Directives {
   longRunning?: string;
   setup: string[];
   exit?: number;
-  stdout: string[];
-  stderr: string[];
+  /** Texts (or, written as /…/, multi-line regular expressions) the output must contain. */
+  stdout: Array<string | RegExp>;
+  stderr: Array<string | RegExp>;
 }
 
 export interface Block {
@@ -49,7 +50,13 @@ export function extractBlocks(markdown: string): Block[] {
       body.push(line.startsWith(indent) ? line.slice(indent.length) : line.trimStart());
     }
     const { directives, errors } = parseDirectives(commentsAbove(lines, i));
-    blocks.push({ line: i + 1, lang: lang.toLowerCase(), code: body.join("\n"), directives, errors });
+    blocks.push({
+      line: i + 1,
+      lang: lang.toLowerCase(),
+      code: body.join("\n"),
+      directives,
+      errors,
+    });
     i = j;
   }
   return blocks;
@@ -89,13 +96,19 @@ function parseDirectives(comments: string[]): { directives: Directives; errors: 
       case "stdout":
       case "stderr":
         if (!value) errors.push(`doctest ${key} needs the text to look for`);
-        directives[key].push(value);
+        directives[key].push(textOrPattern(value));
         break;
       default:
         errors.push(`unknown doctest directive "${key}"`);
     }
   }
   return { directives, errors };
+}
+
+function textOrPattern(value: string): string | RegExp {
+  return value.length > 2 && value.startsWith("/") && value.endsWith("/")
+    ? new RegExp(value.slice(1, -1), "m")
+    : value;
 }
 
 /** Languages whose blocks are shell commands a reader may paste. */

@@ -36,11 +36,16 @@ export interface BlockResult {
   detail?: string;
   stdout?: string;
   stderr?: string;
+  /** How long a run block took. */
+  ms?: number;
 }
 
 const SERVER_REF = "127.0.0.1:9700";
 
-export async function runDoc(markdown: string, options: RunDocOptions = {}): Promise<BlockResult[]> {
+export async function runDoc(
+  markdown: string,
+  options: RunDocOptions = {},
+): Promise<BlockResult[]> {
   const sandbox = new Sandbox(options);
   try {
     const results: BlockResult[] = [];
@@ -73,8 +78,8 @@ class Sandbox {
   private readonly blockTimeoutMs: number;
 
   constructor(options: RunDocOptions) {
-    this.stopAfterMs = options.stopAfterMs ?? 1500;
-    this.blockTimeoutMs = options.blockTimeoutMs ?? 20_000;
+    this.stopAfterMs = options.stopAfterMs ?? 1000;
+    this.blockTimeoutMs = options.blockTimeoutMs ?? 30_000;
     const bin = join(this.root, "bin");
     const home = join(this.root, "home");
     for (const dir of [bin, home, this.work]) mkdirSync(dir, { recursive: true });
@@ -96,7 +101,8 @@ class Sandbox {
 
   async run(block: Block): Promise<BlockResult> {
     const { directives: d } = block;
-    if (block.errors.length > 0) return { block, outcome: "failed", detail: block.errors.join("; ") };
+    if (block.errors.length > 0)
+      return { block, outcome: "failed", detail: block.errors.join("; ") };
     if (d.skip !== undefined) return { block, outcome: "skipped", detail: d.skip };
     if (block.lang === "json") {
       try {
@@ -113,15 +119,17 @@ class Sandbox {
     const script = ["set -e -o pipefail", ...d.setup, rewrite(code, port)].join("\n");
     const env = { ...this.env };
     if (d.longRunning !== undefined) env.DOCTEST_STOP_AFTER_MS = String(this.stopAfterMs);
+    const started = Date.now();
     const { status, stdout, stderr } = await runBash(script, this.work, env, this.blockTimeoutMs);
+    const ms = Date.now() - started;
     const problems: string[] = [];
     const expected = d.exit ?? 0;
     if (status !== expected) problems.push(`exit status ${status}, expected ${expected}`);
-    for (const text of d.stdout) if (!stdout.includes(text)) problems.push(`stdout lacks ${text}`);
-    for (const text of d.stderr) if (!stderr.includes(text)) problems.push(`stderr lacks ${text}`);
+    for (const text of d.stdout) if (!contains(stdout, text)) problems.push(`stdout lacks ${text}`);
+    for (const text of d.stderr) if (!contains(stderr, text)) problems.push(`stderr lacks ${text}`);
     return problems.length > 0
-      ? { block, outcome: "failed", detail: problems.join("; "), stdout, stderr }
-      : { block, outcome: "passed", stdout, stderr };
+      ? { block, outcome: "failed", detail: problems.join("; "), stdout, stderr, ms }
+      : { block, outcome: "passed", stdout, stderr, ms };
   }
 
   private async serverPort(): Promise<number> {
@@ -157,6 +165,10 @@ class Sandbox {
     }
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+function contains(output: string, wanted: string | RegExp): boolean {
+  return typeof wanted === "string" ? output.includes(wanted) : wanted.test(output);
 }
 
 function freePort(): Promise<number> {

@@ -1,9 +1,9 @@
 /**
  * The commands a doc block sees on PATH: `spool` (the workspace's built CLI), `npx` (which
  * accepts only `npx spool …` and `npx -y spool …` and runs the same CLI, so no registry is ever
- * asked), and `curl` (the system curl). In a block marked long-running, each of them runs under
- * `stop.mjs`, which sends SIGINT (a Ctrl-C) after the bound and then reports success, so a
- * `follow` or a streaming `curl -N` ends instead of hanging.
+ * asked), and `curl` (the system curl). In a block marked long-running, `spool follow` and streaming
+ * `curl -N` run under `stop.mjs`, which sends SIGINT (a Ctrl-C) after the bound and then
+ * reports success, so they end instead of hanging; other commands run unbounded as usual.
  */
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -35,11 +35,12 @@ export interface ShimPaths {
 export function writeShims(bin: string, paths: ShimPaths): void {
   const stop = join(bin, "stop.mjs");
   writeFileSync(stop, STOP);
-  const run = (command: string) =>
-    `if [ -n "$DOCTEST_STOP_AFTER_MS" ]; then exec "${paths.node}" "${stop}" ${command} "$@"; fi\nexec ${command} "$@"\n`;
+  // `streams` is a bash test that is true for the invocations that run until Ctrl-C.
+  const run = (command: string, streams: string) =>
+    `if [ -n "$DOCTEST_STOP_AFTER_MS" ] && ${streams}; then exec "${paths.node}" "${stop}" ${command} "$@"; fi\nexec ${command} "$@"\n`;
   const shims: Record<string, string> = {
-    spool: run(`"${paths.node}" "${paths.cli}"`),
-    curl: run(`"${paths.curl}"`),
+    spool: run(`"${paths.node}" "${paths.cli}"`, '[ "$1" = follow ]'),
+    curl: run(`"${paths.curl}"`, '[[ " $* " == *" -N "* || " $* " == *" --no-buffer "* ]]'),
     npx: [
       'if [ "$1" = "-y" ] || [ "$1" = "--yes" ]; then shift; fi',
       `if [ "$1" = "spool" ]; then shift; exec "${join(bin, "spool")}" "$@"; fi`,

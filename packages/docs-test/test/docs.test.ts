@@ -18,7 +18,10 @@ const DOCS = [
 
 function report(file: string, result: BlockResult): string {
   const where = `${relative(REPO_ROOT, file)}:${result.block.line}`;
-  const output = [result.stdout && `stdout:\n${result.stdout}`, result.stderr && `stderr:\n${result.stderr}`]
+  const output = [
+    result.stdout && `stdout:\n${result.stdout}`,
+    result.stderr && `stderr:\n${result.stderr}`,
+  ]
     .filter(Boolean)
     .join("\n");
   return `${where}: ${result.detail}\n${result.block.code}\n${output}`;
