@@ -4,13 +4,15 @@
  * sit between them and the fence). Pure: text in, blocks out.
  *
  * Directives (see ../README.md): `skip: REASON`, `setup: SHELL`, `long-running: REASON`,
- * `exit: N`, `stdout: TEXT`, `stderr: TEXT`. An unknown key or a `skip`/`long-running` without
+ * `exit: N`, `stdout: TEXT`, `stderr: TEXT`, `sandbox: LABEL`. An unknown key or a `skip`/`long-running` without
  * a reason is reported as an error on the block, so a typo can never silently disable a check.
  */
 
 export interface Directives {
   skip?: string;
   longRunning?: string;
+  /** This block starts a new, independent sandbox (its label names the sequence). */
+  sandbox?: string;
   setup: string[];
   exit?: number;
   /** Texts (or, written as /…/, multi-line regular expressions) the output must contain. */
@@ -88,6 +90,10 @@ function parseDirectives(comments: string[]): { directives: Directives; errors: 
         break;
       case "setup":
         directives.setup.push(value);
+        break;
+      case "sandbox":
+        if (!value) errors.push("doctest sandbox needs a label: <!-- doctest: sandbox: NAME -->");
+        directives.sandbox = value;
         break;
       case "exit":
         if (!/^\d+$/.test(value)) errors.push(`doctest exit needs a number, got "${value}"`);

@@ -1,5 +1,6 @@
 /**
- * Runs the blocks of one Markdown file in order, in one sandbox: a fresh temp directory with
+ * Runs the blocks of one Markdown file in order, in one sandbox (or, where a block starts a new
+ * `sandbox`, in independent sequences that run concurrently): a fresh temp directory with
  * HOME, SPOOL_DIR and the working directory inside it, the shims of ./shims.ts first on PATH,
  * and, started on first need, a `spool serve` on a free loopback port (blocks that name
  * 127.0.0.1:9700 are rewritten to it). Each block runs with `bash -c` under
@@ -10,7 +11,7 @@
  * do not write hundreds of MiB per run.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -21,8 +22,6 @@ export const REPO_ROOT = resolve(import.meta.dirname, "../../..");
 export const CLI = join(REPO_ROOT, "packages/cli/bin/spool.js");
 
 export interface RunDocOptions {
-  /** How long a command of a long-running block runs before its Ctrl-C. */
-  stopAfterMs?: number;
   /** The hard limit for one block; past it the block fails. */
   blockTimeoutMs?: number;
 }
@@ -46,10 +45,20 @@ export async function runDoc(
   markdown: string,
   options: RunDocOptions = {},
 ): Promise<BlockResult[]> {
+  const sequences: Block[][] = [[]];
+  for (const block of extractBlocks(markdown)) {
+    if (block.directives.sandbox !== undefined && sequences.at(-1)!.length > 0) sequences.push([]);
+    sequences.at(-1)!.push(block);
+  }
+  const results = await Promise.all(sequences.map((blocks) => runSequence(blocks, options)));
+  return results.flat();
+}
+
+async function runSequence(blocks: Block[], options: RunDocOptions): Promise<BlockResult[]> {
   const sandbox = new Sandbox(options);
   try {
     const results: BlockResult[] = [];
-    for (const block of extractBlocks(markdown)) results.push(await sandbox.run(block));
+    for (const block of blocks) results.push(await sandbox.run(block));
     return results;
   } finally {
     await sandbox.close();
@@ -74,11 +83,9 @@ class Sandbox {
   readonly work = join(this.root, "work");
   readonly env: NodeJS.ProcessEnv;
   private server?: { child: ChildProcess; port: number };
-  private readonly stopAfterMs: number;
   private readonly blockTimeoutMs: number;
 
   constructor(options: RunDocOptions) {
-    this.stopAfterMs = options.stopAfterMs ?? 1000;
     this.blockTimeoutMs = options.blockTimeoutMs ?? 30_000;
     const bin = join(this.root, "bin");
     const home = join(this.root, "home");
@@ -118,13 +125,19 @@ class Sandbox {
     const code = block.lang === "console" ? block.code.replace(/^\$ /gm, "") : block.code;
     const script = ["set -e -o pipefail", ...d.setup, rewrite(code, port)].join("\n");
     const env = { ...this.env };
-    if (d.longRunning !== undefined) env.DOCTEST_STOP_AFTER_MS = String(this.stopAfterMs);
+    const failures = join(this.root, `failures-${block.line}.txt`);
+    if (d.longRunning !== undefined) {
+      env.DOCTEST_LONG_RUNNING = "1";
+      if (this.server?.child.pid) env.DOCTEST_SERVER_PID = String(this.server.child.pid);
+      env.DOCTEST_FAILURES = failures;
+    }
     const started = Date.now();
     const { status, stdout, stderr } = await runBash(script, this.work, env, this.blockTimeoutMs);
     const ms = Date.now() - started;
     const problems: string[] = [];
     const expected = d.exit ?? 0;
     if (status !== expected) problems.push(`exit status ${status}, expected ${expected}`);
+    if (existsSync(failures)) problems.push(readFileSync(failures, "utf8").trim());
     for (const text of d.stdout) if (!contains(stdout, text)) problems.push(`stdout lacks ${text}`);
     for (const text of d.stderr) if (!contains(stderr, text)) problems.push(`stderr lacks ${text}`);
     return problems.length > 0
@@ -217,12 +230,14 @@ function runBash(
       timedOut = true;
       killGroup("SIGKILL");
     }, timeoutMs);
+    // Background commands of a long-running block keep the output open until they are
+    // stopped; "close" waits for them, and the time limit covers them too.
     let exit: [number | null, NodeJS.Signals | null] = [null, null];
     child.on("exit", (code, signal) => {
       exit = [code, signal];
-      killGroup("SIGKILL"); // anything the block left running in the background
     });
     child.on("close", () => {
+      killGroup("SIGKILL"); // anything left that closed its output but kept running
       clearTimeout(timer);
       const [code, signal] = exit;
       const status = timedOut ? `killed after ${timeoutMs} ms` : (code ?? `signal ${signal}`);

@@ -55,7 +55,7 @@ test("rewrite: the server address and sizes over 8M only", () => {
   );
 });
 
-test("runDoc: failures, skips, expectations and a stopped follow, in one sandbox", async () => {
+test("runDoc: failures, skips, expectations, a stopped follow, and a fresh sandbox", async () => {
   const md = [
     "```sh",
     "false",
@@ -83,8 +83,17 @@ test("runDoc: failures, skips, expectations and a stopped follow, in one sandbox
     "```json",
     "{not json}",
     "```",
+    "<!-- doctest: sandbox: fresh -->",
+    "<!-- doctest: exit: 3 -->",
+    "```sh",
+    "spool fetch p 1",
+    "```",
+    "<!-- doctest: long-running: follow runs until Ctrl-C -->",
+    "```sh",
+    "spool follow missing",
+    "```",
   ].join("\n");
-  const results = await runDoc(md, { stopAfterMs: 800 });
+  const results = await runDoc(md);
   expect(results.map((r) => r.outcome)).toEqual([
     "failed",
     "skipped",
@@ -92,7 +101,10 @@ test("runDoc: failures, skips, expectations and a stopped follow, in one sandbox
     "passed",
     "failed",
     "failed",
+    "passed",
+    "failed",
   ]);
+  expect(results[7]?.detail).toBe("spool follow missing: exited 3");
   expect(results[0]?.detail).toBe("exit status 1, expected 0");
   expect(results[3]?.stdout).toMatch(/HOME=\S+\/spool-doctest-\w+\/home SPOOL_DIR=\S+\/pools/);
   expect(results[4]?.detail).toBe('stdout lacks "never printed"');
