@@ -4,7 +4,7 @@
  * sit between them and the fence). Pure: text in, blocks out.
  *
  * Directives (see ../README.md): `skip: REASON`, `setup: SHELL`, `long-running: REASON`,
- * `exit: N`, `stdout: TEXT`, `stderr: TEXT`, `sandbox: LABEL`. An unknown key or a `skip`/`long-running` without
+ * `exit: N`, `stdout: TEXT`, `stderr: TEXT`, `sandbox: LABEL`, `run: node` (a `js` block). An unknown key or a `skip`/`long-running` without
  * a reason is reported as an error on the block, so a typo can never silently disable a check.
  */
 
@@ -13,6 +13,8 @@ export interface Directives {
   longRunning?: string;
   /** This block starts a new, independent sandbox (its label names the sequence). */
   sandbox?: string;
+  /** A `js` block to run as an ES module with node. */
+  runNode?: boolean;
   setup: string[];
   exit?: number;
   /** Texts (or, written as /…/, multi-line regular expressions) the output must contain. */
@@ -90,6 +92,10 @@ function parseDirectives(comments: string[]): { directives: Directives; errors: 
         break;
       case "setup":
         directives.setup.push(value);
+        break;
+      case "run":
+        if (value !== "node") errors.push(`doctest run takes "node", got "${value}"`);
+        directives.runNode = true;
         break;
       case "sandbox":
         if (!value) errors.push("doctest sandbox needs a label: <!-- doctest: sandbox: NAME -->");

@@ -11,7 +11,7 @@
  * do not write hundreds of MiB per run.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -20,6 +20,7 @@ import { writeShims } from "./shims.js";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../../..");
 export const CLI = join(REPO_ROOT, "packages/cli/bin/spool.js");
+const PACKAGE_DIR = join(REPO_ROOT, "packages/docs-test");
 
 export interface RunDocOptions {
   /** The hard limit for one block; past it the block fails. */
@@ -119,11 +120,18 @@ class Sandbox {
         return { block, outcome: "failed", detail: `not valid JSON: ${(error as Error).message}` };
       }
     }
-    if (!SHELL_LANGS.has(block.lang)) return { block, outcome: "not-run" };
+    const runsNode = block.lang === "js" && d.runNode === true;
+    if (!SHELL_LANGS.has(block.lang) && !runsNode) return { block, outcome: "not-run" };
 
     const port = block.code.includes(SERVER_REF) ? await this.serverPort() : undefined;
     const code = block.lang === "console" ? block.code.replace(/^\$ /gm, "") : block.code;
-    const script = ["set -e -o pipefail", ...d.setup, rewrite(code, port)].join("\n");
+    // A js block runs as a module inside this package, so `@spool/*` imports resolve.
+    const moduleDir = runsNode ? mkdtempSync(join(PACKAGE_DIR, ".snippets-")) : undefined;
+    if (moduleDir) writeFileSync(join(moduleDir, "block.mjs"), rewrite(code, port));
+    const body = moduleDir
+      ? `"${process.execPath}" "${join(moduleDir, "block.mjs")}"`
+      : rewrite(code, port);
+    const script = ["set -e -o pipefail", ...d.setup, body].join("\n");
     const env = { ...this.env };
     const failures = join(this.root, `failures-${block.line}.txt`);
     if (d.longRunning !== undefined) {
@@ -134,6 +142,7 @@ class Sandbox {
     const started = Date.now();
     const { status, stdout, stderr } = await runBash(script, this.work, env, this.blockTimeoutMs);
     const ms = Date.now() - started;
+    if (moduleDir) rmSync(moduleDir, { recursive: true, force: true });
     const problems: string[] = [];
     const expected = d.exit ?? 0;
     if (status !== expected) problems.push(`exit status ${status}, expected ${expected}`);
