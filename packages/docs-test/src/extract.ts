@@ -4,7 +4,8 @@
  * sit between them and the fence). Pure: text in, blocks out.
  *
  * Directives (see ../README.md): `skip: REASON`, `setup: SHELL`, `long-running: REASON`,
- * `exit: N`, `stdout: TEXT`, `stderr: TEXT`, `sandbox: LABEL`, `run: node` (a `js` block). An unknown key or a `skip`/`long-running` without
+ * `exit: N`, `stdout: TEXT`, `stderr: TEXT`, `sandbox: LABEL`, `run: node` (a `js` block),
+ * `needs: CMD …` (tools beyond bash, node and curl). An unknown key or a `skip`/`long-running` without
  * a reason is reported as an error on the block, so a typo can never silently disable a check.
  */
 
@@ -15,6 +16,8 @@ export interface Directives {
   sandbox?: string;
   /** A `js` block to run as an ES module with node. */
   runNode?: boolean;
+  /** Commands the block needs on PATH (jq, make, …); without one it is skipped, saying so. */
+  needs: string[];
   setup: string[];
   exit?: number;
   /** Texts (or, written as /…/, multi-line regular expressions) the output must contain. */
@@ -79,7 +82,7 @@ function commentsAbove(lines: string[], fence: number): string[] {
 }
 
 function parseDirectives(comments: string[]): { directives: Directives; errors: string[] } {
-  const directives: Directives = { setup: [], stdout: [], stderr: [] };
+  const directives: Directives = { setup: [], stdout: [], stderr: [], needs: [] };
   const errors: string[] = [];
   for (const comment of comments) {
     const [, key = "", value = ""] = DIRECTIVE.exec(comment)!;
@@ -92,6 +95,10 @@ function parseDirectives(comments: string[]): { directives: Directives; errors: 
         break;
       case "setup":
         directives.setup.push(value);
+        break;
+      case "needs":
+        if (!value) errors.push("doctest needs takes command names: <!-- doctest: needs: jq -->");
+        directives.needs.push(...value.split(/\s+/).filter(Boolean));
         break;
       case "run":
         if (value !== "node") errors.push(`doctest run takes "node", got "${value}"`);

@@ -120,6 +120,9 @@ class Sandbox {
         return { block, outcome: "failed", detail: `not valid JSON: ${(error as Error).message}` };
       }
     }
+    const missing = d.needs.filter((command) => !onPath(command, this.env.PATH ?? ""));
+    if (missing.length > 0)
+      return { block, outcome: "skipped", detail: `needs ${missing.join(", ")} (not installed)` };
     const runsNode = block.lang === "js" && d.runNode === true;
     if (!SHELL_LANGS.has(block.lang) && !runsNode) return { block, outcome: "not-run" };
 
@@ -187,6 +190,10 @@ class Sandbox {
     }
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+function onPath(command: string, path: string): boolean {
+  return path.split(":").some((dir) => dir !== "" && existsSync(join(dir, command)));
 }
 
 function contains(output: string, wanted: string | RegExp): boolean {

@@ -32,6 +32,9 @@ describe.concurrent("doc examples", () => {
     test(relative(REPO_ROOT, file), async () => {
       const results = await runDocFile(file);
       const failed = results.filter((r) => r.outcome === "failed").map((r) => report(file, r));
+      for (const r of results)
+        if (r.outcome === "skipped" && r.detail?.endsWith("(not installed)"))
+          console.warn(`${relative(REPO_ROOT, file)}:${r.block.line}: skipped, ${r.detail}`);
       expect(failed).toEqual([]);
     });
   }

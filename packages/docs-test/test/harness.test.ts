@@ -92,6 +92,10 @@ test("runDoc: failures, skips, expectations, a stopped follow, and a fresh sandb
     "```sh",
     "spool follow missing",
     "```",
+    "<!-- doctest: needs: jq no-such-tool-here -->",
+    "```sh",
+    "no-such-tool-here",
+    "```",
   ].join("\n");
   const results = await runDoc(md);
   expect(results.map((r) => r.outcome)).toEqual([
@@ -103,7 +107,9 @@ test("runDoc: failures, skips, expectations, a stopped follow, and a fresh sandb
     "failed",
     "passed",
     "failed",
+    "skipped",
   ]);
+  expect(results[8]?.detail).toBe("needs no-such-tool-here (not installed)");
   expect(results[7]?.detail).toBe("spool follow missing: exited 3");
   expect(results[0]?.detail).toBe("exit status 1, expected 0");
   expect(results[3]?.stdout).toMatch(/HOME=\S+\/spool-doctest-\w+\/home SPOOL_DIR=\S+\/pools/);
