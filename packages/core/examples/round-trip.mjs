@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Spool's main job, through the core API: create a pool in the default pool directory
 // (SPOOL_DIR, else ~/.spool/pools), feed it messages, and follow it while another feeder
-// appends. Prints every step. Run with `pnpm demo` from the repository root.
+// appends. Prints every step. Run with `node packages/core/examples/round-trip.mjs` from the
+// repository root after a build (`npx -y pnpm@10.34.8 build`).
 import { createPool, defaultPoolDir, isSpoolError, openPool, verifyPool } from "../dist/index.js";
 
 const dir = defaultPoolDir();
