@@ -47,7 +47,7 @@ export {
   resolvePoolRef,
 } from "./pool-dir.js";
 export type { TailEnd, TailOptions } from "./tail-options.js";
-export { formatTime, type Instant, parseTime } from "./time.js";
+export { checkTime, formatTime, type Instant, parseTime, requireTime } from "./time.js";
 export {
   checkTag,
   DEFAULT_POOL_SIZE,

@@ -27,7 +27,7 @@ export type { Envelope, Message } from "./message.js";
 export type { AppendOptions, CreateOptions, PoolInfo } from "./pool.js";
 export type { PoolListEntry } from "./pool-dir.js";
 export type { TailEnd, TailOptions } from "./tail-options.js";
-export { formatTime, type Instant, parseTime } from "./time.js";
+export { checkTime, formatTime, type Instant, parseTime, requireTime } from "./time.js";
 export {
   DEFAULT_POOL_SIZE,
   DURABILITIES,
