@@ -5,6 +5,7 @@
  * Only this file is imported by other packages; everything else is internal.
  */
 
+export { ACCESS_MODES, type AccessMode } from "./access.js";
 export type { AppendInput } from "./engine/encoder.js";
 export type { Gap } from "./engine/tail-cursor.js";
 export {

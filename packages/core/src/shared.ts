@@ -8,6 +8,7 @@
  * names, strict UTF-8 decoding, time text, the tail cursor's rules) and the rest is types only.
  */
 
+export { ACCESS_MODES, type AccessMode } from "./access.js";
 export type { AppendInput } from "./engine/encoder.js";
 export { type Bounds, type Gap, gapBefore, startSeq } from "./engine/tail-cursor.js";
 export {
