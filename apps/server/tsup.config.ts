@@ -1,9 +1,11 @@
 // Build configuration for @spool/server: ESM with type declarations; dependencies stay external
-// (the CLI's `spool serve` loads this package lazily, so it never slows other commands).
+// (the CLI's `spool serve` loads this package lazily, so it never slows other commands). The
+// `tokens` entry (`@spool/server/tokens`) is the token-file parser alone, for the CLI's remote
+// commands, which must not load the server.
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  entry: ["src/index.ts", "src/tokens.ts"],
   format: ["esm"],
   dts: true,
   sourcemap: true,

@@ -10,11 +10,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { ServerConfig } from "./config.js";
 import type { ServerHandle } from "./start.js";
-
-/** Quotes `text` for a POSIX shell. */
-export function shellQuote(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
+import { shellQuote, tokenShellLine } from "./tokens.js";
 
 /** The banner text (several lines, ending in a newline). */
 export function bannerText(
@@ -60,9 +56,7 @@ export function bannerText(
       curl.push(`-k --pinnedpubkey 'sha256//${tls.publicKeyPin}'`);
   }
   if (assets.tokens.length > 0 && config.tokenFile !== undefined) {
-    lines.push(
-      `  TOKEN=$(grep -v '^#' ${shellQuote(config.tokenFile)} | awk 'NF {print $1; exit}')`,
-    );
+    lines.push(`  ${tokenShellLine(config.tokenFile)}`);
     curl.push(`-H "authorization: Bearer $TOKEN"`);
   }
   const c = curl.join(" ");

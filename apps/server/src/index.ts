@@ -3,7 +3,8 @@
  * environment, JSON file), tokens, TLS, request logs, graceful shutdown, and the launcher that
  * both the `spool-server` bin and the CLI's `spool serve` run.
  *
- * Only this file is imported by other packages; everything else is internal.
+ * Only this file (and `tokens.ts`, as `@spool/server/tokens`) is imported by other packages;
+ * everything else is internal.
  */
 
 export { bannerText } from "./banner.js";
@@ -29,4 +30,10 @@ export {
   type Setting,
 } from "./settings.js";
 export { type ServerHandle, type StartOptions, startServer } from "./start.js";
-export { parseTokenFile, type TokenEntry } from "./tokens.js";
+export {
+  checkBearerToken,
+  parseTokenFile,
+  shellQuote,
+  type TokenEntry,
+  tokenShellLine,
+} from "./tokens.js";

@@ -14,6 +14,7 @@ import { resolveServerConfig } from "./config.js";
 import { initServerFiles } from "./init.js";
 import { createLogger } from "./log.js";
 import { startServer } from "./start.js";
+import { shellQuote, tokenShellLine } from "./tokens.js";
 
 /** Where a command prints: stdout text and stderr lines. */
 export interface LaunchIo {
@@ -110,6 +111,8 @@ export async function runInit(
     force: flags.force === true,
     days: typeof flags.days === "number" ? flags.days : undefined,
   });
+  const host =
+    hosts[0] === undefined ? "HOST" : hosts[0].includes(":") ? `[${hosts[0]}]` : hosts[0];
   io.out(
     [
       `wrote ${result.tokenFile} (mode 600: one bearer token)`,
@@ -118,8 +121,12 @@ export async function runInit(
       `SHA-256 fingerprint ${result.fingerprint}`,
       "",
       "Serve with TLS and tokens:",
-      `  spool serve --token-file ${result.tokenFile} --tls-cert ${result.certFile} --tls-key ${result.keyFile}`,
-      `Clients trust the certificate with curl --cacert ${result.certFile} (compare the fingerprint above).`,
+      `  spool serve --token-file ${shellQuote(result.tokenFile)} --tls-cert ${shellQuote(result.certFile)} --tls-key ${shellQuote(result.keyFile)}`,
+      "",
+      "Clients: copy the token file and cert.pem over a trusted channel (compare the fingerprint above), then",
+      `  spool follow https://${host}:9700/POOL --token-file ${shellQuote(result.tokenFile)} --tls-ca ${shellQuote(result.certFile)}`,
+      `  ${tokenShellLine(result.tokenFile)}`,
+      `  curl -sS --cacert ${shellQuote(result.certFile)} -H "authorization: Bearer $TOKEN" https://${host}:9700/v0/pools`,
       "",
     ].join("\n"),
   );

@@ -1,15 +1,19 @@
 /**
- * The token file: one bearer token per line, optionally followed by whitespace and an access mode
- * (`TOKEN read-only`); `#` comments and blank lines are ignored.
+ * The token file, the one parser for every reader of it (the server's `--token-file`, the CLI's
+ * `--token-file`, exported as `@spool/server/tokens` so the CLI need not load the server): one
+ * bearer token per line, optionally followed by whitespace and an access mode
+ * (`TOKEN read-only`); `#` at the start of a line or after whitespace starts a comment; blank
+ * lines are ignored; surrounding whitespace (and a byte order mark) is trimmed. Also the check of
+ * a single token given elsewhere (`SPOOL_TOKEN`, `--token`) and the shell line that reads a
+ * token file's first token for curl.
  *
- * Invariants: a token never appears in an error message, a warning or a log line (errors name
- * the file and the line number only); a file with no token is an error (an empty token file
- * would otherwise silently mean "no authentication"); duplicate tokens are an error.
+ * Invariants: a token never appears in an error message, a hint, a warning or a log line (errors
+ * name the file and the line number, or the variable, only); a file with no token is an error
+ * (an empty token file would otherwise silently mean "no authentication"); duplicate tokens are
+ * an error. This module loads nothing but `node:fs` and `@spool/core`.
  */
 import { readFileSync, statSync } from "node:fs";
-import { fromSystemError, SpoolError } from "@spool/core";
-import type { AccessMode } from "@spool/http-server";
-import { ACCESS_MODES } from "@spool/http-server";
+import { ACCESS_MODES, type AccessMode, fromSystemError, SpoolError } from "@spool/core";
 
 export interface TokenEntry {
   token: string;
@@ -17,21 +21,43 @@ export interface TokenEntry {
   access?: AccessMode;
 }
 
+/** What a token may be made of: printable ASCII without spaces (RFC 6750 allows less). */
 const TOKEN_TEXT = /^[\x21-\x7e]+$/;
+
+/** Quotes `text` for a POSIX shell. */
+export function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The shell line that puts the first token of the token file at `path` into `$TOKEN` (for
+ * curl's `-H "authorization: Bearer $TOKEN"`), reading the file by the same rules as
+ * `parseTokenFile`; it never shows the token.
+ *
+ * @example
+ * tokenShellLine("token.txt") // TOKEN=$(awk '!/^[[:space:]]*(#|$)/ {print $1; exit}' token.txt)
+ */
+export function tokenShellLine(path: string): string {
+  return `TOKEN=$(awk '!/^[[:space:]]*(#|$)/ {print $1; exit}' ${shellQuote(path)})`;
+}
 
 /**
  * Parses the text of a token file (`where` names it in errors).
  *
  * @example
- * parseTokenFile("# ops\nabc123 read-only\n", "tokens.txt") // [{ token: "abc123", access: "read-only" }]
+ * parseTokenFile("# ops\nabc123 read-only  # dashboards\n", "tokens.txt")
+ * // [{ token: "abc123", access: "read-only" }]
  */
 export function parseTokenFile(text: string, where: string): TokenEntry[] {
   const entries: TokenEntry[] = [];
   const seen = new Set<string>();
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
-    const line = (lines[i] as string).trim();
-    if (line === "" || line.startsWith("#")) continue;
+    const line = (lines[i] as string)
+      .trim()
+      .replace(/(^|\s)#.*$/, "")
+      .trim();
+    if (line === "") continue;
     const fields = line.split(/\s+/);
     const token = fields[0] as string;
     const lineNo = i + 1;
@@ -63,6 +89,32 @@ function bad(where: string, line: number, what: string): SpoolError {
     path: where,
     hint: "each line is `TOKEN` or `TOKEN read-only|write-only|read-write`; `#` starts a comment",
   });
+}
+
+/**
+ * Checks one bearer token given as `what` (`SPOOL_TOKEN`, `--token`): surrounding whitespace is
+ * trimmed; the rest must be one token as a token file holds it. The error never shows the value.
+ *
+ * @example
+ * checkBearerToken("  abc123\n", "SPOOL_TOKEN") // "abc123"
+ */
+export function checkBearerToken(value: string, what: string): string {
+  const token = value.trim();
+  if (token === "") {
+    throw new SpoolError("Usage", `${what} is empty`, {
+      hint: "pass the server's bearer token, or --token-file FILE with the token file",
+    });
+  }
+  if (!TOKEN_TEXT.test(token)) {
+    throw new SpoolError(
+      "Usage",
+      `${what} is not one bearer token: it holds spaces, line breaks or characters outside printable ASCII`,
+      {
+        hint: `give the token alone (from a token file: ${tokenShellLine("token.txt").replace("TOKEN=", `${what}=`)}), or pass --token-file token.txt`,
+      },
+    );
+  }
+  return token;
 }
 
 export interface LoadedTokens {

@@ -65,8 +65,10 @@ describe("tokens through the real server", () => {
 
     const anon = await fetch(`${server.url}/v0/pools`);
     expect(anon.status).toBe(401);
-    const wrong = await fetch(`${server.url}/v0/pools`, json("GET", undefined, "nope"));
+    const wrongToken = "wrong-token-0123456789";
+    const wrong = await fetch(`${server.url}/v0/pools`, json("GET", undefined, wrongToken));
     expect(wrong.status).toBe(401);
+    expect(await wrong.text()).not.toContain(wrongToken);
     const created = await fetch(`${server.url}/v0/pools`, json("POST", { pool: "demo" }, writer));
     expect(created.status).toBe(200);
     const append = await fetch(
@@ -108,6 +110,7 @@ describe("tokens through the real server", () => {
     const all = lines.join("\n");
     expect(all).not.toContain(writer);
     expect(all).not.toContain(reader);
+    expect(all).not.toContain(wrongToken);
     expect(all).not.toContain("secret=");
   });
 

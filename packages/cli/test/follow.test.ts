@@ -104,6 +104,27 @@ describe("follow: where to start and when to stop", () => {
     });
   });
 
+  it("--since refuses an impossible time, naming the field, instead of rolling it over", async () => {
+    await pool("p", ["1"]);
+    for (const [time, reason] of [
+      ["2026-01-01T10:99:00Z", "minute 99 is out of range"],
+      ["2026-02-29T00:00:00Z", "2026 is not a leap year"],
+      ["2026-01-01T10:00:00+99:99", "offset +99:99 is out of range"],
+      ["2026-01-01", "not an RFC 3339 time"],
+    ] as const) {
+      const r = await run(dir, ["follow", "p", "--since", time, "--replay", "0"]);
+      expect(r.code, time).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(jsonLines(r.stderr)[0], time).toMatchObject({
+        error: {
+          kind: "Usage",
+          message: expect.stringContaining(reason),
+          hint: expect.stringContaining("2026-11-22T10:15:30Z"),
+        },
+      });
+    }
+  });
+
   it("--one exits after the first matching message", async () => {
     await pool("p", ["1", "2", "3"]);
     const r = await run(dir, ["follow", "p", "--tail", "3", "--one"]);

@@ -137,6 +137,41 @@ describe("remote feed and fetch", () => {
     expect(missingFile.stderr).toContain("token file");
   });
 
+  it("reads --token-file and SPOOL_TOKEN by the server's rules, never showing a token", async () => {
+    const { writeFileSync } = await import("node:fs");
+    const file = `${tmp.dir}/token.txt`;
+    // What `spool serve init` writes, with a trailing comment and CRLF line ends.
+    writeFileSync(file, `# Spool server bearer tokens\r\n${TOKEN}   # ops\r\n`, { mode: 0o600 });
+    const args = (...extra: string[]) => ["fetch", `${base}/feedme`, "1", "--jsonl", ...extra];
+    const ok = await run(tmp.dir, args("--token-file", file), { env: { SPOOL_TOKEN: undefined } });
+    expect(ok.code, ok.stderr).toBe(0);
+    const padded = await run(tmp.dir, args(), { env: { SPOOL_TOKEN: ` ${TOKEN}\n` } });
+    expect(padded.code, padded.stderr).toBe(0);
+
+    const secret = "never-print-this-token";
+    const cases: [Record<string, string | undefined>, string[], number][] = [
+      // The whole file in the variable (`SPOOL_TOKEN="$(cat token.txt)"`): not one token.
+      [{ SPOOL_TOKEN: `# Spool server bearer tokens\n${secret}\n` }, [], 2],
+      [{ SPOOL_TOKEN: undefined }, ["--token", `${secret} read-only`], 2],
+      // A wrong token: 401, and the hint names the token flags.
+      [{ SPOOL_TOKEN: secret }, [], 6],
+      [{ SPOOL_TOKEN: undefined }, ["--token", secret], 6],
+    ];
+    for (const [caseEnv, extra, code] of cases) {
+      const r = await run(tmp.dir, args(...extra), { env: caseEnv });
+      expect(r.code, r.stderr).toBe(code);
+      expect(JSON.parse(r.stderr).error.hint).toMatch(/--token-file/);
+      expect(r.stderr + r.stdout).not.toContain(secret);
+    }
+    for (const text of [`${secret} admin\n`, `${secret}\n${secret}\n`, `${secret} read-only x\n`]) {
+      writeFileSync(file, text, { mode: 0o600 });
+      const r = await run(tmp.dir, args("--token-file", file), { env: { SPOOL_TOKEN: undefined } });
+      expect(r.code, r.stderr).toBe(2);
+      expect(JSON.parse(r.stderr).error.message).toMatch(/token file .*: line \d/);
+      expect(r.stderr + r.stdout).not.toContain(secret);
+    }
+  });
+
   it("names the unreachable server and what to check", async () => {
     const closed = createApp({ dir: tmp.dir });
     const probe = serve({ fetch: closed.fetch, hostname: "127.0.0.1", port: 0 });

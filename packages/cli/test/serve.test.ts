@@ -1,6 +1,6 @@
 // `spool serve`, `spool serve init` and `spool serve check` through the built CLI: the same
 // launcher as the `spool-server` bin (@spool/server), loaded only when serve runs.
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -121,6 +121,16 @@ describe("spool serve init", () => {
     const token = readFileSync(join(srv, "token.txt"), "utf8");
     const tokenValue = token.split("\n").find((l) => l !== "" && !l.startsWith("#")) as string;
     expect(first.stdout).not.toContain(tokenValue);
+    // It tells clients how to pass the token: --token-file for the CLI, a shell line for curl
+    // that reads the same token the server does.
+    expect(first.stdout).toContain(`--token-file ${join(srv, "token.txt")} --tls-ca`);
+    expect(first.stdout).toContain('-H "authorization: Bearer $TOKEN" https://spool.test:9700/');
+    const tokenLine = first.stdout.split("\n").find((l) => l.trim().startsWith("TOKEN="));
+    const fromShell = execFileSync("sh", ["-c", `${tokenLine}; printf %s "$TOKEN"`], {
+      encoding: "utf8",
+      timeout: 5000,
+    });
+    expect(fromShell).toBe(tokenValue);
 
     const again = await run(dir, ["serve", "init", "--dir", srv]);
     expect(again.code).toBe(4);

@@ -5,7 +5,9 @@
  * an error the server answered carries its HTTP `status` (a final error line of a stream carries
  * the status of its kind); a failure to reach the server at all is a `NetworkError` (kind Io,
  * `network: true`, no status, the fetch failure as `cause`), so callers can tell "the server said
- * no" from "the server was not reached". The guards do not rely on `instanceof` alone.
+ * no" from "the server was not reached"; a refused TLS certificate is a `TlsError`, a
+ * NetworkError that says which problem it was (`failure`, `code`) with a hint naming
+ * NODE_EXTRA_CA_CERTS or the `fetch` option. The guards do not rely on `instanceof` alone.
  */
 import {
   ERROR_KINDS,
@@ -53,6 +55,100 @@ export class NetworkError extends SpoolError {
     super("Io", message, details);
     this.name = "NetworkError";
   }
+}
+
+/** Why a TLS connection was refused: the certificate's problem, as far as the runtime says. */
+export type TlsFailure = "self-signed" | "unknown-ca" | "hostname-mismatch" | "expired" | "other";
+
+/** Node's (OpenSSL's) certificate error codes, by what they mean for the user. */
+const TLS_CODES: Readonly<Record<string, TlsFailure>> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: "self-signed",
+  SELF_SIGNED_CERT_IN_CHAIN: "self-signed",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "unknown-ca",
+  UNABLE_TO_GET_ISSUER_CERT: "unknown-ca",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "unknown-ca",
+  CERT_UNTRUSTED: "unknown-ca",
+  ERR_TLS_CERT_ALTNAME_INVALID: "hostname-mismatch",
+  HOSTNAME_MISMATCH: "hostname-mismatch",
+  CERT_HAS_EXPIRED: "expired",
+  CERT_NOT_YET_VALID: "expired",
+};
+
+const TLS_MESSAGES: Readonly<Record<TlsFailure, string>> = {
+  "self-signed": "the server's certificate is self-signed and not trusted",
+  "unknown-ca": "the server's certificate is issued by a CA this runtime does not trust",
+  "hostname-mismatch": "the server's certificate does not cover the host name in baseUrl",
+  expired: "the server's certificate has expired (or is not valid yet)",
+  other: "the TLS connection was refused",
+};
+
+const TLS_HINTS: Readonly<Record<TlsFailure, string>> = {
+  "self-signed":
+    "trust the server's certificate: in Node start with NODE_EXTRA_CA_CERTS=cert.pem (the cert.pem of spool serve init), or pass createClient a `fetch` whose TLS options trust it (e.g. undici's Agent with connect.ca)",
+  "unknown-ca":
+    "trust the issuing CA: in Node start with NODE_EXTRA_CA_CERTS=ca.pem, or pass createClient a `fetch` whose TLS options trust it (e.g. undici's Agent with connect.ca)",
+  "hostname-mismatch":
+    "use a baseUrl host the certificate names (spool serve init --host NAME adds one), or issue a certificate for this host",
+  expired:
+    "renew the server's certificate (spool serve init --force writes a new one), and check the clocks of both machines",
+  other:
+    "check the server's certificate and this runtime's trust store (Node: NODE_EXTRA_CA_CERTS), or pass createClient a `fetch` with the TLS options it needs",
+};
+
+/**
+ * The TLS failure behind a fetch failure, if it is one: Node's certificate error codes anywhere
+ * in the cause chain. Browsers do not say why a connection failed, so there it is never one.
+ */
+export function tlsFailureOf(cause: unknown): { failure: TlsFailure; code: string } | undefined {
+  for (let e = cause, depth = 0; e !== null && typeof e === "object" && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") {
+      const failure =
+        TLS_CODES[code] ?? (/^ERR_TLS_|^ERR_SSL_|CERT/.test(code) ? "other" : undefined);
+      if (failure !== undefined) return { failure, code };
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * A TLS connection the runtime refused (a self-signed or expired certificate, an unknown CA, a
+ * host name the certificate does not cover): a NetworkError (kind Io, `network: true`) that
+ * also carries `tls: true`, `failure` and the runtime's `code`. Retrying cannot fix it, so
+ * `follow` does not reconnect after it.
+ *
+ * @example
+ * catch (e) { if (isTlsError(e)) console.error(e.failure, e.hint); }
+ */
+export class TlsError extends NetworkError {
+  /** Always true: marks TLS failures across bundled copies. */
+  readonly tls = true as const;
+  /** What is wrong with the certificate. */
+  readonly failure: TlsFailure;
+  /** The runtime's error code, e.g. `DEPTH_ZERO_SELF_SIGNED_CERT`. */
+  readonly code: string;
+
+  constructor(what: string, failure: TlsFailure, code: string, cause: unknown) {
+    super(`${what} failed: ${TLS_MESSAGES[failure]} (${code})`, {
+      hint: TLS_HINTS[failure],
+      cause,
+    });
+    this.name = "TlsError";
+    this.failure = failure;
+    this.code = code;
+  }
+}
+
+/**
+ * True when `value` is a TlsError (the server's certificate was refused).
+ *
+ * @example
+ * if (isTlsError(error)) console.error("fix the certificate trust:", error.hint);
+ */
+export function isTlsError(value: unknown): value is TlsError {
+  if (value instanceof TlsError) return true;
+  return isNetworkError(value) && (value as { tls?: unknown }).tls === true;
 }
 
 /**

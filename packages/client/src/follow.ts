@@ -10,7 +10,7 @@
  * policy `continue`, as a status and to `onGap`, never hidden, exact also under a tag filter (the
  * server's gap lines, see tail.ts), and moves the resume point past it, so a reconnect never
  * reports seqs of a gap already reported; only retryable failures reconnect (network errors,
- * Busy, Io by default);
+ * Busy, Io by default; never a TLS failure or Permission);
  * `break`, the signal and the handle's close end it at once, with no timer or request left.
  */
 import {
@@ -22,7 +22,7 @@ import {
   type TailEnd,
 } from "@spool/core/shared";
 import { type BackoffOptions, backoffDelay, resolveBackoff, sleep } from "./backoff.js";
-import { isNetworkError, usage } from "./errors.js";
+import { isNetworkError, isTlsError, usage } from "./errors.js";
 import type { RemoteMessage } from "./message.js";
 import { checkTailOptions, type TailOptions } from "./options.js";
 import { TailIterator, type TailTarget } from "./tail.js";
@@ -33,7 +33,7 @@ export interface FollowOptions extends TailOptions {
   backoff?: BackoffOptions;
   /** Called with every status change (also dispatched as a `status` event). */
   onStatus?: (status: FollowStatus) => void;
-  /** Which failures reconnect. Default: network errors and kinds Busy and Io. */
+  /** Which failures reconnect. Default: network errors (not TLS ones) and kinds Busy and Io. */
   retryable?: (error: SpoolError) => boolean;
 }
 
@@ -49,12 +49,16 @@ export type FollowStatus =
 export type FollowState = Exclude<FollowStatus["state"], "gap">;
 
 /**
- * The default `retryable`: the server was unreachable, busy (e.g. restarting) or had an I/O error.
+ * The default `retryable`: the server was unreachable, busy (e.g. restarting) or had an I/O error;
+ * never a TLS failure (TlsError) nor Permission (401/403), which retrying cannot fix.
  *
  * @example
  * pool.follow({ retryable: (e) => isRetryable(e) || e.kind === "NotFound" }); // wait for the pool
  */
 export function isRetryable(error: SpoolError): boolean {
+  // A refused certificate, a missing or wrong token (401) and a forbidden mode (403) stay so
+  // until someone changes the configuration: retrying them would spin for ever.
+  if (isTlsError(error) || error.kind === "Permission") return false;
   return isNetworkError(error) || error.kind === "Busy" || error.kind === "Io";
 }
 

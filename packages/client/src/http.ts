@@ -13,6 +13,8 @@ import {
   kindOfStatus,
   NetworkError,
   SpoolHttpError,
+  TlsError,
+  tlsFailureOf,
 } from "./errors.js";
 
 /** What the transport needs: resolved client options. */
@@ -129,8 +131,10 @@ async function answeredError(
   );
 }
 
-/** A NetworkError for a failed fetch or a broken body. */
+/** A NetworkError for a failed fetch or a broken body (a TlsError for a refused certificate). */
 export function networkError(what: string, cause: unknown): NetworkError {
+  const tls = tlsFailureOf(cause);
+  if (tls) return new TlsError(what, tls.failure, tls.code, cause);
   const detail = cause instanceof Error ? cause.message : String(cause);
   return new NetworkError(`${what} failed: ${detail}`, {
     hint: "check that the server is running and reachable at baseUrl, then retry",

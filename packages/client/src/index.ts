@@ -34,7 +34,14 @@ export {
   type RemoteCreateOptions,
   SpoolClient,
 } from "./client.js";
-export { isNetworkError, NetworkError, SpoolHttpError } from "./errors.js";
+export {
+  isNetworkError,
+  isTlsError,
+  NetworkError,
+  SpoolHttpError,
+  TlsError,
+  type TlsFailure,
+} from "./errors.js";
 export {
   Follower,
   type FollowOptions,

@@ -5,6 +5,7 @@
  * Only this file is imported by other packages; everything else is internal.
  */
 
+export { ACCESS_MODES, type AccessMode } from "./access.js";
 export type { AppendInput } from "./engine/encoder.js";
 export type { Gap } from "./engine/tail-cursor.js";
 export {
@@ -47,7 +48,7 @@ export {
   resolvePoolRef,
 } from "./pool-dir.js";
 export type { TailEnd, TailOptions } from "./tail-options.js";
-export { formatTime, type Instant, parseTime } from "./time.js";
+export { checkTime, formatTime, type Instant, parseTime, requireTime } from "./time.js";
 export {
   checkTag,
   DEFAULT_POOL_SIZE,

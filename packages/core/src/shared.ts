@@ -8,6 +8,7 @@
  * names, strict UTF-8 decoding, time text, the tail cursor's rules) and the rest is types only.
  */
 
+export { ACCESS_MODES, type AccessMode } from "./access.js";
 export type { AppendInput } from "./engine/encoder.js";
 export { type Bounds, type Gap, gapBefore, startSeq } from "./engine/tail-cursor.js";
 export {
@@ -27,7 +28,7 @@ export type { Envelope, Message } from "./message.js";
 export type { AppendOptions, CreateOptions, PoolInfo } from "./pool.js";
 export type { PoolListEntry } from "./pool-dir.js";
 export type { TailEnd, TailOptions } from "./tail-options.js";
-export { formatTime, type Instant, parseTime } from "./time.js";
+export { checkTime, formatTime, type Instant, parseTime, requireTime } from "./time.js";
 export {
   DEFAULT_POOL_SIZE,
   DURABILITIES,

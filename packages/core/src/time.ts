@@ -3,8 +3,12 @@
  *
  * Invariants: rendered times are UTC with exactly nine fractional digits
  * (`2026-11-22T10:15:30.123456789Z`); `parseTime` accepts any RFC 3339 offset and returns
- * seconds + nanoseconds exactly (no float rounding of the fraction).
+ * seconds + nanoseconds exactly (no float rounding of the fraction); it refuses impossible
+ * fields (month 13, April 31, Feb 29 of a common year, hour 24, minute 60, second 60 (no leap
+ * seconds), offsets past ±23:59), never rolling them over into a neighbouring time.
  */
+
+import { SpoolError } from "./errors.js";
 
 /** A point in time as whole seconds since the epoch and nanoseconds within the second. */
 export interface Instant {
@@ -40,22 +44,117 @@ export function formatTime(sec: number, nanos: number): string {
   return `${cachedPrefix}.${String(nanos).padStart(9, "0")}Z`;
 }
 
+/** The accepted forms, for hints. */
+const TIME_FORMS =
+  "YYYY-MM-DDTHH:MM:SS[.fraction] then Z or ±HH:MM, e.g. 2026-11-22T10:15:30Z, " +
+  "2026-11-22T10:15:30.123456789Z or 2026-11-22T12:15:30+02:00";
+
 const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9})\d*)?([Zz]|[+-]\d{2}:\d{2})$/;
 
-/** Parses RFC 3339 text; undefined when it is not valid RFC 3339. */
-export function parseTime(text: string): Instant | undefined {
+const MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
+
+function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return isLeapYear(year) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/** A field outside `0..max` (two digits), as a reason; undefined when in range. */
+function outOfRange(name: string, value: number, max: number): string | undefined {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return value > max ? `${name} ${pad(value)} is out of range (00-${pad(max)})` : undefined;
+}
+
+/**
+ * Checks RFC 3339 text field by field: the instant, or why the text is not a time Spool accepts.
+ * Leap seconds (`:60`) are refused: Spool's clock counts POSIX seconds, which have none.
+ *
+ * @example
+ * checkTime("2026-11-22T10:15:30Z")  // { sec: 1795342530, nanos: 0 }
+ * checkTime("2026-02-29T00:00:00Z")  // "February 2026 has 28 days (2026 is not a leap year)"
+ */
+export function checkTime(text: string): Instant | string {
   const m = RFC3339.exec(text);
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s, frac, zone] = m as unknown as string[];
-  const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-  if (Number.isNaN(base)) return undefined;
-  const check = new Date(base);
-  if (check.getUTCDate() !== Number(d) || check.getUTCMonth() !== Number(mo) - 1) return undefined;
-  let offsetSec = 0;
-  if (zone && zone !== "Z" && zone !== "z") {
-    const sign = zone.startsWith("-") ? -1 : 1;
-    offsetSec = sign * (Number(zone.slice(1, 3)) * 3600 + Number(zone.slice(4, 6)) * 60);
+  if (!m) return "not an RFC 3339 time with a time of day and an offset";
+  const [, y, mo, d, , , , frac, zone] = m as unknown as string[];
+  const field = (i: number): number => Number(m[i]);
+  const [year, month, day] = [field(1), field(2), field(3)];
+  const [hour, minute, second] = [field(4), field(5), field(6)];
+  if (month < 1 || month > 12) return `month ${mo} does not exist (01-12)`;
+  const days = daysInMonth(year, month);
+  if (day < 1 || day > days) {
+    if (day < 1) return `day ${d} does not exist`;
+    const name = MONTHS[month - 1] as string;
+    return month === 2
+      ? `February ${y} has ${days} days${days === 28 ? ` (${y} is not a leap year)` : ""}`
+      : `${name} has ${days} days`;
   }
-  return { sec: base / 1000 - offsetSec, nanos: Number((frac ?? "").padEnd(9, "0")) };
+  const reason =
+    outOfRange("hour", hour, 23) ??
+    outOfRange("minute", minute, 59) ??
+    (second === 60
+      ? "second 60 is out of range (00-59): Spool times have no leap seconds"
+      : outOfRange("second", second, 59));
+  if (reason) return reason;
+  let offsetSec = 0;
+  if (zone !== "Z" && zone !== "z") {
+    const zoneText = zone as string;
+    const offHours = Number(zoneText.slice(1, 3));
+    const offMinutes = Number(zoneText.slice(4, 6));
+    if (offHours > 23 || offMinutes > 59) {
+      return `offset ${zoneText} is out of range (hours 00-23, minutes 00-59)`;
+    }
+    offsetSec = (zoneText.startsWith("-") ? -1 : 1) * (offHours * 3600 + offMinutes * 60);
+  }
+  // setUTCFullYear, unlike Date.UTC, keeps years 0-99 as they are (not 1900-1999).
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, 0);
+  return { sec: date.getTime() / 1000 - offsetSec, nanos: Number((frac ?? "").padEnd(9, "0")) };
+}
+
+/**
+ * Parses RFC 3339 text; undefined when it is not a valid time (see `checkTime` for the rules and
+ * `requireTime` for an error that says why).
+ *
+ * @example
+ * parseTime("2026-11-22T12:15:30.5+02:00") // { sec: 1795342530, nanos: 500000000 }
+ * parseTime("2026-01-01T10:99:00Z")        // undefined
+ */
+export function parseTime(text: string): Instant | undefined {
+  const result = checkTime(text);
+  return typeof result === "string" ? undefined : result;
+}
+
+/**
+ * Parses RFC 3339 text given as `what` (a flag or field name), or throws a Usage SpoolError that
+ * says which field is wrong, with the accepted forms as the hint.
+ *
+ * @example
+ * requireTime("2026-04-31T00:00:00Z", "--since")
+ * // throws Usage: --since "2026-04-31T00:00:00Z" is not a valid time: April has 30 days
+ */
+export function requireTime(text: string, what: string): Instant {
+  const result = checkTime(text);
+  if (typeof result !== "string") return result;
+  throw new SpoolError("Usage", `${what} ${JSON.stringify(text)} is not a valid time: ${result}`, {
+    hint: `write ${TIME_FORMS}`,
+  });
 }

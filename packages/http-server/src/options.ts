@@ -6,12 +6,17 @@
  * Invariants: options are validated with zod once, at `createApp`, into a fully defaulted
  * `ResolvedOptions`; an invalid option throws a Usage SpoolError naming the option.
  */
-import { DEFAULT_POOL_SIZE, defaultPoolDir, poolFileSize, SpoolError } from "@spool/core";
+import {
+  type AccessMode,
+  DEFAULT_POOL_SIZE,
+  defaultPoolDir,
+  poolFileSize,
+  SpoolError,
+} from "@spool/core";
 import * as z from "zod";
 
-/** What a client may do: read messages, write them, or both. */
-export type AccessMode = "read-only" | "write-only" | "read-write";
-export const ACCESS_MODES: readonly AccessMode[] = ["read-only", "write-only", "read-write"];
+// Access modes are core's (one definition); re-exported for createApp's callers.
+export { ACCESS_MODES, type AccessMode } from "@spool/core";
 
 /** A bearer token, optionally with its own access mode (narrower or wider than the default). */
 export type TokenSpec = string | { token: string; access?: AccessMode | undefined };

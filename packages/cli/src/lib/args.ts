@@ -6,7 +6,7 @@
  * (`--retry-delay`) with a hint pointing at the command's help; conversions never return NaN or
  * a negative duration.
  */
-import { type Instant, parseTime, SpoolError } from "@spool/core";
+import { type Instant, requireTime, SpoolError } from "@spool/core";
 import type * as z from "zod/mini";
 import type { RawArgs } from "./command.js";
 
@@ -154,7 +154,8 @@ export function parseDuration(text: string, flag: string): number {
 export type SinceSpec = { seq: number } | { time: Instant };
 
 /**
- * Parses `--since`: a seq (`42`), an RFC 3339 time, or an age (`10m` = ten minutes ago).
+ * Parses `--since`: a seq (`42`), an RFC 3339 time, or an age (`10m` = ten minutes ago). Text
+ * that starts with a date must be a valid time (core's `requireTime`: Usage naming the field).
  *
  * @example
  * parseSince("10m", Date.now()) // { time: { sec: …, nanos: … } }
@@ -169,8 +170,8 @@ export function parseSince(text: string, nowMs: number): SinceSpec {
     }
     return { seq };
   }
-  const time = parseTime(text);
-  if (time) return { time };
+  // Anything that starts like a date is a time: say which field is wrong (minute 99, April 31).
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) return { time: requireTime(text, "--since") };
   if (/^\s*\d+(?:\.\d+)?\s*(ms|s|m|h|d)\s*$/.test(text)) {
     const ms = nowMs - parseDuration(text, "--since");
     const sec = Math.floor(ms / 1000);

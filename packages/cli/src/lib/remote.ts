@@ -4,7 +4,8 @@
  *
  * Invariants: nothing here is loaded for local pools (the SDK and undici are imported lazily);
  * envelope, tail and error semantics are the SDK's, which are core's (one definition); a token is
- * read from `--token-file` or `SPOOL_TOKEN` or `--token` and never printed; a custom CA or
+ * read from `--token-file` (by the server's own token-file parser, `@spool/server/tokens`) or
+ * `SPOOL_TOKEN` or `--token`, checked, and never printed; a custom CA or
  * skipping verification goes through undici's own `Agent` + `fetch` pair (Node's built-in fetch
  * takes no CA), and both are refused for plain http:// URLs.
  */
@@ -19,6 +20,7 @@ import {
   SpoolError,
   type TailOptions,
 } from "@spool/core";
+import { checkBearerToken, parseTokenFile } from "@spool/server/tokens";
 import { messageLine } from "./envelope.js";
 import { usage } from "./errors.js";
 import type { PoolTarget } from "./target.js";
@@ -67,29 +69,18 @@ function readToken(access: RemoteAccess): string | undefined {
     } catch (error) {
       throw new SpoolError("Usage", `cannot read the token file ${access.tokenFile}`, {
         path: access.tokenFile,
-        hint: "pass a readable file whose first non-comment line is the token (spool serve init writes one)",
+        hint: "pass a readable token file, e.g. the token.txt that spool serve init wrote (the CLI sends its first token)",
         cause: error,
       });
     }
-    const token = text
-      .split("\n")
-      .map((line) => line.trim())
-      .find((line) => line !== "" && !line.startsWith("#"))
-      ?.split(/\s+/)[0];
-    if (!token) {
-      throw usage(
-        `the token file ${access.tokenFile} holds no token`,
-        "put the token on the first line that is not a # comment",
-      );
-    }
-    return token;
+    // The server's own parser: the same rules (and refusals) as `spool serve --token-file`.
+    return (parseTokenFile(text, access.tokenFile)[0] as { token: string }).token;
   }
-  if (access.token !== undefined) {
-    if (access.token === "") throw usage("--token is empty", "pass the server's bearer token");
-    return access.token;
-  }
+  if (access.token !== undefined) return checkBearerToken(access.token, "--token");
   const fromEnv = process.env.SPOOL_TOKEN;
-  return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
+  return fromEnv === undefined || fromEnv === ""
+    ? undefined
+    : checkBearerToken(fromEnv, "SPOOL_TOKEN");
 }
 
 /** The fetch to use: the global one, or undici's with a dispatcher that trusts `--tls-ca`. */
