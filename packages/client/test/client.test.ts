@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { normaliseJsonText } from "@spool/core/shared";
 import { createApp } from "@spool/http-server";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -124,6 +125,31 @@ describe("messages", () => {
     expect(got.tags).toEqual(["t"]);
     const error = await rejection(pool.appendJson("{nope"));
     expect(isSpoolError(error, "Usage")).toBe(true);
+  });
+
+  it("stores JSON text with line breaks as the local API does, and refuses invalid UTF-8 before sending", async () => {
+    const s = await server();
+    const pool = await createClient({ baseUrl: s.url }).createPool("fold");
+    const text = '{"a":1,\n  "b":[1\r\n,2]}';
+    const expected = normaliseJsonText(text); // core's rule: '{"a":1, "b":[1 ,2]}'
+    expect(expected).toBe('{"a":1, "b":[1 ,2]}');
+    const one = await pool.appendJson(text);
+    const trusted = await pool.appendJson(text, { trusted: true });
+    const [batched] = await pool.appendBatch([{ json: new TextEncoder().encode(text) }]);
+    for (const msg of [one, trusted, batched]) {
+      const got = await pool.get((msg as { seq: number }).seq);
+      expect(new TextDecoder().decode(got.dataBytes)).toBe(expected);
+    }
+    const before = (await pool.info()).bounds;
+    for (const bad of [
+      pool.appendJson(new Uint8Array([0x22, 0xc3, 0x22])),
+      pool.appendBatch([{ json: new Uint8Array([0x22, 0xff, 0x22]) }]),
+    ]) {
+      const error = await rejection(bad);
+      expect(isSpoolError(error, "Usage")).toBe(true);
+      expect((error as SpoolError).message).toBe("data is not valid UTF-8");
+    }
+    expect((await pool.info()).bounds).toEqual(before);
   });
 
   it("appends a batch as one commit, in order, with per-message tags", async () => {

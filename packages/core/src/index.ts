@@ -22,6 +22,14 @@ export {
   TIMEOUT_EXIT_CODE,
 } from "./errors.js";
 export { FORMAT_VERSION } from "./format/header.js";
+export {
+  foldLineBreaks,
+  hasLineBreak,
+  isWellFormedText,
+  normaliseJsonText,
+  trimJsonWhitespace,
+  utf8ByteLength,
+} from "./json-text.js";
 export { type Envelope, type Message, StoredMessage } from "./message.js";
 export { isReaderGone } from "./platform/lock.js";
 export {

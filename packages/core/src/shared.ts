@@ -5,7 +5,8 @@
  * Invariants: everything exported here is the same definition `@spool/core` exports (re-exported,
  * never copied), and nothing reachable from this module imports `node:` modules, touches the file
  * system or loads the native addon; the values are pure (errors, validation of sizes and policy
- * names, strict UTF-8 decoding, time text, the tail cursor's rules) and the rest is types only.
+ * names, strict UTF-8 decoding, the one normalisation of caller JSON text, time text, the tail
+ * cursor's rules) and the rest is types only.
  */
 
 export type { AppendInput } from "./engine/encoder.js";
@@ -23,6 +24,14 @@ export {
   spoolErrorFromJson,
   TIMEOUT_EXIT_CODE,
 } from "./errors.js";
+export {
+  foldLineBreaks,
+  hasLineBreak,
+  isWellFormedText,
+  normaliseJsonText,
+  trimJsonWhitespace,
+  utf8ByteLength,
+} from "./json-text.js";
 export type { Envelope, Message } from "./message.js";
 export type { AppendOptions, CreateOptions, PoolInfo } from "./pool.js";
 export type { PoolListEntry } from "./pool-dir.js";
