@@ -10,6 +10,8 @@
  */
 import {
   type AppendInput,
+  checkDurability,
+  encodeTags,
   normaliseJsonText,
   type PoolInfo,
   type PoolInfoJson,
@@ -101,15 +103,13 @@ export function inputJson(input: AppendInput): string {
   return normaliseJsonText(input.json, { trusted: input.trusted === true });
 }
 
-/** `,"tags":[…]` (or nothing) for a body. */
+/** `,"tags":[…]` (or nothing) for a body: the tags checked and spelled by core's `encodeTags`. */
 export function tagsMember(tags: readonly string[] | undefined): string {
   if (tags === undefined) return "";
-  if (!Array.isArray(tags))
-    throw usage("tags must be an array of strings", 'pass tags such as ["build"]');
-  return `,"tags":${JSON.stringify(tags)}`;
+  return `,"tags":${encodeTags(tags)}`;
 }
 
-/** `,"durability":"…"` (or nothing) for a body. */
+/** `,"durability":"…"` (or nothing) for a body, checked by core's `checkDurability`. */
 export function durabilityMember(durability: string | undefined): string {
-  return durability === undefined ? "" : `,"durability":${JSON.stringify(durability)}`;
+  return durability === undefined ? "" : `,"durability":"${checkDurability(durability)}"`;
 }

@@ -28,7 +28,6 @@ export {
   isWellFormedText,
   normaliseJsonText,
   trimJsonWhitespace,
-  utf8ByteLength,
 } from "./json-text.js";
 export { type Envelope, type Message, StoredMessage } from "./message.js";
 export { isReaderGone } from "./platform/lock.js";
@@ -57,6 +56,9 @@ export {
 export type { TailEnd, TailOptions } from "./tail-options.js";
 export { formatTime, type Instant, parseTime } from "./time.js";
 export {
+  checkCount,
+  checkDurability,
+  checkGapPolicy,
   checkTag,
   DEFAULT_POOL_SIZE,
   DURABILITIES,
@@ -66,7 +68,10 @@ export {
   GAP_POLICIES,
   type GapPolicy,
   MAX_POOL_NAME_BYTES,
+  MAX_TAG_BYTES,
+  MAX_TAGS,
   parseSize,
+  utf8ByteLength,
   validatePoolName,
 } from "./validate.js";
 export { type VerifyIssue, type VerifyReport, verifyPool } from "./verify.js";

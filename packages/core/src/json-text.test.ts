@@ -8,9 +8,9 @@ import {
   isWellFormedText,
   normaliseJsonText,
   trimJsonWhitespace,
-  utf8ByteLength,
 } from "./json-text.js";
 import * as shared from "./shared.js";
+import { utf8ByteLength } from "./validate.js";
 
 function usageOf(run: () => unknown): { kind?: string; message?: string; hint?: string } {
   try {
@@ -78,5 +78,11 @@ describe("helpers", () => {
     expect(shared.normaliseJsonText).toBe(normaliseJsonText);
     expect(index.normaliseJsonText).toBe(normaliseJsonText);
     expect(shared.utf8ByteLength).toBe(utf8ByteLength);
+    for (const name of ["validatePoolName", "checkTag", "encodeTags", "checkCount"] as const)
+      expect(shared[name]).toBe(index[name]);
+    // The validators are node-free: byte limits are counted without Buffer.
+    expect(shared.checkTag("é".repeat(128))).toBe("é".repeat(128));
+    expect(() => shared.checkTag("é".repeat(129))).toThrow(/longer than 256 bytes/);
+    expect(() => shared.validatePoolName("a".repeat(129))).toThrow(/129 bytes/);
   });
 });

@@ -61,30 +61,6 @@ export function isWellFormedText(text: string): boolean {
   return isWellFormed ? isWellFormed.call(text) : !LONE_SURROGATE.test(text);
 }
 
-/**
- * The number of bytes of `text` in UTF-8 (a lone surrogate counts as U+FFFD's 3 bytes, as
- * encoders write it), without encoding it.
- *
- * @example
- * utf8ByteLength("h\u00e9\u{1d11e}"); // 1 + 2 + 4 = 7
- */
-export function utf8ByteLength(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) bytes += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        bytes += 2; // 4 bytes for 2 code units
-        i++;
-      } else bytes += 2;
-    } else bytes += 2;
-  }
-  return bytes;
-}
-
 function invalidJson(text: string, cause: unknown): SpoolError {
   const preview = text.length > 40 ? `${text.slice(0, 40)}…` : text;
   return new SpoolError("Usage", `data is not valid JSON: ${JSON.stringify(preview)}`, {
