@@ -67,7 +67,10 @@ export function probeFor(step: DriverStep): RawRequest | undefined {
     }
     case "append": {
       // The body the SDK would have sent, with raw bytes spliced in as they are.
-      const tags = Array.isArray(input.tags) ? `,"tags":${JSON.stringify(input.tags)}` : "";
+      // Every member the step gives, as given (a bad value must reach the server as it is).
+      const tags = input.tags === undefined ? "" : `,"tags":${JSON.stringify(input.tags)}`;
+      const durability =
+        input.durability === undefined ? "" : `,"durability":${JSON.stringify(input.durability)}`;
       const data =
         typeof input.json_hex === "string"
           ? hexBytes(input.json_hex)
@@ -76,7 +79,7 @@ export function probeFor(step: DriverStep): RawRequest | undefined {
             : JSON.stringify(input.data);
       if (data === undefined) return undefined;
       const head = new TextEncoder().encode('{"data":');
-      const tail = new TextEncoder().encode(`${tags}}`);
+      const tail = new TextEncoder().encode(`${tags}${durability}}`);
       const middle = typeof data === "string" ? new TextEncoder().encode(data) : data;
       const body = new Uint8Array(head.length + middle.length + tail.length);
       body.set(head, 0);
