@@ -10,9 +10,10 @@
  * are violations; HTTP statuses are reported in `code` (none when the SDK refused an input
  * before sending anything: the server is then probed with the raw request, http-probe.ts, and
  * must refuse it alike); HTTP names pools only, so path references are skipped, and so is
- * what protocol v0 cannot say (an index capacity, a forced delete); `json` inputs are spliced
- * verbatim into the request body (`appendJson` with `trusted`, so the server, not the SDK,
- * judges them); a conformance tail ends when caught up: at the newest seq the pool had when the
+ * what protocol v0 cannot say (an index capacity, a forced delete); `json` and `json_hex`
+ * inputs go through `appendJson` with `trusted`, so the SDK checks only what core's rule checks
+ * for trusted text (UTF-8; text with line breaks) and the server judges the rest; `get` and
+ * `tail` give their envelope lines as the SDK received them (`toJsonLine`) for byte parity; a conformance tail ends when caught up: at the newest seq the pool had when the
  * tail started, or after an idle `timeout_ms` when a filter hides the newest messages; after a
  * fixture changed the files the server is restarted, so pools are opened afresh as on the other
  * surfaces.
