@@ -2,59 +2,45 @@
  * Tail options: the local API's `TailOptions` (without `follow`, which HTTP has no spelling for),
  * checked before anything is sent and spelled as the tail's query string.
  *
- * Invariants: the same option rules as the local API (whole numbers, `since` ≥ 1, not `since`
- * together with `last`, a known gap policy, non-empty string tags), refused with a Usage error
- * carrying a hint; the query uses the protocol's names (`since_seq`, `last`, `max`, `timeout_ms`,
+ * Invariants: the same option rules as the local API, through core's validators (whole numbers,
+ * `since` ≥ 1, not `since` together with `last`, a known gap policy, tags as core checks them:
+ * non-empty, at most 256 bytes, no control characters), refused with a Usage error carrying a
+ * hint; the query uses the protocol's names (`since_seq`, `last`, `max`, `timeout_ms`,
  * repeated `tag`, `gap_policy`) and plain decimal digits, and always asks for gap lines
  * (`gap_lines=1`; a server that predates them ignores the parameter).
  */
-import { type TailOptions as CoreTailOptions, GAP_POLICIES } from "@spool/core/shared";
+import {
+  type TailOptions as CoreTailOptions,
+  checkCount,
+  checkGapPolicy,
+  checkTag,
+} from "@spool/core/shared";
 import { usage } from "./errors.js";
 
 /** Options of `pool.tail()`: the local API's tail options, except `follow`. */
 export type TailOptions = Omit<CoreTailOptions, "follow">;
 
-function count(name: string, value: unknown, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
-    throw usage(
-      `${name} must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`,
-      `pass ${name} as a whole number such as ${Math.max(min, 10)}`,
-    );
-  }
-  return value;
-}
-
-/** Checks tail options (Usage on a bad one). */
+/**
+ * Checks tail options (Usage on a bad one) with core's own validators, so the SDK refuses exactly
+ * what the local API refuses.
+ */
 export function checkTailOptions(options: TailOptions): void {
-  const since = count("since", options.since, 1);
-  const last = count("last", options.last, 0);
-  count("max", options.max, 0);
-  count("timeoutMs", options.timeoutMs, 0);
+  const since = checkCount("since", options.since, 1);
+  const last = checkCount("last", options.last, 0);
+  checkCount("max", options.max, 0);
+  checkCount("timeoutMs", options.timeoutMs, 0);
   if (since !== undefined && last !== undefined) {
     throw usage(
       "give either since or last, not both",
       "use since to start at a seq, or last to replay the newest N messages",
     );
   }
-  if (options.gapPolicy !== undefined && !GAP_POLICIES.includes(options.gapPolicy)) {
-    throw usage(
-      `invalid gap policy ${JSON.stringify(options.gapPolicy)}`,
-      "gap policy is `continue` (skip ahead and report) or `error` (fail with RetentionGap)",
-    );
-  }
+  checkGapPolicy(options.gapPolicy);
   if (options.tags !== undefined) {
     if (!Array.isArray(options.tags)) {
       throw usage("tags must be an array of strings", 'pass tags such as ["build"]');
     }
-    for (const tag of options.tags) {
-      if (typeof tag !== "string" || tag.length === 0) {
-        throw usage(
-          `invalid tag filter ${JSON.stringify(tag)}: tags are non-empty strings`,
-          "tags are short non-empty strings such as `build`",
-        );
-      }
-    }
+    for (const tag of options.tags) checkTag(tag);
   }
 }
 

@@ -5,14 +5,18 @@
  * Invariants: every PoolInfo field is taken from its one wire name (core defines both shapes);
  * a body that lacks a required field is a protocol error, never a half-filled object; data is
  * serialised with JSON semantics and anything JSON cannot carry (undefined, functions, symbols,
- * BigInt, cycles) is refused as Usage before a request is sent.
+ * BigInt, cycles) is refused as Usage before a request is sent; JSON text is sent exactly as the
+ * server stores it (core's one normalisation), so invalid UTF-8 or JSON never leaves the SDK.
  */
-import type {
-  AppendInput,
-  PoolInfo,
-  PoolInfoJson,
-  PoolListEntry,
-  PoolListEntryJson,
+import {
+  type AppendInput,
+  checkDurability,
+  encodeTags,
+  normaliseJsonText,
+  type PoolInfo,
+  type PoolInfoJson,
+  type PoolListEntry,
+  type PoolListEntryJson,
 } from "@spool/core/shared";
 import { errorJsonOf, usage } from "./errors.js";
 import { protocolError } from "./http.js";
@@ -83,34 +87,29 @@ export function dataJson(data: unknown): string {
   return text;
 }
 
-/** The JSON text of one append input (`{data}` or already encoded `{json}`). */
+/**
+ * The JSON text of one append input (`{data}` or already encoded `{json}`), exactly as the server
+ * will store it: already encoded JSON goes through core's `normaliseJsonText` (strict UTF-8,
+ * parse check unless trusted, line breaks folded), the one rule every surface stores by.
+ */
 export function inputJson(input: AppendInput): string {
   if (input.json === undefined) return dataJson(input.data);
-  const text = typeof input.json === "string" ? input.json : new TextDecoder().decode(input.json);
-  if (input.trusted !== true) {
-    try {
-      JSON.parse(text);
-    } catch (error) {
-      const preview = text.length > 40 ? `${text.slice(0, 40)}…` : text;
-      throw usage(
-        `json is not valid JSON: ${JSON.stringify(preview)}`,
-        "pass one JSON value as text",
-        error,
-      );
-    }
+  if (typeof input.json !== "string" && !((input.json as unknown) instanceof Uint8Array)) {
+    throw usage(
+      `JSON input must be text or UTF-8 bytes, not ${input.json === null ? "null" : typeof input.json}`,
+      "pass JSON text such as '{\"ok\":true}', or append the value itself with append()",
+    );
   }
-  return text.trim();
+  return normaliseJsonText(input.json, { trusted: input.trusted === true });
 }
 
-/** `,"tags":[…]` (or nothing) for a body. */
+/** `,"tags":[…]` (or nothing) for a body: the tags checked and spelled by core's `encodeTags`. */
 export function tagsMember(tags: readonly string[] | undefined): string {
   if (tags === undefined) return "";
-  if (!Array.isArray(tags))
-    throw usage("tags must be an array of strings", 'pass tags such as ["build"]');
-  return `,"tags":${JSON.stringify(tags)}`;
+  return `,"tags":${encodeTags(tags)}`;
 }
 
-/** `,"durability":"…"` (or nothing) for a body. */
+/** `,"durability":"…"` (or nothing) for a body, checked by core's `checkDurability`. */
 export function durabilityMember(durability: string | undefined): string {
-  return durability === undefined ? "" : `,"durability":${JSON.stringify(durability)}`;
+  return durability === undefined ? "" : `,"durability":"${checkDurability(durability)}"`;
 }

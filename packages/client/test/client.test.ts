@@ -5,6 +5,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  checkCount,
+  checkDurability,
+  checkGapPolicy,
+  checkTag,
+  encodeTags,
+  normaliseJsonText,
+} from "@spool/core/shared";
 import { createApp } from "@spool/http-server";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -126,6 +134,70 @@ describe("messages", () => {
     expect(isSpoolError(error, "Usage")).toBe(true);
   });
 
+  it("stores JSON text with line breaks as the local API does, and refuses invalid UTF-8 before sending", async () => {
+    const s = await server();
+    const pool = await createClient({ baseUrl: s.url }).createPool("fold");
+    const text = '{"a":1,\n  "b":[1\r\n,2]}';
+    const expected = normaliseJsonText(text); // core's rule: '{"a":1, "b":[1 ,2]}'
+    expect(expected).toBe('{"a":1, "b":[1 ,2]}');
+    const one = await pool.appendJson(text);
+    const trusted = await pool.appendJson(text, { trusted: true });
+    const [batched] = await pool.appendBatch([{ json: new TextEncoder().encode(text) }]);
+    for (const msg of [one, trusted, batched]) {
+      const got = await pool.get((msg as { seq: number }).seq);
+      expect(new TextDecoder().decode(got.dataBytes)).toBe(expected);
+    }
+    const before = (await pool.info()).bounds;
+    for (const bad of [
+      pool.appendJson(new Uint8Array([0x22, 0xc3, 0x22])),
+      pool.appendBatch([{ json: new Uint8Array([0x22, 0xff, 0x22]) }]),
+    ]) {
+      const error = await rejection(bad);
+      expect(isSpoolError(error, "Usage")).toBe(true);
+      expect((error as SpoolError).message).toBe("data is not valid UTF-8");
+    }
+    expect((await pool.info()).bounds).toEqual(before);
+  });
+
+  it("checks tags, durability and tail options with core's own validators, before sending", async () => {
+    let requests = 0;
+    const client = createClient({
+      baseUrl: "http://127.0.0.1:9",
+      fetch: async () => {
+        requests++;
+        throw new Error("no request should be sent");
+      },
+    });
+    const pool = client.pool("p");
+    const refusals: [Promise<unknown>, SpoolError][] = [];
+    const refused = async (promise: Promise<unknown>, check: () => unknown) => {
+      let expected: unknown;
+      try {
+        check();
+      } catch (error) {
+        expected = error;
+      }
+      const error = await rejection(promise);
+      expect(isSpoolError(error, "Usage")).toBe(true);
+      expect((error as SpoolError).message).toBe((expected as SpoolError).message);
+      expect((error as SpoolError).hint).toBe((expected as SpoolError).hint);
+      refusals.push([promise, error as SpoolError]);
+    };
+    await refused(pool.append(1, { tags: ["a\nb"] }), () => checkTag("a\nb"));
+    await refused(pool.append(1, { tags: ["x".repeat(257)] }), () => checkTag("x".repeat(257)));
+    const many = Array.from({ length: 65 }, (_, i) => `t${i}`);
+    await refused(pool.appendBatch([{ data: 1, tags: many }]), () => encodeTags(many));
+    await refused(pool.append(1, { durability: "slow" as "fast" }), () => checkDurability("slow"));
+    const drain = async (options: object) => {
+      for await (const _ of pool.tail(options)) break;
+    };
+    await refused(drain({ since: 1, tags: ["\u0000"] }), () => checkTag("\u0000"));
+    await refused(drain({ since: 0 }), () => checkCount("since", 0, 1));
+    await refused(drain({ since: 1, gapPolicy: "skip" }), () => checkGapPolicy("skip"));
+    expect(refusals).toHaveLength(7);
+    expect(requests).toBe(0);
+  });
+
   it("appends a batch as one commit, in order, with per-message tags", async () => {
     const s = await server();
     const pool = await createClient({ baseUrl: s.url }).createPool("batch");
@@ -193,7 +265,10 @@ describe("errors by status", () => {
     await pool.append(1);
     const missing = await expectError(pool.get(7), "NotFound", 404);
     expect(missing.seq).toBe(7);
-    await expectError(pool.append(1, { tags: [""] }), "Usage", 400);
+    // a bad tag is refused locally too (core's checkTag), before any request
+    const badTag = await rejection(pool.append(1, { tags: [""] }));
+    expect(isSpoolError(badTag, "Usage")).toBe(true);
+    expect(badTag).not.toBeInstanceOf(SpoolHttpError);
 
     // a tail in progress makes delete Busy
     const controller = new AbortController();

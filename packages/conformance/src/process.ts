@@ -20,7 +20,7 @@ export interface RunResult {
 
 export interface RunOptions {
   /** Written to stdin, which is then closed (stdin is closed at once without it). */
-  input?: string;
+  input?: string | Uint8Array;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   /** Kill the child after this long (default 30 s). */

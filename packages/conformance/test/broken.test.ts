@@ -100,6 +100,54 @@ test("a difference the manifest does not check still fails parity", async () => 
   );
 });
 
+test("envelope bytes that parse to the same value still fail parity (bytes, not values)", async () => {
+  // A surface that respells the stored data (`{"n":1}` as `{"n": 1}`): equal when parsed.
+  const broken = tamper(apiDriver(), "api-respelled", "tail", (outcome) => {
+    if (outcome.status !== "ok" || outcome.lines === undefined) return outcome;
+    return {
+      ...outcome,
+      lines: outcome.lines.map((l) => l.replace('"data":{"n":1}', '"data":{"n": 1}')),
+    };
+  });
+  const report = await runSuite({ manifests: [manifest], drivers: [apiDriver(), broken] });
+  const text = formatReport(report);
+  expect(report.failed).toBe(0);
+  expect(report.ok).toBe(false);
+  expect(text).toContain('PARITY broken (broken.json) step 3 "tail": lines[0] differ at character');
+  expect(text).toContain("(api vs api-respelled)");
+});
+
+test("a surface that gives no envelope lines where another does fails parity", async () => {
+  const broken = tamper(apiDriver(), "api-nolines", "get", (outcome) => {
+    if (outcome.status !== "ok") return outcome;
+    const { lines: _dropped, ...rest } = outcome;
+    return rest;
+  });
+  const lines = inline(
+    {
+      conformance_version: 0,
+      name: "lines",
+      steps: [
+        { id: "create", op: "create", pool: "b", input: { size: "16K" } },
+        { id: "append", op: "append", pool: "b", input: { json: "[1,\n 2]" } },
+        {
+          id: "get",
+          op: "get",
+          pool: "b",
+          input: { seq: 1 },
+          expect: { lines: ['{"seq":1,"time":"<time>","meta":{"tags":[]},"data":[1, 2]}'] },
+        },
+      ],
+    },
+    "lines.json",
+  );
+  const report = await runSuite({ manifests: [lines], drivers: [apiDriver(), broken] });
+  const text = formatReport(report);
+  expect(text).toContain('step 2 "get" [api-nolines]: lines: the surface gave no envelope lines');
+  expect(text).toContain('PARITY lines (lines.json) step 2 "get": lines: 1 envelope lines vs none');
+  expect(text).not.toContain('step 2 "get" [api]:');
+});
+
 test("a field missing on every surface alike still fails, as a shape problem", async () => {
   const broken = tamper(apiDriver(), "api-nostride", "create", (outcome) => {
     if (outcome.status !== "ok") return outcome;

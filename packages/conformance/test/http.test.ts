@@ -160,5 +160,25 @@ test("probes spell a refused input as the protocol's raw request", () => {
     })?.path,
   ).toBe("/v0/pools/t/tail?since_seq=1&last=2&gap_policy=x&tag=&tag=b&timeout_ms=100");
   expect(probeFor({ op: "info", pool: "sub/p.spool", input: {} })).toBeUndefined();
-  expect(probeFor({ op: "append", pool: "p", input: { data: 1 } })).toBeUndefined();
+  // An append is spelled as its body, with raw `json_hex` bytes spliced in and every member the
+  // step gives kept as given.
+  const append = probeFor({
+    op: "append",
+    pool: "p",
+    input: { json_hex: "22ff22", tags: [""], durability: "slow" },
+  });
+  expect(append?.method).toBe("POST");
+  expect(append?.path).toBe("/v0/pools/p/append");
+  expect(Array.from(append?.body as Uint8Array)).toEqual(
+    Array.from(
+      Buffer.concat([
+        Buffer.from('{"data":'),
+        Buffer.from([0x22, 0xff, 0x22]),
+        Buffer.from(',"tags":[""],"durability":"slow"}'),
+      ]),
+    ),
+  );
+  const text = probeFor({ op: "append", pool: "p", input: { data: { a: 1 } } });
+  expect(new TextDecoder().decode(text?.body as Uint8Array)).toBe('{"data":{"a":1}}');
+  expect(probeFor({ op: "append_batch", pool: "p", input: { messages: [] } })).toBeUndefined();
 });

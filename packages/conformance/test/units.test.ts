@@ -1,8 +1,9 @@
 // Unit tests of the runner's pieces: manifest validation, values, normalisation, matching.
 import { expect, test } from "vitest";
+import { hexBytes } from "../src/drivers/inputs.js";
 import { ManifestError, parseManifest } from "../src/manifest/load.js";
 import { checkExpect, matchValue } from "../src/runner/match.js";
-import { normalise } from "../src/runner/normalise.js";
+import { normalise, normaliseLines } from "../src/runner/normalise.js";
 import { resolveValue, valueAt } from "../src/runner/values.js";
 
 const base = { conformance_version: 0, name: "m" };
@@ -136,4 +137,41 @@ test("shapes: complete PoolInfo, envelopes with data, exact CLI JSONL renderings
   expect(() => checkKeyOrder({ path: "p", name: "n" }, ["name", "path"], "PoolInfo")).toThrow(
     /out of the documented order: path, name/,
   );
+});
+
+test("envelope lines: only the commit time is masked (and the seq when unordered)", () => {
+  const time = "2026-11-22T10:15:30.123456789Z";
+  const n = normalise(
+    {
+      status: "ok",
+      result: {},
+      lines: [
+        `{"seq":2,"time":"${time}","meta":{"tags":[]},"data":{"time":"${time}","n":1.50}}`,
+        `{"seq":1,"time":"bad","meta":{"tags":[]},"data":0}`,
+      ],
+    },
+    [],
+  );
+  expect(n).toEqual({
+    status: "ok",
+    result: {},
+    lines: [
+      `{"seq":2,"time":"<time>","meta":{"tags":[]},"data":{"time":"${time}","n":1.50}}`,
+      `{"seq":1,"time":"bad","meta":{"tags":[]},"data":0}`,
+    ],
+  });
+  expect(
+    normaliseLines(
+      [
+        `{"seq":9,"time":"${time}","meta":{"tags":[]},"data":"b"}`,
+        `{"seq":3,"time":"${time}","meta":{"tags":[]},"data":"a"}`,
+      ],
+      true,
+    ),
+  ).toEqual([
+    '{"seq":<seq>,"time":"<time>","meta":{"tags":[]},"data":"a"}',
+    '{"seq":<seq>,"time":"<time>","meta":{"tags":[]},"data":"b"}',
+  ]);
+  expect(Array.from(hexBytes("22ff22"))).toEqual([0x22, 0xff, 0x22]);
+  expect(() => hexBytes("2")).toThrow(/pairs of hex digits/);
 });

@@ -23,6 +23,13 @@ export {
   TIMEOUT_EXIT_CODE,
 } from "./errors.js";
 export { FORMAT_VERSION } from "./format/header.js";
+export {
+  foldLineBreaks,
+  hasLineBreak,
+  isWellFormedText,
+  normaliseJsonText,
+  trimJsonWhitespace,
+} from "./json-text.js";
 export { type Envelope, type Message, StoredMessage } from "./message.js";
 export { isReaderGone } from "./platform/lock.js";
 export {
@@ -50,6 +57,9 @@ export {
 export type { TailEnd, TailOptions } from "./tail-options.js";
 export { checkTime, formatTime, type Instant, parseTime, requireTime } from "./time.js";
 export {
+  checkCount,
+  checkDurability,
+  checkGapPolicy,
   checkTag,
   DEFAULT_POOL_SIZE,
   DURABILITIES,
@@ -59,7 +69,10 @@ export {
   GAP_POLICIES,
   type GapPolicy,
   MAX_POOL_NAME_BYTES,
+  MAX_TAG_BYTES,
+  MAX_TAGS,
   parseSize,
+  utf8ByteLength,
   validatePoolName,
 } from "./validate.js";
 export { type VerifyIssue, type VerifyReport, verifyPool } from "./verify.js";

@@ -4,8 +4,10 @@
  *
  * Invariants: everything exported here is the same definition `@spool/core` exports (re-exported,
  * never copied), and nothing reachable from this module imports `node:` modules, touches the file
- * system or loads the native addon; the values are pure (errors, validation of sizes and policy
- * names, strict UTF-8 decoding, time text, the tail cursor's rules) and the rest is types only.
+ * system or loads the native addon; the values are pure (errors, the input validators for pool
+ * names, tags, sizes, counts, durability and gap policies, strict UTF-8 decoding, the one
+ * normalisation of caller JSON text, time text, the tail cursor's rules) and the rest is types
+ * only.
  */
 
 export { ACCESS_MODES, type AccessMode } from "./access.js";
@@ -24,21 +26,35 @@ export {
   spoolErrorFromJson,
   TIMEOUT_EXIT_CODE,
 } from "./errors.js";
+export {
+  foldLineBreaks,
+  hasLineBreak,
+  isWellFormedText,
+  normaliseJsonText,
+  trimJsonWhitespace,
+} from "./json-text.js";
 export type { Envelope, Message } from "./message.js";
 export type { AppendOptions, CreateOptions, PoolInfo } from "./pool.js";
 export type { PoolListEntry } from "./pool-dir.js";
 export type { TailEnd, TailOptions } from "./tail-options.js";
 export { checkTime, formatTime, type Instant, parseTime, requireTime } from "./time.js";
 export {
+  checkCount,
+  checkDurability,
+  checkGapPolicy,
+  checkTag,
   DEFAULT_POOL_SIZE,
   DURABILITIES,
   type Durability,
   decodeUtf8,
+  encodeTags,
   GAP_POLICIES,
   type GapPolicy,
   MAX_POOL_NAME_BYTES,
   MAX_TAG_BYTES,
   MAX_TAGS,
   parseSize,
+  utf8ByteLength,
+  validatePoolName,
 } from "./validate.js";
 export type { PoolInfoJson, PoolListEntryJson } from "./wire.js";

@@ -5,7 +5,8 @@
  *
  * Invariants: a valid pool name never contains a path separator, NUL, or a `.`/`..` segment and
  * is at most MAX_POOL_NAME_BYTES bytes; parsed sizes are whole bytes within the allowed range;
- * invalid UTF-8 is refused, never replaced with U+FFFD.
+ * invalid UTF-8 is refused, never replaced with U+FFFD. Node-free (no `node:` import, no
+ * `Buffer`): `@spool/core/shared` exports these validators, so the SDK checks exactly as core does.
  */
 import { SpoolError } from "./errors.js";
 
@@ -45,6 +46,30 @@ export function decodeUtf8(bytes: Uint8Array, what: string): string {
   }
 }
 
+/**
+ * The number of bytes of `text` in UTF-8 (a lone surrogate counts as U+FFFD's 3 bytes, as
+ * encoders write it), without encoding it.
+ *
+ * @example
+ * utf8ByteLength("h\u00e9\u{1d11e}"); // 1 + 2 + 4 = 7
+ */
+export function utf8ByteLength(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        bytes += 2; // 4 bytes for 2 code units
+        i++;
+      } else bytes += 2;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
 const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._@+-]*$/u;
 
 /** Checks a bare pool name (no directory, no extension needed). */
@@ -54,7 +79,7 @@ export function validatePoolName(name: unknown): string {
       hint: "name pools with letters, digits, '_', '-', '.', '@' or '+', e.g. `build-log`",
     });
   }
-  const bytes = Buffer.byteLength(name, "utf8");
+  const bytes = utf8ByteLength(name);
   if (bytes > MAX_POOL_NAME_BYTES) {
     throw new SpoolError(
       "Usage",
@@ -168,7 +193,7 @@ export function checkTag(tag: unknown): string {
       },
     );
   }
-  if (Buffer.byteLength(tag, "utf8") > MAX_TAG_BYTES) {
+  if (utf8ByteLength(tag) > MAX_TAG_BYTES) {
     throw new SpoolError("Usage", `tag is longer than ${MAX_TAG_BYTES} bytes`, {
       hint: "tags are short exact-match keys; put long text into the data",
     });

@@ -5,13 +5,17 @@
  *
  * Invariants: callers pass text that JSON.parse already accepted, so the scanner only has to
  * find boundaries, not validate; for duplicate keys the last one wins (as in JSON.parse); keys
- * are compared after unescaping; `compactJson` only removes CR/LF, which valid JSON can hold
- * only as insignificant whitespace (never inside strings), so the value is unchanged.
+ * are compared after unescaping; a value with line breaks is folded to one line by core's
+ * `foldLineBreaks` (the one rule every surface stores JSON text by: each raw CR/LF with the
+ * spaces and tabs around it becomes one space; valid JSON holds raw CR/LF only as whitespace
+ * between tokens, so the value is unchanged), so HTTP stores exactly what the API would.
  *
  * Cost: every character outside strings is looked at once per pass with plain comparisons, and
  * strings are skipped with `indexOf` (no per-character work inside them); a batch is two passes
  * (the top-level object, then each element's members), whatever its size.
  */
+
+import { foldLineBreaks, hasLineBreak } from "@spool/core";
 
 /** JSON's insignificant whitespace: space, tab, LF, CR. */
 function isWs(c: number): boolean {
@@ -103,7 +107,7 @@ export function objectSpans(text: string, at = 0): Map<string, [number, number]>
 /**
  * For the array member `arrayKey` of the top-level object: the raw JSON text of member `key` of
  * each of its elements (undefined for an element without it, or that is not an object), each
- * compacted to one line; undefined when `arrayKey` is absent or not an array. One pass over the
+ * folded to one line; undefined when `arrayKey` is absent or not an array. One pass over the
  * whole text.
  *
  * @example
@@ -154,22 +158,13 @@ function scanElements(
   return { values, end: Math.min(i + 1, text.length) };
 }
 
-/** The value text as one line (CR/LF are only ever insignificant whitespace in valid JSON). */
-export function compactJson(value: string): string {
-  return hasLineBreak(value) ? value.replace(/[\n\r]/g, "") : value;
-}
-
-/** The raw JSON text of `key` in the object at `at`, compacted to one line; undefined if absent. */
+/** The raw JSON text of `key` in the object at `at`, folded to one line; undefined if absent. */
 export function rawMember(text: string, key: string, at = 0): string | undefined {
   const span = objectSpans(text, at).get(key);
-  return span ? compactJson(text.slice(span[0], span[1])) : undefined;
-}
-
-function hasLineBreak(text: string): boolean {
-  return text.includes("\n") || text.includes("\r");
+  return span ? foldLineBreaks(text.slice(span[0], span[1])) : undefined;
 }
 
 function sliceLine(text: string, span: [number, number], compact: boolean): string {
   const value = text.slice(span[0], span[1]);
-  return compact ? compactJson(value) : value;
+  return compact ? foldLineBreaks(value) : value;
 }

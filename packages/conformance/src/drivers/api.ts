@@ -31,6 +31,7 @@ import { childScript } from "../process.js";
 import {
   batchInput,
   concurrentInput,
+  hexBytes,
   optionalNumber,
   optionalString,
   optionalStrings,
@@ -48,6 +49,12 @@ function withPool<T>(ref: string, dir: string, use: (pool: Pool) => T): T {
   }
 }
 
+/** The message's JSONL line as core renders it (its stored bytes spliced), without the newline. */
+function jsonLine(message: Message): string {
+  const line = message.toJsonLine();
+  return new TextDecoder("utf-8", { fatal: true }).decode(line.subarray(0, line.length - 1));
+}
+
 function need(pool: string | undefined, op: string): string {
   if (pool === undefined) throw new Error(`step ${op} needs a pool`);
   return pool;
@@ -57,7 +64,7 @@ async function tail(
   ref: string,
   dir: string,
   input: Record<string, unknown>,
-): Promise<{ messages: unknown[]; gaps: Gap[] }> {
+): Promise<{ result: { messages: unknown[]; gaps: Gap[] }; lines: string[] }> {
   const gaps: Gap[] = [];
   const options: TailOptions = {
     ...tailInputOptions(input),
@@ -67,8 +74,13 @@ async function tail(
   const pool = openPool(ref, { dir });
   try {
     const messages: unknown[] = [];
-    for await (const message of pool.tail(options)) messages.push(message.toJSON());
-    return { messages, gaps: gaps.map(({ from, to, count }) => ({ from, to, count })) };
+    const lines: string[] = [];
+    for await (const message of pool.tail(options)) {
+      messages.push(message.toJSON());
+      lines.push(jsonLine(message));
+    }
+    const result = { messages, gaps: gaps.map(({ from, to, count }) => ({ from, to, count })) };
+    return { result, lines };
   } finally {
     pool.close();
   }
@@ -138,9 +150,11 @@ async function runStep(step: DriverStep, dir: string): Promise<Outcome> {
     case "append": {
       const options = appendOptions(input);
       const message = withPool(need(step.pool, "append"), dir, (pool) =>
-        typeof input.json === "string"
-          ? pool.appendJson(input.json, options)
-          : pool.append(input.data, options),
+        typeof input.json_hex === "string"
+          ? pool.appendJson(hexBytes(input.json_hex), options)
+          : typeof input.json === "string"
+            ? pool.appendJson(input.json, options)
+            : pool.append(input.data, options),
       );
       return { status: "ok", result: { message: receipt(message.toJSON()) } };
     }
@@ -156,11 +170,13 @@ async function runStep(step: DriverStep, dir: string): Promise<Outcome> {
     }
     case "get": {
       const seq = input.seq as number;
-      const message = withPool(need(step.pool, "get"), dir, (pool) => pool.get(seq).toJSON());
-      return { status: "ok", result: { message } };
+      return withPool(need(step.pool, "get"), dir, (pool) => {
+        const message = pool.get(seq);
+        return { status: "ok", result: { message: message.toJSON() }, lines: [jsonLine(message)] };
+      });
     }
     case "tail":
-      return { status: "ok", result: await tail(need(step.pool, "tail"), dir, input) };
+      return { status: "ok", ...(await tail(need(step.pool, "tail"), dir, input)) };
     case "concurrent_append":
       return {
         status: "ok",

@@ -17,7 +17,7 @@ import { lockstep } from "../lockstep.js";
 import { runProcess } from "../process.js";
 import { POOL_INFO_KEYS } from "../runner/shapes.js";
 import { checkKeyOrder, cliOutcome, envelopeLines, receiptLines } from "./cli-output.js";
-import { batchInput, concurrentInput, optionalNumber } from "./inputs.js";
+import { batchInput, concurrentInput, hexBytes, optionalNumber } from "./inputs.js";
 import type { Driver, DriverSession, DriverStep, Outcome, SessionContext } from "./types.js";
 
 export interface CliDriverOptions {
@@ -57,6 +57,16 @@ function baseEnv(): NodeJS.ProcessEnv {
 const tagArgs = (tags: unknown): string[] =>
   Array.isArray(tags) ? tags.map((t) => `--tag=${String(t)}`) : [];
 
+/** The longest DATA passed as an argument; longer text goes through stdin. */
+const INLINE_MAX = 64 * 1024;
+
+/** `outcome` with the CLI's stdout lines (the first `max`) as its envelope lines, when it is ok. */
+function withLines(outcome: Outcome, stdout: string, max: number | undefined): Outcome {
+  if (outcome.status !== "ok" || outcome.result === null) return outcome;
+  const lines = stdout.split("\n").filter((line) => line !== "");
+  return { ...outcome, lines: max === undefined ? lines : lines.slice(0, max) };
+}
+
 function single<T>(items: T[], what: string): T {
   if (items.length !== 1) throw new Error(`expected one ${what}, got ${items.length}`);
   return items[0] as T;
@@ -74,7 +84,7 @@ class CliSession implements DriverSession {
     this.#dir = dir;
   }
 
-  spool(args: readonly string[], input?: string) {
+  spool(args: readonly string[], input?: string | Uint8Array) {
     const [exe, ...lead] = this.#command;
     return runProcess(exe as string, [...lead, "--dir", this.#dir, ...args], {
       env: this.#env,
@@ -126,10 +136,18 @@ class CliSession implements DriverSession {
       }
       case "append": {
         const text = typeof input.json === "string" ? input.json : JSON.stringify(input.data);
-        if (text === undefined) return { status: "skipped", reason: "the CLI needs data to feed" };
-        const args = ["feed", ref, text, ...tagArgs(input.tags)];
+        const bytes = typeof input.json_hex === "string" ? hexBytes(input.json_hex) : undefined;
+        if (text === undefined && bytes === undefined)
+          return { status: "skipped", reason: "the CLI needs data to feed" };
+        // Raw bytes, and text too long for one argument (Linux caps one at 128 KiB), go through
+        // stdin as one `--in json` record; the rest is the inline DATA.
+        const viaStdin = bytes !== undefined || (text as string).length > INLINE_MAX;
+        const args = viaStdin
+          ? ["feed", ref, "--file", "-", "--in", "json", ...tagArgs(input.tags)]
+          : ["feed", ref, text as string, ...tagArgs(input.tags)];
         if (input.durability !== undefined) args.push("--durability", String(input.durability));
-        return cliOutcome(await this.spool(args), (out) => ({
+        const run = await this.spool(args, viaStdin ? (bytes ?? text) : undefined);
+        return cliOutcome(run, (out) => ({
           message: single(receiptLines(out), "receipt line"),
         }));
       }
@@ -145,12 +163,18 @@ class CliSession implements DriverSession {
           messages: receiptLines(out),
         }));
       }
-      case "get":
-        return cliOutcome(await this.spool(["fetch", ref, String(input.seq)]), (out) => {
-          if (!out.endsWith("\n") || out.indexOf("\n") !== out.length - 1)
-            throw new Error(`fetch must print exactly one line, printed ${JSON.stringify(out)}`);
-          return { message: single(envelopeLines(out), "envelope line") };
-        });
+      case "get": {
+        const run = await this.spool(["fetch", ref, String(input.seq)]);
+        return withLines(
+          cliOutcome(run, (out) => {
+            if (!out.endsWith("\n") || out.indexOf("\n") !== out.length - 1)
+              throw new Error(`fetch must print exactly one line, printed ${JSON.stringify(out)}`);
+            return { message: single(envelopeLines(out), "envelope line") };
+          }),
+          run.stdout,
+          1,
+        );
+      }
       case "tail":
         return this.tail(ref, input);
       case "concurrent_append":
@@ -168,12 +192,17 @@ class CliSession implements DriverSession {
     if (input.since !== undefined) args.push("--since", String(input.since));
     if (input.last !== undefined) args.push("--tail", String(input.last));
     if (input.gap_policy !== undefined) args.push("--gap", String(input.gap_policy));
-    return cliOutcome(await this.spool(args), (out, notices) => ({
-      messages: max === undefined ? envelopeLines(out) : envelopeLines(out).slice(0, max),
-      gaps: notices
-        .filter((n) => n.kind === "drop")
-        .map(({ from, to, count }) => ({ from, to, count })),
-    }));
+    const run = await this.spool(args);
+    return withLines(
+      cliOutcome(run, (out, notices) => ({
+        messages: max === undefined ? envelopeLines(out) : envelopeLines(out).slice(0, max),
+        gaps: notices
+          .filter((n) => n.kind === "drop")
+          .map(({ from, to, count }) => ({ from, to, count })),
+      })),
+      run.stdout,
+      max,
+    );
   }
 
   async concurrent(ref: string, input: Record<string, unknown>): Promise<Outcome> {

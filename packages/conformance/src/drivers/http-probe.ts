@@ -8,20 +8,21 @@
  * - requests the SDK never sends (an empty batch, which it answers with `[]` itself).
  *
  * Invariants: a probe is built only for ops whose protocol spelling is unambiguous (get,
- * create, tail); raw requests go through the same recording fetch (so the protocol checks of
+ * create, tail, append: its body with the step's data text or raw `json_hex` bytes spliced in); raw requests go through the same recording fetch (so the protocol checks of
  * http-wire.ts apply to them too) with the step's token; a body is always consumed or
  * cancelled, and a probed tail carries a short `timeout_ms`, so one the server wrongly accepts
  * still ends; a probe yields at most one violation, never a change of the step's outcome.
  */
 import type { Recorder } from "./http-wire.js";
 import { wireError } from "./http-wire.js";
+import { hexBytes } from "./inputs.js";
 import type { DriverStep } from "./types.js";
 
-/** A request: method, path (with query) under the base URL, JSON body text. */
+/** A request: method, path (with query) under the base URL, JSON body text (or raw bytes). */
 export interface RawRequest {
   method: "GET" | "POST";
   path: string;
-  body?: string;
+  body?: string | Uint8Array;
 }
 
 /**
@@ -64,6 +65,28 @@ export function probeFor(step: DriverStep): RawRequest | undefined {
       if (input.size !== undefined) body.size_bytes = input.size;
       return { method: "POST", path: "/v0/pools", body: JSON.stringify(body) };
     }
+    case "append": {
+      // The body the SDK would have sent, with raw bytes spliced in as they are.
+      // Every member the step gives, as given (a bad value must reach the server as it is).
+      const tags = input.tags === undefined ? "" : `,"tags":${JSON.stringify(input.tags)}`;
+      const durability =
+        input.durability === undefined ? "" : `,"durability":${JSON.stringify(input.durability)}`;
+      const data =
+        typeof input.json_hex === "string"
+          ? hexBytes(input.json_hex)
+          : typeof input.json === "string"
+            ? input.json
+            : JSON.stringify(input.data);
+      if (data === undefined) return undefined;
+      const head = new TextEncoder().encode('{"data":');
+      const tail = new TextEncoder().encode(`${tags}${durability}}`);
+      const middle = typeof data === "string" ? new TextEncoder().encode(data) : data;
+      const body = new Uint8Array(head.length + middle.length + tail.length);
+      body.set(head, 0);
+      body.set(middle, head.length);
+      body.set(tail, head.length + middle.length);
+      return { method: "POST", path: poolPath(pool, "/append"), body };
+    }
     case "tail": {
       const query = new URLSearchParams();
       const names = { since: "since_seq", last: "last", max: "max", gap_policy: "gap_policy" };
@@ -95,7 +118,7 @@ export async function probe(
   const request = probeFor(step);
   if (!request) return undefined;
   const response = await sendRaw(recorder, baseUrl, token, request);
-  const what = `the SDK refuses this input before sending it (${kind}), but the server answers ${request.method} ${request.path}${request.body === undefined ? "" : ` ${request.body}`} with ${response.status}`;
+  const what = `the SDK refuses this input before sending it (${kind}), but the server answers ${request.method} ${request.path}${request.body === undefined ? "" : ` ${typeof request.body === "string" ? request.body : `(${request.body.length} bytes)`}`} with ${response.status}`;
   if (response.ok) {
     await response.body?.cancel();
     return what;

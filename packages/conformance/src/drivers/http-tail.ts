@@ -7,7 +7,8 @@
  * Invariants: the tail's options reach the SDK unchecked (the SDK, then the server, must refuse
  * bad ones); nothing is appended during a tail step, so the idle timeout only bounds the wait;
  * the info request is the driver's, so it is dropped from the step's recorded exchanges; gaps
- * are the SDK's `onGap` reports (the server's gap lines), in order.
+ * are the SDK's `onGap` reports (the server's gap lines), in order; `lines` are the envelope
+ * lines byte for byte as received (the SDK's `toJsonLine`).
  */
 import type { Gap, RemotePool, TailOptions } from "@spool/client";
 import type { Recorder } from "./http-wire.js";
@@ -21,6 +22,13 @@ import { tailInputOptions } from "./inputs.js";
  */
 export const TAIL_IDLE_MS = 1_000;
 
+const strict = new TextDecoder("utf-8", { fatal: true });
+
+/** A JSONL line's text without its newline: the bytes as the server sent them. */
+export function lineText(line: Uint8Array): string {
+  return strict.decode(line[line.length - 1] === 0x0a ? line.subarray(0, line.length - 1) : line);
+}
+
 /**
  * Runs one conformance tail on `pool`.
  *
@@ -31,7 +39,7 @@ export async function caughtUpTail(
   pool: RemotePool,
   input: Record<string, unknown>,
   recorder: Recorder,
-): Promise<{ messages: unknown[]; gaps: Gap[] }> {
+): Promise<{ messages: unknown[]; gaps: Gap[]; lines: string[] }> {
   const gaps: Gap[] = [];
   const options: TailOptions = {
     ...tailInputOptions(input),
@@ -46,9 +54,11 @@ export async function caughtUpTail(
   );
   recorder.reset(); // the info request is the driver's, not the step's
   const messages: unknown[] = [];
+  const lines: string[] = [];
   for await (const message of pool.tail(options)) {
     messages.push(message.toJSON());
+    lines.push(lineText(message.toJsonLine()));
     if (message.seq >= newest) break;
   }
-  return { messages, gaps: gaps.map(({ from, to, count }) => ({ from, to, count })) };
+  return { messages, gaps: gaps.map(({ from, to, count }) => ({ from, to, count })), lines };
 }

@@ -10,9 +10,10 @@
  * are violations; HTTP statuses are reported in `code` (none when the SDK refused an input
  * before sending anything: the server is then probed with the raw request, http-probe.ts, and
  * must refuse it alike); HTTP names pools only, so path references are skipped, and so is
- * what protocol v0 cannot say (an index capacity, a forced delete); `json` inputs are spliced
- * verbatim into the request body (`appendJson` with `trusted`, so the server, not the SDK,
- * judges them); a conformance tail ends when caught up: at the newest seq the pool had when the
+ * what protocol v0 cannot say (an index capacity, a forced delete); `json` and `json_hex`
+ * inputs go through `appendJson` with `trusted`, so the SDK checks only what core's rule checks
+ * for trusted text (UTF-8; text with line breaks) and the server judges the rest; `get` and
+ * `tail` give their envelope lines as the SDK received them (`toJsonLine`) for byte parity; a conformance tail ends when caught up: at the newest seq the pool had when the
  * tail started, or after an idle `timeout_ms` when a filter hides the newest messages; after a
  * fixture changed the files the server is restarted, so pools are opened afresh as on the other
  * surfaces.
@@ -29,11 +30,12 @@ import { poolInfoJson, poolListEntryJson, type SpoolErrorJson } from "@spool/cor
 import type { TokenSpec } from "@spool/http-server";
 import { probe, sendRaw } from "./http-probe.js";
 import { SessionServer } from "./http-server.js";
-import { caughtUpTail } from "./http-tail.js";
+import { caughtUpTail, lineText } from "./http-tail.js";
 import { exchangeProblems, Recorder, sameAsWire, wireError } from "./http-wire.js";
 import {
   batchInput,
   concurrentInput,
+  hexBytes,
   optionalString,
   optionalStrings,
   receipt,
@@ -60,7 +62,7 @@ export interface HttpDriverOptions {
 }
 
 /** A step result before the wire checks: the outcome plus what the SDK saw of the wire. */
-type Result = { result: unknown; violations?: string[] };
+type Result = { result: unknown; lines?: string[]; violations?: string[] };
 
 class Skip {
   constructor(readonly reason: string) {}
@@ -118,9 +120,14 @@ class HttpSession implements DriverSession {
     this.#bearer = token;
     let outcome: Exclude<Outcome, { status: "skipped" }>;
     try {
-      const { result, violations } = await this.#op(step);
+      const { result, lines, violations } = await this.#op(step);
       const code = this.#recorder.last?.status;
-      outcome = { status: "ok", result, ...(code === undefined ? {} : { code }) };
+      outcome = {
+        status: "ok",
+        result,
+        ...(lines === undefined ? {} : { lines }),
+        ...(code === undefined ? {} : { code }),
+      };
       if (violations) outcome.violations = violations;
     } catch (error) {
       if (error instanceof Skip) return { status: "skipped", reason: error.reason };
@@ -205,19 +212,24 @@ class HttpSession implements DriverSession {
         const pool = this.#pool(step.pool, "append");
         const options = appendOptions(input);
         const message =
-          typeof input.json === "string"
-            ? await pool.appendJson(input.json, { ...options, trusted: true })
-            : await pool.append(input.data, options);
+          typeof input.json_hex === "string"
+            ? await pool.appendJson(hexBytes(input.json_hex), { ...options, trusted: true })
+            : typeof input.json === "string"
+              ? await pool.appendJson(input.json, { ...options, trusted: true })
+              : await pool.append(input.data, options);
         return { result: { message: receipt(message.toJSON()) } };
       }
       case "append_batch":
         return this.#batch(step);
       case "get": {
         const message = await this.#pool(step.pool, "get").get(input.seq as number);
-        return { result: { message: message.toJSON() } };
+        return { result: { message: message.toJSON() }, lines: [lineText(message.toJsonLine())] };
       }
-      case "tail":
-        return { result: await caughtUpTail(this.#pool(step.pool, "tail"), input, this.#recorder) };
+      case "tail": {
+        const pool = this.#pool(step.pool, "tail");
+        const { lines, ...result } = await caughtUpTail(pool, input, this.#recorder);
+        return { result, lines };
+      }
       case "concurrent_append":
         return {
           result: await this.#concurrent(this.#pool(step.pool, "concurrent_append"), input),

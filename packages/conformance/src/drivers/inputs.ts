@@ -87,3 +87,17 @@ export function tailInputOptions(
     options.gapPolicy = gapPolicy as NonNullable<TailOptions["gapPolicy"]>;
   return options;
 }
+
+/**
+ * The bytes of a `json_hex` input (raw bytes, which may be invalid UTF-8 on purpose).
+ *
+ * @example
+ * hexBytes("22ff22") // Uint8Array [0x22, 0xff, 0x22]
+ */
+export function hexBytes(hex: string): Uint8Array {
+  if (!/^(?:[0-9a-fA-F]{2})*$/.test(hex)) throw new Error("json_hex takes pairs of hex digits");
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++)
+    bytes[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return bytes;
+}

@@ -25,7 +25,18 @@ export interface DriverStep {
 
 /** What running a step on a surface gave. */
 export type Outcome =
-  | { status: "ok"; result: unknown; code?: number; violations?: string[] }
+  | {
+      status: "ok";
+      result: unknown;
+      /**
+       * The exact JSONL line (without its newline) of every envelope the result holds, in order,
+       * as the surface rendered it (core's `toJsonLine`, the CLI's output lines, the HTTP
+       * bytes): parity compares these bytes, not parsed values.
+       */
+      lines?: string[];
+      code?: number;
+      violations?: string[];
+    }
   | { status: "error"; error: SpoolErrorJson; code?: number; violations?: string[] }
   | { status: "skipped"; reason: string };
 

@@ -25,6 +25,11 @@ export const ExpectSchema = z.looseObject({
   result: z.optional(z.unknown()),
   /** The step must fail like this. */
   error: z.optional(ErrorExpectSchema),
+  /**
+   * The exact normalised JSONL line of every envelope in the result, in order (times as
+   * `<time>`): checks the stored bytes themselves, not their parsed value.
+   */
+  lines: z.optional(z.array(z.string())),
   /** Surface-specific status codes: `{"cli": 2, "http": 413}`. */
   codes: z.optional(z.record(z.string(), z.number())),
 });

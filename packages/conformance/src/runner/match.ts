@@ -157,5 +157,15 @@ export function checkExpect(
     return out;
   }
   if (expect?.result !== undefined) matchValue(expect.result, outcome.result, "result", out);
+  if (expect?.lines !== undefined) {
+    const lines = outcome.lines;
+    if (lines === undefined) out.push("lines: the surface gave no envelope lines");
+    else if (lines.length !== expect.lines.length)
+      out.push(`lines: expected ${expect.lines.length}, got ${lines.length}`);
+    else
+      for (const [i, line] of expect.lines.entries())
+        if (lines[i] !== line)
+          out.push(`lines[${i}]: expected ${show(line)}, got ${show(lines[i])}`);
+  }
   return out;
 }

@@ -7,7 +7,9 @@
  * (RFC 3339 UTC, nine fraction digits), so a malformed time still fails; directory prefixes are
  * replaced longest first by `${name}`; an error keeps kind, whether it has a hint, and its
  * path/seq/offset, but not its message (messages are not a contract); `unordered` tails sort
- * their messages canonically and move the seqs to a sorted `seqs` list.
+ * their messages canonically and move the seqs to a sorted `seqs` list. Envelope lines keep every
+ * byte except the commit time (`"time":"<time>"`, only where the contract's form sits right after
+ * the seq), and under `unordered` the seq too, sorted.
  */
 import type { Outcome } from "../drivers/types.js";
 
@@ -17,7 +19,7 @@ const TIME_KEYS = new Set(["time", "oldest_time", "newest_time"]);
 
 /** A normalised outcome: what expectations and parity look at. */
 export type Normalised =
-  | { status: "ok"; result: unknown }
+  | { status: "ok"; result: unknown; lines?: string[] }
   | {
       status: "error";
       error: { kind: string; hint: boolean; path?: unknown; seq?: unknown; offset?: unknown };
@@ -64,6 +66,26 @@ function unorder(result: unknown): unknown {
   return { ...(result as Record<string, unknown>), messages: rest, seqs };
 }
 
+const LINE_TIME = /^\{"seq":(\d+),"time":"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z"/;
+
+/**
+ * Envelope lines with the commit time replaced (and, when `unordered`, the seq, then sorted).
+ *
+ * @example
+ * normaliseLines(['{"seq":3,"time":"2026-11-22T10:15:30.123456789Z","meta":{"tags":[]},"data":1.50}'])
+ * // ['{"seq":3,"time":"<time>","meta":{"tags":[]},"data":1.50}']
+ */
+export function normaliseLines(lines: readonly string[], unordered = false): string[] {
+  const out = lines.map((line) =>
+    line.replace(LINE_TIME, (_, seq: string) =>
+      unordered
+        ? `{"seq":<seq>,"time":"${TIME_PLACEHOLDER}"`
+        : `{"seq":${seq},"time":"${TIME_PLACEHOLDER}"`,
+    ),
+  );
+  return unordered ? out.sort() : out;
+}
+
 /**
  * Normalises one outcome (not a skipped one).
  *
@@ -79,7 +101,9 @@ export function normalise(
   const sorted = [...dirs].sort((a, b) => b[1].length - a[1].length);
   if (outcome.status === "ok") {
     const result = walk(outcome.result, sorted);
-    return { status: "ok", result: unordered ? unorder(result) : result };
+    const normalised: Normalised = { status: "ok", result: unordered ? unorder(result) : result };
+    if (outcome.lines !== undefined) normalised.lines = normaliseLines(outcome.lines, unordered);
+    return normalised;
   }
   const { kind, hint, path, seq, offset } = outcome.error;
   const error: Extract<Normalised, { status: "error" }>["error"] = {

@@ -2,13 +2,15 @@
  * Encoding messages into frames outside the lock: data to UTF-8 JSON bytes, tags to their
  * canonical JSON array, both written straight into a reused scratch buffer with the payload CRC.
  *
- * Invariants: stored data is a single line of valid JSON (a value with newlines is re-serialised
- * compactly, so JSONL output that splices it stays one line per message); user input that is
- * not JSON-serialisable is refused with a Usage error before any byte reaches the pool.
+ * Invariants: stored data is a single line of valid JSON (a value is serialised compactly; JSON
+ * text goes through json-text's `normaliseJsonText`, the one rule every surface shares, so JSONL
+ * output that splices it stays one line per message); user input that is not
+ * JSON-serialisable is refused with a Usage error before any byte reaches the pool.
  */
 import { SpoolError } from "../errors.js";
 import { DATA_SEPARATOR, FRAME_HEADER_SIZE, frameLength, PAYLOAD_SUFFIX } from "../format/frame.js";
-import { decodeUtf8, encodeTags } from "../validate.js";
+import { normaliseJsonText } from "../json-text.js";
+import { encodeTags } from "../validate.js";
 
 /** One message to append: a JS value, or JSON text/bytes the caller already encoded. */
 export type AppendInput =
@@ -45,26 +47,6 @@ export function stringifyData(data: unknown): string {
   }
   if (text === undefined) throw notSerialisable(`${typeof data} has no JSON form`);
   return text;
-}
-
-/** Checks caller-encoded JSON text and returns the single-line text to store. */
-export function normaliseJsonText(text: string, trusted: boolean): string {
-  const trimmed = text.trim();
-  if (trusted && trimmed.indexOf("\n") < 0 && trimmed.indexOf("\r") < 0 && trimmed.length > 0)
-    return trimmed;
-  try {
-    JSON.parse(trimmed); // validation only: the stored text is the writer's own
-  } catch (error) {
-    const preview = trimmed.length > 40 ? `${trimmed.slice(0, 40)}…` : trimmed;
-    throw new SpoolError("Usage", `data is not valid JSON: ${JSON.stringify(preview)}`, {
-      hint: 'quote strings and use JSON syntax, e.g. \'{"step":"lint","ok":true}\'',
-      cause: error,
-    });
-  }
-  // Raw CR/LF in valid JSON can only be whitespace between tokens: replacing them keeps the
-  // writer's exact text otherwise (big integers, number spellings) and makes it one line.
-  // The whitespace around a line break is outside any string too, so it folds to one space.
-  return /[\n\r]/.test(trimmed) ? trimmed.replace(/[ \t]*[\r\n][\r\n\t ]*/g, " ") : trimmed;
 }
 
 export class FrameEncoder {
@@ -105,7 +87,7 @@ export class FrameEncoder {
           );
         }
         if (typeof input.json === "string") {
-          text = normaliseJsonText(input.json, input.trusted === true);
+          text = normaliseJsonText(input.json, { trusted: input.trusted === true });
         } else if (
           input.trusted === true &&
           input.json.indexOf(0x0a) < 0 &&
@@ -114,7 +96,7 @@ export class FrameEncoder {
         ) {
           bytes = input.json;
         } else {
-          text = normaliseJsonText(decodeUtf8(input.json, "data"), input.trusted === true);
+          text = normaliseJsonText(input.json, { trusted: input.trusted === true });
         }
       } else {
         text = stringifyData(input.data);
