@@ -24,8 +24,11 @@ import {
 import { type BackoffOptions, backoffDelay, resolveBackoff, sleep } from "./backoff.js";
 import { isNetworkError, usage } from "./errors.js";
 import type { RemoteMessage } from "./message.js";
-import { checkTailOptions, type TailOptions } from "./options.js";
+import { checkTailOptions, TAIL_OPTION_KEYS, type TailOptions } from "./options.js";
 import { TailIterator, type TailTarget } from "./tail.js";
+
+/** The options `pool.follow()` knows: the tail's plus reconnect behaviour and status. */
+const FOLLOW_OPTION_KEYS = [...TAIL_OPTION_KEYS, "backoff", "onStatus", "retryable"];
 
 /** Options of `pool.follow()`: the tail's options plus reconnect behaviour and status. */
 export interface FollowOptions extends TailOptions {
@@ -128,7 +131,7 @@ export class Follower<T = unknown> extends EventTarget implements AsyncIterable<
     this.#target.scope?.addEventListener("abort", stop, { once: true });
     let reason: TailEnd | "break" | "error" = "error";
     try {
-      checkTailOptions(this.#options);
+      checkTailOptions(this.#options, FOLLOW_OPTION_KEYS, "pool.follow()");
       const backoff = resolveBackoff(this.#options.backoff);
       if (signal?.aborted) stop();
       this.#emit({ state: "connecting" });

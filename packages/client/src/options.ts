@@ -2,14 +2,48 @@
  * Tail options: the local API's `TailOptions` (without `follow`, which HTTP has no spelling for),
  * checked before anything is sent and spelled as the tail's query string.
  *
- * Invariants: the same option rules as the local API (whole numbers, `since` ≥ 1, not `since`
+ * Invariants: unknown option names are refused (core's `checkKnownKeys`, with a suggestion); the
+ * same option rules as the local API (whole numbers, `since` ≥ 1, not `since`
  * together with `last`, a known gap policy, non-empty string tags), refused with a Usage error
  * carrying a hint; the query uses the protocol's names (`since_seq`, `last`, `max`, `timeout_ms`,
  * repeated `tag`, `gap_policy`) and plain decimal digits, and always asks for gap lines
  * (`gap_lines=1`; a server that predates them ignores the parameter).
  */
-import { type TailOptions as CoreTailOptions, GAP_POLICIES } from "@spool/core/shared";
+import {
+  type TailOptions as CoreTailOptions,
+  checkKnownKeys,
+  GAP_POLICIES,
+} from "@spool/core/shared";
 import { usage } from "./errors.js";
+
+/** The options `pool.tail()` knows; any other is refused (Usage naming it). */
+export const TAIL_OPTION_KEYS: readonly string[] = [
+  "since",
+  "last",
+  "max",
+  "timeoutMs",
+  "tags",
+  "gapPolicy",
+  "signal",
+  "onGap",
+  "onEnd",
+];
+
+/**
+ * Refuses options outside `allowed` with a Usage error naming the first (and suggesting the right
+ * spelling when it is obvious, e.g. `since_seq` → `since`), so a misspelt option never silently
+ * changes what a call does. `undefined` and `null` (no options) pass.
+ *
+ * @example
+ * checkOptionKeys({ timeout: 5 }, TAIL_OPTION_KEYS, "pool.tail()"); // throws: unknown option "timeout": did you mean timeoutMs?
+ */
+export function checkOptionKeys(options: unknown, allowed: readonly string[], where: string): void {
+  if (typeof options !== "object" || options === null) return;
+  checkKnownKeys(Object.keys(options), allowed, {
+    what: "option",
+    hint: `pass only the options ${where} documents`,
+  });
+}
 
 /** Options of `pool.tail()`: the local API's tail options, except `follow`. */
 export type TailOptions = Omit<CoreTailOptions, "follow">;
@@ -25,8 +59,13 @@ function count(name: string, value: unknown, min: number): number | undefined {
   return value;
 }
 
-/** Checks tail options (Usage on a bad one). */
-export function checkTailOptions(options: TailOptions): void {
+/** Checks tail options (Usage on a bad or unknown one; `allowed` lists the known names). */
+export function checkTailOptions(
+  options: TailOptions,
+  allowed: readonly string[] = TAIL_OPTION_KEYS,
+  where = "pool.tail()",
+): void {
+  checkOptionKeys(options, allowed, where);
   const since = count("since", options.since, 1);
   const last = count("last", options.last, 0);
   count("max", options.max, 0);

@@ -22,6 +22,7 @@ export {
   TIMEOUT_EXIT_CODE,
 } from "./errors.js";
 export { FORMAT_VERSION } from "./format/header.js";
+export { checkKnownKeys, type KnownKeysContext, suggestKey } from "./known-keys.js";
 export { type Envelope, type Message, StoredMessage } from "./message.js";
 export { isReaderGone } from "./platform/lock.js";
 export {

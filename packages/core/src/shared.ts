@@ -23,6 +23,7 @@ export {
   spoolErrorFromJson,
   TIMEOUT_EXIT_CODE,
 } from "./errors.js";
+export { checkKnownKeys, type KnownKeysContext, suggestKey } from "./known-keys.js";
 export type { Envelope, Message } from "./message.js";
 export type { AppendOptions, CreateOptions, PoolInfo } from "./pool.js";
 export type { PoolListEntry } from "./pool-dir.js";
