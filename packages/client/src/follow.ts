@@ -11,7 +11,9 @@
  * server's gap lines, see tail.ts), and moves the resume point past it, so a reconnect never
  * reports seqs of a gap already reported; only retryable failures reconnect (network errors,
  * Busy, Io by default);
- * `break`, the signal and the handle's close end it at once, with no timer or request left.
+ * `break`, the signal and the handle's close end it at once, with no timer or request left; with
+ * `follow: false` it ends (reason `caught-up`) once a connection caught up with the newest message
+ * at the time of that connection's request.
  */
 import {
   type Gap,
@@ -162,7 +164,7 @@ export class Follower<T = unknown> extends EventTarget implements AsyncIterable<
             delivered++;
             yield r.value;
           }
-          if (ended === "max" || ended === "timeout") {
+          if (ended === "max" || ended === "timeout" || ended === "caught-up") {
             reason = ended;
             return undefined;
           }
@@ -186,7 +188,12 @@ export class Follower<T = unknown> extends EventTarget implements AsyncIterable<
       this.#controller.abort();
       if (this.#broken) reason = "break";
       this.#emit({ state: "closed", reason });
-      if (reason === "aborted" || reason === "max" || reason === "timeout") {
+      if (
+        reason === "aborted" ||
+        reason === "max" ||
+        reason === "timeout" ||
+        reason === "caught-up"
+      ) {
         this.#options.onEnd?.(reason);
       }
     }
@@ -232,6 +239,7 @@ export class Follower<T = unknown> extends EventTarget implements AsyncIterable<
       },
       ...(o.max === undefined ? {} : { max: Math.max(0, o.max - delivered) }),
       ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+      ...(o.follow === false ? { follow: false } : {}),
       ...(o.tags === undefined ? {} : { tags: o.tags }),
       ...(o.gapPolicy === undefined ? {} : { gapPolicy: o.gapPolicy }),
     };

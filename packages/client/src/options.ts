@@ -1,12 +1,11 @@
 /**
- * Tail options: the local API's `TailOptions` (without `follow`, which HTTP has no spelling for),
- * checked before anything is sent and spelled as the tail's query string.
+ * Tail options: the local API's `TailOptions`, checked before anything is sent and spelled as the tail's query string.
  *
  * Invariants: unknown option names are refused (core's `checkKnownKeys`, with a suggestion); the
  * same option rules as the local API (whole numbers, `since` ≥ 1, not `since`
  * together with `last`, a known gap policy, non-empty string tags), refused with a Usage error
  * carrying a hint; the query uses the protocol's names (`since_seq`, `last`, `max`, `timeout_ms`,
- * repeated `tag`, `gap_policy`) and plain decimal digits, and always asks for gap lines
+ * repeated `tag`, `gap_policy`, `follow=false`) and plain decimal digits, and always asks for gap lines
  * (`gap_lines=1`; a server that predates them ignores the parameter).
  */
 import {
@@ -24,6 +23,7 @@ export const TAIL_OPTION_KEYS: readonly string[] = [
   "timeoutMs",
   "tags",
   "gapPolicy",
+  "follow",
   "signal",
   "onGap",
   "onEnd",
@@ -45,8 +45,11 @@ export function checkOptionKeys(options: unknown, allowed: readonly string[], wh
   });
 }
 
-/** Options of `pool.tail()`: the local API's tail options, except `follow`. */
-export type TailOptions = Omit<CoreTailOptions, "follow">;
+/**
+ * Options of `pool.tail()`: the local API's tail options (`follow: false` reads to the end and
+ * stops, sent as `follow=false`).
+ */
+export type TailOptions = Omit<CoreTailOptions, "sharedChunks">;
 
 function count(name: string, value: unknown, min: number): number | undefined {
   if (value === undefined) return undefined;
@@ -74,6 +77,12 @@ export function checkTailOptions(
     throw usage(
       "give either since or last, not both",
       "use since to start at a seq, or last to replay the newest N messages",
+    );
+  }
+  if (options.follow !== undefined && typeof options.follow !== "boolean") {
+    throw usage(
+      `follow must be true or false, got ${JSON.stringify(options.follow)}`,
+      "pass follow: false to read to the end and stop, or leave it out to keep following",
     );
   }
   if (options.gapPolicy !== undefined && !GAP_POLICIES.includes(options.gapPolicy)) {
@@ -111,6 +120,7 @@ export function tailQuery(options: TailOptions): URLSearchParams {
   if (options.timeoutMs !== undefined) query.set("timeout_ms", String(options.timeoutMs));
   for (const tag of options.tags ?? []) query.append("tag", tag);
   if (options.gapPolicy !== undefined) query.set("gap_policy", options.gapPolicy);
+  if (options.follow === false) query.set("follow", "false");
   query.set("gap_lines", "1");
   return query;
 }

@@ -169,6 +169,7 @@ export function tailQuery(maxTimeoutMs: number) {
       .optional(),
     tag: z.array(tag).optional(),
     gap_policy: z.enum(GAP_POLICIES as [string, ...string[]]).optional(),
+    follow: z.enum(["true", "false"]).optional(),
   });
 }
 
