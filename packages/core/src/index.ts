@@ -64,6 +64,8 @@ export {
 } from "./validate.js";
 export { type VerifyIssue, type VerifyReport, verifyPool } from "./verify.js";
 export {
+  type BoundsJson,
+  boundsJson,
   type PoolInfoJson,
   type PoolListEntryJson,
   poolInfoJson,

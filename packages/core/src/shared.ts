@@ -41,4 +41,4 @@ export {
   MAX_TAGS,
   parseSize,
 } from "./validate.js";
-export type { PoolInfoJson, PoolListEntryJson } from "./wire.js";
+export type { BoundsJson, PoolInfoJson, PoolListEntryJson } from "./wire.js";
