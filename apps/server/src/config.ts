@@ -192,6 +192,26 @@ function readConfigFile(path: string, where: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+/**
+ * `--bind HOST:PORT` (an alias of `--host` and `--port` together): splits it into the two flags,
+ * checked as they are; giving it with `--host` or `--port` is Usage.
+ */
+function applyBind(fromFlags: Record<string, unknown>): void {
+  const bind = fromFlags.bind as string | undefined;
+  if (bind === undefined) return;
+  delete fromFlags.bind;
+  const hint = "give --bind HOST:PORT (e.g. 127.0.0.1:9700 or [::1]:9700), or --host and --port";
+  if (fromFlags.host !== undefined || fromFlags.port !== undefined) {
+    throw usage("give --bind or --host/--port, not both", hint);
+  }
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):([^:]+)$/.exec(bind);
+  if (!match) throw usage(`--bind must be HOST:PORT (got ${describeValue(bind)})`, hint);
+  const host = SERVER_SETTINGS.find((s) => s.key === "host") as Setting;
+  const port = SERVER_SETTINGS.find((s) => s.key === "port") as Setting;
+  fromFlags.host = check(host, match[1] ?? match[2], "--bind host", hint);
+  fromFlags.port = check(port, fromEnvText(port, match[3] as string), "--bind port", hint);
+}
+
 /** Settings whose value is a path: relative paths in the file are relative to the file. */
 const PATH_KEYS = new Set(["dir", "tokenFile", "tlsCert", "tlsKey"]);
 
@@ -219,6 +239,7 @@ export function resolveServerConfig(input: ConfigInput = {}): ServerConfig {
       `see --help for --${s.flag}`,
     );
   }
+  applyBind(fromFlags);
   const fromEnv: Record<string, unknown> = {};
   for (const s of SERVER_SETTINGS) {
     const text = s.env === undefined ? undefined : env[s.env];

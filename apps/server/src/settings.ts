@@ -52,6 +52,13 @@ export const SERVER_SETTINGS: readonly Setting[] = [
     describe: "Port to bind (default 9700; 0 picks a free port)",
   },
   {
+    key: "bind",
+    flag: "bind",
+    type: "string",
+    describe: "HOST:PORT to bind, as one value ([::1]:9700 for IPv6); same as --host and --port",
+    flagOnly: true,
+  },
+  {
     key: "dir",
     flag: "dir",
     env: "SPOOL_DIR",

@@ -250,3 +250,35 @@ describe("loopback and security rules", () => {
     expect(c.warnings.join("\n")).toMatch(/^INSECURE: SPOOL_SERVER_INSECURE_NO_AUTH_OR_TLS is set/);
   });
 });
+
+describe("--bind HOST:PORT", () => {
+  it("is --host and --port in one value, IPv6 in brackets", () => {
+    expect(resolveServerConfig({ flags: { bind: "127.0.0.1:9801" } })).toMatchObject({
+      host: "127.0.0.1",
+      port: 9801,
+    });
+    expect(resolveServerConfig({ flags: { bind: "[::1]:0" } })).toMatchObject({
+      host: "::1",
+      port: 0,
+    });
+  });
+
+  it("refuses a value without a port, a bad port, and --bind with --host or --port", () => {
+    expect(usageError(() => resolveServerConfig({ flags: { bind: "127.0.0.1" } })).message).toMatch(
+      /--bind must be HOST:PORT/,
+    );
+    expect(usageError(() => resolveServerConfig({ flags: { bind: "::1:9700" } })).message).toMatch(
+      /--bind must be HOST:PORT/,
+    );
+    expect(
+      usageError(() => resolveServerConfig({ flags: { bind: "127.0.0.1:99999" } })).message,
+    ).toMatch(/--bind port/);
+    expect(
+      usageError(() => resolveServerConfig({ flags: { bind: "127.0.0.1:1", port: 2 } })).message,
+    ).toMatch(/not both/);
+  });
+
+  it("still needs --allow-non-loopback for a non-loopback host", () => {
+    expect(() => resolveServerConfig({ flags: { bind: "0.0.0.0:9700" } })).toThrow();
+  });
+});

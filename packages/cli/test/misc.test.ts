@@ -94,7 +94,7 @@ describe("doctor", () => {
           bounds: { oldest: 1, newest: 2 },
           issues: [],
         },
-        { name: "b", path: `${dir}/b.spool`, ok: true, messages: 0, bounds: null, issues: [] },
+        { name: "b", path: `${dir}/b.spool`, ok: true, messages: 0, bounds: {}, issues: [] },
       ],
     });
     const human = await run(dir, ["doctor", "a"]);

@@ -45,10 +45,11 @@ describe("pool create", () => {
     expect(out.pools[0]).toMatchObject({
       file_size: 65536,
       index_capacity: 100,
-      bounds: null,
+      bounds: {},
       message_count: 0,
       path: `${dir}/a.spool`,
     });
+    expect(out.pools[0]?.bounds).toEqual({});
   });
 
   it("prints a human line per pool", async () => {

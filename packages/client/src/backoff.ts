@@ -6,6 +6,9 @@
  * ends early, without throwing, when its signal aborts, and leaves no timer behind.
  */
 import { usage } from "./errors.js";
+import { checkOptionKeys } from "./options.js";
+
+const BACKOFF_KEYS = ["initialMs", "maxMs", "factor", "jitter", "maxAttempts"];
 
 /** How `follow` waits between reconnect attempts. */
 export interface BackoffOptions {
@@ -25,6 +28,7 @@ export type ResolvedBackoff = Required<BackoffOptions>;
 
 /** Checks and defaults backoff options. */
 export function resolveBackoff(options: BackoffOptions = {}): ResolvedBackoff {
+  checkOptionKeys(options, BACKOFF_KEYS, "the backoff of pool.follow()");
   const out: ResolvedBackoff = {
     initialMs: options.initialMs ?? 100,
     maxMs: options.maxMs ?? 5000,

@@ -9,6 +9,7 @@
 import { type CreateOptions, type PoolListEntry, parseSize } from "@spool/core/shared";
 import { usage } from "./errors.js";
 import { poolPath, protocolError, sendJson, type Transport } from "./http.js";
+import { checkOptionKeys } from "./options.js";
 import { RemotePool } from "./pool.js";
 import { listEntryFromJson, poolInfoFromJson } from "./wire.js";
 
@@ -65,6 +66,7 @@ export class SpoolClient {
    */
   async createPool(name: string, options: RemoteCreateOptions = {}): Promise<RemotePool> {
     checkName(name);
+    checkOptionKeys(options, ["size"], "client.createPool()");
     const size = options.size === undefined ? undefined : parseSize(options.size);
     const body = JSON.stringify(
       size === undefined ? { pool: name } : { pool: name, size_bytes: size },
@@ -134,6 +136,7 @@ function checkName(name: unknown): string {
  * await pool.append({ step: "lint", ok: true });
  */
 export function createClient(options: ClientOptions): SpoolClient {
+  checkOptionKeys(options, ["baseUrl", "token", "fetch", "headers"], "createClient()");
   const raw = options?.baseUrl;
   let url: URL;
   try {

@@ -11,7 +11,9 @@
  * server's gap lines, see tail.ts), and moves the resume point past it, so a reconnect never
  * reports seqs of a gap already reported; only retryable failures reconnect (network errors,
  * Busy, Io by default; never a TLS failure or Permission);
- * `break`, the signal and the handle's close end it at once, with no timer or request left.
+ * `break`, the signal and the handle's close end it at once, with no timer or request left; with
+ * `follow: false` it ends (reason `caught-up`) once a connection caught up with the newest message
+ * at the time of that connection's request.
  */
 import {
   type Gap,
@@ -24,8 +26,11 @@ import {
 import { type BackoffOptions, backoffDelay, resolveBackoff, sleep } from "./backoff.js";
 import { isNetworkError, isTlsError, usage } from "./errors.js";
 import type { RemoteMessage } from "./message.js";
-import { checkTailOptions, type TailOptions } from "./options.js";
+import { checkTailOptions, TAIL_OPTION_KEYS, type TailOptions } from "./options.js";
 import { TailIterator, type TailTarget } from "./tail.js";
+
+/** The options `pool.follow()` knows: the tail's plus reconnect behaviour and status. */
+const FOLLOW_OPTION_KEYS = [...TAIL_OPTION_KEYS, "backoff", "onStatus", "retryable"];
 
 /** Options of `pool.follow()`: the tail's options plus reconnect behaviour and status. */
 export interface FollowOptions extends TailOptions {
@@ -132,7 +137,7 @@ export class Follower<T = unknown> extends EventTarget implements AsyncIterable<
     this.#target.scope?.addEventListener("abort", stop, { once: true });
     let reason: TailEnd | "break" | "error" = "error";
     try {
-      checkTailOptions(this.#options);
+      checkTailOptions(this.#options, FOLLOW_OPTION_KEYS, "pool.follow()");
       const backoff = resolveBackoff(this.#options.backoff);
       if (signal?.aborted) stop();
       this.#emit({ state: "connecting" });
@@ -163,7 +168,7 @@ export class Follower<T = unknown> extends EventTarget implements AsyncIterable<
             delivered++;
             yield r.value;
           }
-          if (ended === "max" || ended === "timeout") {
+          if (ended === "max" || ended === "timeout" || ended === "caught-up") {
             reason = ended;
             return undefined;
           }
@@ -187,7 +192,12 @@ export class Follower<T = unknown> extends EventTarget implements AsyncIterable<
       this.#controller.abort();
       if (this.#broken) reason = "break";
       this.#emit({ state: "closed", reason });
-      if (reason === "aborted" || reason === "max" || reason === "timeout") {
+      if (
+        reason === "aborted" ||
+        reason === "max" ||
+        reason === "timeout" ||
+        reason === "caught-up"
+      ) {
         this.#options.onEnd?.(reason);
       }
     }
@@ -233,6 +243,7 @@ export class Follower<T = unknown> extends EventTarget implements AsyncIterable<
       },
       ...(o.max === undefined ? {} : { max: Math.max(0, o.max - delivered) }),
       ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+      ...(o.follow === false ? { follow: false } : {}),
       ...(o.tags === undefined ? {} : { tags: o.tags }),
       ...(o.gapPolicy === undefined ? {} : { gapPolicy: o.gapPolicy }),
     };

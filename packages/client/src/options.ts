@@ -1,30 +1,65 @@
 /**
- * Tail options: the local API's `TailOptions` (without `follow`, which HTTP has no spelling for),
- * checked before anything is sent and spelled as the tail's query string.
+ * Tail options: the local API's `TailOptions`, checked before anything is sent and spelled as the tail's query string.
  *
- * Invariants: the same option rules as the local API, through core's validators (whole numbers,
- * `since` ≥ 1, not `since` together with `last`, a known gap policy, tags as core checks them:
- * non-empty, at most 256 bytes, no control characters), refused with a Usage error carrying a
- * hint; the query uses the protocol's names (`since_seq`, `last`, `max`, `timeout_ms`,
- * repeated `tag`, `gap_policy`) and plain decimal digits, and always asks for gap lines
+ * Invariants: unknown option names are refused (core's `checkKnownKeys`, with a suggestion); the
+ * same option rules as the local API, through core's validators (whole numbers, `since` ≥ 1, not
+ * `since` together with `last`, a known gap policy, tags as core checks them: non-empty, at most
+ * 256 bytes, no control characters), refused with a Usage error carrying a hint; the query uses the protocol's names (`since_seq`, `last`, `max`, `timeout_ms`,
+ * repeated `tag`, `gap_policy`, `follow=false`) and plain decimal digits, and always asks for gap lines
  * (`gap_lines=1`; a server that predates them ignores the parameter).
  */
 import {
   type TailOptions as CoreTailOptions,
   checkCount,
   checkGapPolicy,
+  checkKnownKeys,
   checkTag,
 } from "@spool/core/shared";
 import { usage } from "./errors.js";
 
-/** Options of `pool.tail()`: the local API's tail options, except `follow`. */
-export type TailOptions = Omit<CoreTailOptions, "follow">;
+/** The options `pool.tail()` knows; any other is refused (Usage naming it). */
+export const TAIL_OPTION_KEYS: readonly string[] = [
+  "since",
+  "last",
+  "max",
+  "timeoutMs",
+  "tags",
+  "gapPolicy",
+  "follow",
+  "signal",
+  "onGap",
+  "onEnd",
+];
 
 /**
- * Checks tail options (Usage on a bad one) with core's own validators, so the SDK refuses exactly
- * what the local API refuses.
+ * Refuses options outside `allowed` with a Usage error naming the first (and suggesting the right
+ * spelling when it is obvious, e.g. `since_seq` → `since`), so a misspelt option never silently
+ * changes what a call does. `undefined` and `null` (no options) pass.
+ *
+ * @example
+ * checkOptionKeys({ timeout: 5 }, TAIL_OPTION_KEYS, "pool.tail()"); // throws: unknown option "timeout": did you mean timeoutMs?
  */
-export function checkTailOptions(options: TailOptions): void {
+export function checkOptionKeys(options: unknown, allowed: readonly string[], where: string): void {
+  if (typeof options !== "object" || options === null) return;
+  checkKnownKeys(Object.keys(options), allowed, {
+    what: "option",
+    hint: `pass only the options ${where} documents`,
+  });
+}
+
+/**
+ * Options of `pool.tail()`: the local API's tail options (`follow: false` reads to the end and
+ * stops, sent as `follow=false`).
+ */
+export type TailOptions = Omit<CoreTailOptions, "sharedChunks">;
+
+/** Checks tail options (Usage on a bad or unknown one; `allowed` lists the known names). */
+export function checkTailOptions(
+  options: TailOptions,
+  allowed: readonly string[] = TAIL_OPTION_KEYS,
+  where = "pool.tail()",
+): void {
+  checkOptionKeys(options, allowed, where);
   const since = checkCount("since", options.since, 1);
   const last = checkCount("last", options.last, 0);
   checkCount("max", options.max, 0);
@@ -33,6 +68,12 @@ export function checkTailOptions(options: TailOptions): void {
     throw usage(
       "give either since or last, not both",
       "use since to start at a seq, or last to replay the newest N messages",
+    );
+  }
+  if (options.follow !== undefined && typeof options.follow !== "boolean") {
+    throw usage(
+      `follow must be true or false, got ${JSON.stringify(options.follow)}`,
+      "pass follow: false to read to the end and stop, or leave it out to keep following",
     );
   }
   checkGapPolicy(options.gapPolicy);
@@ -58,6 +99,7 @@ export function tailQuery(options: TailOptions): URLSearchParams {
   if (options.timeoutMs !== undefined) query.set("timeout_ms", String(options.timeoutMs));
   for (const tag of options.tags ?? []) query.append("tag", tag);
   if (options.gapPolicy !== undefined) query.set("gap_policy", options.gapPolicy);
+  if (options.follow === false) query.set("follow", "false");
   query.set("gap_lines", "1");
   return query;
 }

@@ -2,7 +2,8 @@
  * A remote pool handle: the local `Pool`'s operations (info, append, appendJson, appendBatch,
  * get, tail, close) over HTTP protocol v0, plus `follow`, the reconnecting tail.
  *
- * Invariants: the same names, options and results as the local API, asynchronous; every request
+ * Invariants: the same names, options and results as the local API, asynchronous (an unknown
+ * option is refused with Usage naming it, before any request); every request
  * addresses the pool by its percent-encoded name; a closed handle refuses every later call with
  * Usage and aborts its running tails and follows; appended data is sent as JSON text and the
  * committed envelope comes back byte for byte as stored.
@@ -12,11 +13,20 @@ import { usage } from "./errors.js";
 import { Follower, type FollowOptions } from "./follow.js";
 import { poolPath, protocolError, readText, send, sendJson, type Transport } from "./http.js";
 import { messageFromBody, RemoteMessage } from "./message.js";
-import type { TailOptions } from "./options.js";
+import { checkOptionKeys, type TailOptions } from "./options.js";
 import { tailMessages } from "./tail.js";
 import { dataJson, durabilityMember, inputJson, poolInfoFromJson, tagsMember } from "./wire.js";
 
 const encoder = new TextEncoder();
+
+/** The options each pool method knows; any other is refused with Usage naming it. */
+const KNOWN = {
+  signal: ["signal"],
+  append: ["tags", "durability"],
+  appendJson: ["tags", "durability", "trusted"],
+  appendBatch: ["durability"],
+  batchItem: ["data", "json", "trusted", "tags"],
+} as const;
 
 /**
  * A pool on a Spool server. Get one from `client.createPool`, `client.openPool` or `client.pool`.
@@ -60,6 +70,7 @@ export class RemotePool {
    */
   async info(options: { signal?: AbortSignal } = {}): Promise<PoolInfo> {
     this.#check();
+    checkOptionKeys(options, KNOWN.signal, "pool.info()");
     const body = await sendJson(this.#t, {
       method: "GET",
       path: poolPath(this.name, "/info"),
@@ -76,6 +87,7 @@ export class RemotePool {
    */
   async append<T>(data: T, options: AppendOptions = {}): Promise<Message<T>> {
     this.#check();
+    checkOptionKeys(options, KNOWN.append, "pool.append()");
     return this.#appendText<T>(dataJson(data), options);
   }
 
@@ -91,6 +103,7 @@ export class RemotePool {
     options: AppendOptions & { trusted?: boolean } = {},
   ): Promise<Message> {
     this.#check();
+    checkOptionKeys(options, KNOWN.appendJson, "pool.appendJson()");
     return this.#appendText(inputJson({ json, trusted: options.trusted === true }), options);
   }
 
@@ -124,6 +137,10 @@ export class RemotePool {
         "pass a list such as [{ data: 1 }, { data: 2, tags: ['x'] }]",
       );
     }
+    checkOptionKeys(options, KNOWN.appendBatch, "pool.appendBatch()");
+    inputs.forEach((input, i) => {
+      checkOptionKeys(input, KNOWN.batchItem, `pool.appendBatch() (message ${i})`);
+    });
     if (inputs.length === 0) return [];
     const items = inputs.map((input) => `{"data":${inputJson(input)}${tagsMember(input.tags)}}`);
     const body = `{"messages":[${items.join(",")}]${durabilityMember(options.durability)}}`;
@@ -151,6 +168,7 @@ export class RemotePool {
    */
   async get<T = unknown>(seq: number, options: { signal?: AbortSignal } = {}): Promise<Message<T>> {
     this.#check();
+    checkOptionKeys(options, KNOWN.signal, "pool.get()");
     if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 1) {
       throw usage(
         `seq must be a whole number ≥ 1, got ${JSON.stringify(seq)}`,

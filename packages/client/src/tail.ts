@@ -160,6 +160,7 @@ export class TailIterator<T> implements AsyncIterableIterator<RemoteMessage<T>> 
     }
     const max = this.#options.max;
     if (max !== undefined && this.#delivered >= max) this.#end("max");
+    else if (this.#options.follow === false) this.#end("caught-up");
     else if (this.#options.timeoutMs !== undefined) this.#end("timeout");
     else {
       throw new NetworkError(

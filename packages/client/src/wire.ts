@@ -21,6 +21,18 @@ import {
 import { errorJsonOf, usage } from "./errors.js";
 import { protocolError } from "./http.js";
 
+/**
+ * Bounds from the wire: `{oldest, newest}`, or null for an empty pool, which servers send as `{}`
+ * (older servers sent null).
+ */
+function boundsFromJson(value: unknown): { oldest: number; newest: number } | null {
+  const b = value as { oldest?: unknown; newest?: unknown } | null | undefined;
+  if (typeof b?.oldest === "number" && typeof b.newest === "number") {
+    return { oldest: b.oldest, newest: b.newest };
+  }
+  return null;
+}
+
 /** PoolInfo from its wire spelling; throws a protocol error when the shape is wrong. */
 export function poolInfoFromJson(value: unknown, what: string): PoolInfo {
   const j = value as Partial<PoolInfoJson> | null;
@@ -43,7 +55,7 @@ export function poolInfoFromJson(value: unknown, what: string): PoolInfo {
     ringSize: j.ring_size,
     indexCapacity: j.index_capacity ?? 0,
     indexStride: j.index_stride ?? 1,
-    bounds: j.bounds,
+    bounds: boundsFromJson(j.bounds),
     messageCount: j.message_count ?? 0,
     bytesUsed: j.bytes_used ?? 0,
     bytesFree: j.bytes_free ?? 0,

@@ -30,6 +30,7 @@ export {
   normaliseJsonText,
   trimJsonWhitespace,
 } from "./json-text.js";
+export { checkKnownKeys, type KnownKeysContext, suggestKey } from "./known-keys.js";
 export { type Envelope, type Message, StoredMessage } from "./message.js";
 export { isReaderGone } from "./platform/lock.js";
 export {
@@ -77,6 +78,8 @@ export {
 } from "./validate.js";
 export { type VerifyIssue, type VerifyReport, verifyPool } from "./verify.js";
 export {
+  type BoundsJson,
+  boundsJson,
   type PoolInfoJson,
   type PoolListEntryJson,
   poolInfoJson,

@@ -33,6 +33,7 @@ export {
   normaliseJsonText,
   trimJsonWhitespace,
 } from "./json-text.js";
+export { checkKnownKeys, type KnownKeysContext, suggestKey } from "./known-keys.js";
 export type { Envelope, Message } from "./message.js";
 export type { AppendOptions, CreateOptions, PoolInfo } from "./pool.js";
 export type { PoolListEntry } from "./pool-dir.js";
@@ -57,4 +58,4 @@ export {
   utf8ByteLength,
   validatePoolName,
 } from "./validate.js";
-export type { PoolInfoJson, PoolListEntryJson } from "./wire.js";
+export type { BoundsJson, PoolInfoJson, PoolListEntryJson } from "./wire.js";

@@ -2,12 +2,27 @@
  * The wire spelling of pool info: snake_case, as the HTTP protocol sends it and the CLI's
  * `--json` prints it. Defined once here so every surface shows the same fields.
  *
- * Invariants: every PoolInfo field appears exactly once under its wire name; `bounds` and the
- * times are null for an empty pool, never omitted; new fields are only ever added.
+ * Invariants: every PoolInfo field appears exactly once under its wire name; an empty pool's
+ * `bounds` is `{}` on the wire (Plasmite's clients read `bounds.oldest` and fail on null; the
+ * local API keeps null) and its times are null, never omitted; new fields are only ever added.
  */
 import type { SpoolErrorJson } from "./errors.js";
 import type { PoolInfo } from "./pool.js";
 import type { PoolListEntry } from "./pool-dir.js";
+
+/** A pool's bounds on the wire: `{oldest, newest}`, or `{}` for an empty pool. */
+export type BoundsJson = { oldest: number; newest: number } | Record<string, never>;
+
+/**
+ * Bounds in their wire spelling: the same object, or `{}` for an empty pool (null in the API).
+ *
+ * @example
+ * boundsJson(null); // {}
+ * boundsJson({ oldest: 1, newest: 3 }); // { oldest: 1, newest: 3 }
+ */
+export function boundsJson(bounds: { oldest: number; newest: number } | null): BoundsJson {
+  return bounds === null ? {} : { oldest: bounds.oldest, newest: bounds.newest };
+}
 
 /** PoolInfo on the wire. */
 export interface PoolInfoJson {
@@ -18,7 +33,7 @@ export interface PoolInfoJson {
   ring_size: number;
   index_capacity: number;
   index_stride: number;
-  bounds: { oldest: number; newest: number } | null;
+  bounds: BoundsJson;
   message_count: number;
   bytes_used: number;
   bytes_free: number;
@@ -47,7 +62,7 @@ export function poolInfoJson(info: PoolInfo): PoolInfoJson {
     ring_size: info.ringSize,
     index_capacity: info.indexCapacity,
     index_stride: info.indexStride,
-    bounds: info.bounds,
+    bounds: boundsJson(info.bounds),
     message_count: info.messageCount,
     bytes_used: info.bytesUsed,
     bytes_free: info.bytesFree,

@@ -22,6 +22,7 @@ import { anyWriter, type CreateAppOptions, resolveOptions } from "./options.js";
 import { PoolRegistry } from "./pools.js";
 import { rawRequestPath } from "./raw-path.js";
 import { ensureProtocolHeaders } from "./responses.js";
+import { discoveryRoutes } from "./routes/discovery.js";
 import { healthRoutes } from "./routes/health.js";
 import { messageRoutes } from "./routes/messages.js";
 import { metricsRoutes } from "./routes/metrics.js";
@@ -110,6 +111,7 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
     await next();
   });
 
+  discoveryRoutes(app);
   healthRoutes(app);
   metricsRoutes(app, ctx);
   poolRoutes(app, ctx);

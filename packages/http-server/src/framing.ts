@@ -113,7 +113,7 @@ export function sseMessages(chunk: Buffer): Buffer {
 /**
  * Server-Sent Events: message events `id: <seq>` + `data: <envelope>`; `event: gap` (`id: <to>`,
  * data `{from, to, count}`); a final `event: error` (data: the error envelope); after a normal
- * end, `event: end` (data `{"reason": "max" | "timeout"}`); a comment line `:` as heartbeat.
+ * end, `event: end` (data `{"reason": "max" | "timeout" | "caught-up"}`); a comment line `:` as heartbeat.
  * With `retryMs`, the stream opens with `retry: <ms>` (the browser's reconnection delay).
  *
  * @example

@@ -28,6 +28,8 @@ export interface TailQuery {
   timeout_ms?: number | undefined;
   tag?: string[] | undefined;
   gap_policy?: string | undefined;
+  /** `"false"`: end once caught up with the newest message (core's `follow: false`). */
+  follow?: string | undefined;
 }
 
 /**
@@ -53,6 +55,7 @@ export function tailStart(query: TailQuery, resumeAfter?: number): TailStart {
     ...(query.max === undefined ? {} : { max: query.max }),
     ...(query.timeout_ms === undefined ? {} : { timeoutMs: query.timeout_ms }),
     ...(query.tag === undefined ? {} : { tags: query.tag }),
+    ...(query.follow === "false" ? { follow: false } : {}),
     ...(query.gap_policy === undefined
       ? {}
       : { gapPolicy: query.gap_policy as "continue" | "error" }),

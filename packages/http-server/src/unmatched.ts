@@ -1,7 +1,7 @@
 /**
  * The answer to a request no route matched: 405 with `Allow` for a known path asked with another
  * method, else 404 NotFound whose hint says what to fix (a trailing slash, a dot segment, or where
- * the endpoints are).
+ * the endpoints are). A 405's hint names the path's safe methods, never DELETE.
  *
  * Invariants: a 405 is only ever given for a method the path does not allow, so its `Allow`
  * header and hint never name the method the client used (a path the client's method is allowed
@@ -21,7 +21,7 @@ export function unmatchedError(
   if (allowed.length > 0 && !allowed.includes(method)) {
     const error = withStatus(
       new SpoolError("Usage", `method ${method} is not allowed on ${path}`, {
-        hint: `use ${allowed.join(", ")}`,
+        hint: methodHint(path, allowed),
       }),
       405,
     );
@@ -33,6 +33,18 @@ export function unmatchedError(
     }),
     headers: {},
   };
+}
+
+/**
+ * What to do instead of a wrong method: the other non-destructive methods of the path; a hint
+ * never suggests DELETE (a reader who sent the wrong method must not be pointed at deleting the
+ * pool), it says where to read instead (and, like the `Allow` header, never names the method the
+ * client used).
+ */
+function methodHint(path: string, allowed: readonly string[]): string {
+  const safe = allowed.filter((m) => m !== "DELETE");
+  if (safe.length > 0) return `use ${safe.join(", ")}`;
+  return `this path only removes the pool; to read about it, ask ${path}/info (/v0 lists the endpoints)`;
 }
 
 function notFoundHint(path: string): string {

@@ -10,9 +10,13 @@
  * the client unchanged. Numbers in paths and queries are plain decimal digits (no signs,
  * exponents, blanks or hex) within the safe-integer range. Bodies are read as bytes (their size
  * already bounded by the body-limit middleware) and decoded as strict UTF-8 by core's
- * `decodeUtf8`: invalid bytes are 400 Usage, never stored as U+FFFD.
+ * `decodeUtf8`: invalid bytes are 400 Usage, never stored as U+FFFD. Inputs are strict: an
+ * unknown query parameter or body field (top level, or of a batch element) is 400 Usage naming it
+ * (core's `checkKnownKeys`, with a "did you mean" suggestion), so a name this server does not know
+ * is never silently ignored.
  */
 import {
+  checkKnownKeys,
   checkTag,
   DURABILITIES,
   decodeUtf8,
@@ -108,6 +112,48 @@ export function batchBody(maxMessages: number) {
   });
 }
 
+/** The fields each request body may carry; any other field is 400 Usage. */
+export const BODY_FIELDS = {
+  create: ["pool", "size_bytes"],
+  open: ["pool"],
+  append: ["data", "tags", "durability"],
+  append_batch: ["messages", "durability"],
+  batch_message: ["data", "tags"],
+} as const satisfies Record<string, readonly string[]>;
+
+/**
+ * Refuses body fields outside `allowed` (400 Usage naming the first, with a suggestion).
+ *
+ * @example
+ * checkBodyFields(["pool", "size"], BODY_FIELDS.create); // throws: unknown body field "size": did you mean size_bytes?
+ */
+export function checkBodyFields(
+  keys: Iterable<string>,
+  allowed: readonly string[],
+  prefix?: string,
+): void {
+  checkKnownKeys(keys, allowed, {
+    what: "body field",
+    hint: "send only the fields of spec/http/v0/SPEC.md §3",
+    ...(prefix === undefined ? {} : { prefix }),
+  });
+}
+
+/**
+ * Refuses query parameters outside `allowed` (400 Usage naming the first, with a suggestion);
+ * endpoints without parameters pass `[]`.
+ *
+ * @example
+ * checkQueryKeys(new URL("http://h/v0/pools?x=1"), []); // throws: unknown query parameter "x"
+ */
+export function checkQueryKeys(url: URL, allowed: readonly string[]): void {
+  if (url.search === "" || url.search === "?") return;
+  checkKnownKeys(url.searchParams.keys(), allowed, {
+    what: "query parameter",
+    hint: "check the query parameters against spec/http/v0/SPEC.md",
+  });
+}
+
 /** Tail query; `tag` may repeat, every other key at most once. */
 export function tailQuery(maxTimeoutMs: number) {
   return z.object({
@@ -123,6 +169,7 @@ export function tailQuery(maxTimeoutMs: number) {
       .optional(),
     tag: z.array(tag).optional(),
     gap_policy: z.enum(GAP_POLICIES as [string, ...string[]]).optional(),
+    follow: z.enum(["true", "false"]).optional(),
   });
 }
 
@@ -217,8 +264,16 @@ export function parseJsonObject(text: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** The query as `{key: value}` with repeated `tag` as an array; other repeats are refused. */
-export function queryObject(url: URL, repeatable: readonly string[]): Record<string, unknown> {
+/**
+ * The query as `{key: value}` with the `repeatable` keys as arrays; other repeats are refused, and
+ * so are keys outside `allowed`.
+ */
+export function queryObject(
+  url: URL,
+  repeatable: readonly string[],
+  allowed: readonly string[],
+): Record<string, unknown> {
+  checkQueryKeys(url, allowed);
   const out: Record<string, unknown> = {};
   for (const key of new Set(url.searchParams.keys())) {
     const values = url.searchParams.getAll(key);

@@ -261,7 +261,13 @@ describe("paths and queries", () => {
   });
 
   test("unknown routes are 404 NotFound with the envelope", async () => {
-    for (const path of ["/", "/v0", "/v1/pools", "/v0/pools/a/nope", "/v0/pools/a/messages"]) {
+    for (const path of [
+      "/v1/pools",
+      "/v0/",
+      "/index",
+      "/v0/pools/a/nope",
+      "/v0/pools/a/messages",
+    ]) {
       expectEnvelope(await send(f.app, "GET", path), 404, "NotFound");
     }
   });

@@ -132,7 +132,7 @@ describe("creating a large pool", () => {
     );
 
     expect(created.status).toBe(200);
-    expect(created.json.pool).toMatchObject({ name: "big", file_size: 1024 ** 3, bounds: null });
+    expect(created.json.pool).toMatchObject({ name: "big", file_size: 1024 ** 3, bounds: {} });
     expect(healthz).toBeLessThan(PROMPT_MS);
     expect(await delivered).toBeLessThan(PROMPT_MS);
     const stat = statSync(join(f.dir, "big.spool"));

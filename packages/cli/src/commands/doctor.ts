@@ -7,6 +7,7 @@
  * `{"ok":bool,"pools":[{name,path,ok,messages,bounds,issues}]}`.
  */
 import {
+  boundsJson,
   EXIT_CODES,
   listPools,
   poolNameOf,
@@ -55,7 +56,12 @@ export const command: CommandModule = {
     if (args.json) {
       printJson(ctx.io, {
         ok: reports.every((r) => r.ok),
-        pools: reports.map((r) => ({ name: poolNameOf(r.path), ...r })),
+        // Bounds in the wire spelling of PoolInfo: {} for an empty pool (spec/cli/v0).
+        pools: reports.map((r) => ({
+          name: poolNameOf(r.path),
+          ...r,
+          bounds: boundsJson(r.bounds),
+        })),
       });
     } else {
       printHuman(ctx, reports);

@@ -3,7 +3,8 @@
  *
  * Invariants: without --tail/--since it starts at the next new message; `--tail N` replays the
  * newest N raw messages first (before tag and --where filters); `--since` takes a seq, an
- * RFC 3339 time or an age; `--replay` prints the selection at recorded pace and exits; JSONL
+ * RFC 3339 time or an age; `--no-follow` prints the selection up to the newest message and exits 0
+ * (local and remote pools; `--timeout` does not apply then); `--replay` prints the selection at recorded pace and exits; JSONL
  * output (the default off a terminal) is the exact stored envelope; exit status 124 when
  * `--timeout` ends the follow, 9 (RetentionGap) under `--gap error`.
  */
@@ -31,6 +32,7 @@ const Args = z.object({
   dataOnly: z.boolean(),
   replay: z.optional(z.number().check(z.minimum(0))),
   gap: z.enum(["continue", "error"]),
+  follow: z.boolean(),
   ...remoteArgs,
 });
 
@@ -92,6 +94,11 @@ export const command: CommandModule = {
         choices: ["continue", "error"],
         default: "continue",
         describe: "On overwritten messages: report and go on, or fail (exit 9)",
+      })
+      .option("follow", {
+        type: "boolean",
+        default: true,
+        describe: "Keep following new messages (--no-follow: print what is there, then exit 0)",
       }),
 
   async run(raw, ctx) {
@@ -130,7 +137,12 @@ export const command: CommandModule = {
         if (seq !== undefined) start.since = seq;
       } else if (args.replay !== undefined) start.last = Number.MAX_SAFE_INTEGER;
       const plan: FollowPlan = {
-        tail: { ...start, tags: args.tag, gapPolicy: args.gap, follow: args.replay === undefined },
+        tail: {
+          ...start,
+          tags: args.tag,
+          gapPolicy: args.gap,
+          follow: args.follow && args.replay === undefined,
+        },
         where,
         one: args.one,
         max: args.max,

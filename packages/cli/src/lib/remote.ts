@@ -167,7 +167,8 @@ class RemoteTarget implements PoolTarget {
     return this.#call(() => this.#pool.info());
   }
   async *tail(options: TailOptions): AsyncIterable<Message> {
-    const { follow: _follow, ...remote } = options;
+    const { follow, ...rest } = options;
+    const remote = follow === false ? { ...rest, follow } : rest;
     try {
       yield* this.#pool.tail(remote);
     } catch (error) {

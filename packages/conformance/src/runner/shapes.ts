@@ -57,18 +57,19 @@ function poolInfo(info: unknown, at: string, out: string[]): void {
     if (key in info && !Number.isSafeInteger(info[key])) out.push(`${at}.${key}: not an integer`);
   }
   const bounds = info.bounds;
+  const empty = isRecord(bounds) && Object.keys(bounds).length === 0;
   if (
     "bounds" in info &&
-    bounds !== null &&
+    !empty &&
     !(isRecord(bounds) && isSeq(bounds.oldest) && isSeq(bounds.newest))
   )
-    out.push(`${at}.bounds: neither null nor {oldest, newest}`);
+    out.push(`${at}.bounds: neither {} nor {oldest, newest}`);
   for (const key of ["oldest_time", "newest_time"]) {
     if (key in info && info[key] !== null && typeof info[key] !== "string")
       out.push(`${at}.${key}: neither null nor a time`);
   }
-  if (bounds === null && (info.newest_time !== null || info.message_count !== 0))
-    out.push(`${at}: an empty pool (bounds null) must have message_count 0 and newest_time null`);
+  if (empty && (info.newest_time !== null || info.message_count !== 0))
+    out.push(`${at}: an empty pool (bounds {}) must have message_count 0 and newest_time null`);
 }
 
 function receipt(message: unknown, at: string, out: string[], withData: boolean): void {

@@ -7,17 +7,21 @@
  * bytes; get answers NotFound with `seq` for a seq never written or overwritten. Appends wait for
  * a pool's lock held by another process through core's asynchronous appends, so the event loop
  * keeps serving meanwhile; the pool is leased while it waits (never closed under it), and the
- * wait ends at the server's lock timeout (423 Busy) or at shutdown.
+ * wait ends at the server's lock timeout (423 Busy) or at shutdown. Unknown body fields (also of
+ * a batch's messages) and query parameters are 400 Usage.
  */
-import { type Durability, type Message, SpoolError } from "@spool/core";
+import { type Durability, foldLineBreaks, type Message, SpoolError } from "@spool/core";
 import type { Hono } from "hono";
 import { type AppContext, bodyLimit, guard } from "../context.js";
-import { elementMembers, rawMember } from "../json-spans.js";
+import { elementMembers, objectSpans } from "../json-spans.js";
 import { jsonBytesResponse } from "../responses.js";
 import {
   appendBody,
+  BODY_FIELDS,
   batchBody,
   bodyText,
+  checkBodyFields,
+  checkQueryKeys,
   parse,
   parseJsonObject,
   poolParam,
@@ -32,10 +36,16 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
   app.post("/v0/pools/:pool/append", guard(ctx, "write"), body, async (c) => {
     const pool = poolParam(c.req.param("pool"));
     const text = await bodyText(c.req);
-    const input = parse(appendBody, parseJsonObject(text), "body");
+    const object = parseJsonObject(text);
+    // One scan of the top level finds the data span and every field name: unknown fields are
+    // refused from the scan's keys (no second parse).
+    const spans = objectSpans(text);
+    checkBodyFields(spans.keys(), BODY_FIELDS.append);
+    const input = parse(appendBody, object, "body");
     // Store the client's data text as sent (validated above by JSON.parse): exact numbers, no
-    // re-encoding.
-    const json = rawMember(text, "data") as string;
+    // re-encoding; line breaks folded by core's one rule.
+    const span = spans.get("data") as [number, number];
+    const json = foldLineBreaks(text.slice(span[0], span[1]));
     const lease = ctx.pools.lease(pool);
     let message: Message;
     try {
@@ -55,7 +65,13 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
   app.post("/v0/pools/:pool/append_batch", guard(ctx, "write"), body, async (c) => {
     const pool = poolParam(c.req.param("pool"));
     const text = await bodyText(c.req);
-    const input = parse(batchSchema, parseJsonObject(text), "body");
+    const object = parseJsonObject(text);
+    checkBodyFields(Object.keys(object), BODY_FIELDS.append_batch);
+    const input = parse(batchSchema, object, "body");
+    input.messages.forEach((_, i) => {
+      const element = (object.messages as Record<string, unknown>[])[i] as object;
+      checkBodyFields(Object.keys(element), BODY_FIELDS.batch_message, `messages[${i}].`);
+    });
     const datas = batchData(text, input.messages.length);
     const lease = ctx.pools.lease(pool);
     let messages: Message[];
@@ -81,6 +97,7 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
   app.get("/v0/pools/:pool/messages/:seq", guard(ctx, "read"), (c) => {
     const pool = poolParam(c.req.param("pool"));
     const seq = seqParam(c.req.param("seq"));
+    checkQueryKeys(new URL(c.req.url), []);
     const message = ctx.pools.get(pool).get(seq);
     return jsonBytesResponse(messageBody("message", message));
   });

@@ -5,14 +5,17 @@
  * (AlreadyExists), never blocks the event loop while the file is written, and stays within the
  * server's size limits (Usage); open and info answer NotFound for a missing pool; list never fails because one
  * pool is unreadable (that entry carries its error); delete is Busy while this app tails the pool
- * or another process has it open.
+ * or another process has it open. Unknown body fields and query parameters are 400 Usage.
  */
 import { listPools } from "@spool/core";
 import type { Hono } from "hono";
 import { type AppContext, bodyLimit, guard } from "../context.js";
 import { jsonResponse } from "../responses.js";
 import {
+  BODY_FIELDS,
   bodyText,
+  checkBodyFields,
+  checkQueryKeys,
   createBody,
   openBody,
   parse,
@@ -25,7 +28,9 @@ export function poolRoutes(app: Hono, ctx: AppContext): void {
   const body = bodyLimit(ctx);
 
   app.post("/v0/pools", guard(ctx, "write"), body, async (c) => {
-    const input = parse(createBody, parseJsonObject(await bodyText(c.req)), "body");
+    const object = parseJsonObject(await bodyText(c.req));
+    checkBodyFields(Object.keys(object), BODY_FIELDS.create);
+    const input = parse(createBody, object, "body");
     const info = await ctx.pools.create(
       input.pool,
       input.size_bytes ?? ctx.options.defaultPoolSize,
@@ -34,21 +39,26 @@ export function poolRoutes(app: Hono, ctx: AppContext): void {
   });
 
   app.post("/v0/pools/open", guard(ctx, "meta"), body, async (c) => {
-    const input = parse(openBody, parseJsonObject(await bodyText(c.req)), "body");
+    const object = parseJsonObject(await bodyText(c.req));
+    checkBodyFields(Object.keys(object), BODY_FIELDS.open);
+    const input = parse(openBody, object, "body");
     return jsonResponse({ pool: poolInfoJson(ctx.pools.get(input.pool).info()) });
   });
 
-  app.get("/v0/pools", guard(ctx, "meta"), () =>
-    jsonResponse({ pools: listPools({ dir: ctx.pools.dir }).map(poolListEntryJson) }),
-  );
+  app.get("/v0/pools", guard(ctx, "meta"), (c) => {
+    checkQueryKeys(new URL(c.req.url), []);
+    return jsonResponse({ pools: listPools({ dir: ctx.pools.dir }).map(poolListEntryJson) });
+  });
 
   app.get("/v0/pools/:pool/info", guard(ctx, "meta"), (c) => {
     const pool = poolParam(c.req.param("pool"));
+    checkQueryKeys(new URL(c.req.url), []);
     return jsonResponse({ pool: poolInfoJson(ctx.pools.get(pool).info()) });
   });
 
   app.delete("/v0/pools/:pool", guard(ctx, "write"), (c) => {
     const pool = poolParam(c.req.param("pool"));
+    checkQueryKeys(new URL(c.req.url), []);
     ctx.pools.delete(pool);
     return jsonResponse({ ok: true });
   });

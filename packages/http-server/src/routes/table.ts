@@ -12,6 +12,8 @@ export interface RouteSpec {
 }
 
 export const ROUTES: readonly RouteSpec[] = [
+  { method: "GET", path: "/" },
+  { method: "GET", path: "/v0" },
   { method: "GET", path: "/healthz" },
   { method: "GET", path: "/metrics" },
   { method: "GET", path: "/v0/pools" },

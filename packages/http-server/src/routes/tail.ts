@@ -26,10 +26,14 @@ import {
 export function tailRoutes(app: Hono, ctx: AppContext): void {
   const jsonlQuery = jsonlTailQuery(ctx.options.limits.maxTailTimeoutMs);
   const sseQuery = sseTailQuery(ctx.options.limits.maxTailTimeoutMs);
+  // The parameters each tail knows are its schema's keys (anything else is 400).
+  const jsonlKeys = Object.keys(jsonlQuery.shape);
+  const sseKeys = Object.keys(sseQuery.shape);
 
   app.get("/v0/pools/:pool/tail", guard(ctx, "read"), (c) => {
     const pool = poolParam(c.req.param("pool"));
-    const query = parse(jsonlQuery, queryObject(new URL(c.req.url), ["tag"]), "query");
+    const url = new URL(c.req.url);
+    const query = parse(jsonlQuery, queryObject(url, ["tag"], jsonlKeys), "query");
     return answerTail(c, ctx, {
       pool,
       start: tailStart(query),
@@ -40,7 +44,8 @@ export function tailRoutes(app: Hono, ctx: AppContext): void {
 
   app.get("/v0/pools/:pool/events", guard(ctx, "read"), (c) => {
     const pool = poolParam(c.req.param("pool"));
-    const query = parse(sseQuery, queryObject(new URL(c.req.url), ["tag"]), "query");
+    const url = new URL(c.req.url);
+    const query = parse(sseQuery, queryObject(url, ["tag"], sseKeys), "query");
     return answerTail(c, ctx, {
       pool,
       start: tailStart(query, resumePoint(c.req.header("last-event-id"))),
