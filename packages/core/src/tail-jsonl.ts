@@ -7,7 +7,8 @@
  * `sharedChunks`, a shared run's lines are formatted once and the same read-only bytes go to
  * every tail that takes the run.
  */
-import type { FrameRef, SharedRun } from "./engine/reader.js";
+import type { FrameRef } from "./engine/reader.js";
+import type { SharedRun } from "./engine/shared-runs.js";
 import { FRAME_HEADER_SIZE, payloadLength } from "./format/frame.js";
 import { writeEnvelopeLine } from "./message.js";
 import { batches, stoppable, type TailSource } from "./tail.js";

@@ -13,14 +13,8 @@
  * the state itself. Options live in tail-options.ts, the JSONL form in tail-jsonl.ts.
  */
 
-import {
-  type FrameReader,
-  type FrameRef,
-  type Run,
-  shareRun,
-  type TakenRun,
-  takeSharedRun,
-} from "./engine/reader.js";
+import type { FrameReader, FrameRef, Run } from "./engine/reader.js";
+import { shareRun, type TakenRun, takeSharedRun } from "./engine/shared-runs.js";
 import { gapBefore, startSeq } from "./engine/tail-cursor.js";
 import { SpoolError } from "./errors.js";
 import { FRAME_HEADER_SIZE } from "./format/frame.js";

@@ -8,7 +8,8 @@
 import { appendFileSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { FrameReader, shareRun, takeSharedRun } from "../src/engine/reader.js";
+import { FrameReader } from "../src/engine/reader.js";
+import { shareRun, takeSharedRun } from "../src/engine/shared-runs.js";
 import { createPool, isSpoolError, openPool, type Pool } from "../src/index.js";
 import { PoolFile } from "../src/platform/file.js";
 import { activeWatchCount, subscribe } from "../src/platform/notify.js";
