@@ -9,15 +9,12 @@
  * share: only the waiting differs.
  */
 import * as fs from "node:fs";
-import { basename } from "node:path";
 import { type AppendInput, type EncodedFrame, FrameEncoder } from "./engine/encoder.js";
-import { computeLayout } from "./engine/layout.js";
 import { whenLocked } from "./engine/lock-wait.js";
 import { FrameReader } from "./engine/reader.js";
 import { StateView } from "./engine/state-view.js";
 import { type Committed, commitFrames, commitLocked, type WriterContext } from "./engine/writer.js";
 import { fromSystemError, SpoolError } from "./errors.js";
-import { FRAME_HEADER_SIZE, MARKER_SIZE, PAYLOAD_OVERHEAD } from "./format/frame.js";
 import {
   decodeLayout,
   HEADER_READ_SIZE,
@@ -28,84 +25,25 @@ import { type Message, messageFromFrame } from "./message.js";
 import { createPoolFile, createPoolFileAsync } from "./platform/create-file.js";
 import { PoolFile } from "./platform/file.js";
 import { holdPresence } from "./platform/lock.js";
+import {
+  type AppendOptions,
+  type AsyncAppendOptions,
+  type CreateOptions,
+  layoutFor,
+  maxPayloadBytes,
+  type OpenOptions,
+  openOptionsOf,
+  type PoolInfo,
+  poolNameOf,
+} from "./pool-options.js";
 import { type TailSource, tailMessages } from "./tail.js";
 import { tailJsonl } from "./tail-jsonl.js";
 import type { TailOptions } from "./tail-options.js";
 import { formatTime } from "./time.js";
-import {
-  checkCount,
-  checkDurability,
-  DEFAULT_POOL_SIZE,
-  type Durability,
-  parseSize,
-} from "./validate.js";
+import { checkCount, checkDurability, type Durability } from "./validate.js";
 
-export interface CreateOptions {
-  /** Total file size: bytes or text with a unit (`64K`, `1M`, `1G`). Default 1 MiB. */
-  size?: number | string;
-  /** Number of seq→offset index slots. Default: one per 512 bytes of pool. */
-  indexCapacity?: number;
-  /**
-   * Seqs per index slot (1–1024, default 1). A larger stride saves an index write on most
-   * appends; lookups then walk up to stride − 1 frames, and a damaged frame also hides the frames
-   * up to the next indexed seq from `get`.
-   */
-  indexStride?: number;
-  /** The returned handle's lock timeout (see `OpenOptions.lockTimeoutMs`). Default 10 s. */
-  lockTimeoutMs?: number;
-}
-
-export interface OpenOptions {
-  /** Open without write access (appends then fail with Permission). */
-  readOnly?: boolean;
-  /** How long an append waits for another writer's lock before Busy. Default 10 s. */
-  lockTimeoutMs?: number;
-}
-
-export interface AppendOptions {
-  tags?: readonly string[];
-  durability?: Durability;
-}
-
-/** What the asynchronous appends take besides their synchronous twins' options. */
-export interface AsyncAppendOptions {
-  /**
-   * Stops waiting for another writer's lock: the append fails (the signal's reason when it is a
-   * SpoolError, else Busy) and nothing is appended. An append that has the lock completes.
-   */
-  signal?: AbortSignal | undefined;
-}
-
-/** What `info` reports about a pool. */
-export interface PoolInfo {
-  name: string;
-  path: string;
-  formatVersion: number;
-  fileSize: number;
-  ringSize: number;
-  indexCapacity: number;
-  /** Seqs per index slot. */
-  indexStride: number;
-  bounds: { oldest: number; newest: number } | null;
-  messageCount: number;
-  bytesUsed: number;
-  bytesFree: number;
-  /** Largest message this pool holds: bytes of data plus bytes of the tags JSON (`[]` = 2). */
-  maxMessageBytes: number;
-  oldestTime: string | null;
-  newestTime: string | null;
-}
-
-/** The pool name shown for a path: the file name without `.spool`. */
-export function poolNameOf(path: string): string {
-  const base = basename(path);
-  return base.endsWith(".spool") ? base.slice(0, -".spool".length) : base;
-}
-
-/** Largest data + tags bytes one message may have in a ring of `ringSize` bytes. */
-export function maxPayloadBytes(ringSize: number): number {
-  return ringSize - FRAME_HEADER_SIZE - MARKER_SIZE - PAYLOAD_OVERHEAD;
-}
+export { maxPayloadBytes, poolFileSize, poolNameOf } from "./pool-options.js";
+export type { AppendOptions, AsyncAppendOptions, CreateOptions, OpenOptions, PoolInfo };
 
 export class Pool {
   readonly path: string;
@@ -496,33 +434,8 @@ export class Pool {
   }
 }
 
-/** The layout `create` gives a pool (Usage for a bad size, index capacity or stride). */
-function layoutFor(options: CreateOptions): PoolLayout {
-  return computeLayout(
-    parseSize(options.size ?? DEFAULT_POOL_SIZE),
-    options.indexCapacity,
-    options.indexStride,
-  );
-}
-
-function openOptionsOf(options: CreateOptions): OpenOptions {
-  return options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs };
-}
-
 /** Where the last encoded frame ends in the encoder's buffer. */
 function encodedEnd(frames: readonly EncodedFrame[]): number {
   const last = frames[frames.length - 1];
   return last === undefined ? 0 : last.at + last.length;
-}
-
-/**
- * The file size a pool created with `size` gets: the size (bytes or text such as `1G`) rounded
- * down to 4 KiB. Usage for a size out of range, as `create` would answer.
- *
- * @example
- * poolFileSize("1G") // 1073741824
- * poolFileSize(100_000) // 98304
- */
-export function poolFileSize(size: number | string = DEFAULT_POOL_SIZE): number {
-  return layoutFor({ size }).fileSize;
 }
