@@ -7,9 +7,12 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { serve } from "@hono/node-server";
+import { type CreateAppOptions, createApp, type SpoolApp } from "@spool/http-server";
 import { expect } from "vitest";
 
 export const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -206,4 +209,27 @@ export async function createPool(
     const fed = await run(dir, ["feed", name, "-q"], { input: `${messages.join("\n")}\n` });
     expect(fed.code).toBe(0);
   }
+}
+
+/** A Spool HTTP app served on 127.0.0.1, port 0, for remote-pool tests. */
+export interface ServedApp {
+  app: SpoolApp;
+  base: string;
+  close(): Promise<void>;
+}
+
+/** Serves `createApp(options)` with @hono/node-server; `close` stops the app and the socket. */
+export async function serveApp(options: CreateAppOptions): Promise<ServedApp> {
+  const app = createApp(options);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s));
+  });
+  return {
+    app,
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      await app.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

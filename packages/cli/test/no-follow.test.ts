@@ -1,29 +1,29 @@
 // `spool follow --no-follow`: print the selection up to the newest message, then exit 0 without a
 // timeout, for local pools and for remote pools (through the SDK, `follow=false` on the wire).
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
-import { createApp, type SpoolApp } from "@spool/http-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPool, type Envelope, jsonLines, run, tempDir } from "./helpers.js";
+import {
+  createPool,
+  type Envelope,
+  jsonLines,
+  run,
+  type ServedApp,
+  serveApp,
+  tempDir,
+} from "./helpers.js";
 
 let tmp: ReturnType<typeof tempDir>;
-let app: SpoolApp;
-let server: ReturnType<typeof serve>;
+let served: ServedApp;
 let base: string;
 
 beforeAll(async () => {
   tmp = tempDir();
   await createPool(tmp.dir, "nf", ['{"n":1}', '{"n":2}', '{"n":3}']);
-  app = createApp({ dir: tmp.dir });
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve());
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveApp({ dir: tmp.dir });
+  base = served.base;
 });
 
 afterAll(async () => {
-  await app.close();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await served.close();
   tmp.cleanup();
 });
 

@@ -1,34 +1,38 @@
 // Remote pools in the CLI: feed, fetch, follow and duplex against a real HTTP server on
 // 127.0.0.1 (port 0), with tokens, gaps, and the flags that make no sense remotely.
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { createPool as createLocalPool } from "@spool/core";
-import { createApp, type SpoolApp } from "@spool/http-server";
+import type { SpoolApp } from "@spool/http-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collect, type Envelope, jsonLines, run, start, tempDir, waitFor } from "./helpers.js";
+import {
+  collect,
+  type Envelope,
+  jsonLines,
+  run,
+  type ServedApp,
+  serveApp,
+  start,
+  tempDir,
+  waitFor,
+} from "./helpers.js";
 
 const TOKEN = "remote-test-token";
 let tmp: ReturnType<typeof tempDir>;
 let app: SpoolApp;
-let server: ReturnType<typeof serve>;
+let served: ServedApp;
 let base: string;
 const env = { SPOOL_TOKEN: TOKEN };
 
 beforeAll(async () => {
   tmp = tempDir();
-  app = createApp({
+  served = await serveApp({
     dir: tmp.dir,
     tokens: [TOKEN, { token: "reader-token", access: "read-only" }],
   });
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve());
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ app, base } = served);
 });
 
 afterAll(async () => {
-  await app.close();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await served.close();
   tmp.cleanup();
 });
 
@@ -173,11 +177,9 @@ describe("remote feed and fetch", () => {
   });
 
   it("names the unreachable server and what to check", async () => {
-    const closed = createApp({ dir: tmp.dir });
-    const probe = serve({ fetch: closed.fetch, hostname: "127.0.0.1", port: 0 });
-    await new Promise<void>((resolve) => probe.once("listening", () => resolve()));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const probe = await serveApp({ dir: tmp.dir });
+    const port = new URL(probe.base).port;
+    await probe.close();
     const r = await run(tmp.dir, ["follow", `http://127.0.0.1:${port}/x`, "--timeout", "1"]);
     expect(r.code).toBe(8);
     const error = (
