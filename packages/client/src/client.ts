@@ -6,7 +6,12 @@
  * the token goes only into `Authorization: Bearer`; no request is sent by `createClient` or
  * `client.pool()`; every operation maps to exactly one request of protocol v0.
  */
-import { type CreateOptions, type PoolListEntry, parseSize } from "@spool/core/shared";
+import {
+  type CreateOptions,
+  type PoolListEntry,
+  parseSize,
+  validatePoolName,
+} from "@spool/core/shared";
 import { usage } from "./errors.js";
 import { poolPath, protocolError, sendJson, type Transport } from "./http.js";
 import { checkOptionKeys } from "./options.js";
@@ -65,7 +70,7 @@ export class SpoolClient {
    * const pool = await client.createPool("build", { size: "4M" });
    */
   async createPool(name: string, options: RemoteCreateOptions = {}): Promise<RemotePool> {
-    checkName(name);
+    name = checkName(name);
     checkOptionKeys(options, ["size"], "client.createPool()");
     const size = options.size === undefined ? undefined : parseSize(options.size);
     const body = JSON.stringify(
@@ -83,7 +88,7 @@ export class SpoolClient {
    * const pool = await client.openPool("build");
    */
   async openPool(name: string): Promise<RemotePool> {
-    checkName(name);
+    name = checkName(name);
     const body = JSON.stringify({ pool: name });
     const answer = await sendJson(this.#t, { method: "POST", path: "/v0/pools/open", body });
     poolInfoFromJson((answer as { pool?: unknown }).pool, "POST pools/open");
@@ -111,19 +116,14 @@ export class SpoolClient {
    * await client.deletePool("build");
    */
   async deletePool(name: string): Promise<void> {
-    checkName(name);
+    name = checkName(name);
     await sendJson(this.#t, { method: "DELETE", path: poolPath(name) });
   }
 }
 
+/** A pool name as every surface spells it (core's rule: `build.spool` is the pool `build`). */
 function checkName(name: unknown): string {
-  if (typeof name !== "string" || name.length === 0) {
-    throw usage(
-      "pool name is empty",
-      "name pools with letters, digits, '_', '-', '.', '@' or '+', e.g. `build-log`",
-    );
-  }
-  return name;
+  return validatePoolName(name);
 }
 
 /**

@@ -89,6 +89,18 @@ describe("pool lifecycle", () => {
     })();
     expect(isSpoolError(error, "Usage")).toBe(true);
     expect((error as SpoolError).hint).toBeTruthy();
+    for (const bad of ["..", "a/b", "-x", "a..b"]) {
+      expect(() => client.pool(bad)).toThrow(SpoolError);
+    }
+  });
+
+  it("takes a name written with the file extension as the same pool", async () => {
+    const s = await server();
+    const client = createClient({ baseUrl: s.url });
+    const pool = await client.createPool("ext.spool");
+    expect(pool.name).toBe("ext");
+    expect((await client.pool("ext").info()).name).toBe("ext");
+    await expect(client.createPool("ext")).rejects.toMatchObject({ kind: "AlreadyExists" });
   });
 });
 
@@ -261,7 +273,10 @@ describe("errors by status", () => {
     const local = await rejection(client.createPool("q", { size: 20_000_000_000_000 }));
     expect(isSpoolError(local, "Usage")).toBe(true);
     expect(local).not.toBeInstanceOf(SpoolHttpError);
-    await expectError(client.openPool("../etc"), "Usage", 400);
+    // a bad name is refused locally too (core's validatePoolName), before any request
+    const badName = await rejection(client.openPool("../etc"));
+    expect(isSpoolError(badName, "Usage")).toBe(true);
+    expect(badName).not.toBeInstanceOf(SpoolHttpError);
     await pool.append(1);
     const missing = await expectError(pool.get(7), "NotFound", 404);
     expect(missing.seq).toBe(7);

@@ -60,7 +60,7 @@ export function resolvePoolRef(ref: string, options: { dir?: string | undefined 
         cause: error,
       });
     }
-    validatePoolName(name);
+    name = validatePoolName(name);
     const baseUrl = `${url.origin}${segments.join("/")}`;
     return { kind: "remote", name, baseUrl, url: `${baseUrl}/${encodeURIComponent(name)}` };
   }

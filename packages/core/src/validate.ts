@@ -72,7 +72,14 @@ export function utf8ByteLength(text: string): number {
 
 const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._@+-]*$/u;
 
-/** Checks a bare pool name (no directory, no extension needed). */
+/**
+ * Checks a bare pool name and returns it in its one spelling: a name given with the file
+ * extension (`build.spool`) is the pool `build`, so every surface that takes a name (API, CLI,
+ * HTTP path and body, SDK) reaches the same file and reports the same name.
+ *
+ * @example
+ * validatePoolName("build.spool") // "build"
+ */
 export function validatePoolName(name: unknown): string {
   if (typeof name !== "string" || name.length === 0) {
     throw new SpoolError("Usage", "pool name is empty", {
@@ -108,8 +115,11 @@ export function validatePoolName(name: unknown): string {
       hint: "pool names start with a letter, digit or '_' and use only letters, digits, '_', '-', '.', '@', '+' (no '..')",
     });
   }
-  return name;
+  return name.endsWith(POOL_NAME_EXTENSION) ? name.slice(0, -POOL_NAME_EXTENSION.length) : name;
 }
+
+/** The pool file extension a name may carry (stripped by `validatePoolName`). */
+const POOL_NAME_EXTENSION = ".spool";
 
 const UNITS: Record<string, number> = {
   "": 1,

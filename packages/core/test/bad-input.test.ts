@@ -372,10 +372,13 @@ describe("bad input", () => {
         "_",
         "9",
         "x".repeat(128),
-        "build.spool",
       ]) {
         expect(validatePoolName(name)).toBe(name);
       }
+      // The file extension is not part of the name: one spelling per pool.
+      expect(validatePoolName("build.spool")).toBe("build");
+      expect(validatePoolName("a.spool.spool")).toBe("a.spool");
+      expectSpoolError(() => validatePoolName(".spool"), "Usage");
     });
 
     it("createPool, openPool and deletePool refuse invalid bare names and create nothing", () => {
