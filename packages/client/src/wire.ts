@@ -12,6 +12,7 @@ import {
   type AppendInput,
   checkDurability,
   encodeTags,
+  isOneJsonValueShape,
   normaliseJsonText,
   type PoolInfo,
   type PoolInfoJson,
@@ -112,7 +113,15 @@ export function inputJson(input: AppendInput): string {
       "pass JSON text such as '{\"ok\":true}', or append the value itself with append()",
     );
   }
-  return normaliseJsonText(input.json, { trusted: input.trusted === true });
+  const text = normaliseJsonText(input.json, { trusted: input.trusted === true });
+  // trusted text skipped the parse; it must still not be able to add members to the body
+  if (input.trusted === true && !isOneJsonValueShape(text)) {
+    throw usage(
+      "trusted JSON text is not one JSON value: it has a top-level ',' or ':' or unbalanced brackets",
+      "pass exactly one JSON value, or drop `trusted` so the text is checked with a full parse",
+    );
+  }
+  return text;
 }
 
 /** `,"tags":[…]` (or nothing) for a body: the tags checked and spelled by core's `encodeTags`. */

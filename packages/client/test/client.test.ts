@@ -146,6 +146,20 @@ describe("messages", () => {
     expect(isSpoolError(error, "Usage")).toBe(true);
   });
 
+  it("trusted JSON text cannot add members to the request body", async () => {
+    const s = await server();
+    const pool = await createClient({ baseUrl: s.url }).createPool("inject");
+    for (const text of ['1,"tags":["admin"]', '1},"x":{"a":1', '"a":1', "[1]]", '"open']) {
+      const error = await rejection(pool.appendJson(text, { trusted: true }));
+      expect(isSpoolError(error, "Usage")).toBe(true);
+      const batch = await rejection(pool.appendBatch([{ json: text, trusted: true }]));
+      expect(isSpoolError(batch, "Usage")).toBe(true);
+    }
+    expect((await pool.info()).bounds).toBeNull();
+    const ok = await pool.appendJson('{"a":[1,{"b":"x,y:z]}"}]}', { trusted: true });
+    expect(ok.data).toEqual({ a: [1, { b: "x,y:z]}" }] });
+  });
+
   it("stores JSON text with line breaks as the local API does, and refuses invalid UTF-8 before sending", async () => {
     const s = await server();
     const pool = await createClient({ baseUrl: s.url }).createPool("fold");

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import * as index from "./index.js";
 import {
   foldLineBreaks,
+  isOneJsonValueShape,
   isWellFormedText,
   normaliseJsonText,
   trimJsonWhitespace,
@@ -57,6 +58,27 @@ describe("normaliseJsonText", () => {
     expect(lone.message).toMatch(/lone surrogate/);
     // Only JSON's own whitespace is trimmed: a no-break space is not JSON.
     expect(usageOf(() => normaliseJsonText("\u00a01")).kind).toBe("Usage");
+  });
+});
+
+describe("isOneJsonValueShape", () => {
+  it("passes one value and refuses text that would add members or elements when spliced", () => {
+    for (const ok of ["1", '"a,b:c"', '{"a":[1,2],"b":{"c":":"}}', '"\\\\"', '["\\"]"]', "[[]]"]) {
+      expect(isOneJsonValueShape(ok)).toBe(true);
+    }
+    for (const bad of [
+      "",
+      '1,"tags":["x"]',
+      '"a":1',
+      '1},"x":{',
+      "]",
+      "[1]]",
+      "[",
+      '"open',
+      '"\\"',
+    ]) {
+      expect(isOneJsonValueShape(bad)).toBe(false);
+    }
   });
 });
 

@@ -101,3 +101,30 @@ export function normaliseJsonText(
   }
   return multiline ? text.replace(LINE_BREAK_RUN, " ") : text;
 }
+
+/**
+ * True when `text` could be one JSON value as far as its top-level structure goes: brackets
+ * balance outside strings, no string is left open, and no `,` or `:` stands outside every
+ * bracket. A linear scan without a parse, for text a caller vouches for (`trusted`) that is
+ * spliced into a larger JSON document: it cannot add members or elements to that document.
+ *
+ * @example
+ * isOneJsonValueShape('{"a":[1,2]}') // true
+ * isOneJsonValueShape('1,"tags":["x"]') // false
+ */
+export function isOneJsonValueShape(text: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      if (--depth < 0) return false;
+    } else if (depth === 0 && (c === 0x2c || c === 0x3a)) return false;
+  }
+  return depth === 0 && !inString && text.length > 0;
+}

@@ -29,6 +29,7 @@ export {
 export {
   foldLineBreaks,
   hasLineBreak,
+  isOneJsonValueShape,
   isWellFormedText,
   normaliseJsonText,
   trimJsonWhitespace,
