@@ -8,13 +8,15 @@
  * - `appendAsync`/`appendBatchAsync` while another process holds the pool's flock: the loop keeps
  *   ticking, the appends commit once the lock is free (several waiting appends on one handle each
  *   keep their own bytes), a short lock timeout gives Busy with a hint, and an aborted signal
- *   stops the wait with nothing appended.
+ *   stops the wait with nothing appended;
+ * - a create killed mid-write (SIGKILL) leaves its temporary file, and the next create of the same
+ *   pool removes it (only files of dead creators of that pool).
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createPoolAsync, isSpoolError, Pool, SpoolError, verifyPool } from "../src/index.js";
-import { type Child, fixture, killAllChildren, startChild } from "./helpers/children.js";
+import { type Child, fixture, killAllChildren, startChild, waitExit } from "./helpers/children.js";
 import { measureLoop } from "./helpers/loop-lag.js";
 import { useTempDirs } from "./helpers/temp-dir.js";
 
@@ -81,6 +83,40 @@ describe("Pool.createAsync", () => {
     await expect(createPoolAsync("a..b", { dir })).rejects.toMatchObject({ kind: "Usage" });
     expect(readdirSync(dir).sort()).toEqual(["race.spool", "taken.spool"]);
   });
+});
+
+describe("the temporary file of a killed create", () => {
+  it("is removed by the next create of the same pool, sync or async; live and other pools' files stay", async () => {
+    const dir = tempDir();
+    const path = join(dir, "big.spool");
+    const creator = startChild(fixture("create-pool.mjs"), [path, "1G"]);
+    const deadline = Date.now() + 20_000;
+    while (!readdirSync(dir).some((n) => n.endsWith(".tmp")) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    creator.kill("SIGKILL");
+    await waitExit(creator, 10_000);
+    const left = readdirSync(dir);
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatch(/^\.big\.spool\.\d+\.[0-9a-z]+\.tmp$/);
+    const deadPid = Number((left[0] as string).split(".")[3]);
+
+    // a live creator's file (pid 1 always runs), our own, and another pool's stay
+    const keep = [
+      `.big.spool.1.live.tmp`,
+      `.big.spool.${process.pid}.mine.tmp`,
+      `.other.spool.${deadPid}.x.tmp`,
+    ];
+    for (const name of keep) writeFileSync(join(dir, name), "");
+    Pool.create(path, { size: "64K" }).close();
+    expect(readdirSync(dir).sort()).toEqual([...keep, "big.spool"].sort());
+
+    // the async create sweeps the same way
+    writeFileSync(join(dir, `.small.spool.${deadPid}.y.tmp`), "stale");
+    (await createPoolAsync("small", { dir, size: "64K" })).close();
+    expect(readdirSync(dir)).not.toContain(`.small.spool.${deadPid}.y.tmp`);
+    expect(readdirSync(dir)).toContain("small.spool");
+  }, 60_000);
 });
 
 describe("appendAsync under another process's lock", () => {

@@ -9,7 +9,8 @@
  *
  * Invariants: an existing file is never truncated or replaced (the link fails with EEXIST →
  * AlreadyExists); a pool appears under its name only complete and synced; the temporary file is
- * removed on every path; every byte is written up front, so the pool never grows, never hits
+ * removed on every path, and one left by a creator that was killed (its pid no longer exists) is
+ * removed by the next create of the same pool; every byte is written up front, so the pool never grows, never hits
  * ENOSPC mid-append, and appends skip the file system's block allocation. Both drivers run the
  * same steps in the same order, so they keep the same rules.
  */
@@ -39,7 +40,8 @@ type Step =
   | { op: "fsync"; fd: number }
   | { op: "close"; fd: number }
   | { op: "link"; from: string; to: string }
-  | { op: "remove"; path: string };
+  | { op: "remove"; path: string }
+  | { op: "list"; path: string };
 
 type Steps<R> = Generator<Step, R, unknown>;
 
@@ -99,6 +101,7 @@ function* creationSteps(path: string, layout: PoolLayout): Steps<void> {
     }
     throw fromSystemError(error, dir, "create directory");
   }
+  yield* removeStaleTemps(dir, basename(path));
   // Answer for an existing name before any byte is written (the link below still decides a
   // race with another creator): a full disk must not turn AlreadyExists into Io.
   if (yield* run<boolean>({ op: "exists", path })) throw alreadyExists(path);
@@ -113,10 +116,7 @@ function* creationSteps(path: string, layout: PoolLayout): Steps<void> {
       },
     );
   }
-  const temp = join(
-    dir,
-    `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`,
-  );
+  const temp = join(dir, tempName(basename(path), process.pid));
   let fd: number | undefined;
   try {
     fd = yield* run<number>({ op: "open", path: temp, flags: "wx", mode: 0o644 });
@@ -143,6 +143,52 @@ function* creationSteps(path: string, layout: PoolLayout): Steps<void> {
   } finally {
     if (fd !== undefined) yield* run({ op: "close", fd });
     yield* run({ op: "remove", path: temp });
+  }
+}
+
+/** The temporary file a creator with `pid` writes before linking `base` into place. */
+function tempName(base: string, pid: number): string {
+  return `.${base}.${pid}.${Math.random().toString(36).slice(2)}.tmp`;
+}
+
+/** The creator's pid when `name` is a temporary file of a create of `base`, else undefined. */
+export function tempCreatorPid(name: string, base: string): number | undefined {
+  const prefix = `.${base}.`;
+  if (!name.startsWith(prefix) || !name.endsWith(".tmp")) return undefined;
+  const match = /^(\d{1,10})\.[0-9a-z]+\.tmp$/.exec(name.slice(prefix.length));
+  return match ? Number(match[1]) : undefined;
+}
+
+/** True unless the process `pid` is known not to exist (EPERM: it exists, owned by another user). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code !== "ESRCH";
+  }
+}
+
+/**
+ * Removes the temporary files of earlier creates of the same pool whose creator died before
+ * removing them (killed mid-write, a full pool's size each). A live creator's file, ours or
+ * another process's, is left alone; a failure to list or remove never fails this create.
+ */
+function* removeStaleTemps(dir: string, base: string): Steps<void> {
+  let names: string[];
+  try {
+    names = yield* run<string[]>({ op: "list", path: dir });
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = tempCreatorPid(name, base);
+    if (pid === undefined || pid === process.pid || processAlive(pid)) continue;
+    try {
+      yield* run({ op: "remove", path: join(dir, name) });
+    } catch {
+      // another creator removed it first, or it is not ours to remove: the create goes on
+    }
   }
 }
 
@@ -218,6 +264,8 @@ function runSync(step: Step): unknown {
       return fs.linkSync(step.from, step.to);
     case "remove":
       return fs.rmSync(step.path, { force: true });
+    case "list":
+      return fs.readdirSync(step.path);
   }
 }
 
@@ -250,5 +298,7 @@ async function runAsync(step: Step): Promise<unknown> {
       return fs.promises.link(step.from, step.to);
     case "remove":
       return fs.promises.rm(step.path, { force: true });
+    case "list":
+      return fs.promises.readdir(step.path);
   }
 }
