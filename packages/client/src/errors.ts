@@ -199,7 +199,5 @@ export function kindOfStatus(status: number): ErrorKind {
   return status >= 400 && status < 500 ? "Usage" : "Internal";
 }
 
-/** A local Usage error (bad options given to the SDK; nothing was sent). */
-export function usage(message: string, hint: string, cause?: unknown): SpoolError {
-  return new SpoolError("Usage", message, cause === undefined ? { hint } : { hint, cause });
-}
+/** Core's one Usage shorthand: a local Usage error (bad options given to the SDK; nothing was sent). */
+export { usage } from "@spool/core/shared";

@@ -123,6 +123,16 @@ export class SpoolError extends Error {
 }
 
 /**
+ * A Usage error with a hint: the one shorthand every surface uses for input it refuses.
+ *
+ * @example
+ * throw usage("max must be ≥ 0", "pass a whole number such as --max 10");
+ */
+export function usage(message: string, hint: string, cause?: unknown): SpoolError {
+  return new SpoolError("Usage", message, cause === undefined ? { hint } : { hint, cause });
+}
+
+/**
  * True when `value` is a SpoolError (optionally of `kind`); does not rely on `instanceof` alone,
  * so errors from another copy of the package are recognised too.
  *

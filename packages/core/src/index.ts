@@ -21,6 +21,7 @@ export {
   type SpoolErrorJson,
   spoolErrorFromJson,
   TIMEOUT_EXIT_CODE,
+  usage,
 } from "./errors.js";
 export { FORMAT_VERSION } from "./format/header.js";
 export {

@@ -25,6 +25,7 @@ export {
   type SpoolErrorJson,
   spoolErrorFromJson,
   TIMEOUT_EXIT_CODE,
+  usage,
 } from "./errors.js";
 export {
   foldLineBreaks,

@@ -23,10 +23,8 @@ export function toSpoolError(error: unknown): SpoolError {
   });
 }
 
-/** Shorthand for a Usage error with a hint. */
-export function usage(message: string, hint: string): SpoolError {
-  return new SpoolError("Usage", message, { hint });
-}
+/** Core's one Usage shorthand, re-exported for the CLI's modules. */
+export { usage } from "@spool/core";
 
 /** Where and how errors are printed. */
 export interface ErrorSink {
