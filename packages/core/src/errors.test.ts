@@ -61,6 +61,18 @@ describe("errors", () => {
     expect(back.seq).toBe(3);
   });
 
+  it("carries an HTTP status other than its kind's as a field, never in its JSON", () => {
+    const error = new SpoolError("Permission", "no token", { hint: "send a token", status: 401 });
+    expect(error.httpStatus).toBe(401);
+    expect(error.statusOverride).toBe(401);
+    expect(new SpoolError("Permission", "forbidden").httpStatus).toBe(403);
+    expect(error.toJSON()).toEqual({
+      kind: "Permission",
+      message: "no token",
+      hint: "send a token",
+    });
+  });
+
   it("recognises SpoolErrors without instanceof, and rejects look-alikes", () => {
     const foreign = { isSpoolError: true, kind: "Busy", message: "m" };
     expect(isSpoolError(foreign)).toBe(true);

@@ -64,6 +64,11 @@ export interface SpoolErrorDetails extends ErrorOptions {
   seq?: number | undefined;
   /** The byte offset in the pool file (from the file's start) the error is about. */
   offset?: number | undefined;
+  /**
+   * The HTTP status to answer this error with when it is not its kind's (spec/http/v0 §5: 401
+   * for a missing or wrong token, 405 for another method, 413 for a body above the limit).
+   */
+  status?: number | undefined;
 }
 
 /** The JSON shape of an error on the wire and on a non-TTY stderr (inside `{"error": ...}`). */
@@ -88,6 +93,8 @@ export class SpoolError extends Error {
   readonly path: string | undefined;
   readonly seq: number | undefined;
   readonly offset: number | undefined;
+  /** The HTTP status given at construction, when it is not the kind's (see `httpStatus`). */
+  readonly statusOverride: number | undefined;
   /** Marks the object as a SpoolError across realms and bundled copies. */
   readonly isSpoolError = true as const;
 
@@ -99,6 +106,7 @@ export class SpoolError extends Error {
     this.path = details.path;
     this.seq = details.seq;
     this.offset = details.offset;
+    this.statusOverride = details.status;
   }
 
   /** The CLI exit code of this error's kind. */
@@ -106,9 +114,9 @@ export class SpoolError extends Error {
     return EXIT_CODES[this.kind];
   }
 
-  /** The HTTP status of this error's kind. */
+  /** The HTTP status this error is answered with: the one given at construction, else its kind's. */
   get httpStatus(): number {
-    return HTTP_STATUSES[this.kind];
+    return this.statusOverride ?? HTTP_STATUSES[this.kind];
   }
 
   /** The `{kind, message, hint?, path?, seq?, offset?}` object of the error envelope. */

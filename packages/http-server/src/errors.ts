@@ -6,24 +6,32 @@
  * app's onError/notFound handlers answer), so the shape and the `spool-version` header never
  * differ per route; kinds come from core only. The few statuses the kind table cannot express
  * (401 for a missing/wrong token, 405 for a known path with another method, 413 for a too-large
- * body) are attached to the SpoolError with `withStatus`, never by inventing a kind.
+ * body) travel on the SpoolError itself (`status` at construction, `withStatus`), never by inventing
+ * a kind or a side table.
  */
-import { fromSystemError, HTTP_STATUSES, isSpoolError, SpoolError } from "@spool/core";
+import { fromSystemError, isSpoolError, SpoolError } from "@spool/core";
 import { HTTPException } from "hono/http-exception";
 import { JSON_TYPE } from "./headers.js";
 import { protocolResponse } from "./responses.js";
 
-const statusOverrides = new WeakMap<SpoolError, number>();
-
-/** Marks `error` to be answered with `status` instead of its kind's status; returns it. */
+/**
+ * `error` answered with `status` instead of its kind's status: the same error as a new
+ * SpoolError carrying the status as a field (`httpStatus`).
+ */
 export function withStatus(error: SpoolError, status: number): SpoolError {
-  statusOverrides.set(error, status);
-  return error;
+  return new SpoolError(error.kind, error.message, {
+    hint: error.hint,
+    path: error.path,
+    seq: error.seq,
+    offset: error.offset,
+    status,
+    cause: error.cause,
+  });
 }
 
-/** The HTTP status of an error: an override, else the kind's status from core's table. */
+/** The HTTP status of an error: the one it carries, else its kind's from core's table. */
 export function statusOf(error: SpoolError): number {
-  return statusOverrides.get(error) ?? HTTP_STATUSES[error.kind];
+  return error.httpStatus;
 }
 
 /**
