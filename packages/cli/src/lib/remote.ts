@@ -112,11 +112,24 @@ async function fetchFor(ref: RemoteRef, access: RemoteAccess): Promise<typeof fe
     undici.fetch(input as never, { ...(init as object), dispatcher } as never)) as never;
 }
 
+/** What a CLI user does about each TLS failure the SDK classifies (its TlsError `failure`). */
+const TLS_HINTS: Readonly<Record<string, string>> = {
+  "self-signed":
+    "the server's certificate is not trusted: pass --tls-ca FILE with its certificate (the cert.pem spool serve init wrote; compare the fingerprint it printed)",
+  "unknown-ca":
+    "the server's certificate comes from a CA this machine does not trust: pass --tls-ca FILE with that CA's certificate",
+  "hostname-mismatch":
+    "the server's certificate does not name this host: use a host name it names in the URL (spool serve init --host NAME adds one); --tls-ca cannot fix this",
+  expired:
+    "the server's certificate has expired or is not valid yet: renew it (spool serve init --force) and check both machines' clocks",
+};
+
 /**
  * Makes a remote failure actionable for a CLI user: a server that cannot be reached names the
- * URL and what to check (an untrusted certificate: --tls-ca); a 401 names the token flags.
+ * URL and what to check (a refused certificate: the fix for that failure, in CLI flags); a 401
+ * names the token flags.
  */
-function explainRemoteError(error: unknown, ref: RemoteRef): unknown {
+export function explainRemoteError(error: unknown, ref: { baseUrl: string }): unknown {
   if (!isSpoolError(error)) return error;
   const { network, status } = error as { network?: boolean; status?: number };
   if (status === 401) {
@@ -126,6 +139,15 @@ function explainRemoteError(error: unknown, ref: RemoteRef): unknown {
     });
   }
   if (!network) return error;
+  const tls = error as { tls?: boolean; failure?: string; code?: string };
+  if (tls.tls === true) {
+    return new SpoolError("Io", `cannot reach ${ref.baseUrl}: ${error.message}`, {
+      hint:
+        TLS_HINTS[tls.failure ?? ""] ??
+        "the TLS connection was refused: check the server's certificate; --tls-ca FILE trusts a certificate, --tls-skip-verify skips the check (throwaway tests only)",
+      cause: error,
+    });
+  }
   const code = (error as { cause?: { cause?: { code?: string } } }).cause?.cause?.code;
   const untrusted = code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code);
   return new SpoolError("Io", `cannot reach ${ref.baseUrl}${code ? `: ${code}` : ""}`, {
