@@ -15,7 +15,7 @@ import {
 
 describe("errors", () => {
   it("maps every kind to the exit code and HTTP status of the brief", () => {
-    expect(ERROR_KINDS).toHaveLength(9);
+    expect(ERROR_KINDS).toHaveLength(10);
     expect(EXIT_CODES).toEqual({
       Internal: 1,
       Usage: 2,
@@ -26,6 +26,7 @@ describe("errors", () => {
       Corrupt: 7,
       Io: 8,
       RetentionGap: 9,
+      Conflict: 10,
     });
     expect(HTTP_STATUSES).toEqual({
       Internal: 500,
@@ -37,6 +38,7 @@ describe("errors", () => {
       Corrupt: 500,
       Io: 500,
       RetentionGap: 410,
+      Conflict: 409,
     });
   });
 
@@ -59,6 +61,28 @@ describe("errors", () => {
     const back = spoolErrorFromJson(JSON.parse(JSON.stringify(error)));
     expect(isSpoolError(back, "NotFound")).toBe(true);
     expect(back.seq).toBe(3);
+  });
+
+  it("carries a Conflict's newest seq, expected producer seq and epoch as snake_case fields", () => {
+    const error = new SpoolError("Conflict", "newest is 41, not 40", {
+      hint: "read the pool again",
+      newestSeq: 41,
+      expectedSeq: 7,
+      epoch: 2,
+    });
+    expect(error.exitCode).toBe(10);
+    expect(error.httpStatus).toBe(409);
+    const json = error.toJSON();
+    expect(json).toEqual({
+      kind: "Conflict",
+      message: "newest is 41, not 40",
+      hint: "read the pool again",
+      newest_seq: 41,
+      expected_seq: 7,
+      epoch: 2,
+    });
+    const back = spoolErrorFromJson(json);
+    expect([back.newestSeq, back.expectedSeq, back.epoch]).toEqual([41, 7, 2]);
   });
 
   it("carries an HTTP status other than its kind's as a field, never in its JSON", () => {

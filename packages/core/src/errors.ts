@@ -1,7 +1,7 @@
 /**
  * The error vocabulary shared by every Spool surface.
  *
- * Invariants: the nine kinds are stable names; every kind maps to exactly one CLI exit code and
+ * Invariants: the ten kinds are stable names (new kinds are only ever added, at the end); every kind maps to exactly one CLI exit code and
  * one HTTP status (exhaustive tables, checked by the compiler); `SpoolError` is the only error
  * class core throws for conditions a user can cause, and carries an actionable `hint`.
  */
@@ -17,9 +17,10 @@ export const ErrorKind = {
   Corrupt: "Corrupt",
   Io: "Io",
   RetentionGap: "RetentionGap",
+  Conflict: "Conflict",
 } as const;
 
-/** One of the nine error kinds. */
+/** One of the ten error kinds. */
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 
 /** All kinds, in table order. */
@@ -36,6 +37,7 @@ export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
   Corrupt: 7,
   Io: 8,
   RetentionGap: 9,
+  Conflict: 10,
 };
 
 /** HTTP status for each kind (Permission is 401 instead when the token is missing or wrong). */
@@ -49,6 +51,7 @@ export const HTTP_STATUSES: Readonly<Record<ErrorKind, number>> = {
   Corrupt: 500,
   Io: 500,
   RetentionGap: 410,
+  Conflict: 409,
 };
 
 /** Exit code of a CLI `follow`/tail that ended on its timeout. */
@@ -69,6 +72,12 @@ export interface SpoolErrorDetails extends ErrorOptions {
    * for a missing or wrong token, 405 for another method, 413 for a body above the limit).
    */
   status?: number | undefined;
+  /** Conflict: the pool's newest seq when a conditional append found another one. */
+  newestSeq?: number | undefined;
+  /** Conflict: the producer seq the pool expects next from this producer. */
+  expectedSeq?: number | undefined;
+  /** Conflict: the producer's current epoch, when a stale epoch was fenced off. */
+  epoch?: number | undefined;
 }
 
 /** The JSON shape of an error on the wire and on a non-TTY stderr (inside `{"error": ...}`). */
@@ -79,6 +88,9 @@ export interface SpoolErrorJson {
   path?: string;
   seq?: number;
   offset?: number;
+  newest_seq?: number;
+  expected_seq?: number;
+  epoch?: number;
 }
 
 /**
@@ -93,6 +105,12 @@ export class SpoolError extends Error {
   readonly path: string | undefined;
   readonly seq: number | undefined;
   readonly offset: number | undefined;
+  /** Conflict: the pool's newest seq (a conditional append expected another). */
+  readonly newestSeq: number | undefined;
+  /** Conflict: the producer seq the pool expects next. */
+  readonly expectedSeq: number | undefined;
+  /** Conflict: the producer's current epoch. */
+  readonly epoch: number | undefined;
   /** The HTTP status given at construction, when it is not the kind's (see `httpStatus`). */
   readonly statusOverride: number | undefined;
   /** Marks the object as a SpoolError across realms and bundled copies. */
@@ -106,6 +124,9 @@ export class SpoolError extends Error {
     this.path = details.path;
     this.seq = details.seq;
     this.offset = details.offset;
+    this.newestSeq = details.newestSeq;
+    this.expectedSeq = details.expectedSeq;
+    this.epoch = details.epoch;
     this.statusOverride = details.status;
   }
 
@@ -119,13 +140,19 @@ export class SpoolError extends Error {
     return this.statusOverride ?? HTTP_STATUSES[this.kind];
   }
 
-  /** The `{kind, message, hint?, path?, seq?, offset?}` object of the error envelope. */
+  /**
+   * The `{kind, message, hint?, path?, seq?, offset?, newest_seq?, expected_seq?, epoch?}` object
+   * of the error envelope.
+   */
   toJSON(): SpoolErrorJson {
     const out: SpoolErrorJson = { kind: this.kind, message: this.message };
     if (this.hint !== undefined) out.hint = this.hint;
     if (this.path !== undefined) out.path = this.path;
     if (this.seq !== undefined) out.seq = this.seq;
     if (this.offset !== undefined) out.offset = this.offset;
+    if (this.newestSeq !== undefined) out.newest_seq = this.newestSeq;
+    if (this.expectedSeq !== undefined) out.expected_seq = this.expectedSeq;
+    if (this.epoch !== undefined) out.epoch = this.epoch;
     return out;
   }
 }
@@ -156,7 +183,7 @@ export function isSpoolError(value: unknown, kind?: ErrorKind): value is SpoolEr
   return kind === undefined || candidate.kind === kind;
 }
 
-/** True when `value` names one of the nine kinds. */
+/** True when `value` names one of the ten kinds. */
 export function isErrorKind(value: unknown): value is ErrorKind {
   return typeof value === "string" && (ERROR_KINDS as readonly string[]).includes(value);
 }
@@ -168,6 +195,9 @@ export function spoolErrorFromJson(json: SpoolErrorJson, options: ErrorOptions =
     path: json.path,
     seq: json.seq,
     offset: json.offset,
+    newestSeq: json.newest_seq,
+    expectedSeq: json.expected_seq,
+    epoch: json.epoch,
     cause: options.cause,
   });
 }

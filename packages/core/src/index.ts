@@ -37,6 +37,7 @@ export { isReaderGone } from "./platform/lock.js";
 export {
   type AppendOptions,
   type AsyncAppendOptions,
+  type BatchAppendOptions,
   type CreateOptions,
   type OpenOptions,
   Pool,

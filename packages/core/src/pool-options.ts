@@ -37,7 +37,16 @@ export interface OpenOptions {
 export interface AppendOptions {
   tags?: readonly string[];
   durability?: Durability;
+  /**
+   * Commit only if the pool's newest seq is exactly this (0 for a pool never appended to); else
+   * Conflict carrying the actual newest seq (`newestSeq`) and nothing is appended. Checked under
+   * the writer lock, so no other append can come between the check and the write.
+   */
+  expectedLastSeq?: number;
 }
+
+/** What a batch append takes: durability and the condition, for the batch as one commit. */
+export type BatchAppendOptions = Pick<AppendOptions, "durability" | "expectedLastSeq">;
 
 /** What the asynchronous appends take besides their synchronous twins' options. */
 export interface AsyncAppendOptions {

@@ -13,7 +13,14 @@ import { type AppendInput, type EncodedFrame, FrameEncoder } from "./engine/enco
 import { whenLocked } from "./engine/lock-wait.js";
 import { FrameReader } from "./engine/reader.js";
 import { StateView } from "./engine/state-view.js";
-import { type Committed, commitFrames, commitLocked, type WriterContext } from "./engine/writer.js";
+import {
+  type AppendCondition,
+  type Committed,
+  checkCondition,
+  commitFrames,
+  commitLocked,
+  type WriterContext,
+} from "./engine/writer.js";
 import { fromSystemError, SpoolError } from "./errors.js";
 import {
   decodeLayout,
@@ -28,6 +35,7 @@ import { holdPresence } from "./platform/lock.js";
 import {
   type AppendOptions,
   type AsyncAppendOptions,
+  type BatchAppendOptions,
   type CreateOptions,
   layoutFor,
   maxPayloadBytes,
@@ -40,10 +48,17 @@ import { type TailSource, tailMessages } from "./tail.js";
 import { tailJsonl } from "./tail-jsonl.js";
 import type { TailOptions } from "./tail-options.js";
 import { formatTime } from "./time.js";
-import { checkCount, checkDurability, type Durability } from "./validate.js";
+import { checkCount, checkDurability } from "./validate.js";
 
 export { maxPayloadBytes, poolFileSize, poolNameOf } from "./pool-options.js";
-export type { AppendOptions, AsyncAppendOptions, CreateOptions, OpenOptions, PoolInfo };
+export type {
+  AppendOptions,
+  AsyncAppendOptions,
+  BatchAppendOptions,
+  CreateOptions,
+  OpenOptions,
+  PoolInfo,
+};
 
 export class Pool {
   readonly path: string;
@@ -221,13 +236,14 @@ export class Pool {
    */
   appendBatch<T = unknown>(
     inputs: readonly AppendInput[],
-    options: { durability?: Durability } = {},
+    options: BatchAppendOptions = {},
   ): Message<T>[] {
     const durability = checkDurability(options.durability);
+    const condition = checkAppendCondition(options);
     const frames = this.#encode(inputs);
-    if (frames.length === 0) return [];
+    if (frames.length === 0) return this.#emptyBatch(condition);
     const scratch = this.#encoder.buffer;
-    const committed = commitFrames(this.#writer, scratch, frames, durability);
+    const committed = commitFrames(this.#writer, scratch, frames, durability, condition);
     return this.#messages<T>(scratch, frames, committed);
   }
 
@@ -273,11 +289,12 @@ export class Pool {
    */
   async appendBatchAsync<T = unknown>(
     inputs: readonly AppendInput[],
-    options: { durability?: Durability } & AsyncAppendOptions = {},
+    options: BatchAppendOptions & AsyncAppendOptions = {},
   ): Promise<Message<T>[]> {
     const durability = checkDurability(options.durability);
+    const condition = checkAppendCondition(options);
     const frames = this.#encode(inputs);
-    if (frames.length === 0) return [];
+    if (frames.length === 0) return this.#emptyBatch(condition);
     this.#file.assertWritable();
     // The encoder's buffer is shared by this handle's appends: one that has to wait keeps its
     // own copy, and the messages are built in the turn that commits.
@@ -285,7 +302,12 @@ export class Pool {
     return whenLocked(
       this.#file,
       this.#writer.lockTimeoutMs,
-      () => this.#messages<T>(bytes, frames, commitLocked(this.#writer, bytes, frames, durability)),
+      () =>
+        this.#messages<T>(
+          bytes,
+          frames,
+          commitLocked(this.#writer, bytes, frames, durability, condition),
+        ),
       {
         signal: options.signal,
         beforeWait: () => {
@@ -293,6 +315,17 @@ export class Pool {
         },
       },
     );
+  }
+
+  /**
+   * An empty batch appends nothing and takes no lock; its condition is still answered (from the
+   * published state), so a mismatched expectation is never reported as success.
+   */
+  #emptyBatch<T>(condition: AppendCondition | undefined): Message<T>[] {
+    if (condition?.expectedLastSeq !== undefined) {
+      checkCondition(this.readState(), condition, this.#file.path);
+    }
+    return [];
   }
 
   /** Checks and encodes a batch into the encoder's buffer (Usage for what cannot be stored). */
@@ -438,4 +471,10 @@ export class Pool {
 function encodedEnd(frames: readonly EncodedFrame[]): number {
   const last = frames[frames.length - 1];
   return last === undefined ? 0 : last.at + last.length;
+}
+
+/** The condition of an append's options, checked (Usage for a bad expected seq). */
+function checkAppendCondition(options: BatchAppendOptions): AppendCondition | undefined {
+  const expectedLastSeq = checkCount("expectedLastSeq", options.expectedLastSeq, 0);
+  return expectedLastSeq === undefined ? undefined : { expectedLastSeq };
 }

@@ -37,7 +37,7 @@ export {
 } from "./json-text.js";
 export { checkKnownKeys, type KnownKeysContext, suggestKey } from "./known-keys.js";
 export type { Envelope, Message } from "./message.js";
-export type { AppendOptions, CreateOptions, PoolInfo } from "./pool.js";
+export type { AppendOptions, BatchAppendOptions, CreateOptions, PoolInfo } from "./pool.js";
 export type { PoolListEntry } from "./pool-dir.js";
 export type { TailEnd, TailOptions } from "./tail-options.js";
 export { checkTime, formatTime, type Instant, parseTime, requireTime } from "./time.js";

@@ -1,7 +1,7 @@
 /**
  * Committing encoded frames to a pool under the writer lock, in the order that keeps every
  * crash point safe:
- *   1. lock, read the published state;
+ *   1. lock, read the published state; check the append's condition (expected newest seq);
  *   2. plan placements; if old frames are evicted, publish the shrunken bounds first, so no
  *      reader is ever pointed at bytes about to be overwritten (damaged old frames are evicted
  *      with the room they take, up to the next readable one, so damage never blocks appends);
@@ -12,7 +12,8 @@
  *   5. publish the new state (the commit point); with `flush`, fdatasync again; unlock.
  * Invariants: seqs are assigned under the lock, contiguous, never reused; commit times never go
  * backwards within a pool; a failure before step 5 leaves the previously published state intact;
- * nothing is written to a file shorter than its layout (cut short since it was opened).
+ * nothing is written to a file shorter than its layout (cut short since it was opened); a
+ * conditional append that finds another newest seq writes nothing (Conflict).
  */
 import { SpoolError } from "../errors.js";
 import { writeU64 } from "../format/bytes.js";
@@ -142,16 +143,46 @@ function recoverState(ctx: WriterContext, state: PoolState): PoolState {
   });
 }
 
+/**
+ * What an append requires of the pool's state, checked under the writer lock after the state is
+ * read (and recovered) and before any byte is written, so nothing can slip in between the check
+ * and the write.
+ */
+export interface AppendCondition {
+  /** The append commits only if the pool's newest seq is exactly this (0: never appended to). */
+  expectedLastSeq?: number | undefined;
+}
+
+/** Conflict when `state` does not meet `condition` (api spec §3.6, conditional appends). */
+export function checkCondition(
+  state: { newest: number },
+  condition: AppendCondition | undefined,
+  path: string,
+): void {
+  const expected = condition?.expectedLastSeq;
+  if (expected === undefined || state.newest === expected) return;
+  throw new SpoolError(
+    "Conflict",
+    `the pool's newest seq is ${state.newest}, not the expected ${expected}: nothing was appended`,
+    {
+      path,
+      newestSeq: state.newest,
+      hint: "another writer appended first: read the pool (its newest seq is in the error), decide again, and retry with expectedLastSeq set to that seq",
+    },
+  );
+}
+
 /** Commits `frames` (encoded at the start of `scratch`) and returns their seqs and times. */
 export function commitFrames(
   ctx: WriterContext,
   scratch: Buffer,
   frames: readonly EncodedFrame[],
   durability: Durability,
+  condition?: AppendCondition,
 ): Committed[] {
   ctx.file.assertWritable();
   lockFile(ctx.file.fd, ctx.lockTimeoutMs, ctx.file.path);
-  return commitLocked(ctx, scratch, frames, durability);
+  return commitLocked(ctx, scratch, frames, durability, condition);
 }
 
 /**
@@ -163,6 +194,7 @@ export function commitLocked(
   scratch: Buffer,
   frames: readonly EncodedFrame[],
   durability: Durability,
+  condition?: AppendCondition,
 ): Committed[] {
   const { file, layout } = ctx;
   try {
@@ -171,6 +203,7 @@ export function commitLocked(
     file.assertLength(layout.fileSize);
     let state = ctx.state.read();
     if (ctx.state.damaged) state = recoverState(ctx, state);
+    checkCondition(state, condition, file.path);
     const plan = planAppend(
       state,
       layout.ringSize,
