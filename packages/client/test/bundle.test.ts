@@ -42,7 +42,9 @@ describe("bundle", () => {
     console.log(
       `@spool/client app bundle: ${full.bytes} bytes minified, ${full.gzipBytes} bytes min+gzip`,
     );
-    expect(full.gzipBytes).toBeLessThan(12 * 1024);
+    // 13 KiB: core's full pool-name rule (UTF-8 length, pattern) and the trusted-text shape check
+    // joined the SDK in place of its weaker local copies
+    expect(full.gzipBytes).toBeLessThan(13 * 1024);
 
     const tiny = await bundle(
       `import { isSpoolError } from "@spool/client"; console.log(isSpoolError(1));`,
