@@ -2,6 +2,7 @@
 // `spool verify` = `doctor`, `--last` = `--tail`, `--gap-policy` = `--gap`; help lists them,
 // completion offers them, and did-you-mean suggests them.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { COMMANDS, findCommand, POOL_GROUP } from "../src/commands/registry.js";
 import { jsonLines, run, tempDir } from "./helpers.js";
 
 let tmp: ReturnType<typeof tempDir>;
@@ -16,6 +17,17 @@ const complete = async (...words: string[]) =>
   (await spool("__complete", "--", ...words)).stdout.split("\n").filter(Boolean);
 
 describe("command aliases", () => {
+  it("name one command each, and never another command's name", () => {
+    const names = new Set([POOL_GROUP.name, "help", ...COMMANDS.map((c) => c.path[0] as string)]);
+    const aliases = COMMANDS.flatMap((c) => c.aliases ?? []);
+    expect(aliases.sort()).toEqual(["append", "get", "verify"]);
+    expect(new Set(aliases).size).toBe(aliases.length);
+    for (const alias of aliases) expect(names.has(alias), alias).toBe(false);
+    expect(findCommand(["get"])?.path).toEqual(["fetch"]);
+    expect(findCommand(["append"])?.path).toEqual(["feed"]);
+    expect(findCommand(["verify"])?.path).toEqual(["doctor"]);
+  });
+
   it("append, get and verify run feed, fetch and doctor", async () => {
     const appended = await spool("append", "p", '{"a":1}', "--tag", "x");
     expect(appended.code).toBe(0);
