@@ -71,6 +71,8 @@ describe("flag aliases", () => {
     const bad = await spool("follow", "p", "--last", "abc");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--last must be a number (got abc)");
+    const short = await spool("follow", "p", "-n", "abc");
+    expect(short.stderr).toContain("-n must be a number (got abc)");
     const duplex = await run(tmp.dir, ["duplex", "p", "--last", "1", "--timeout", "300ms"], {
       input: "",
     });
