@@ -9,7 +9,7 @@
 const args = process.argv.slice(2);
 
 if (args.length === 1 && (args[0] === "version" || args[0] === "--version")) {
-  const { printVersionFast } = await import("./commands/version.js");
+  const { printVersionFast } = await import("./lib/version-info.js");
   printVersionFast();
 } else {
   const { main } = await import("./main.js");

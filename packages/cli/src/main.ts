@@ -8,12 +8,20 @@
  * failure is a Usage error pointing at the command's help.
  */
 import yargs, { type Argv } from "yargs";
-import { COMMANDS, type CommandEntry, findCommand, POOL_GROUP } from "./commands/registry.js";
+import {
+  COMMANDS,
+  type CommandEntry,
+  findCommand,
+  POOL_GROUP,
+  topLevelWords,
+} from "./commands/registry.js";
 import { rememberCommandLine } from "./lib/args.js";
 import { splitCommand } from "./lib/argv.js";
 import type { Context } from "./lib/command.js";
 import { reportError, usage } from "./lib/errors.js";
 import { type ColorMode, createIo, type Io } from "./lib/io.js";
+import { withOptions } from "./lib/option-table.js";
+import { GLOBAL_OPTIONS } from "./lib/shared-options.js";
 import { closest } from "./lib/suggest.js";
 
 function terminalWidth(): number {
@@ -22,28 +30,16 @@ function terminalWidth(): number {
 
 /** A yargs instance with the global options and the parser settings every command shares. */
 function baseParser(args: string[], scriptName: string): Argv {
-  return yargs(args)
-    .scriptName(scriptName)
-    .parserConfiguration({
-      "camel-case-expansion": true,
-      "strip-dashed": true,
-      "strip-aliased": true,
-      "dot-notation": false,
-      "greedy-arrays": false,
-      "populate--": true,
-      "duplicate-arguments-array": true,
-    })
-    .option("dir", {
-      type: "string",
-      describe: "Pool directory (else $SPOOL_DIR, else ~/.spool/pools)",
-      global: true,
-    })
-    .option("color", {
-      choices: ["auto", "always", "never"],
-      default: "auto",
-      describe: "Colour output",
-      global: true,
-    })
+  const parser = yargs(args).scriptName(scriptName).parserConfiguration({
+    "camel-case-expansion": true,
+    "strip-dashed": true,
+    "strip-aliased": true,
+    "dot-notation": false,
+    "greedy-arrays": false,
+    "populate--": true,
+    "duplicate-arguments-array": true,
+  });
+  return withOptions(parser, GLOBAL_OPTIONS, true)
     .help("help")
     .alias("help", "h")
     .version(false)
@@ -75,8 +71,12 @@ function topLevelHelp(): string {
     .usage("spool <command> [options]\n\nPersistent, bounded, inspectable JSON message pools.")
     .command(`${POOL_GROUP.name} <command>`, POOL_GROUP.describe);
   for (const entry of COMMANDS) {
-    if (!entry.hidden)
-      parser.command(`${entry.path.join(" ")} ${entry.usage}`.trim(), entry.describe);
+    if (entry.hidden) continue;
+    const names = [entry.path.join(" "), ...(entry.aliases ?? [])];
+    parser.command(
+      names.map((name) => `${name} ${entry.usage}`.trim()),
+      entry.describe,
+    );
   }
   parser.epilogue(
     "Run `spool <command> --help` or `spool help <command>` for a command's options. Guide: docs/cli.md",
@@ -126,9 +126,12 @@ async function runEntry(
   setIo: (mode: ColorMode) => Io,
 ): Promise<number> {
   const module = await entry.load();
+  const aliases = entry.aliases?.length
+    ? `\n\nAlso spelled: ${entry.aliases.map((a) => `spool ${a}`).join(", ")}`
+    : "";
   const parser = baseParser(rest, `spool ${entry.path.join(" ")}`).command(
     `$0 ${entry.usage}`.trim(),
-    entry.describe,
+    `${entry.describe}${aliases}`,
     (y) => requireValues(module.builder(y)),
   );
   for (const [line, what] of entry.examples ?? []) parser.example(line, what);
@@ -212,11 +215,7 @@ function unknownCommand(words: readonly string[]): Error {
   const typed = inPool ? (words[1] ?? "") : (words[0] ?? "");
   const known = inPool
     ? POOL_GROUP.commands.map((c) => c.path[1] as string)
-    : [
-        ...new Set(COMMANDS.filter((c) => !c.hidden).map((c) => c.path[0] as string)),
-        POOL_GROUP.name,
-        "help",
-      ];
+    : [...topLevelWords(), POOL_GROUP.name, "help"];
   const guess = closest(typed, known);
   const spelled = guess === undefined ? undefined : inPool ? `pool ${guess}` : guess;
   return usage(
@@ -237,11 +236,20 @@ function parseError(error: Error, options: Argv, entry: CommandEntry): Error {
   const command = `spool ${entry.path.join(" ")}`;
   const unknown = /^Unknown arguments?: (.+)$/.exec(error.message);
   if (!unknown) return usage(error.message, `run \`${command} --help\` for usage`);
-  const typed = (unknown[1] as string).split(", ")[0] as string;
+  // yargs lists a dashed flag twice (`dataOnyl, data-onyl`): name it as it was typed
+  const listed = (unknown[1] as string).split(", ");
+  const typed = (listed.find((word) => !/[A-Z]/.test(word)) ?? (listed[0] as string)).replace(
+    /[A-Z]/g,
+    (c) => `-${c.toLowerCase()}`,
+  );
   const known = (
-    options as unknown as { getOptions(): { key: Record<string, unknown> } }
-  ).getOptions().key;
-  const flags = Object.keys(known)
+    options as unknown as {
+      getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]> };
+    }
+  ).getOptions();
+  // option names, then their aliases (`--last`, `--gap-policy`), so ties go to the names
+  const spellings = [...Object.keys(known.key), ...Object.values(known.alias).flat()];
+  const flags = [...new Set(spellings)]
     .filter((k) => k !== "$0" && !/[A-Z]/.test(k))
     .map((k) => (k.length === 1 ? `-${k}` : `--${k}`));
   const shown = typed.length === 1 ? `-${typed}` : `--${typed}`;

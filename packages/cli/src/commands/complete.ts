@@ -3,18 +3,20 @@
  * scripts of `spool completion`.
  *
  * Invariants: never fails loudly (a problem yields no candidates, status 0); option names and
- * choices come from the commands' own yargs definitions, pool names from the pool directory
- * (`--dir` in WORDS, else SPOOL_DIR, else the default); only candidates starting with CURRENT.
+ * choices come from the commands' own yargs definitions (generated from their option tables, so
+ * every alias is there: `--last`, `--gap-policy`), command names and aliases from the registry,
+ * pool names from the pool directory (`--dir` in WORDS, else SPOOL_DIR, else the default); only
+ * candidates starting with CURRENT.
  */
 import { readdirSync } from "node:fs";
 import { defaultPoolDir, POOL_EXTENSION } from "@spool/core";
 import yargs from "yargs";
 import { splitCommand } from "../lib/argv.js";
 import type { CommandModule } from "../lib/command.js";
-import { COMMANDS, findCommand, POOL_GROUP, subcommandsOf } from "./registry.js";
+import { GLOBAL_OPTIONS } from "../lib/shared-options.js";
+import { findCommand, POOL_GROUP, subcommandsOf, topLevelWords } from "./registry.js";
 
-const GLOBAL_FLAGS = ["--dir", "--color", "--help"];
-const COLOR_CHOICES = ["auto", "always", "never"];
+const GLOBAL_FLAGS = [...Object.keys(GLOBAL_OPTIONS).map((flag) => `--${flag}`), "--help"];
 
 interface OptionFacts {
   flags: string[];
@@ -25,8 +27,8 @@ interface OptionFacts {
 async function optionFacts(words: readonly string[]): Promise<OptionFacts> {
   const facts: OptionFacts = {
     flags: [...GLOBAL_FLAGS],
-    takesValue: new Set(["dir", "color"]),
-    choices: new Map([["color", COLOR_CHOICES]]),
+    takesValue: new Set(Object.keys(GLOBAL_OPTIONS)),
+    choices: new Map([["color", [...GLOBAL_OPTIONS.color.choices]]]),
   };
   const entry = findCommand(words);
   if (!entry) return facts;
@@ -51,11 +53,15 @@ async function optionFacts(words: readonly string[]): Promise<OptionFacts> {
     )
       continue;
     facts.flags.push(key.length === 1 ? `-${key}` : `--${key}`);
-    if (!options.boolean.includes(key)) facts.takesValue.add(key);
-    for (const alias of options.alias[key] ?? [])
-      if (alias.length === 1) facts.flags.push(`-${alias}`);
-    const choices = options.choices[key];
-    if (choices) facts.choices.set(key, choices.map(String));
+    const takesValue = !options.boolean.includes(key);
+    const choices = options.choices[key]?.map(String);
+    for (const spelling of [key, ...(options.alias[key] ?? [])]) {
+      if (/[A-Z]/.test(spelling)) continue;
+      if (spelling !== key)
+        facts.flags.push(spelling.length === 1 ? `-${spelling}` : `--${spelling}`);
+      if (takesValue) facts.takesValue.add(spelling);
+      if (choices) facts.choices.set(spelling, choices);
+    }
   }
   return facts;
 }
@@ -76,10 +82,7 @@ async function candidates(words: readonly string[], current: string): Promise<st
   const { words: commandWords } = splitCommand(words);
   if (commandWords.length === 0) {
     if (current.startsWith("-")) return GLOBAL_FLAGS;
-    return [
-      POOL_GROUP.name,
-      ...new Set(COMMANDS.filter((c) => !c.hidden).map((c) => c.path[0] as string)),
-    ];
+    return [POOL_GROUP.name, ...topLevelWords()];
   }
   if (commandWords[0] === POOL_GROUP.name && commandWords.length === 1)
     return POOL_GROUP.commands.map((c) => c.path[1] as string);

@@ -5,12 +5,15 @@
  * `spool __complete -- WORDS... CURRENT` for candidates, so completion always matches the
  * installed CLI (commands, options, choices, and the pools of the pool directory).
  */
-import * as z from "zod/mini";
-import { parseArgs } from "../lib/args.js";
 import type { CommandModule } from "../lib/command.js";
+import { commandOptions } from "../lib/option-table.js";
 
 const SHELLS = ["bash", "zsh", "fish"] as const;
-const Args = z.object({ shell: z.enum(SHELLS) });
+const OPTIONS = commandOptions(
+  "completion",
+  { shell: { type: "string", choices: SHELLS, describe: "Shell to complete for" } },
+  {},
+);
 
 const SCRIPTS: Record<(typeof SHELLS)[number], string> = {
   bash: `# spool completion for bash. Install: echo 'source <(spool completion bash)' >> ~/.bashrc
@@ -45,10 +48,9 @@ complete -c spool -f -a '(__spool_complete)'
 };
 
 export const command: CommandModule = {
-  builder: (y) =>
-    y.positional("shell", { type: "string", choices: SHELLS, describe: "Shell to complete for" }),
+  builder: OPTIONS.builder,
   async run(raw, ctx) {
-    const args = parseArgs(Args, raw, "completion", ["shell"]);
+    const args = OPTIONS.parse(raw);
     void ctx.io.out.write(SCRIPTS[args.shell]);
     return 0;
   },

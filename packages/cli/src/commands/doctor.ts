@@ -15,29 +15,30 @@ import {
   type VerifyReport,
   verifyPool,
 } from "@spool/core";
-import * as z from "zod/mini";
-import { parseArgs } from "../lib/args.js";
 import type { CommandModule, Context } from "../lib/command.js";
 import { usage } from "../lib/errors.js";
-import { printJson } from "../lib/json-output.js";
+import { printJson, printJsonLines } from "../lib/json-output.js";
+import { commandOptions } from "../lib/option-table.js";
+import { DOCUMENT_OUTPUT, outputFormat } from "../lib/output-format.js";
+import { POOL_OPERAND } from "../lib/shared-options.js";
 import { paint } from "../lib/style.js";
 import { remoteNotSupported } from "../lib/target.js";
 
-const Args = z.object({ pool: z.optional(z.string()), all: z.boolean(), json: z.boolean() });
+const OPTIONS = commandOptions(
+  "doctor",
+  { pool: { ...POOL_OPERAND, optional: true } },
+  {
+    all: { type: "boolean", describe: "Verify every pool of the pool directory" },
+    ...DOCUMENT_OUTPUT,
+  },
+);
 
 export const command: CommandModule = {
-  builder: (y) =>
-    y
-      .positional("pool", { type: "string", describe: "Pool name or path" })
-      .option("all", {
-        type: "boolean",
-        default: false,
-        describe: "Verify every pool of the pool directory",
-      })
-      .option("json", { type: "boolean", default: false, describe: "Print JSON" }),
+  builder: OPTIONS.builder,
 
   async run(raw, ctx) {
-    const args = parseArgs(Args, raw, "doctor", ["pool"]);
+    const args = OPTIONS.parse(raw);
+    const format = outputFormat(args, "document", "pretty");
     if ((args.pool === undefined) === !args.all) {
       throw usage(
         "give one POOL or --all",
@@ -53,17 +54,12 @@ export const command: CommandModule = {
       for (const entry of listPools({ dir: ctx.dir })) paths.push(entry.path);
     }
     const reports = paths.map((path) => verifyPool(path));
-    if (args.json) {
-      printJson(ctx.io, {
-        ok: reports.every((r) => r.ok),
-        // Bounds in the wire spelling of PoolInfo: {} for an empty pool (spec/cli/v0).
-        pools: reports.map((r) => ({
-          name: poolNameOf(r.path),
-          ...r,
-          bounds: boundsJson(r.bounds),
-        })),
-      });
-    } else {
+    // Bounds in the wire spelling of PoolInfo: {} for an empty pool (spec/cli/v0).
+    const pools = () =>
+      reports.map((r) => ({ name: poolNameOf(r.path), ...r, bounds: boundsJson(r.bounds) }));
+    if (format === "json") printJson(ctx.io, { ok: reports.every((r) => r.ok), pools: pools() });
+    else if (format === "jsonl") printJsonLines(ctx.io, pools());
+    else {
       printHuman(ctx, reports);
     }
     const firstError = reports.flatMap((r) => r.issues).find((issue) => issue.severity === "error");

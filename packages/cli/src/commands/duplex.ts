@@ -15,61 +15,54 @@
 import { createInterface } from "node:readline";
 import { TIMEOUT_EXIT_CODE } from "@spool/core";
 import * as z from "zod/mini";
-import { parseArgs, parseDuration } from "../lib/args.js";
+import { parseDuration } from "../lib/args.js";
 import type { CommandModule, Context } from "../lib/command.js";
 import { printError, toSpoolError, usage } from "../lib/errors.js";
 import { Feeder } from "../lib/feeder.js";
 import { type FollowPlan, runFollow } from "../lib/follow-loop.js";
 import { notice } from "../lib/notices.js";
-import { INPUT_FORMATS, readRecords } from "../lib/records.js";
+import { commandOptions } from "../lib/option-table.js";
+import { STREAM_OUTPUT, streamFormat } from "../lib/output-format.js";
+import { readRecords } from "../lib/records.js";
 import { partsOf, prettyLine } from "../lib/render.js";
 import {
+  CREATE_OPTIONS,
   createRequest,
+  IN_OPTION,
+  POOL_OPERAND,
+  REMOTE_OPTIONS,
   remoteAccess,
-  remoteArgs,
-  withCreateOptions,
-  withRemoteOptions,
+  TAIL_OPTION,
+  TIMEOUT_OPTION,
 } from "../lib/shared-options.js";
 import { paint } from "../lib/style.js";
 import { openTarget, type PoolTarget } from "../lib/target.js";
 
-const Args = z.object({
-  pool: z.string(),
-  me: z.optional(z.string().check(z.minLength(1))),
-  tail: z.optional(z.int().check(z.minimum(0))),
-  timeout: z.optional(z.string()),
-  format: z.optional(z.enum(["pretty", "jsonl"])),
-  jsonl: z.boolean(),
-  in: z.enum(INPUT_FORMATS as ["auto", "json", "jsonl", "seq"]),
-  create: z.boolean(),
-  createSize: z.optional(z.string()),
-  ...remoteArgs,
-});
-type Args = z.output<typeof Args>;
+const OPTIONS = commandOptions(
+  "duplex",
+  { pool: POOL_OPERAND },
+  {
+    ...CREATE_OPTIONS,
+    ...REMOTE_OPTIONS,
+    me: {
+      type: "string",
+      zod: z.optional(z.string().check(z.minLength(1))),
+      describe: "Your name in chat mode (required on a terminal)",
+    },
+    tail: { ...TAIL_OPTION, describe: "Show the newest N messages first" },
+    timeout: { ...TIMEOUT_OPTION, describe: "Exit 124 when nothing arrived for this long" },
+    ...STREAM_OUTPUT,
+    format: { ...STREAM_OUTPUT.format, describe: "Output format (default: pretty on a terminal)" },
+    in: { ...IN_OPTION, describe: "Input format for piped stdin" },
+  },
+);
+type Args = ReturnType<typeof OPTIONS.parse>;
 
 export const command: CommandModule = {
-  builder: (y) =>
-    withRemoteOptions(withCreateOptions(y))
-      .positional("pool", { type: "string", describe: "Pool name or path" })
-      .option("me", { type: "string", describe: "Your name in chat mode (required on a terminal)" })
-      .option("tail", { alias: "n", type: "number", describe: "Show the newest N messages first" })
-      .option("timeout", {
-        type: "string",
-        describe: "Exit 124 when nothing arrived for this long",
-      })
-      .option("format", {
-        choices: ["pretty", "jsonl"],
-        describe: "Output format (default: pretty on a terminal)",
-      })
-      .option("jsonl", { type: "boolean", default: false, describe: "Same as --format jsonl" })
-      .option("in", {
-        choices: INPUT_FORMATS,
-        default: "auto",
-        describe: "Input format for piped stdin",
-      }),
+  builder: OPTIONS.builder,
 
   async run(raw, ctx) {
-    const args = parseArgs(Args, raw, "duplex", ["pool"]);
+    const args = OPTIONS.parse(raw);
     if (ctx.io.stdinTty && args.me === undefined) {
       throw usage(
         "duplex on a terminal needs --me NAME",
@@ -105,7 +98,7 @@ function basePlan(
     one: false,
     timeoutMs,
     replaySpeed: undefined,
-    format: args.jsonl ? "jsonl" : (args.format ?? (ctx.io.stdoutTty ? "pretty" : "jsonl")),
+    format: streamFormat(args, ctx.io.stdoutTty),
     dataOnly: false,
     exclude: (seq) => own.has(seq),
   };

@@ -9,96 +9,81 @@
  */
 
 import { checkTag, DURABILITIES, type Message } from "@spool/core";
-import * as z from "zod/mini";
-import { parseArgs, parseDuration } from "../lib/args.js";
+import { parseDuration } from "../lib/args.js";
 import type { CommandModule, Context } from "../lib/command.js";
 import { usage } from "../lib/errors.js";
 import { Feeder, type FeederSink } from "../lib/feeder.js";
 import { fileInput, stdinInput } from "../lib/input.js";
 import { setStdoutClosedHandler } from "../lib/io.js";
 import { notice } from "../lib/notices.js";
+import { commandOptions } from "../lib/option-table.js";
+import { STREAM_OUTPUT, streamFormat } from "../lib/output-format.js";
 import { Progress } from "../lib/progress.js";
 import { receiptLines, receiptText } from "../lib/receipts.js";
-import { INPUT_FORMATS, readRecords } from "../lib/records.js";
+import { readRecords } from "../lib/records.js";
 import {
+  CREATE_OPTIONS,
   createRequest,
+  IN_OPTION,
+  POOL_OPERAND,
+  REMOTE_OPTIONS,
   remoteAccess,
-  remoteArgs,
-  withCreateOptions,
-  withRemoteOptions,
+  TAG_OPTION,
 } from "../lib/shared-options.js";
 import { paint } from "../lib/style.js";
 import { isRemoteRef, openTarget } from "../lib/target.js";
 
-const Args = z.object({
-  pool: z.string(),
-  data: z.optional(z.string()),
-  file: z.optional(z.string()),
-  in: z.enum(INPUT_FORMATS as ["auto", "json", "jsonl", "seq"]),
-  tag: z.array(z.string()),
-  create: z.boolean(),
-  createSize: z.optional(z.string()),
-  durability: z.enum(DURABILITIES as ["fast", "flush"]),
-  retry: z.int().check(z.minimum(0)),
-  retryDelay: z.string(),
-  lockTimeout: z.optional(z.string()),
-  errors: z.enum(["stop", "skip"]),
-  quiet: z.boolean(),
-  ...remoteArgs,
-});
+const OPTIONS = commandOptions(
+  "feed",
+  {
+    pool: POOL_OPERAND,
+    data: { type: "string", optional: true, describe: "One JSON value (else --file or stdin)" },
+  },
+  {
+    ...CREATE_OPTIONS,
+    ...REMOTE_OPTIONS,
+    file: { type: "string", alias: ["f"], describe: "Read messages from a file (- for stdin)" },
+    in: IN_OPTION,
+    tag: TAG_OPTION,
+    durability: {
+      type: "string",
+      choices: DURABILITIES,
+      default: "fast",
+      describe: "fast (page cache) or flush (fdatasync)",
+    },
+    retry: {
+      type: "number",
+      int: true,
+      min: 0,
+      default: 0,
+      describe: "Retries when the pool is Busy",
+    },
+    "retry-delay": { type: "string", default: "50ms", describe: "Wait between Busy retries" },
+    "lock-timeout": {
+      type: "string",
+      describe: "How long one append waits for another writer (default 10s; local pools)",
+    },
+    errors: {
+      type: "string",
+      choices: ["stop", "skip"],
+      default: "stop",
+      describe: "On a bad record: stop, or skip it and go on",
+    },
+    quiet: { type: "boolean", alias: ["q"], describe: "Print no receipts" },
+    ...STREAM_OUTPUT,
+    format: {
+      ...STREAM_OUTPUT.format,
+      describe: "Receipts: pretty (default on a terminal) or jsonl",
+    },
+  },
+);
 
 export const command: CommandModule = {
-  builder: (y) =>
-    withRemoteOptions(withCreateOptions(y))
-      .positional("pool", { type: "string", describe: "Pool name or path" })
-      .positional("data", { type: "string", describe: "One JSON value (else --file or stdin)" })
-      .option("file", {
-        alias: "f",
-        type: "string",
-        describe: "Read messages from a file (- for stdin)",
-      })
-      .option("in", {
-        choices: INPUT_FORMATS,
-        default: "auto",
-        describe: "Input format: auto, json (values), jsonl (lines), seq (RFC 7464)",
-      })
-      .option("tag", {
-        alias: "t",
-        type: "string",
-        array: true,
-        default: [],
-        describe: "Tag every message (repeatable)",
-      })
-
-      .option("durability", {
-        choices: DURABILITIES,
-        default: "fast",
-        describe: "fast (page cache) or flush (fdatasync)",
-      })
-      .option("retry", { type: "number", default: 0, describe: "Retries when the pool is Busy" })
-      .option("retry-delay", {
-        type: "string",
-        default: "50ms",
-        describe: "Wait between Busy retries",
-      })
-      .option("lock-timeout", {
-        type: "string",
-        describe: "How long one append waits for another writer (default 10s; local pools)",
-      })
-      .option("errors", {
-        choices: ["stop", "skip"],
-        default: "stop",
-        describe: "On a bad record: stop, or skip it and go on",
-      })
-      .option("quiet", {
-        alias: "q",
-        type: "boolean",
-        default: false,
-        describe: "Print no receipts",
-      }),
+  builder: OPTIONS.builder,
 
   async run(raw, ctx) {
-    const args = parseArgs(Args, raw, "feed", ["pool", "data"]);
+    const args = OPTIONS.parse(raw);
+    const jsonReceipts = streamFormat(args, ctx.io.stdoutTty) === "jsonl";
     for (const tag of args.tag) checkTag(tag);
     const retryDelayMs = parseDuration(args.retryDelay, "--retry-delay");
     const lockTimeoutMs = parseDuration(args.lockTimeout ?? "10s", "--lock-timeout");
@@ -132,7 +117,7 @@ export const command: CommandModule = {
     try {
       const info = await target.info();
       const progress = stream && !args.quiet ? new Progress(ctx.io, "fed") : undefined;
-      const sink = receiptSink(ctx, args.tag, stream, args.quiet, progress);
+      const sink = receiptSink(ctx, args.tag, stream, args.quiet, jsonReceipts, progress);
       const feeder = new Feeder(
         target,
         {
@@ -151,7 +136,7 @@ export const command: CommandModule = {
       } finally {
         progress?.stop();
       }
-      if (stream && ctx.io.stdoutTty && !args.quiet) {
+      if (stream && !jsonReceipts && !args.quiet) {
         const rate = progress ? ` in ${(progress.elapsedMs / 1000).toFixed(2)}s` : "";
         void ctx.io.out.write(
           `${paint(ctx.io.color, "green", "stored")} ${feeder.stored} message(s)${sink.range()}${rate}\n`,
@@ -181,6 +166,7 @@ function receiptSink(
   tags: readonly string[],
   stream: boolean,
   quiet: boolean,
+  jsonReceipts: boolean,
   progress: Progress | undefined,
 ): ReceiptSink {
   const tagsJson = JSON.stringify(tags);
@@ -194,7 +180,7 @@ function receiptSink(
         last = (messages[messages.length - 1] as Message).seq;
       }
       if (quiet) return;
-      if (!ctx.io.stdoutTty) return ctx.io.out.write(receiptLines(messages, tagsJson));
+      if (jsonReceipts) return ctx.io.out.write(receiptLines(messages, tagsJson));
       if (!stream) for (const m of messages) void ctx.io.out.write(receiptText(ctx.io.color, m));
       return undefined;
     },

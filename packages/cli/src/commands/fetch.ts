@@ -5,40 +5,38 @@
  * --jsonl` prints it); a terminal gets it indented and coloured; a missing or overwritten seq is
  * NotFound (exit 3) carrying `seq`.
  */
-import * as z from "zod/mini";
-import { parseArgs } from "../lib/args.js";
 import type { CommandModule } from "../lib/command.js";
 import { messageLine } from "../lib/envelope.js";
+import { commandOptions } from "../lib/option-table.js";
+import { DOCUMENT_OUTPUT, outputFormat, terminalDefault } from "../lib/output-format.js";
 import { dataLine, indentedEnvelope, prettyData } from "../lib/render.js";
-import { remoteAccess, remoteArgs, withRemoteOptions } from "../lib/shared-options.js";
+import { POOL_OPERAND, REMOTE_OPTIONS, remoteAccess } from "../lib/shared-options.js";
 import { openTarget } from "../lib/target.js";
 
-const Args = z.object({
-  pool: z.string(),
-  seq: z.int().check(z.minimum(1)),
-  format: z.optional(z.enum(["pretty", "jsonl"])),
-  jsonl: z.boolean(),
-  dataOnly: z.boolean(),
-  ...remoteArgs,
-});
+const OPTIONS = commandOptions(
+  "fetch",
+  {
+    pool: POOL_OPERAND,
+    seq: { type: "number", int: true, min: 1, describe: "Sequence number" },
+  },
+  {
+    ...REMOTE_OPTIONS,
+    ...DOCUMENT_OUTPUT,
+    format: {
+      ...DOCUMENT_OUTPUT.format,
+      describe: "pretty (default on a terminal), jsonl or json (the same one line)",
+    },
+    "data-only": { type: "boolean", describe: "Print only the data" },
+  },
+);
 
 export const command: CommandModule = {
-  builder: (y) =>
-    withRemoteOptions(y)
-      .positional("pool", { type: "string", describe: "Pool name or path" })
-      .positional("seq", { type: "number", describe: "Sequence number" })
-      .option("format", {
-        choices: ["pretty", "jsonl"],
-        describe: "pretty (default on a terminal) or jsonl",
-      })
-      .option("jsonl", { type: "boolean", default: false, describe: "Same as --format jsonl" })
-      .option("data-only", { type: "boolean", default: false, describe: "Print only the data" }),
+  builder: OPTIONS.builder,
 
   async run(raw, ctx) {
-    const args = parseArgs(Args, raw, "fetch", ["pool", "seq"]);
-    const pretty = args.jsonl
-      ? false
-      : (args.format ?? (ctx.io.stdoutTty ? "pretty" : "jsonl")) === "pretty";
+    const args = OPTIONS.parse(raw);
+    // one message is one document: jsonl and json print the same line
+    const pretty = outputFormat(args, "document", terminalDefault(ctx.io.stdoutTty)) === "pretty";
     const target = await openTarget(args.pool, {
       dir: ctx.dir,
       readOnly: true,

@@ -9,100 +9,67 @@
  * `--timeout` ends the follow, 9 (RetentionGap) under `--gap error`.
  */
 import { checkTag, TIMEOUT_EXIT_CODE } from "@spool/core";
-import * as z from "zod/mini";
-import { parseArgs, parseDuration, parseSince } from "../lib/args.js";
+import { parseDuration, parseSince } from "../lib/args.js";
 import type { CommandModule } from "../lib/command.js";
 import { usage } from "../lib/errors.js";
 import { type FollowPlan, runFollow } from "../lib/follow-loop.js";
+import { commandOptions } from "../lib/option-table.js";
+import { STREAM_OUTPUT, streamFormat } from "../lib/output-format.js";
 import { seqAtOrAfter } from "../lib/seek.js";
-import { remoteAccess, remoteArgs, withRemoteOptions } from "../lib/shared-options.js";
+import {
+  POOL_OPERAND,
+  REMOTE_OPTIONS,
+  remoteAccess,
+  TAG_OPTION,
+  TAIL_OPTION,
+  TIMEOUT_OPTION,
+} from "../lib/shared-options.js";
 import { isRemoteRef, openTarget } from "../lib/target.js";
 
-const Args = z.object({
-  pool: z.string(),
-  tail: z.optional(z.int().check(z.minimum(0))),
-  since: z.optional(z.string()),
-  one: z.boolean(),
-  max: z.optional(z.int().check(z.minimum(0))),
-  timeout: z.optional(z.string()),
-  tag: z.array(z.string()),
-  where: z.array(z.string()),
-  format: z.optional(z.enum(["pretty", "jsonl"])),
-  jsonl: z.boolean(),
-  dataOnly: z.boolean(),
-  replay: z.optional(z.number().check(z.minimum(0))),
-  gap: z.enum(["continue", "error"]),
-  follow: z.boolean(),
-  ...remoteArgs,
-});
+const OPTIONS = commandOptions(
+  "follow",
+  { pool: POOL_OPERAND },
+  {
+    ...REMOTE_OPTIONS,
+    tail: TAIL_OPTION,
+    since: { type: "string", describe: "Start at a seq, an RFC 3339 time, or an age (10m)" },
+    one: { type: "boolean", describe: "Exit after the first matching message" },
+    max: { type: "number", int: true, min: 0, describe: "Exit after N matching messages" },
+    timeout: TIMEOUT_OPTION,
+    tag: { ...TAG_OPTION, describe: "Only messages with this tag (repeatable: all must match)" },
+    where: {
+      type: "string",
+      alias: ["w"],
+      repeatable: true,
+      describe: "Only messages for which this jq expression is truthy (repeatable)",
+    },
+    ...STREAM_OUTPUT,
+    "data-only": { type: "boolean", describe: "Print only each message's data" },
+    replay: {
+      type: "number",
+      min: 0,
+      describe: "Re-emit the selection at recorded pace × SPEED (0 = instant), then exit",
+    },
+    gap: {
+      type: "string",
+      alias: ["gap-policy"],
+      choices: ["continue", "error"],
+      default: "continue",
+      describe: "On overwritten messages: report and go on, or fail (exit 9)",
+    },
+    follow: {
+      type: "boolean",
+      default: true,
+      describe: "Keep following new messages (--no-follow: print what is there, then exit 0)",
+    },
+  },
+);
 
 export const command: CommandModule = {
-  builder: (y) =>
-    withRemoteOptions(y)
-      .positional("pool", { type: "string", describe: "Pool name or path" })
-      .option("tail", {
-        alias: "n",
-        type: "number",
-        describe: "Replay the newest N messages first",
-      })
-      .option("since", {
-        type: "string",
-        describe: "Start at a seq, an RFC 3339 time, or an age (10m)",
-      })
-      .option("one", {
-        type: "boolean",
-        default: false,
-        describe: "Exit after the first matching message",
-      })
-      .option("max", {
-        type: "number",
-        describe: "Exit after N matching messages",
-      })
-      .option("timeout", {
-        type: "string",
-        describe: "Exit 124 when nothing arrived for this long (5s, 1m)",
-      })
-      .option("tag", {
-        alias: "t",
-        type: "string",
-        array: true,
-        default: [],
-        describe: "Only messages with this tag (repeatable: all must match)",
-      })
-      .option("where", {
-        alias: "w",
-        type: "string",
-        array: true,
-        default: [],
-        describe: "Only messages for which this jq expression is truthy (repeatable)",
-      })
-      .option("format", {
-        choices: ["pretty", "jsonl"],
-        describe: "pretty (default on a terminal) or jsonl",
-      })
-      .option("jsonl", { type: "boolean", default: false, describe: "Same as --format jsonl" })
-      .option("data-only", {
-        type: "boolean",
-        default: false,
-        describe: "Print only each message's data",
-      })
-      .option("replay", {
-        type: "number",
-        describe: "Re-emit the selection at recorded pace × SPEED (0 = instant), then exit",
-      })
-      .option("gap", {
-        choices: ["continue", "error"],
-        default: "continue",
-        describe: "On overwritten messages: report and go on, or fail (exit 9)",
-      })
-      .option("follow", {
-        type: "boolean",
-        default: true,
-        describe: "Keep following new messages (--no-follow: print what is there, then exit 0)",
-      }),
+  builder: OPTIONS.builder,
 
   async run(raw, ctx) {
-    const args = parseArgs(Args, raw, "follow", ["pool"]);
+    const args = OPTIONS.parse(raw);
     if (args.tail !== undefined && args.since !== undefined) {
       throw usage(
         "give --tail or --since, not both",
@@ -148,7 +115,7 @@ export const command: CommandModule = {
         max: args.max,
         timeoutMs,
         replaySpeed: args.replay,
-        format: args.jsonl ? "jsonl" : (args.format ?? (ctx.io.stdoutTty ? "pretty" : "jsonl")),
+        format: streamFormat(args, ctx.io.stdoutTty),
         dataOnly: args.dataOnly,
       };
       const end = await runFollow(target, plan, ctx.io);

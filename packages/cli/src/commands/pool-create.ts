@@ -6,34 +6,35 @@
  * `{"pools":[PoolInfo...]}` with the pools that were created.
  */
 import { createPool, type PoolInfo, parseSize, type SpoolError } from "@spool/core";
-import * as z from "zod/mini";
-import { parseArgs } from "../lib/args.js";
 import type { CommandModule } from "../lib/command.js";
 import { toSpoolError } from "../lib/errors.js";
-import { printJson, reportFailures } from "../lib/json-output.js";
+import { printJson, printJsonLines, reportFailures } from "../lib/json-output.js";
+import { commandOptions } from "../lib/option-table.js";
+import { DOCUMENT_OUTPUT, outputFormat } from "../lib/output-format.js";
 import { humanBytes, poolInfoJson } from "../lib/pool-json.js";
 import { paint } from "../lib/style.js";
 
-const Args = z.object({
-  names: z.array(z.string()),
-  size: z.optional(z.string()),
-  indexCapacity: z.optional(z.int().check(z.minimum(1))),
-  json: z.boolean(),
-});
+const OPTIONS = commandOptions(
+  "pool create",
+  { names: { type: "string", repeatable: true, describe: "Pool names or paths" } },
+  {
+    size: { type: "string", describe: "Pool file size: bytes or 16K..1T (default 1M)" },
+    "index-capacity": {
+      type: "number",
+      int: true,
+      min: 1,
+      describe: "seq→offset index slots (default: one per 512 bytes)",
+    },
+    ...DOCUMENT_OUTPUT,
+  },
+);
 
 export const command: CommandModule = {
-  builder: (y) =>
-    y
-      .positional("names", { type: "string", array: true, describe: "Pool names or paths" })
-      .option("size", { type: "string", describe: "Pool file size: bytes or 16K..1T (default 1M)" })
-      .option("index-capacity", {
-        type: "number",
-        describe: "seq→offset index slots (default: one per 512 bytes)",
-      })
-      .option("json", { type: "boolean", default: false, describe: "Print JSON" }),
+  builder: OPTIONS.builder,
 
   async run(raw, ctx) {
-    const args = parseArgs(Args, raw, "pool create", ["names"]);
+    const args = OPTIONS.parse(raw);
+    const format = outputFormat(args, "document", "pretty");
     if (args.size !== undefined) parseSize(args.size); // fail before creating anything
     const created: PoolInfo[] = [];
     const failures: SpoolError[] = [];
@@ -50,9 +51,9 @@ export const command: CommandModule = {
         failures.push(toSpoolError(error));
       }
     }
-    if (args.json) {
-      printJson(ctx.io, { pools: created.map(poolInfoJson) });
-    } else {
+    if (format === "json") printJson(ctx.io, { pools: created.map(poolInfoJson) });
+    else if (format === "jsonl") printJsonLines(ctx.io, created.map(poolInfoJson));
+    else {
       for (const info of created) {
         void ctx.io.out.write(
           `${paint(ctx.io.color, "green", "created")} ${info.name} ${paint(ctx.io.color, "dim", `(${humanBytes(info.fileSize)}, ${info.path})`)}\n`,

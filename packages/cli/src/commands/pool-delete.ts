@@ -6,29 +6,32 @@
  * `--json` prints `{"deleted":[{"name","path"}]}` for the pools that were deleted.
  */
 import { deletePool, resolvePoolRef, type SpoolError } from "@spool/core";
-import * as z from "zod/mini";
-import { parseArgs } from "../lib/args.js";
 import type { CommandModule } from "../lib/command.js";
 import { toSpoolError } from "../lib/errors.js";
-import { printJson, reportFailures } from "../lib/json-output.js";
+import { printJson, printJsonLines, reportFailures } from "../lib/json-output.js";
+import { commandOptions } from "../lib/option-table.js";
+import { DOCUMENT_OUTPUT, outputFormat } from "../lib/output-format.js";
 import { paint } from "../lib/style.js";
 
-const Args = z.object({ pools: z.array(z.string()), json: z.boolean(), force: z.boolean() });
+const OPTIONS = commandOptions(
+  "pool delete",
+  { pools: { type: "string", repeatable: true, describe: "Pool names or paths" } },
+  {
+    force: {
+      type: "boolean",
+      describe:
+        "Delete even while other processes have the pool open (their later messages are lost)",
+    },
+    ...DOCUMENT_OUTPUT,
+  },
+);
 
 export const command: CommandModule = {
-  builder: (y) =>
-    y
-      .positional("pools", { type: "string", array: true, describe: "Pool names or paths" })
-      .option("force", {
-        type: "boolean",
-        default: false,
-        describe:
-          "Delete even while other processes have the pool open (their later messages are lost)",
-      })
-      .option("json", { type: "boolean", default: false, describe: "Print JSON" }),
+  builder: OPTIONS.builder,
 
   async run(raw, ctx) {
-    const args = parseArgs(Args, raw, "pool delete", ["pools"]);
+    const args = OPTIONS.parse(raw);
+    const format = outputFormat(args, "document", "pretty");
     const deleted: { name: string; path: string }[] = [];
     const failures: SpoolError[] = [];
     for (const ref of args.pools) {
@@ -43,7 +46,8 @@ export const command: CommandModule = {
         failures.push(toSpoolError(error));
       }
     }
-    if (args.json) printJson(ctx.io, { deleted });
+    if (format === "json") printJson(ctx.io, { deleted });
+    else if (format === "jsonl") printJsonLines(ctx.io, deleted);
     else
       for (const d of deleted)
         void ctx.io.out.write(

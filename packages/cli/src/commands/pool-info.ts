@@ -5,26 +5,26 @@
  * the wire spelling of lib/pool-json.ts.
  */
 import { openPool } from "@spool/core";
-import * as z from "zod/mini";
-import { parseArgs } from "../lib/args.js";
 import type { CommandModule } from "../lib/command.js";
 import { printJson } from "../lib/json-output.js";
+import { commandOptions } from "../lib/option-table.js";
+import { DOCUMENT_OUTPUT, outputFormat } from "../lib/output-format.js";
 import { poolInfoJson, poolInfoText } from "../lib/pool-json.js";
+import { POOL_OPERAND } from "../lib/shared-options.js";
 
-const Args = z.object({ pool: z.string(), json: z.boolean() });
+const OPTIONS = commandOptions("pool info", { pool: POOL_OPERAND }, DOCUMENT_OUTPUT);
 
 export const command: CommandModule = {
-  builder: (y) =>
-    y
-      .positional("pool", { type: "string", describe: "Pool name or path" })
-      .option("json", { type: "boolean", default: false, describe: "Print JSON" }),
+  builder: OPTIONS.builder,
 
   async run(raw, ctx) {
-    const args = parseArgs(Args, raw, "pool info", ["pool"]);
+    const args = OPTIONS.parse(raw);
+    const format = outputFormat(args, "document", "pretty");
     const pool = openPool(args.pool, { dir: ctx.dir, readOnly: true });
     try {
       const info = pool.info();
-      if (args.json) printJson(ctx.io, { pool: poolInfoJson(info) });
+      if (format === "json") printJson(ctx.io, { pool: poolInfoJson(info) });
+      else if (format === "jsonl") printJson(ctx.io, poolInfoJson(info));
       else void ctx.io.out.write(`${poolInfoText(info)}\n`);
     } finally {
       pool.close();

@@ -5,25 +5,27 @@
  * missing directory lists as empty; `--json` prints `{"pools":[PoolInfo | {name,path,error}]}`.
  */
 import { listPools, poolListEntryJson } from "@spool/core";
-import * as z from "zod/mini";
-import { parseArgs } from "../lib/args.js";
 import type { CommandModule } from "../lib/command.js";
-import { printJson } from "../lib/json-output.js";
+import { printJson, printJsonLines } from "../lib/json-output.js";
+import { commandOptions } from "../lib/option-table.js";
+import { DOCUMENT_OUTPUT, outputFormat } from "../lib/output-format.js";
 import { humanBytes } from "../lib/pool-json.js";
 import { paint } from "../lib/style.js";
 
-const Args = z.object({ json: z.boolean() });
+const OPTIONS = commandOptions("pool list", {}, DOCUMENT_OUTPUT);
 
 export const command: CommandModule = {
-  builder: (y) => y.option("json", { type: "boolean", default: false, describe: "Print JSON" }),
+  builder: OPTIONS.builder,
 
   async run(raw, ctx) {
-    const args = parseArgs(Args, raw, "pool list");
+    const format = outputFormat(OPTIONS.parse(raw), "document", "pretty");
     const entries = listPools({ dir: ctx.dir });
-    if (args.json) {
-      printJson(ctx.io, {
-        pools: entries.map(poolListEntryJson),
-      });
+    if (format === "json") {
+      printJson(ctx.io, { pools: entries.map(poolListEntryJson) });
+      return 0;
+    }
+    if (format === "jsonl") {
+      printJsonLines(ctx.io, entries.map(poolListEntryJson));
       return 0;
     }
     const c = ctx.io.color;

@@ -3,7 +3,9 @@
  *
  * Invariants: this file imports no command implementation statically, so listing commands
  * (help, completion) costs nothing; every loader resolves to a CommandModule; `usage` holds only
- * the positional part that follows the command words.
+ * the positional part that follows the command words; an alias (`get` for `fetch`) is another
+ * name of a one-word command, found by findCommand, listed by help, completion and did-you-mean,
+ * and never the name of another command.
  */
 import type { CommandModule } from "../lib/command.js";
 
@@ -15,6 +17,8 @@ export interface CommandEntry {
   describe: string;
   load: () => Promise<CommandModule>;
   hidden?: boolean;
+  /** Other names of a one-word command (the glossary's: `get` for `fetch`). */
+  aliases?: readonly string[];
   /** Shown under "Examples:" in the command's help: [command line, what it does]. */
   examples?: readonly (readonly [string, string])[];
 }
@@ -79,6 +83,7 @@ export const POOL_GROUP: CommandGroup = {
 export const COMMANDS: readonly CommandEntry[] = [
   {
     path: ["feed"],
+    aliases: ["append"],
     usage: "<pool> [data]",
     describe: "Append JSON messages (inline, --file or stdin)",
     load: () => mod(import("./feed.js")),
@@ -93,6 +98,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     path: ["fetch"],
+    aliases: ["get"],
     usage: "<pool> <seq>",
     describe: "Print one message by seq",
     load: () => mod(import("./fetch.js")),
@@ -137,6 +143,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     path: ["doctor"],
+    aliases: ["verify"],
     usage: "[pool]",
     describe: "Verify pools end to end; non-zero when any is damaged",
     load: () => mod(import("./doctor.js")),
@@ -201,10 +208,26 @@ export function subcommandsOf(word: string): string[] {
   );
 }
 
-/** Finds the command named by `words` (["feed"], ["pool", "create"], ["serve", "init"]). */
+/**
+ * Finds the command named by `words` (["feed"], ["pool", "create"], ["serve", "init"]), or by
+ * an alias (["get"] is `fetch`).
+ */
 export function findCommand(words: readonly string[]): CommandEntry | undefined {
   if (words[0] === POOL_GROUP.name) return POOL_GROUP.commands.find((c) => c.path[1] === words[1]);
   return COMMANDS.find(
-    (c) => c.path.length === words.length && c.path.every((w, i) => w === words[i]),
+    (c) =>
+      (c.path.length === words.length && c.path.every((w, i) => w === words[i])) ||
+      (words.length === 1 && c.aliases?.includes(words[0] as string) === true),
   );
+}
+
+/** The words that start a top-level command: names, then aliases (hidden commands excluded). */
+export function topLevelWords(): string[] {
+  const visible = COMMANDS.filter((c) => !c.hidden);
+  return [
+    ...new Set([
+      ...visible.map((c) => c.path[0] as string),
+      ...visible.flatMap((c) => c.aliases ?? []),
+    ]),
+  ];
 }

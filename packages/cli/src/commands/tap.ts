@@ -14,52 +14,41 @@ import { constants } from "node:os";
 import { StringDecoder } from "node:string_decoder";
 import { type AppendInput, checkTag, isSpoolError, SpoolError } from "@spool/core";
 import * as z from "zod/mini";
-import { parseArgs } from "../lib/args.js";
 import type { CommandModule } from "../lib/command.js";
 import { toSpoolError, usage } from "../lib/errors.js";
 import { Output, setStdoutClosedHandler } from "../lib/io.js";
 import { notice } from "../lib/notices.js";
-import { createRequest, withCreateOptions } from "../lib/shared-options.js";
+import { commandOptions } from "../lib/option-table.js";
+import { CREATE_OPTIONS, createRequest, POOL_OPERAND, TAG_OPTION } from "../lib/shared-options.js";
 import { openTarget, type PoolTarget } from "../lib/target.js";
 
-const Args = z.object({
-  pool: z.string(),
-  tag: z.array(z.string()),
-  create: z.boolean(),
-  createSize: z.optional(z.string()),
-  silent: z.boolean(),
-  "--": z.array(z.string()),
-});
+const OPTIONS = commandOptions(
+  "tap",
+  { pool: POOL_OPERAND },
+  {
+    ...CREATE_OPTIONS,
+    tag: { ...TAG_OPTION, describe: "Extra tag for every message (repeatable)" },
+    silent: { type: "boolean", describe: "Record without echoing the command's output" },
+  },
+  // the command line after `--`
+  { "--": z.array(z.string()) },
+);
 
 const MAX_LINE = 64 * 1024;
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"] as const;
 
 export const command: CommandModule = {
   builder: (y) =>
-    withCreateOptions(y)
-      .positional("pool", { type: "string", describe: "Pool name or path" })
-      .option("tag", {
-        alias: "t",
-        type: "string",
-        array: true,
-        default: [],
-        describe: "Extra tag for every message (repeatable)",
-      })
-
-      .option("silent", {
-        type: "boolean",
-        default: false,
-        describe: "Record without echoing the command's output",
-      })
-      .example("spool tap dev -- npm run dev", "record a dev server's output in the pool `dev`"),
+    OPTIONS.builder(y).example(
+      "spool tap dev -- npm run dev",
+      "record a dev server's output in the pool `dev`",
+    ),
 
   async run(raw, ctx) {
-    const args = parseArgs(
-      Args,
-      { ...raw, "--": ((raw["--"] as unknown[] | undefined) ?? []).map(String) },
-      "tap",
-      ["pool"],
-    );
+    const args = OPTIONS.parse({
+      ...raw,
+      "--": ((raw["--"] as unknown[] | undefined) ?? []).map(String),
+    });
     const [cmd, ...cmdArgs] = args["--"];
     if (cmd === undefined)
       throw usage("tap needs a command to run after --", "example: spool tap dev -- npm run dev");

@@ -80,6 +80,7 @@ export function parseArgs<S extends z.ZodMiniType>(
   raw: RawArgs,
   command: string,
   positionals: readonly string[] = [],
+  spellings: ReadonlyMap<string, string> = new Map(),
 ): z.output<S> {
   const result = schema.safeParse(withOperandsAfterDashes(schema, raw, command, positionals));
   if (result.success) return result.data;
@@ -87,10 +88,11 @@ export function parseArgs<S extends z.ZodMiniType>(
   const key = issue?.path[0];
   const given = typeof key === "string" ? raw[key] : undefined;
   // yargs turns a number option's bad text into NaN: show the text as typed instead.
-  const typedText =
+  const typed =
     typeof given === "number" && Number.isNaN(given) && typeof key === "string"
-      ? typedValue(key)
+      ? typedValue(key, spellings)
       : undefined;
+  const typedText = typed?.value;
   const shown =
     typedText !== undefined
       ? ` (got ${typedText})`
@@ -98,7 +100,9 @@ export function parseArgs<S extends z.ZodMiniType>(
         ? ""
         : ` (got ${JSON.stringify(given)})`;
   const subject =
-    typeof key === "string" && positionals.includes(key) ? key.toUpperCase() : flagName(key);
+    typeof key === "string" && positionals.includes(key)
+      ? key.toUpperCase()
+      : (typed?.flag ?? flagName(key));
   throw new SpoolError(
     "Usage",
     `${subject} ${issue ? describeIssue(issue) : "is invalid"}${shown}`,
@@ -116,16 +120,28 @@ export function rememberCommandLine(words: readonly string[]): void {
   commandLine = words;
 }
 
-/** The text typed for option `key` (camelCase) on the remembered command line, if any. */
-function typedValue(key: string): string | undefined {
-  const flag = flagName(key);
+/**
+ * The text typed for option `key` (camelCase) on the remembered command line, and the spelling
+ * it was typed with (`--last` for `tail`), if any. `spellings` maps each flag spelling (without
+ * dashes) to its key; the key's own kebab-case spelling is always tried.
+ */
+function typedValue(
+  key: string,
+  spellings: ReadonlyMap<string, string>,
+): { flag: string; value: string | undefined } | undefined {
+  const flags = [flagName(key)];
+  for (const [spelling, of] of spellings)
+    if (of === key) flags.push(spelling.length === 1 ? `-${spelling}` : `--${spelling}`);
+  let found: { flag: string; value: string | undefined } | undefined;
   for (let i = 0; i < commandLine.length; i++) {
     const word = commandLine[i] as string;
     if (word === "--") break;
-    if (word === flag) return commandLine[i + 1];
-    if (word.startsWith(`${flag}=`)) return word.slice(flag.length + 1);
+    for (const flag of flags) {
+      if (word === flag) found = { flag, value: commandLine[i + 1] };
+      else if (word.startsWith(`${flag}=`)) found = { flag, value: word.slice(flag.length + 1) };
+    }
   }
-  return undefined;
+  return found;
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

@@ -1,5 +1,6 @@
 /**
- * Printing one JSON document, or a list of per-item failures, for commands with `--json`.
+ * Printing one JSON document (`--json`), its records one a line (`--jsonl`), or a list of
+ * per-item failures.
  *
  * Invariants: a JSON document is one line followed by a newline; per-item failures in
  * best-effort commands are reported on stderr with the same renderer as fatal errors, and the
@@ -19,4 +20,11 @@ export function reportFailures(io: Io, failures: readonly SpoolError[]): number 
   for (const error of failures) printError(error, io);
   const first = failures[0];
   return first ? EXIT_CODES[first.kind] : 0;
+}
+
+/** Writes each of `values` as one JSON line on stdout (the `--format jsonl` of a document). */
+export function printJsonLines(io: Io, values: readonly unknown[]): void {
+  let out = "";
+  for (const value of values) out += `${JSON.stringify(value)}\n`;
+  if (out !== "") void io.out.write(out);
 }

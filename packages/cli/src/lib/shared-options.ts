@@ -1,27 +1,41 @@
 /**
- * Options several commands declare alike (creating a pool: feed, tap, duplex; reaching a remote
- * pool: feed, fetch, follow, duplex), defined once so their names, types and help text cannot
- * drift apart.
+ * Options several commands declare alike, as option-table entries defined once so their names,
+ * aliases, types and help text cannot drift apart: the global options (`--dir`, `--color`),
+ * creating a pool (feed, tap, duplex), reaching a remote pool (feed, fetch, follow, duplex),
+ * `--tail`/`--last`, `--timeout`, `--tag`, `--in`, and the operand `POOL`. The output flags
+ * (`--format`, `--jsonl`, `--json`) live in output-format.ts.
+ *
+ * Invariants: a command spreads these entries into its own table (overriding at most the help
+ * text, never the name, type or aliases); `--create-size` without `--create` is a Usage error.
  */
 
 import { SpoolError } from "@spool/core";
-import type { Argv } from "yargs";
-import * as z from "zod/mini";
+import type { OptionSpec, OptionTable } from "./option-table.js";
+import { INPUT_FORMATS } from "./records.js";
 import type { RemoteAccess } from "./remote.js";
 
+/** The options every command takes, before or after the command words. */
+export const GLOBAL_OPTIONS = {
+  dir: { type: "string", describe: "Pool directory (else $SPOOL_DIR, else ~/.spool/pools)" },
+  color: {
+    type: "string",
+    choices: ["auto", "always", "never"],
+    default: "auto",
+    describe: "Colour output",
+  },
+} as const satisfies OptionTable;
+
+/** The operand naming one pool. */
+export const POOL_OPERAND = {
+  type: "string",
+  describe: "Pool name or path",
+} as const satisfies OptionSpec;
+
 /** `--create` and `--create-size`: create the pool when it does not exist. */
-export function withCreateOptions(y: Argv): Argv {
-  return y
-    .option("create", {
-      type: "boolean",
-      default: false,
-      describe: "Create the pool if it does not exist",
-    })
-    .option("create-size", {
-      type: "string",
-      describe: "Size of a pool made by --create (default 1M)",
-    });
-}
+export const CREATE_OPTIONS = {
+  create: { type: "boolean", describe: "Create the pool if it does not exist" },
+  "create-size": { type: "string", describe: "Size of a pool made by --create (default 1M)" },
+} as const satisfies OptionTable;
 
 /**
  * What `--create`/`--create-size` ask for: undefined without `--create`. `--create-size` alone
@@ -41,34 +55,21 @@ export function createRequest(
 }
 
 /** `--token`, `--token-file`, `--tls-ca`, `--tls-skip-verify`: reaching a remote (http/https) pool. */
-export function withRemoteOptions(y: Argv): Argv {
-  return y
-    .option("token", {
-      type: "string",
-      describe: "Bearer token for a remote pool (prefer --token-file or SPOOL_TOKEN)",
-    })
-    .option("token-file", {
-      type: "string",
-      describe: "File holding the bearer token for a remote pool",
-    })
-    .option("tls-ca", {
-      type: "string",
-      describe: "PEM certificate to trust for an https:// pool (e.g. a self-signed server's)",
-    })
-    .option("tls-skip-verify", {
-      type: "boolean",
-      default: false,
-      describe: "Do not verify the https:// server's certificate (insecure; for tests only)",
-    });
-}
-
-/** The zod fields of the remote options, to spread into a command's argument schema. */
-export const remoteArgs = {
-  token: z.optional(z.string()),
-  tokenFile: z.optional(z.string()),
-  tlsCa: z.optional(z.string()),
-  tlsSkipVerify: z.boolean(),
-};
+export const REMOTE_OPTIONS = {
+  token: {
+    type: "string",
+    describe: "Bearer token for a remote pool (prefer --token-file or SPOOL_TOKEN)",
+  },
+  "token-file": { type: "string", describe: "File holding the bearer token for a remote pool" },
+  "tls-ca": {
+    type: "string",
+    describe: "PEM certificate to trust for an https:// pool (e.g. a self-signed server's)",
+  },
+  "tls-skip-verify": {
+    type: "boolean",
+    describe: "Do not verify the https:// server's certificate (insecure; for tests only)",
+  },
+} as const satisfies OptionTable;
 
 /** The RemoteAccess of parsed remote options. */
 export function remoteAccess(args: {
@@ -84,3 +85,34 @@ export function remoteAccess(args: {
     tlsSkipVerify: args.tlsSkipVerify,
   };
 }
+
+/** `--tail N` (`-n`, `--last`): replay the newest N messages first. */
+export const TAIL_OPTION = {
+  type: "number",
+  alias: ["n", "last"],
+  int: true,
+  min: 0,
+  describe: "Replay the newest N messages first",
+} as const satisfies OptionSpec;
+
+/** `--timeout DURATION`: the idle timeout of a follow (exit 124). */
+export const TIMEOUT_OPTION = {
+  type: "string",
+  describe: "Exit 124 when nothing arrived for this long (5s, 1m)",
+} as const satisfies OptionSpec;
+
+/** `--tag T` (`-t`), repeatable. */
+export const TAG_OPTION = {
+  type: "string",
+  alias: ["t"],
+  repeatable: true,
+  describe: "Tag every message (repeatable)",
+} as const satisfies OptionSpec;
+
+/** `--in auto|json|jsonl|seq`: how a file or stdin is split into records. */
+export const IN_OPTION = {
+  type: "string",
+  choices: INPUT_FORMATS,
+  default: "auto",
+  describe: "Input format: auto, json (values), jsonl (lines), seq (RFC 7464)",
+} as const satisfies OptionSpec;
