@@ -10,7 +10,7 @@ import { collect, PACKAGE_DIR, type RunResult, tempDir } from "./helpers.js";
 const CORE_DIR = resolve(PACKAGE_DIR, "..", "core");
 const CLIENT_DIR = resolve(PACKAGE_DIR, "..", "client");
 const HTTP_SERVER_DIR = resolve(PACKAGE_DIR, "..", "http-server");
-const SERVER_DIR = resolve(PACKAGE_DIR, "..", "..", "apps", "server");
+const SERVER_DIR = resolve(PACKAGE_DIR, "..", "server");
 const PNPM = ["-y", "pnpm@10.34.8"];
 
 let dir: string;

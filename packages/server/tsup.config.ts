@@ -1,4 +1,4 @@
-// Build configuration for @spool/server: ESM with type declarations; dependencies stay external
+// Build configuration for @spool/server (packages/server): ESM with type declarations; dependencies stay external
 // (the CLI's `spool serve` loads this package lazily, so it never slows other commands). The
 // `tokens` entry (`@spool/server/tokens`) is the token-file parser alone, for the CLI's remote
 // commands, which must not load the server.

@@ -16,9 +16,6 @@ import { fileURLToPath } from "node:url";
 export const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const BIN = join(PACKAGE_DIR, "bin", "spool-server.js");
 
-if (!existsSync(join(PACKAGE_DIR, "dist", "index.js")))
-  throw new Error("build @spool/server first (npx -y pnpm@10.34.8 build)");
-
 const dirs: string[] = [];
 
 /** A fresh temporary directory, removed by `cleanup`. */
@@ -60,6 +57,9 @@ const children = new Set<ChildProcess>();
 
 /** Spawns a node script (default: the bin) with `args`. */
 export function spawnNode(args: string[], env: NodeJS.ProcessEnv, script = BIN): Child {
+  // The bin imports dist; in-process tests import src (the @spool/source condition) instead.
+  if (script === BIN && !existsSync(join(PACKAGE_DIR, "dist", "index.js")))
+    throw new Error("build @spool/server first (npx -y pnpm@10.34.8 build)");
   const child = spawn(process.execPath, [script, ...args], {
     env,
     stdio: ["ignore", "pipe", "pipe"],
