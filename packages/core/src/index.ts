@@ -78,6 +78,14 @@ export {
 } from "./validate.js";
 export { type VerifyIssue, type VerifyReport, verifyPool } from "./verify.js";
 export {
+  checkWhereList,
+  compileWhere,
+  WHERE_LIMITS,
+  type WhereCompileOptions,
+  type WhereFilter,
+  type WhereVerdict,
+} from "./where/index.js";
+export {
   type BoundsJson,
   boundsJson,
   type PoolInfoJson,

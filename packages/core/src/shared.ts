@@ -6,7 +6,7 @@
  * never copied), and nothing reachable from this module imports `node:` modules, touches the file
  * system or loads the native addon; the values are pure (errors, the input validators for pool
  * names, tags, sizes, counts, durability and gap policies, strict UTF-8 decoding, the one
- * normalisation of caller JSON text, time text, the tail cursor's rules) and the rest is types
+ * normalisation of caller JSON text, time text, the tail cursor's rules, the where-expression compiler) and the rest is types
  * only.
  */
 
@@ -58,4 +58,12 @@ export {
   utf8ByteLength,
   validatePoolName,
 } from "./validate.js";
+export {
+  checkWhereList,
+  compileWhere,
+  WHERE_LIMITS,
+  type WhereCompileOptions,
+  type WhereFilter,
+  type WhereVerdict,
+} from "./where/index.js";
 export type { BoundsJson, PoolInfoJson, PoolListEntryJson } from "./wire.js";
