@@ -7,6 +7,7 @@
 
 export { ACCESS_MODES, type AccessMode } from "./access.js";
 export type { AppendInput } from "./engine/encoder.js";
+export { seqAtOrAfter, seqAtOrAfterAsync } from "./engine/seek.js";
 export type { Gap } from "./engine/tail-cursor.js";
 export {
   ERROR_KINDS,
@@ -55,7 +56,7 @@ export {
   type PoolRef,
   resolvePoolRef,
 } from "./pool-dir.js";
-export type { TailEnd, TailOptions } from "./tail-options.js";
+export type { TailEnd, TailOptions, WhereError } from "./tail-options.js";
 export { checkTime, formatTime, type Instant, parseTime, requireTime } from "./time.js";
 export {
   checkCount,

@@ -12,6 +12,7 @@
 
 export { ACCESS_MODES, type AccessMode } from "./access.js";
 export type { AppendInput } from "./engine/encoder.js";
+export { seqAtOrAfter, seqAtOrAfterAsync } from "./engine/seek.js";
 export { type Bounds, type Gap, gapBefore, startSeq } from "./engine/tail-cursor.js";
 export {
   ERROR_KINDS,
@@ -37,7 +38,7 @@ export { checkKnownKeys, type KnownKeysContext, suggestKey } from "./known-keys.
 export type { Envelope, Message } from "./message.js";
 export type { AppendOptions, CreateOptions, PoolInfo } from "./pool.js";
 export type { PoolListEntry } from "./pool-dir.js";
-export type { TailEnd, TailOptions } from "./tail-options.js";
+export type { TailEnd, TailOptions, WhereError } from "./tail-options.js";
 export { checkTime, formatTime, type Instant, parseTime, requireTime } from "./time.js";
 export {
   checkCount,
