@@ -57,7 +57,15 @@ export {
   resolvePoolRef,
 } from "./pool-dir.js";
 export type { TailEnd, TailOptions, WhereError } from "./tail-options.js";
-export { checkTime, formatTime, type Instant, parseTime, requireTime } from "./time.js";
+export {
+  checkTime,
+  formatTime,
+  type Instant,
+  parseAge,
+  parseTime,
+  requireTime,
+  requireTimeOrAge,
+} from "./time.js";
 export {
   checkCount,
   checkDurability,

@@ -39,7 +39,15 @@ export type { Envelope, Message } from "./message.js";
 export type { AppendOptions, CreateOptions, PoolInfo } from "./pool.js";
 export type { PoolListEntry } from "./pool-dir.js";
 export type { TailEnd, TailOptions, WhereError } from "./tail-options.js";
-export { checkTime, formatTime, type Instant, parseTime, requireTime } from "./time.js";
+export {
+  checkTime,
+  formatTime,
+  type Instant,
+  parseAge,
+  parseTime,
+  requireTime,
+  requireTimeOrAge,
+} from "./time.js";
 export {
   checkCount,
   checkDurability,

@@ -8,7 +8,7 @@
  * output (the default off a terminal) is the exact stored envelope; exit status 124 when
  * `--timeout` ends the follow, 9 (RetentionGap) under `--gap error`.
  */
-import { checkTag, TIMEOUT_EXIT_CODE } from "@spool/core";
+import { checkTag, formatTime, TIMEOUT_EXIT_CODE } from "@spool/core";
 import * as z from "zod/mini";
 import { parseArgs, parseDuration, parseSince } from "../lib/args.js";
 import type { CommandModule } from "../lib/command.js";
@@ -129,10 +129,12 @@ export const command: CommandModule = {
       remote: remoteAccess(args),
     });
     try {
-      const start: { since?: number; last?: number } = {};
+      const start: { since?: number; sinceTime?: string; last?: number } = {};
       if (args.tail !== undefined) start.last = args.tail;
       else if (since && "seq" in since) start.since = since.seq;
-      else if (since) {
+      else if (since && !isRemoteRef(args.pool)) {
+        start.sinceTime = formatTime(since.time.sec, since.time.nanos);
+      } else if (since) {
         const seq = await seqAtOrAfter(target, since.time);
         if (seq !== undefined) start.since = seq;
       } else if (args.replay !== undefined) start.last = Number.MAX_SAFE_INTEGER;

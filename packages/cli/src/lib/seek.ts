@@ -1,18 +1,14 @@
 /**
- * Finding where `--since TIME` starts: the first seq committed at or after a time, by binary
- * search over seqs (commit times never decrease with seq, spec/api/v0 §2.1).
+ * Finding where `--since TIME` starts on a pool the CLI reads through its target interface (a
+ * remote pool): core's binary search (`seqAtOrAfterAsync`) over single-message reads. Local
+ * pools pass the time to core's tail (`sinceTime`) instead.
  *
  * Invariants: returns a seq within oldest..newest+1 (newest+1 means "the next new message"), or
- * undefined for an empty pool (start with the next new message);
- * a seq overwritten during the search moves the lower bound up instead of failing; the search
- * costs O(log n) single-message reads.
+ * undefined for an empty pool (start with the next new message); a seq overwritten during the
+ * search moves the lower bound up instead of failing; the search costs O(log n) reads.
  */
-import { type Instant, isSpoolError } from "@spool/core";
+import { type Instant, isSpoolError, seqAtOrAfterAsync } from "@spool/core";
 import type { PoolTarget } from "./target.js";
-
-function before(a: { timeSec: number; timeNanos: number }, t: Instant): boolean {
-  return a.timeSec < t.sec || (a.timeSec === t.sec && a.timeNanos < t.nanos);
-}
 
 /**
  * The first seq whose commit time is ≥ `t`.
@@ -23,18 +19,13 @@ function before(a: { timeSec: number; timeNanos: number }, t: Instant): boolean 
 export async function seqAtOrAfter(target: PoolTarget, t: Instant): Promise<number | undefined> {
   const info = await target.info();
   if (!info.bounds) return undefined;
-  let lo = info.bounds.oldest;
-  let hi = info.bounds.newest + 1; // answer is in [lo, hi]
-  while (lo < hi) {
-    const mid = lo + Math.floor((hi - lo) / 2);
+  return seqAtOrAfterAsync(info.bounds.oldest, info.bounds.newest, t, async (seq) => {
     try {
-      const m = await target.get(mid);
-      if (before(m, t)) lo = mid + 1;
-      else hi = mid;
+      const m = await target.get(seq);
+      return { sec: m.timeSec, nanos: m.timeNanos };
     } catch (error) {
       if (!isSpoolError(error, "NotFound")) throw error;
-      lo = mid + 1; // overwritten meanwhile: everything up to it is gone
+      return undefined; // overwritten meanwhile: everything up to it is gone
     }
-  }
-  return lo;
+  });
 }
