@@ -16,7 +16,8 @@ beforeAll(async () => {
   await new Promise((r) => setTimeout(r, 20));
   cut = new Date().toISOString();
   await new Promise((r) => setTimeout(r, 20));
-  for (const data of [{ n: 4 }, { n: 5 }]) await send(f.app, "POST", "/v0/pools/a/append", { data });
+  for (const data of [{ n: 4 }, { n: 5 }])
+    await send(f.app, "POST", "/v0/pools/a/append", { data });
 });
 afterAll(async () => {
   await f.dispose();
@@ -37,7 +38,11 @@ const q = encodeURIComponent;
 
 describe("where=", () => {
   test("filters the JSONL tail and the SSE events; all expressions must hold", async () => {
-    const one = await send(f.app, "GET", `/v0/pools/a/tail?since_seq=1&follow=false&where=${q(".data.n > 1")}`);
+    const one = await send(
+      f.app,
+      "GET",
+      `/v0/pools/a/tail?since_seq=1&follow=false&where=${q(".data.n > 1")}`,
+    );
     expect(one.status).toBe(200);
     expect(seqs(one.text)).toEqual([2, 4, 5]);
     const two = await send(
@@ -46,9 +51,17 @@ describe("where=", () => {
       `/v0/pools/a/tail?since_seq=1&follow=false&where=${q(".data.n > 1")}&where=${q('.meta.tags | index("t")')}`,
     );
     expect(seqs(two.text)).toEqual([2]);
-    const sse = await send(f.app, "GET", `/v0/pools/a/events?since_seq=1&follow=false&where=${q(".data.n >= 4")}`);
+    const sse = await send(
+      f.app,
+      "GET",
+      `/v0/pools/a/events?since_seq=1&follow=false&where=${q(".data.n >= 4")}`,
+    );
     expect(sseIds(sse.text)).toEqual([4, 5]);
-    const max = await send(f.app, "GET", `/v0/pools/a/tail?since_seq=1&max=1&where=${q(".data.n >= 4")}`);
+    const max = await send(
+      f.app,
+      "GET",
+      `/v0/pools/a/tail?since_seq=1&max=1&where=${q(".data.n >= 4")}`,
+    );
     expect(seqs(max.text)).toEqual([4]);
   }, 10_000);
 
@@ -65,7 +78,11 @@ describe("where=", () => {
   }, 10_000);
 
   test("a failing expression drops the message and is counted", async () => {
-    const res = await send(f.app, "GET", `/v0/pools/a/tail?since_seq=1&follow=false&where=${q(".data.n >= 1")}`);
+    const res = await send(
+      f.app,
+      "GET",
+      `/v0/pools/a/tail?since_seq=1&follow=false&where=${q(".data.n >= 1")}`,
+    );
     expect(seqs(res.text)).toEqual([1, 2, 4, 5]);
     const metrics = await send(f.app, "GET", "/metrics");
     expect(metrics.text).toMatch(/^spool_tail_where_errors_total [1-9]\d*$/m);
@@ -97,9 +114,15 @@ describe("since_time=", () => {
   }, 10_000);
 
   test("Last-Event-ID resumes, whatever since_time says", async () => {
-    const res = await send(f.app, "GET", "/v0/pools/a/events?since_time=1h&follow=false", undefined, {
-      "last-event-id": "3",
-    });
+    const res = await send(
+      f.app,
+      "GET",
+      "/v0/pools/a/events?since_time=1h&follow=false",
+      undefined,
+      {
+        "last-event-id": "3",
+      },
+    );
     expect(sseIds(res.text)).toEqual([4, 5]);
   }, 10_000);
 });
