@@ -42,7 +42,9 @@ describe("bundle", () => {
     console.log(
       `@spool/client app bundle: ${full.bytes} bytes minified, ${full.gzipBytes} bytes min+gzip`,
     );
-    expect(full.gzipBytes).toBeLessThan(12 * 1024);
+    // 12 KiB before where expressions; core's checker of them (lexer, parser, builtin table:
+    // ~5 KiB min+gzip, no evaluator) is part of every tail, which checks `where` before sending.
+    expect(full.gzipBytes).toBeLessThan(18 * 1024);
 
     const tiny = await bundle(
       `import { isSpoolError } from "@spool/client"; console.log(isSpoolError(1));`,

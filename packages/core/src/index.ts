@@ -87,6 +87,7 @@ export {
 } from "./validate.js";
 export { type VerifyIssue, type VerifyReport, verifyPool } from "./verify.js";
 export {
+  checkWhere,
   checkWhereList,
   compileWhere,
   WHERE_LIMITS,

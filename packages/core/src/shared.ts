@@ -68,6 +68,7 @@ export {
   validatePoolName,
 } from "./validate.js";
 export {
+  checkWhere,
   checkWhereList,
   compileWhere,
   WHERE_LIMITS,

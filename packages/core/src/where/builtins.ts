@@ -42,31 +42,6 @@ import {
 
 type Impl = (input: unknown, args: readonly Node[], env: Env, ctx: Ctx) => Iterable<unknown>;
 
-/** Builtins refused at compile time, and why. */
-const REFUSED: Record<string, string> = {
-  input: "it would read other inputs",
-  inputs: "it would read other inputs",
-  input_filename: "there is no input file",
-  input_line_number: "there is no input file",
-  halt: "it would stop the reader",
-  halt_error: "it would stop the reader",
-  debug: "it would write to the reader's output",
-  stderr: "it would write to the reader's output",
-  env: "the environment is not exposed",
-  get_search_list: "modules are not supported",
-  now: "expressions are evaluated without a clock",
-};
-
-export function refusedBuiltin(name: string): string | undefined {
-  return Object.hasOwn(REFUSED, name) ? REFUSED[name] : undefined;
-}
-
-/** Supported arities of a builtin, or undefined when there is none of that name. */
-export function builtinArities(name: string): number[] | undefined {
-  const table = Object.hasOwn(BUILTINS, name) ? BUILTINS[name] : undefined;
-  return table ? Object.keys(table).map(Number) : undefined;
-}
-
 export function* callBuiltin(
   name: string,
   args: readonly Node[],
@@ -486,7 +461,7 @@ function typeFilter(...types: string[]): Record<number, Impl> {
   };
 }
 
-const BUILTINS: Record<string, Record<number, Impl>> = {
+export const BUILTINS: Record<string, Record<number, Impl>> = {
   empty: { 0: function* () {} },
   not: { 0: fn((v) => !truthy(v)) },
   error: {

@@ -10,7 +10,7 @@
  * deeper than `maxDepth` is refused while parsing, so the recursion is bounded by it.
  */
 import type { BinaryOp, Node, ObjectEntry } from "./ast.js";
-import { builtinArities, refusedBuiltin } from "./builtins.js";
+import { builtinArities, refusedBuiltin } from "./builtin-names.js";
 import { whereSyntaxError } from "./errors.js";
 import { lex, type Token } from "./lexer.js";
 

@@ -529,3 +529,20 @@ describe("where: bounded cost", () => {
     expect(v).toEqual({ error: expect.any(String) });
   });
 });
+
+describe("where: the builtin table", () => {
+  it("names exactly the implemented builtins, with their arities", async () => {
+    const { BUILTINS } = await import("./builtins.js");
+    const { BUILTIN_ARITIES } = await import("./builtin-names.js");
+    const implemented = Object.fromEntries(
+      Object.entries(BUILTINS).map(([name, impls]) => [name, Object.keys(impls).map(Number)]),
+    );
+    expect(implemented).toEqual(BUILTIN_ARITIES);
+  });
+
+  it("checkWhere parses without compiling an evaluator", async () => {
+    const { checkWhere } = await import("./index.js");
+    expect(checkWhere(".a")).toEqual([".a"]);
+    expect(() => checkWhere("input")).toThrow(/`input` is not available/);
+  });
+});
