@@ -14,7 +14,6 @@ import { parseArgs, parseDuration, parseSince } from "../lib/args.js";
 import type { CommandModule } from "../lib/command.js";
 import { usage } from "../lib/errors.js";
 import { type FollowPlan, runFollow } from "../lib/follow-loop.js";
-import { seqAtOrAfter } from "../lib/seek.js";
 import { remoteAccess, remoteArgs, withRemoteOptions } from "../lib/shared-options.js";
 import { isRemoteRef, openTarget } from "../lib/target.js";
 
@@ -132,16 +131,17 @@ export const command: CommandModule = {
       const start: { since?: number; sinceTime?: string; last?: number } = {};
       if (args.tail !== undefined) start.last = args.tail;
       else if (since && "seq" in since) start.since = since.seq;
-      else if (since && !isRemoteRef(args.pool)) {
+      else if (since) {
+        // core's sinceTime locally; a remote pool's server seeks itself (since_time=)
         start.sinceTime = formatTime(since.time.sec, since.time.nanos);
-      } else if (since) {
-        const seq = await seqAtOrAfter(target, since.time);
-        if (seq !== undefined) start.since = seq;
       } else if (args.replay !== undefined) start.last = Number.MAX_SAFE_INTEGER;
       const plan: FollowPlan = {
         tail: {
           ...start,
           tags: args.tag,
+          // A remote server filters too (where=), so only matching messages cross the network;
+          // the CLI still applies the same expressions (and reports failures as notices).
+          ...(isRemoteRef(args.pool) && args.where.length > 0 ? { where: args.where } : {}),
           gapPolicy: args.gap,
           follow: args.follow && args.replay === undefined,
         },
