@@ -74,28 +74,54 @@ function envelopeOf(buf: Buffer, frame: FrameRef): unknown {
   ).toJSON();
 }
 
-/** The frames the where expressions keep; failures go to `onWhereError`. */
-function whereFilter(
+/** Evaluating where expressions hands the event loop a turn at least this often (ms). */
+const WHERE_SLICE_MS = 10;
+
+/**
+ * The frames the where expressions keep; failures go to `onWhereError`. Each message's cost is
+ * bounded by its step budget, but a run holds up to 4096 messages: every WHERE_SLICE_MS of
+ * evaluation the event loop gets a turn (other tails, a server's requests), and an abort
+ * noticed then ends the filtering (the caller sees the abort next).
+ */
+async function whereFilter(
   buf: Buffer,
   frames: FrameRef[],
   opts: CheckedOptions,
   options: TailOptions,
-): FrameRef[] {
-  const where = opts.where;
-  if (!where) return frames;
-  return frames.filter((frame) => {
-    let envelope: unknown;
-    try {
-      envelope = envelopeOf(buf, frame);
-    } catch {
-      options.onWhereError?.({ seq: frame.seq, message: "the stored message is not valid JSON" });
-      return false;
+  stop: AbortSignal,
+): Promise<FrameRef[]> {
+  const kept: FrameRef[] = [];
+  let sliceStart = Date.now();
+  for (const frame of frames) {
+    if (Date.now() - sliceStart >= WHERE_SLICE_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (stop.aborted || options.signal?.aborted) return kept;
+      sliceStart = Date.now();
     }
-    const verdict = where.test(envelope);
-    if (verdict === true || verdict === false) return verdict;
-    options.onWhereError?.({ seq: frame.seq, message: verdict.error });
+    if (whereKeeps(buf, frame, opts, options)) kept.push(frame);
+  }
+  return kept;
+}
+
+function whereKeeps(
+  buf: Buffer,
+  frame: FrameRef,
+  opts: CheckedOptions,
+  options: TailOptions,
+): boolean {
+  const where = opts.where;
+  if (!where) return true;
+  let envelope: unknown;
+  try {
+    envelope = envelopeOf(buf, frame);
+  } catch {
+    options.onWhereError?.({ seq: frame.seq, message: "the stored message is not valid JSON" });
     return false;
-  });
+  }
+  const verdict = where.test(envelope);
+  if (verdict === true || verdict === false) return verdict;
+  options.onWhereError?.({ seq: frame.seq, message: verdict.error });
+  return false;
 }
 
 /** The commit time of `seq`, or undefined when it is not readable (overwritten meanwhile). */
@@ -239,7 +265,7 @@ export async function* batches(
           opts.tags.length > 0
             ? run.frames.filter((f) => hasTags(run.buf, f, opts.tags))
             : run.frames;
-        if (opts.where) frames = whereFilter(run.buf, frames, opts, options);
+        if (opts.where) frames = await whereFilter(run.buf, frames, opts, options, cancel);
         if (opts.max !== undefined && frames.length > opts.max - delivered)
           frames = frames.slice(0, opts.max - delivered);
         if (frames.length > 0) {

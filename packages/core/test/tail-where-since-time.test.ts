@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createPool, isSpoolError, type Pool, type WhereError } from "../src/index.js";
+import { measureLoop } from "./helpers/loop-lag.js";
 import { useTempDirs } from "./helpers/temp-dir.js";
 
 const tempDir = useTempDirs("spool-tail-where-");
@@ -68,6 +69,23 @@ describe("tail: where", () => {
     }
     // without a callback they are dropped silently
     expect(await seqs(pool, { since: 1, where: ".data.n >= 1" })).toEqual([1, 3]);
+    pool.close();
+  });
+
+  it("expensive expressions never hold the event loop for long, and an abort ends them", async () => {
+    const pool = filled(Array.from({ length: 60 }, (_, i) => i));
+    const errors: WhereError[] = [];
+    const measured = await measureLoop(() =>
+      seqs(pool, { since: 1, where: "[range(1e9)]", onWhereError: (e) => errors.push(e) }),
+    );
+    expect(measured.value).toEqual([]);
+    expect(errors).toHaveLength(60);
+    expect(measured.maxGapMs).toBeLessThan(500);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const started = Date.now();
+    await seqs(pool, { since: 1, where: "[range(1e9)]", signal: controller.signal });
+    expect(Date.now() - started).toBeLessThan(1500);
     pool.close();
   });
 
