@@ -139,7 +139,7 @@ export function compileRegex(pattern: unknown, flags: unknown, ctx: Ctx): Compil
   if (typeof pattern !== "string")
     fail(`${typeof pattern} cannot be matched, as it is not a string`);
   if (flags !== null && typeof flags !== "string") fail(`${JSON.stringify(flags)} is not a string`);
-  const key = `${flags ?? ""}/${pattern}`;
+  const key = JSON.stringify([flags, pattern]);
   const cached = ctx.regexps.get(key) as CompiledRegex | undefined;
   if (cached) return cached;
   let js = "du";
