@@ -1,7 +1,7 @@
 // Build configuration for the spool CLI: one ESM entry (dist/cli.js, with its shebang) plus
 // lazily imported chunks per command. yargs and zod/mini are bundled (they are devDependencies)
 // because start-up time is a product feature: a single pre-resolved file loads far faster than
-// hundreds of small modules. @spool/core and jq-web stay external runtime dependencies.
+// hundreds of small modules. @spool/core stays an external runtime dependency.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "tsup";

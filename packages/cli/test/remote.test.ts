@@ -287,3 +287,31 @@ describe("remote follow and duplex", () => {
     );
   });
 });
+
+describe("remote follow: --since TIME and --where are the server's since_time= and where=", () => {
+  it("starts at a time and filters on the server", async () => {
+    const url = `${base}/timed`;
+    const fed = await run(tmp.dir, ["feed", url, "--create", "-q"], { env, input: "1\n2\n" });
+    expect(fed.code, fed.stderr).toBe(0);
+    await new Promise((r) => setTimeout(r, 30));
+    const cut = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 30));
+    expect((await run(tmp.dir, ["feed", url, "-q"], { env, input: "3\n4\n5\n" })).code).toBe(0);
+    const since = await run(
+      tmp.dir,
+      ["follow", url, "--since", cut, "--data-only", "--no-follow"],
+      { env },
+    );
+    expect(since.code, since.stderr).toBe(0);
+    expect(since.stdout).toBe("3\n4\n5\n");
+    const where = await run(
+      tmp.dir,
+      ["follow", url, "--since", "1h", "--where", ".data % 2 == 1", "--data-only", "--no-follow"],
+      { env },
+    );
+    expect(where.code, where.stderr).toBe(0);
+    expect(where.stdout).toBe("1\n3\n5\n");
+    const bad = await run(tmp.dir, ["follow", url, "--where", "input", "--no-follow"], { env });
+    expect(bad.code).toBe(2);
+  });
+});

@@ -30,10 +30,15 @@ import { checkTailOptions, TAIL_OPTION_KEYS, type TailOptions } from "./options.
 import { TailIterator, type TailTarget } from "./tail.js";
 
 /** The options `pool.follow()` knows: the tail's plus reconnect behaviour and status. */
-const FOLLOW_OPTION_KEYS = [...TAIL_OPTION_KEYS, "backoff", "onStatus", "retryable"];
+const FOLLOW_OPTION_KEYS = [
+  ...TAIL_OPTION_KEYS.filter((key) => key !== "sinceTime"),
+  "backoff",
+  "onStatus",
+  "retryable",
+];
 
 /** Options of `pool.follow()`: the tail's options plus reconnect behaviour and status. */
-export interface FollowOptions extends TailOptions {
+export interface FollowOptions extends Omit<TailOptions, "sinceTime"> {
   /** Delays between reconnect attempts. */
   backoff?: BackoffOptions;
   /** Called with every status change (also dispatched as a `status` event). */
@@ -245,6 +250,7 @@ export class Follower<T = unknown> extends EventTarget implements AsyncIterable<
       ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
       ...(o.follow === false ? { follow: false } : {}),
       ...(o.tags === undefined ? {} : { tags: o.tags }),
+      ...(o.where === undefined ? {} : { where: o.where }),
       ...(o.gapPolicy === undefined ? {} : { gapPolicy: o.gapPolicy }),
     };
   }

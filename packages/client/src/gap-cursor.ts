@@ -36,7 +36,7 @@ export class GapCursor {
   constructor(options: {
     /** The tail's first seq, when known (`since`). */
     since?: number | undefined;
-    /** True when the tail has a tag filter (seq jumps are then not gaps). */
+    /** True when the tail has a tag or where filter (seq jumps are then not gaps). */
     filtered: boolean;
     onGap?: ((gap: Gap) => void) | undefined;
   }) {

@@ -62,7 +62,10 @@ export class TailIterator<T> implements AsyncIterableIterator<RemoteMessage<T>> 
     this.#options = options;
     this.#cursor = new GapCursor({
       since: options.since,
-      filtered: (options.tags?.length ?? 0) > 0,
+      // a tag or where filter makes seq jumps normal (only gap lines report gaps then)
+      filtered:
+        (options.tags?.length ?? 0) > 0 ||
+        (options.where !== undefined && options.where.length > 0),
       onGap: options.onGap,
     });
   }

@@ -42,9 +42,10 @@ describe("bundle", () => {
     console.log(
       `@spool/client app bundle: ${full.bytes} bytes minified, ${full.gzipBytes} bytes min+gzip`,
     );
-    // 13 KiB: core's full pool-name rule (UTF-8 length, pattern) and the trusted-text shape check
-    // joined the SDK in place of its weaker local copies
-    expect(full.gzipBytes).toBeLessThan(13 * 1024);
+    // 14 KiB (13.0 measured): core's full pool-name rule (UTF-8 length, pattern), the trusted-text shape check
+    // and the where list check joined the SDK in place of its weaker local copies (where
+    // expressions themselves are parsed by the server, so the parser stays out of apps)
+    expect(full.gzipBytes).toBeLessThan(14 * 1024);
 
     const tiny = await bundle(
       `import { isSpoolError } from "@spool/client"; console.log(isSpoolError(1));`,

@@ -24,7 +24,9 @@ test("manifests are validated with the file and step named", () => {
   const req = { ...base, steps: [{ id: "a", op: "list", requires: ["b"] }] };
   expect(() => parseManifest(JSON.stringify(req), "r.json")).toThrow(/requires b/);
   const tail = { ...base, steps: [{ id: "t", op: "tail", pool: "p" }] };
-  expect(() => parseManifest(JSON.stringify(tail), "t.json")).toThrow(/needs "since" or "last"/);
+  expect(() => parseManifest(JSON.stringify(tail), "t.json")).toThrow(
+    /needs "since", "since_time" or "last"/,
+  );
   const future = { ...base, extra: 1, steps: [{ id: "n", op: "some_future_op", more: true }] };
   expect(parseManifest(JSON.stringify(future), "f.json").steps[0]?.op).toBe("some_future_op");
 });

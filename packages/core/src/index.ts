@@ -7,6 +7,7 @@
 
 export { ACCESS_MODES, type AccessMode } from "./access.js";
 export type { AppendInput } from "./engine/encoder.js";
+export { seqAtOrAfter, seqAtOrAfterAsync } from "./engine/seek.js";
 export type { Gap } from "./engine/tail-cursor.js";
 export {
   ERROR_KINDS,
@@ -57,8 +58,16 @@ export {
   type PoolRef,
   resolvePoolRef,
 } from "./pool-dir.js";
-export type { TailEnd, TailOptions } from "./tail-options.js";
-export { checkTime, formatTime, type Instant, parseTime, requireTime } from "./time.js";
+export type { TailEnd, TailOptions, WhereError } from "./tail-options.js";
+export {
+  checkTime,
+  formatTime,
+  type Instant,
+  parseAge,
+  parseTime,
+  requireTime,
+  requireTimeOrAge,
+} from "./time.js";
 export {
   checkCount,
   checkDurability,
@@ -79,6 +88,15 @@ export {
   validatePoolName,
 } from "./validate.js";
 export { type VerifyIssue, type VerifyReport, verifyPool } from "./verify.js";
+export {
+  checkWhere,
+  checkWhereList,
+  compileWhere,
+  WHERE_LIMITS,
+  type WhereCompileOptions,
+  type WhereFilter,
+  type WhereVerdict,
+} from "./where/index.js";
 export {
   type BoundsJson,
   boundsJson,

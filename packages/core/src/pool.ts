@@ -457,7 +457,13 @@ export class Pool {
 
   /** Pins the default start ("the next new message") to the moment `tail` is called. */
   #pinStart(options: TailOptions): TailOptions {
-    if (options.since !== undefined || options.last !== undefined) return options;
+    if (
+      options.since !== undefined ||
+      options.last !== undefined ||
+      options.sinceTime !== undefined
+    ) {
+      return options;
+    }
     return { ...options, since: this.readState().newest + 1 };
   }
 

@@ -6,12 +6,13 @@
  * never copied), and nothing reachable from this module imports `node:` modules, touches the file
  * system or loads the native addon; the values are pure (errors, the input validators for pool
  * names, tags, sizes, counts, durability and gap policies, strict UTF-8 decoding, the one
- * normalisation of caller JSON text, time text, the tail cursor's rules) and the rest is types
+ * normalisation of caller JSON text, time text, the tail cursor's rules, the where-expression compiler) and the rest is types
  * only.
  */
 
 export { ACCESS_MODES, type AccessMode } from "./access.js";
 export type { AppendInput } from "./engine/encoder.js";
+export { seqAtOrAfter, seqAtOrAfterAsync } from "./engine/seek.js";
 export { type Bounds, type Gap, gapBefore, startSeq } from "./engine/tail-cursor.js";
 export {
   ERROR_KINDS,
@@ -39,8 +40,16 @@ export { checkKnownKeys, type KnownKeysContext, suggestKey } from "./known-keys.
 export type { Envelope, Message } from "./message.js";
 export type { AppendOptions, BatchAppendOptions, CreateOptions, PoolInfo } from "./pool.js";
 export type { PoolListEntry } from "./pool-dir.js";
-export type { TailEnd, TailOptions } from "./tail-options.js";
-export { checkTime, formatTime, type Instant, parseTime, requireTime } from "./time.js";
+export type { TailEnd, TailOptions, WhereError } from "./tail-options.js";
+export {
+  checkTime,
+  formatTime,
+  type Instant,
+  parseAge,
+  parseTime,
+  requireTime,
+  requireTimeOrAge,
+} from "./time.js";
 export {
   checkCount,
   checkDurability,
@@ -60,4 +69,13 @@ export {
   utf8ByteLength,
   validatePoolName,
 } from "./validate.js";
+export {
+  checkWhere,
+  checkWhereList,
+  compileWhere,
+  WHERE_LIMITS,
+  type WhereCompileOptions,
+  type WhereFilter,
+  type WhereVerdict,
+} from "./where/index.js";
 export type { BoundsJson, PoolInfoJson, PoolListEntryJson } from "./wire.js";

@@ -3,13 +3,15 @@
  * validation, shared by `tail()` and `tailJsonl()`.
  *
  * Invariants: every option is checked once, when the tail starts, into a fully defaulted
- * `CheckedOptions`; a bad option is a Usage SpoolError with a hint; `since` and `last` exclude
- * each other.
+ * `CheckedOptions`; a bad option is a Usage SpoolError with a hint; `since`, `sinceTime` and
+ * `last` exclude each other; where expressions are compiled here, once per tail.
  */
 
 import type { Gap } from "./engine/tail-cursor.js";
 import { SpoolError } from "./errors.js";
+import { type Instant, requireTime } from "./time.js";
 import { checkCount, checkGapPolicy, checkTag, type GapPolicy } from "./validate.js";
+import { compileWhere, type WhereFilter } from "./where/index.js";
 
 /** Why a tail ended by itself. */
 export type TailEnd = "max" | "timeout" | "caught-up" | "aborted";
@@ -17,6 +19,11 @@ export type TailEnd = "max" | "timeout" | "caught-up" | "aborted";
 export interface TailOptions {
   /** First seq to deliver (inclusive). */
   since?: number;
+  /**
+   * Start at the first message committed at or after this instant (RFC 3339 text or a Date);
+   * the next new message when none is that recent.
+   */
+  sinceTime?: string | Date;
   /** Replay the last N messages first. */
   last?: number;
   /** Stop after delivering this many messages. */
@@ -27,6 +34,16 @@ export interface TailOptions {
   follow?: boolean;
   /** Deliver only messages carrying every one of these tags. */
   tags?: readonly string[];
+  /**
+   * Deliver only messages for which these where expressions (a jq subset, spec/api/v0 §4.6)
+   * all hold: one expression or a list.
+   */
+  where?: string | readonly string[];
+  /**
+   * Called when a where expression fails on one message (a runtime error, or its step budget
+   * ran out); that message is not delivered and the tail goes on.
+   */
+  onWhereError?: (error: WhereError) => void;
   /** `continue` (default): skip overwritten messages and report them; `error`: throw RetentionGap. */
   gapPolicy?: GapPolicy;
   /** Stops the tail at once. */
@@ -43,8 +60,16 @@ export interface TailOptions {
   sharedChunks?: boolean;
 }
 
+/** A where expression that failed on one message. */
+export interface WhereError {
+  seq: number;
+  message: string;
+}
+
 export interface CheckedOptions {
   since: number | undefined;
+  sinceTime: Instant | undefined;
+  where: WhereFilter | undefined;
   last: number | undefined;
   max: number | undefined;
   timeoutMs: number | undefined;
@@ -57,10 +82,20 @@ export interface CheckedOptions {
 export function checkOptions(options: TailOptions): CheckedOptions {
   const since = checkCount("since", options.since, 1);
   const last = checkCount("last", options.last, 0);
-  if (since !== undefined && last !== undefined) {
-    throw new SpoolError("Usage", "give either since or last, not both", {
-      hint: "use since to start at a seq, or last to replay the newest N messages",
-    });
+  const sinceTime = checkSinceTime(options.sinceTime);
+  const starts = [
+    since === undefined ? undefined : "since",
+    sinceTime === undefined ? undefined : "sinceTime",
+    last === undefined ? undefined : "last",
+  ].filter((s) => s !== undefined);
+  if (starts.length > 1) {
+    throw new SpoolError(
+      "Usage",
+      `give one of since, sinceTime and last, not ${starts.join(" and ")}`,
+      {
+        hint: "use since to start at a seq, sinceTime at a time, or last to replay the newest N messages",
+      },
+    );
   }
   if (options.tags !== undefined && !Array.isArray(options.tags)) {
     throw new SpoolError("Usage", "the tag filter must be an array of strings", {
@@ -69,6 +104,11 @@ export function checkOptions(options: TailOptions): CheckedOptions {
   }
   return {
     since,
+    sinceTime,
+    where:
+      options.where === undefined || (Array.isArray(options.where) && options.where.length === 0)
+        ? undefined
+        : compileWhere(options.where),
     last,
     max: checkCount("max", options.max, 0),
     timeoutMs: checkCount("timeoutMs", options.timeoutMs, 0),
@@ -76,4 +116,24 @@ export function checkOptions(options: TailOptions): CheckedOptions {
     tags: (options.tags ?? []).map((tag) => checkTag(tag)),
     gapPolicy: checkGapPolicy(options.gapPolicy),
   };
+}
+
+function checkSinceTime(value: unknown): Instant | undefined {
+  if (value === undefined) return undefined;
+  if (value instanceof Date) {
+    const ms = value.getTime();
+    if (!Number.isFinite(ms)) {
+      throw new SpoolError("Usage", "sinceTime is an invalid Date", {
+        hint: 'pass a valid Date or RFC 3339 text, e.g. "2026-11-22T10:00:00Z"',
+      });
+    }
+    const sec = Math.floor(ms / 1000);
+    return { sec, nanos: (ms - sec * 1000) * 1_000_000 };
+  }
+  if (typeof value !== "string") {
+    throw new SpoolError("Usage", "sinceTime must be RFC 3339 text or a Date", {
+      hint: 'e.g. sinceTime: "2026-11-22T10:00:00Z" or new Date(Date.now() - 600_000)',
+    });
+  }
+  return requireTime(value, "sinceTime");
 }

@@ -14,14 +14,21 @@
  */
 
 import type { FrameReader, FrameRef, Run } from "./engine/reader.js";
+import { seqAtOrAfter } from "./engine/seek.js";
 import { shareRun, type TakenRun, takeSharedRun } from "./engine/shared-runs.js";
 import { gapBefore, startSeq } from "./engine/tail-cursor.js";
 import { SpoolError } from "./errors.js";
-import { FRAME_HEADER_SIZE } from "./format/frame.js";
+import { FRAME_HEADER_SIZE, payloadLength } from "./format/frame.js";
 import type { PoolState } from "./format/header.js";
-import { type Message, messageFromFrame } from "./message.js";
+import { type Message, messageFromFrame, StoredMessage } from "./message.js";
 import { type Subscription, subscribe } from "./platform/notify.js";
-import { checkOptions, type TailEnd, type TailOptions } from "./tail-options.js";
+import {
+  type CheckedOptions,
+  checkOptions,
+  type TailEnd,
+  type TailOptions,
+} from "./tail-options.js";
+import type { Instant } from "./time.js";
 
 /** What a tail reads from. */
 export interface TailSource {
@@ -51,6 +58,82 @@ function hasTags(buf: Buffer, frame: FrameRef, wanted: readonly string[]): boole
   const start = frame.at + FRAME_HEADER_SIZE;
   const tags = JSON.parse(buf.toString("utf8", start, start + frame.head.tagsLen)) as string[];
   return wanted.every((tag) => tags.includes(tag));
+}
+
+/** The envelope a where expression sees, decoded from a frame (tags and data parsed). */
+function envelopeOf(buf: Buffer, frame: FrameRef): unknown {
+  const start = frame.at + FRAME_HEADER_SIZE;
+  const { tagsLen, dataLen, timeSec, timeNanos } = frame.head;
+  return new StoredMessage(
+    frame.seq,
+    timeSec,
+    timeNanos,
+    buf.subarray(start, start + payloadLength(tagsLen, dataLen)),
+    tagsLen,
+    dataLen,
+  ).toJSON();
+}
+
+/** Evaluating where expressions hands the event loop a turn at least this often (ms). */
+const WHERE_SLICE_MS = 10;
+
+/**
+ * The frames the where expressions keep; failures go to `onWhereError`. Each message's cost is
+ * bounded by its step budget, but a run holds up to 4096 messages: every WHERE_SLICE_MS of
+ * evaluation the event loop gets a turn (other tails, a server's requests), and an abort
+ * noticed then ends the filtering (the caller sees the abort next).
+ */
+async function whereFilter(
+  buf: Buffer,
+  frames: FrameRef[],
+  opts: CheckedOptions,
+  options: TailOptions,
+  stop: AbortSignal,
+): Promise<FrameRef[]> {
+  const kept: FrameRef[] = [];
+  let sliceStart = Date.now();
+  for (const frame of frames) {
+    if (Date.now() - sliceStart >= WHERE_SLICE_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (stop.aborted || options.signal?.aborted) return kept;
+      sliceStart = Date.now();
+    }
+    if (whereKeeps(buf, frame, opts, options)) kept.push(frame);
+  }
+  return kept;
+}
+
+function whereKeeps(
+  buf: Buffer,
+  frame: FrameRef,
+  opts: CheckedOptions,
+  options: TailOptions,
+): boolean {
+  const where = opts.where;
+  if (!where) return true;
+  let envelope: unknown;
+  try {
+    envelope = envelopeOf(buf, frame);
+  } catch {
+    options.onWhereError?.({ seq: frame.seq, message: "the stored message is not valid JSON" });
+    return false;
+  }
+  const verdict = where.test(envelope);
+  if (verdict === true || verdict === false) return verdict;
+  options.onWhereError?.({ seq: frame.seq, message: verdict.error });
+  return false;
+}
+
+/** The commit time of `seq`, or undefined when it is not readable (overwritten meanwhile). */
+function timeAt(source: TailSource, seq: number, state: PoolState): Instant | undefined {
+  const indexed = source.reader.locate(seq, state);
+  for (const offset of [indexed, undefined]) {
+    const at = offset ?? source.reader.scan(seq, state);
+    if (at === undefined) continue;
+    const frame = source.reader.readOne(seq, at, state);
+    if (frame) return { sec: frame.head.timeSec, nanos: frame.head.timeNanos };
+  }
+  return undefined;
 }
 
 /**
@@ -97,7 +180,12 @@ export async function* batches(
   try {
     let mark = sub?.mark() ?? 0;
     let state = source.readState();
-    let expected = startSeq(opts, state);
+    let expected =
+      opts.sinceTime === undefined
+        ? startSeq(opts, state)
+        : seqAtOrAfter(state.oldest, state.newest, opts.sinceTime, (seq) =>
+            timeAt(source, seq, state),
+          );
     let pos: number | undefined;
     let delivered = 0;
     let idleSince = Date.now();
@@ -177,6 +265,7 @@ export async function* batches(
           opts.tags.length > 0
             ? run.frames.filter((f) => hasTags(run.buf, f, opts.tags))
             : run.frames;
+        if (opts.where) frames = await whereFilter(run.buf, frames, opts, options, cancel);
         if (opts.max !== undefined && frames.length > opts.max - delivered)
           frames = frames.slice(0, opts.max - delivered);
         if (frames.length > 0) {

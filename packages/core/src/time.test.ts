@@ -109,3 +109,23 @@ describe("time", () => {
     expect(Math.abs(t.sec * 1000 - Date.now())).toBeLessThan(5000);
   });
 });
+
+describe("times or ages (CLI --since, HTTP since_time)", () => {
+  it("reads an age before now, or RFC 3339 text, else Usage", async () => {
+    const { parseAge, requireTimeOrAge } = await import("./time.js");
+    expect(parseAge("10m")).toBe(600_000);
+    expect(parseAge("1.5s")).toBe(1500);
+    expect(parseAge("10")).toBeUndefined();
+    expect(requireTimeOrAge("2s", "since_time", 10_500)).toEqual({ sec: 8, nanos: 500_000_000 });
+    expect(requireTimeOrAge("2026-11-18T11:06:40Z", "since_time")).toEqual({
+      sec: 1_795_000_000,
+      nanos: 0,
+    });
+    expect(() => requireTimeOrAge("yesterday", "since_time")).toThrow(
+      /since_time must be an RFC 3339 time or an age/,
+    );
+    expect(() => requireTimeOrAge("2026-04-31T00:00:00Z", "since_time")).toThrow(
+      /April has 30 days/,
+    );
+  });
+});

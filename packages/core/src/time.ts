@@ -158,3 +158,42 @@ export function requireTime(text: string, what: string): Instant {
     hint: `write ${TIME_FORMS}`,
   });
 }
+
+const AGE_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+const AGE = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/;
+
+/** An age such as `10m`, `1.5h`, `500ms` or `2d` in milliseconds (a unit is required), else undefined. */
+export function parseAge(text: string): number | undefined {
+  const m = AGE.exec(text);
+  return m ? Math.round(Number(m[1]) * (AGE_UNITS[m[2] as string] as number)) : undefined;
+}
+
+/**
+ * An instant given as RFC 3339 text or as an age before `nowMs` (`10m` = ten minutes ago), the
+ * one rule the CLI's `--since` and HTTP's `since_time` share; Usage naming `what` otherwise.
+ *
+ * @example
+ * requireTimeOrAge("10m", "since_time") // { sec: <ten minutes ago>, nanos: … }
+ */
+export function requireTimeOrAge(text: string, what: string, nowMs = Date.now()): Instant {
+  const age = parseAge(text);
+  if (age !== undefined) {
+    const ms = nowMs - age;
+    const sec = Math.floor(ms / 1000);
+    return { sec, nanos: Math.round((ms - sec * 1000) * 1e6) };
+  }
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) return requireTime(text, what);
+  throw new SpoolError(
+    "Usage",
+    `${what} must be an RFC 3339 time or an age such as 10m (got ${JSON.stringify(text)})`,
+    {
+      hint: `write ${TIME_FORMS}, or an age: a number with a unit ms, s, m, h or d (10m = ten minutes ago)`,
+    },
+  );
+}

@@ -52,6 +52,8 @@ export interface MetricsSnapshot {
   openTails: number;
   tailsStarted: Record<TailFormat, number>;
   gaps: number;
+  /** Messages a tail's where expression failed on. */
+  whereErrors: number;
   skippedMessages: number;
 }
 
@@ -75,6 +77,7 @@ export class Metrics {
   >;
   readonly #tails: Record<TailFormat, number> = { jsonl: 0, sse: 0 };
   #gaps = 0;
+  #whereErrors = 0;
   #skipped = 0;
 
   /** `openTails` is read at render time (the tail slots own that number). */
@@ -137,6 +140,11 @@ export class Metrics {
     this.#tails[format]++;
   }
 
+  /** A where expression failed on one message of a tail (the message was dropped). */
+  whereError(): void {
+    this.#whereErrors++;
+  }
+
   /** A tail skipped `count` overwritten messages (gap policy `continue`). */
   gap(count: number): void {
     this.#gaps++;
@@ -160,6 +168,7 @@ export class Metrics {
       openTails: this.#openTails(),
       tailsStarted: { ...this.#tails },
       gaps: this.#gaps,
+      whereErrors: this.#whereErrors,
       skippedMessages: this.#skipped,
     };
   }
@@ -261,6 +270,12 @@ export class Metrics {
       "Retention gaps tails skipped under gap_policy=continue.",
     );
     out.push(`spool_tail_gaps_total ${this.#gaps}`);
+    family(
+      "spool_tail_where_errors_total",
+      "counter",
+      "Messages a tail's where expression failed on (dropped, not delivered).",
+    );
+    out.push(`spool_tail_where_errors_total ${this.#whereErrors}`);
     family(
       "spool_tail_skipped_messages_total",
       "counter",

@@ -19,6 +19,7 @@ import {
   type SpoolError,
   type TailEnd,
   type TailOptions,
+  type WhereError,
 } from "@spool/core";
 import { toSpoolError } from "./errors.js";
 import type { TailFraming } from "./framing.js";
@@ -36,6 +37,8 @@ export interface TailStreamInput {
   heartbeatMs?: number | undefined;
   /** Called for every gap core reports (under gap policy `continue`). */
   onGap?: ((gap: Gap) => void) | undefined;
+  /** Called for every message a where expression failed on (the message is dropped). */
+  onWhereError?: ((error: WhereError) => void) | undefined;
   /** Called once with the error that ended the stream after it started (a final record). */
   onError?: ((error: SpoolError) => void) | undefined;
   /** Called once when the tail has ended and released everything. */
@@ -61,6 +64,7 @@ export function tailStream(input: TailStreamInput): ReadableStream<Uint8Array> {
         const record = framing.gap(gap);
         if (record) pending.push(record);
       },
+      ...(input.onWhereError === undefined ? {} : { onWhereError: input.onWhereError }),
       onEnd: (reason) => {
         endReason = reason;
       },

@@ -9,7 +9,13 @@
  * headers of a valid request and starts no tail (hono answers HEAD with the GET handler and drops
  * the body without cancelling it, so a tail started for HEAD would never end).
  */
-import { SpoolError, type TailOptions } from "@spool/core";
+import {
+  compileWhere,
+  formatTime,
+  requireTimeOrAge,
+  SpoolError,
+  type TailOptions,
+} from "@spool/core";
 import type { Context } from "hono";
 import type { AppContext } from "./context.js";
 import type { TailFraming } from "./framing.js";
@@ -27,31 +33,52 @@ export interface TailQuery {
   max?: number | undefined;
   timeout_ms?: number | undefined;
   tag?: string[] | undefined;
+  where?: string[] | undefined;
+  since_time?: string | undefined;
   gap_policy?: string | undefined;
   /** `"false"`: end once caught up with the newest message (core's `follow: false`). */
   follow?: string | undefined;
 }
 
 /**
- * Core's tail options for `query`; `resumeAfter` (an SSE `Last-Event-ID`) overrides `since_seq`
- * and `last` with `since: resumeAfter + 1`.
+ * Core's tail options for `query`; `resumeAfter` (an SSE `Last-Event-ID`) overrides `since_seq`,
+ * `since_time` and `last` with `since: resumeAfter + 1`. Where expressions are compiled here, so
+ * a bad one is 400 before the response starts; `since_time` takes RFC 3339 text or an age.
  */
-export function tailStart(query: TailQuery, resumeAfter?: number): TailStart {
-  if (resumeAfter === undefined && query.since_seq !== undefined && query.last !== undefined) {
-    throw new SpoolError("Usage", "give either since_seq or last, not both", {
-      hint: "use since_seq to start at a seq, or last to replay the newest N messages",
-    });
+export function tailStart(query: TailQuery, resumeAfter?: number, nowMs = Date.now()): TailStart {
+  const starts = (["since_seq", "since_time", "last"] as const).filter(
+    (key) => query[key] !== undefined,
+  );
+  if (resumeAfter === undefined && starts.length > 1) {
+    throw new SpoolError(
+      "Usage",
+      `give one of since_seq, since_time and last, not ${starts.join(" and ")}`,
+      {
+        hint: "use since_seq to start at a seq, since_time at a time (RFC 3339 or an age such as 10m), or last to replay the newest N messages",
+      },
+    );
   }
+  const sinceTime =
+    query.since_time === undefined
+      ? undefined
+      : requireTimeOrAge(query.since_time, "since_time", nowMs);
   const start =
     resumeAfter !== undefined
       ? { since: resumeAfter + 1 }
       : query.since_seq !== undefined
         ? { since: query.since_seq }
-        : query.last !== undefined
-          ? { last: query.last }
-          : {};
+        : sinceTime !== undefined
+          ? { sinceTime: formatTime(sinceTime.sec, sinceTime.nanos) }
+          : query.last !== undefined
+            ? { last: query.last }
+            : {};
+  const where =
+    query.where === undefined || query.where.length === 0
+      ? undefined
+      : compileWhere(query.where, { label: "where" }).expressions;
   return {
     ...start,
+    ...(where === undefined ? {} : { where }),
     ...(query.max === undefined ? {} : { max: query.max }),
     ...(query.timeout_ms === undefined ? {} : { timeoutMs: query.timeout_ms }),
     ...(query.tag === undefined ? {} : { tags: query.tag }),
@@ -114,6 +141,7 @@ export function answerTail(c: Context, ctx: AppContext, request: TailRequest): R
     requestSignal: c.req.raw.signal,
     heartbeatMs: request.heartbeatMs,
     onGap: metrics && ((gap) => metrics.gap(gap.count)),
+    onWhereError: metrics && (() => metrics.whereError()),
     onError: metrics && ((error) => metrics.error(error.kind)),
   });
   return protocolResponse(stream, 200, framing.contentType, request.headers);

@@ -168,6 +168,10 @@ export function tailQuery(maxTimeoutMs: number) {
       )
       .optional(),
     tag: z.array(tag).optional(),
+    /** Where expressions (spec/api/v0 §4.6), repeatable; compiled by tailStart. */
+    where: z.array(z.string()).optional(),
+    /** RFC 3339 text or an age (`10m`); read by tailStart with core's rule. */
+    since_time: z.string().optional(),
     gap_policy: z.enum(GAP_POLICIES as [string, ...string[]]).optional(),
     follow: z.enum(["true", "false"]).optional(),
   });

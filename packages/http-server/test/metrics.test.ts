@@ -95,6 +95,7 @@ describe("content", () => {
       spool_tails_open: "gauge",
       spool_tails_started_total: "counter",
       spool_tail_gaps_total: "counter",
+      spool_tail_where_errors_total: "counter",
       spool_tail_skipped_messages_total: "counter",
     });
     for (const kind of ERROR_KINDS) {

@@ -8,14 +8,13 @@
  * output (the default off a terminal) is the exact stored envelope; exit status 124 when
  * `--timeout` ends the follow, 9 (RetentionGap) under `--gap error`.
  */
-import { checkTag, TIMEOUT_EXIT_CODE } from "@spool/core";
+import { checkTag, formatTime, TIMEOUT_EXIT_CODE } from "@spool/core";
 import { parseDuration, parseSince } from "../lib/args.js";
 import type { CommandModule } from "../lib/command.js";
 import { usage } from "../lib/errors.js";
 import { type FollowPlan, runFollow } from "../lib/follow-loop.js";
 import { commandOptions } from "../lib/option-table.js";
 import { STREAM_OUTPUT, streamFormat } from "../lib/output-format.js";
-import { seqAtOrAfter } from "../lib/seek.js";
 import {
   POOL_OPERAND,
   REMOTE_OPTIONS,
@@ -41,7 +40,7 @@ const OPTIONS = commandOptions(
       type: "string",
       alias: ["w"],
       repeatable: true,
-      describe: "Only messages for which this jq expression is truthy (repeatable)",
+      describe: "Only messages for which this where (jq subset) expression is truthy (repeatable)",
     },
     ...STREAM_OUTPUT,
     "data-only": { type: "boolean", describe: "Print only each message's data" },
@@ -96,17 +95,20 @@ export const command: CommandModule = {
       remote: remoteAccess(args),
     });
     try {
-      const start: { since?: number; last?: number } = {};
+      const start: { since?: number; sinceTime?: string; last?: number } = {};
       if (args.tail !== undefined) start.last = args.tail;
       else if (since && "seq" in since) start.since = since.seq;
       else if (since) {
-        const seq = await seqAtOrAfter(target, since.time);
-        if (seq !== undefined) start.since = seq;
+        // core's sinceTime locally; a remote pool's server seeks itself (since_time=)
+        start.sinceTime = formatTime(since.time.sec, since.time.nanos);
       } else if (args.replay !== undefined) start.last = Number.MAX_SAFE_INTEGER;
       const plan: FollowPlan = {
         tail: {
           ...start,
           tags: args.tag,
+          // A remote server filters too (where=), so only matching messages cross the network;
+          // the CLI still applies the same expressions (and reports failures as notices).
+          ...(isRemoteRef(args.pool) && args.where.length > 0 ? { where: args.where } : {}),
           gapPolicy: args.gap,
           follow: args.follow && args.replay === undefined,
         },

@@ -6,7 +6,7 @@
  * (`--retry-delay`) with a hint pointing at the command's help; conversions never return NaN or
  * a negative duration.
  */
-import { type Instant, requireTime, SpoolError } from "@spool/core";
+import { type Instant, parseAge, requireTimeOrAge, SpoolError } from "@spool/core";
 import type * as z from "zod/mini";
 import type { RawArgs } from "./command.js";
 
@@ -187,11 +187,9 @@ export function parseSince(text: string, nowMs: number): SinceSpec {
     return { seq };
   }
   // Anything that starts like a date is a time: say which field is wrong (minute 99, April 31).
-  if (/^\d{4}-\d{2}-\d{2}/.test(text)) return { time: requireTime(text, "--since") };
-  if (/^\s*\d+(?:\.\d+)?\s*(ms|s|m|h|d)\s*$/.test(text)) {
-    const ms = nowMs - parseDuration(text, "--since");
-    const sec = Math.floor(ms / 1000);
-    return { time: { sec, nanos: Math.round((ms - sec * 1000) * 1e6) } };
+  // Times and ages follow core's one rule (HTTP's since_time takes the same text).
+  if (/^\d{4}-\d{2}-\d{2}/.test(text) || parseAge(text) !== undefined) {
+    return { time: requireTimeOrAge(text, "--since", nowMs) };
   }
   throw new SpoolError(
     "Usage",

@@ -190,6 +190,11 @@ class CliSession implements DriverSession {
       return { status: "skipped", reason: "the CLI has no --max (emulated only for counts ≥ 0)" };
     const args = ["follow", ref, "--replay", "0", "--jsonl", ...tagArgs(input.tags)];
     if (input.since !== undefined) args.push("--since", String(input.since));
+    if (input.since_time !== undefined) args.push("--since", String(input.since_time));
+    const where = input.where;
+    for (const expression of typeof where === "string" ? [where] : ((where as string[]) ?? [])) {
+      args.push("--where", expression);
+    }
     if (input.last !== undefined) args.push("--tail", String(input.last));
     if (input.gap_policy !== undefined) args.push("--gap", String(input.gap_policy));
     const run = await this.spool(args);

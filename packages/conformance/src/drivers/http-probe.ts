@@ -89,10 +89,20 @@ export function probeFor(step: DriverStep): RawRequest | undefined {
     }
     case "tail": {
       const query = new URLSearchParams();
-      const names = { since: "since_seq", last: "last", max: "max", gap_policy: "gap_policy" };
+      const names = {
+        since: "since_seq",
+        since_time: "since_time",
+        last: "last",
+        max: "max",
+        gap_policy: "gap_policy",
+      };
       for (const [key, name] of Object.entries(names))
         if (input[key] !== undefined) query.set(name, String(input[key]));
       if (Array.isArray(input.tags)) for (const tag of input.tags) query.append("tag", String(tag));
+      const where = input.where;
+      for (const e of typeof where === "string" ? [where] : Array.isArray(where) ? where : []) {
+        query.append("where", String(e));
+      }
       query.set("timeout_ms", "100"); // a tail the server wrongly accepts still ends
       return { method: "GET", path: `${poolPath(pool, "/tail")}?${query}` };
     }

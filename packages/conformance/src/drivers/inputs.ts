@@ -69,11 +69,20 @@ export function writerData(writer: number, n: number): { writer: number; n: numb
   return { writer, n };
 }
 
-/** The start, stop and filter options of a manifest `tail` step (`since`, `last`, `max`, `tags`, `gap_policy`). */
-export function tailInputOptions(
-  input: Record<string, unknown>,
-): Pick<TailOptions, "since" | "last" | "max" | "tags" | "gapPolicy"> {
-  const options: Pick<TailOptions, "since" | "last" | "max" | "tags" | "gapPolicy"> = {};
+type TailInput = Pick<
+  TailOptions,
+  "since" | "sinceTime" | "last" | "max" | "tags" | "where" | "gapPolicy"
+>;
+
+/**
+ * The start, stop and filter options of a manifest `tail` step (`since`, `since_time`, `last`,
+ * `max`, `tags`, `where`, `gap_policy`).
+ */
+export function tailInputOptions(input: Record<string, unknown>): TailInput {
+  const options: TailInput = {};
+  const sinceTime = optionalString(input, "since_time");
+  if (sinceTime !== undefined) options.sinceTime = sinceTime;
+  if (input.where !== undefined) options.where = input.where as string | string[];
   const since = optionalNumber(input, "since");
   const last = optionalNumber(input, "last");
   const max = optionalNumber(input, "max");

@@ -59,10 +59,10 @@ export function parseManifest(text: string, file: string): Manifest {
     }
     if (step.op === "tail") {
       const input = step.input ?? {};
-      if (input.since === undefined && input.last === undefined) {
+      if (input.since === undefined && input.last === undefined && input.since_time === undefined) {
         throw new ManifestError(
           file,
-          `step ${index} (${step.id}): a tail needs "since" or "last" (conformance tails stop when caught up)`,
+          `step ${index} (${step.id}): a tail needs "since", "since_time" or "last" (conformance tails stop when caught up)`,
         );
       }
     }

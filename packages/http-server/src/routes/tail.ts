@@ -6,7 +6,7 @@
  * response starts) and run the same tail machinery (tail-request.ts, streaming.ts); they differ
  * only in framing and in their own extras: `gap_lines` (JSONL), `retry_ms`, `heartbeat_ms` and
  * the `Last-Event-ID` header (SSE), which resumes after that seq and takes precedence over
- * `since_seq` and `last`. Both are read operations.
+ * `since_seq`, `since_time` and `last`. Both are read operations.
  */
 import { SpoolError } from "@spool/core";
 import type { Hono } from "hono";
@@ -33,7 +33,7 @@ export function tailRoutes(app: Hono, ctx: AppContext): void {
   app.get("/v0/pools/:pool/tail", guard(ctx, "read"), (c) => {
     const pool = poolParam(c.req.param("pool"));
     const url = new URL(c.req.url);
-    const query = parse(jsonlQuery, queryObject(url, ["tag"], jsonlKeys), "query");
+    const query = parse(jsonlQuery, queryObject(url, ["tag", "where"], jsonlKeys), "query");
     return answerTail(c, ctx, {
       pool,
       start: tailStart(query),
@@ -45,7 +45,7 @@ export function tailRoutes(app: Hono, ctx: AppContext): void {
   app.get("/v0/pools/:pool/events", guard(ctx, "read"), (c) => {
     const pool = poolParam(c.req.param("pool"));
     const url = new URL(c.req.url);
-    const query = parse(sseQuery, queryObject(url, ["tag"], sseKeys), "query");
+    const query = parse(sseQuery, queryObject(url, ["tag", "where"], sseKeys), "query");
     return answerTail(c, ctx, {
       pool,
       start: tailStart(query, resumePoint(c.req.header("last-event-id"))),
