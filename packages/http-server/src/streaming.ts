@@ -56,6 +56,8 @@ export interface TailStreamInput {
   heartbeatMs?: number | undefined;
   /** Called for every gap core reports (under gap policy `continue`). */
   onGap?: ((gap: Gap) => void) | undefined;
+  /** The error as the final record shows it (remote wording and paths, remote.ts). */
+  remote?: ((error: SpoolError) => SpoolError) | undefined;
   /** Called once with the error that ended the stream after it started (a final record). */
   onError?: ((error: SpoolError) => void) | undefined;
   /** Called once, with the reason, when the tail has ended and released everything. */
@@ -111,7 +113,7 @@ export function tailStream(input: TailStreamInput): ReadableStream<Uint8Array> {
         return framing.end(reason.end);
       case "error":
       case "shutdown":
-        return framing.error(reason.error);
+        return framing.error(input.remote ? input.remote(reason.error) : reason.error);
       case "client":
         return undefined;
     }

@@ -14,6 +14,7 @@ import type { Context } from "hono";
 import type { AppContext } from "./context.js";
 import type { TailFraming } from "./framing.js";
 import type { TailFormat } from "./metrics.js";
+import { remoteError } from "./remote.js";
 import { protocolResponse } from "./responses.js";
 import { tailStream } from "./streaming.js";
 
@@ -115,6 +116,7 @@ export function answerTail(c: Context, ctx: AppContext, request: TailRequest): R
     heartbeatMs: request.heartbeatMs,
     onGap: metrics && ((gap) => metrics.gap(gap.count)),
     onError: metrics && ((error) => metrics.error(error.kind)),
+    remote: (error) => remoteError(error, "tail", ctx.remote),
   });
   return protocolResponse(stream, 200, framing.contentType, request.headers);
 }
