@@ -84,13 +84,13 @@ const TLS_MESSAGES: Readonly<Record<TlsFailure, string>> = {
 
 const TLS_HINTS: Readonly<Record<TlsFailure, string>> = {
   "self-signed":
-    "trust the server's certificate: in Node start with NODE_EXTRA_CA_CERTS=cert.pem (the cert.pem of spool serve init), or pass createClient a `fetch` whose TLS options trust it (e.g. undici's Agent with connect.ca)",
+    "trust the server's certificate: in Node start with NODE_EXTRA_CA_CERTS=cert.pem (the server's certificate file), or pass createClient a `fetch` whose TLS options trust it (e.g. undici's Agent with connect.ca)",
   "unknown-ca":
     "trust the issuing CA: in Node start with NODE_EXTRA_CA_CERTS=ca.pem, or pass createClient a `fetch` whose TLS options trust it (e.g. undici's Agent with connect.ca)",
   "hostname-mismatch":
-    "use a baseUrl host the certificate names (spool serve init --host NAME adds one), or issue a certificate for this host",
+    "use a baseUrl host the certificate names, or have the server's operator issue a certificate that names this host",
   expired:
-    "renew the server's certificate (spool serve init --force writes a new one), and check the clocks of both machines",
+    "have the server's operator renew its certificate, and check the clocks of both machines",
   other:
     "check the server's certificate and this runtime's trust store (Node: NODE_EXTRA_CA_CERTS), or pass createClient a `fetch` with the TLS options it needs",
 };

@@ -47,7 +47,8 @@ describe("pool lifecycle", () => {
 
     const info = await pool.info();
     expect(info).toMatchObject({ name: "build", fileSize: 65536, bounds: null, messageCount: 0 });
-    expect(info.path).toBe(join(s.dir, "build.spool"));
+    // The server names the file inside its pool directory (spec/http/v0 §2.2), not by its absolute path.
+    expect(info.path).toBe("build.spool");
     expect(info.maxMessageBytes).toBeGreaterThan(0);
 
     const opened = await client.openPool("build");

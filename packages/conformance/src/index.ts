@@ -15,6 +15,7 @@ export type {
   DriverSession,
   DriverStep,
   Outcome,
+  PathStyle,
   SessionContext,
 } from "./drivers/types.js";
 export {
@@ -24,7 +25,7 @@ export {
   parseManifest,
 } from "./manifest/load.js";
 export type { ErrorExpect, Expect, Manifest, Step } from "./manifest/schema.js";
-export { type Normalised, normalise } from "./runner/normalise.js";
+export { type Normalised, normalise, servedPaths } from "./runner/normalise.js";
 export type { ParityFailure } from "./runner/parity.js";
 export type { StepRecord } from "./runner/session.js";
 export {

@@ -3,7 +3,7 @@ import { expect, test } from "vitest";
 import { hexBytes } from "../src/drivers/inputs.js";
 import { ManifestError, parseManifest } from "../src/manifest/load.js";
 import { checkExpect, matchValue } from "../src/runner/match.js";
-import { normalise, normaliseLines } from "../src/runner/normalise.js";
+import { normalise, normaliseLines, servedPaths } from "../src/runner/normalise.js";
 import { resolveValue, valueAt } from "../src/runner/values.js";
 
 const base = { conformance_version: 0, name: "m" };
@@ -176,4 +176,89 @@ test("envelope lines: only the commit time is masked (and the seq when unordered
   ]);
   expect(Array.from(hexBytes("22ff22"))).toEqual([0x22, 0xff, 0x22]);
   expect(() => hexBytes("2")).toThrow(/pairs of hex digits/);
+});
+
+test("served-paths: HTTP's relative pool file names become absolute; absolute ones are refused", () => {
+  const ok = servedPaths(
+    {
+      status: "ok",
+      result: {
+        pool: { name: "a", path: "a.spool" },
+        pools: [
+          { name: "b", path: "b.spool", error: { kind: "Corrupt", message: "m", path: "b.spool" } },
+        ],
+      },
+    },
+    "/srv/p",
+  );
+  expect(ok.violations).toEqual([]);
+  expect(ok.outcome).toEqual({
+    status: "ok",
+    result: {
+      pool: { name: "a", path: "/srv/p/a.spool" },
+      pools: [
+        {
+          name: "b",
+          path: "/srv/p/b.spool",
+          error: { kind: "Corrupt", message: "m", path: "/srv/p/b.spool" },
+        },
+      ],
+    },
+  });
+  const error = servedPaths(
+    {
+      status: "error",
+      error: { kind: "NotFound", message: "pool not found: x.spool", path: "x.spool" },
+    },
+    "/srv/p",
+  );
+  expect(error.outcome).toMatchObject({ error: { path: "/srv/p/x.spool" } });
+  const leaked = servedPaths(
+    {
+      status: "error",
+      error: {
+        kind: "NotFound",
+        message: "pool not found: /srv/p/x.spool",
+        path: "/srv/p/x.spool",
+      },
+    },
+    "/srv/p",
+  );
+  expect(leaked.violations).toHaveLength(2);
+  expect(leaked.violations[0]).toMatch(/error\.message: .*pool directory/);
+  expect(
+    servedPaths({ status: "ok", result: { path: "/elsewhere/x" } }, "/srv/p").violations,
+  ).toEqual([expect.stringMatching(/absolute path/)]);
+});
+
+test("a nested error's message and hint are worded per surface: masked for parity", () => {
+  const n = normalise(
+    {
+      status: "ok",
+      result: {
+        pools: [
+          {
+            name: "j",
+            path: "/tmp/p/j.spool",
+            error: { kind: "Corrupt", message: "m /tmp/p", hint: "h", path: "/tmp/p/j.spool" },
+          },
+        ],
+      },
+    },
+    [["pool_dir", "/tmp/p"]],
+  );
+  expect(n).toEqual({
+    status: "ok",
+    result: {
+      pools: [
+        {
+          name: "j",
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the manifest variable syntax
+          path: "${pool_dir}/j.spool",
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the manifest variable syntax
+          error: { kind: "Corrupt", message: "<message>", hint: true, path: "${pool_dir}/j.spool" },
+        },
+      ],
+    },
+  });
 });

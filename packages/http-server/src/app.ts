@@ -7,7 +7,8 @@
  * (thrown by a route, an unknown route or method, a too-large body) is the error envelope with
  * its status; `close()` ends every open tail (a final Busy error line), fails appends still
  * waiting for a pool's lock (Busy), closes the pools and makes later requests answer Busy. With metrics on, the outermost middleware also times every
- * request (one clock read before, one after) and every error answer is counted by kind.
+ * request (one clock read before, one after) and every error answer is counted by kind. Errors
+ * are answered in HTTP/SDK words, without absolute server paths unless `exposePaths` (remote.ts).
  */
 import { SpoolError } from "@spool/core";
 import { Hono } from "hono";
@@ -21,6 +22,7 @@ import { Metrics, type MetricsSnapshot, routeLabel } from "./metrics.js";
 import { anyWriter, type CreateAppOptions, resolveOptions } from "./options.js";
 import { PoolRegistry } from "./pools.js";
 import { rawRequestPath } from "./raw-path.js";
+import { operationOf, remoteError } from "./remote.js";
 import { ensureProtocolHeaders } from "./responses.js";
 import { discoveryRoutes } from "./routes/discovery.js";
 import { healthRoutes } from "./routes/health.js";
@@ -84,6 +86,7 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
     tails,
     auth: createAuthorizer(resolved),
     metrics,
+    remote: { dir: resolved.dir, exposePaths: resolved.exposePaths },
     shutdown: shutdown.signal,
   };
   let closed = false;
@@ -124,8 +127,10 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
     return errorResponse(error, headers);
   });
 
-  app.onError((error) => {
-    const spoolError = toSpoolError(error);
+  app.onError((error, c) => {
+    // Core's advice and paths as the remote user sees them (remote.ts), in this one place.
+    const op = operationOf(c.req.method, routePath(c, -1));
+    const spoolError = remoteError(toSpoolError(error), op, ctx.remote);
     metrics?.error(spoolError.kind);
     const response = errorResponse(
       spoolError,

@@ -1,6 +1,6 @@
 /**
  * What every route module shares: the resolved options, the open pools, the tail slots, the
- * authorizer, the metrics registry (absent when metrics are off), the shutdown signal, and the
+ * authorizer, how answers show the server's files, the metrics registry (absent when metrics are off), the shutdown signal, and the
  * per-route guard middleware.
  *
  * Invariants: a route states its operation (read, write, meta) once, in its guard; the guard
@@ -12,6 +12,7 @@ import { limitBody, type TailSlots } from "./limits.js";
 import type { Metrics } from "./metrics.js";
 import type { ResolvedOptions } from "./options.js";
 import type { PoolRegistry } from "./pools.js";
+import type { RemoteView } from "./remote.js";
 
 export interface AppContext {
   options: ResolvedOptions;
@@ -19,6 +20,8 @@ export interface AppContext {
   tails: TailSlots;
   auth: Authorizer;
   metrics: Metrics | undefined;
+  /** How answers show the server's files (remote.ts). */
+  remote: RemoteView;
   /** Aborted by `close()` (its reason is the Busy error): appends waiting for a lock stop. */
   shutdown: AbortSignal;
 }

@@ -24,6 +24,9 @@ export function withStatus(error: SpoolError, status: number): SpoolError {
     path: error.path,
     seq: error.seq,
     offset: error.offset,
+    newestSeq: error.newestSeq,
+    expectedSeq: error.expectedSeq,
+    epoch: error.epoch,
     status,
     cause: error.cause,
   });

@@ -1,6 +1,6 @@
 /**
- * The options of `createApp`: where pools live, who may do what (tokens, access modes), limits
- * and CORS. This is the seam the server app and `spool serve` fill from flags, environment and
+ * The options of `createApp`: where pools live, who may do what (tokens, access modes), limits,
+ * CORS, and whether answers show the server's absolute paths. This is the seam the server app and `spool serve` fill from flags, environment and
  * files; the app itself reads no environment and opens no socket.
  *
  * Invariants: options are validated with zod once, at `createApp`, into a fully defaulted
@@ -66,6 +66,12 @@ export interface CreateAppOptions {
    * private network). `false`: no endpoint (404) and no collection.
    */
   metrics?: false | { public?: boolean | undefined } | undefined;
+  /**
+   * Show absolute paths of the server's disk in answers (PoolInfo `path`, error `path` and
+   * messages). Default `false`: a pool file is named by its name inside the served directory
+   * (`build.spool`), so clients learn nothing about the server's file system.
+   */
+  exposePaths?: boolean | undefined;
 }
 
 export interface ResolvedOptions {
@@ -77,6 +83,7 @@ export interface ResolvedOptions {
   defaultPoolSize: number;
   onInternalError: ((error: Error) => void) | undefined;
   metrics: { enabled: boolean; public: boolean };
+  exposePaths: boolean;
 }
 
 export const DEFAULT_LIMITS: Readonly<ResolvedOptions["limits"]> = Object.freeze({
@@ -122,6 +129,7 @@ const optionsSchema = z.strictObject({
   metrics: z
     .union([z.literal(false), z.strictObject({ public: z.boolean().optional() })])
     .optional(),
+  exposePaths: z.boolean().optional(),
 });
 
 /** Validates and defaults the options (Usage SpoolError on a bad option). */
@@ -162,6 +170,7 @@ export function resolveOptions(options: CreateAppOptions = {}): ResolvedOptions 
       o.metrics === false
         ? { enabled: false, public: false }
         : { enabled: true, public: o.metrics?.public === true },
+    exposePaths: o.exposePaths === true,
   };
 }
 

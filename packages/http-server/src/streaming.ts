@@ -2,15 +2,28 @@
  * A tail as a web ReadableStream over core's `pool.tailJsonl()`, in one of the tail framings
  * (JSONL or Server-Sent Events, see framing.ts).
  *
- * Invariants: chunks are core's batched JSONL buffers (whole lines spliced from the stored bytes,
- * ~64 KiB each), reframed per chunk — no per-message parse, stringify or write; the stream is
- * pull-based, so a slow client makes the tail wait instead of memory grow (at most one chunk is
- * queued here); gaps reported by core during a pull are written before that pull's chunk, so they
- * sit exactly where the seqs jump; a failure after the response started is one final error record
- * (line or event), then the end; a normal end (`max`, `timeout_ms`) writes the framing's end
- * record; an idle stream writes the framing's heartbeat (if any) only into an empty queue; a
- * client disconnect (stream cancel or request abort) or the app's shutdown stops the
- * tail at once and frees its reader, watcher, pool lease and tail slot, exactly once.
+ * Every way a tail stream ends goes through one function, `settle(reason)`:
+ *
+ * | reason       | cause                                                  | final record      |
+ * |--------------|--------------------------------------------------------|-------------------|
+ * | `end`        | core ended the tail (`max`, `timeout`, `caught-up`)    | the framing's end |
+ * | `error`      | core (or the framing) failed after the response began  | an error record   |
+ * | `shutdown`   | the app's `close()` aborted the tail slot with Busy    | an error record   |
+ * | `client`     | the client went away (request abort, stream cancel)    | none              |
+ *
+ * Invariant: `settle` runs its effects once, whichever end comes first (later calls, from the
+ * same or another cause, do nothing): it stops the heartbeat, detaches the abort listeners,
+ * writes the final record (if any, after pending gap records) and closes the stream, aborts the
+ * tail slot (so core's generator stops even mid-wait), reports an error record (`onError`), and,
+ * once core's generator no longer reads the pool, releases the pool lease and the tail slot and
+ * reports the end (`onEnd`) — each exactly once. Nothing else in this module releases or reports.
+ *
+ * Other invariants: chunks are core's batched JSONL buffers (whole lines spliced from the stored
+ * bytes, ~64 KiB each), reframed per chunk — no per-message parse, stringify or write; the stream
+ * is pull-based, so a slow client makes the tail wait instead of memory grow (at most one chunk
+ * is queued here); gaps reported by core during a pull are written before that pull's chunk, so
+ * they sit exactly where the seqs jump; an idle stream writes the framing's heartbeat (if any)
+ * only into an empty queue.
  */
 import {
   type Gap,
@@ -26,6 +39,13 @@ import type { TailFraming } from "./framing.js";
 import type { TailSlot } from "./limits.js";
 import type { Lease } from "./pools.js";
 
+/** Why a tail stream ended: the one argument of `settle` (see the module header). */
+export type SettleReason =
+  | { type: "end"; end: Exclude<TailEnd, "aborted"> }
+  | { type: "error"; error: SpoolError }
+  | { type: "shutdown"; error: SpoolError }
+  | { type: "client" };
+
 export interface TailStreamInput {
   lease: Lease;
   slot: TailSlot;
@@ -39,10 +59,12 @@ export interface TailStreamInput {
   onGap?: ((gap: Gap) => void) | undefined;
   /** Called for every message a where expression failed on (the message is dropped). */
   onWhereError?: ((error: WhereError) => void) | undefined;
+  /** The error as the final record shows it (remote wording and paths, remote.ts). */
+  remote?: ((error: SpoolError) => SpoolError) | undefined;
   /** Called once with the error that ended the stream after it started (a final record). */
   onError?: ((error: SpoolError) => void) | undefined;
-  /** Called once when the tail has ended and released everything. */
-  onEnd?: (() => void) | undefined;
+  /** Called once, with the reason, when the tail has ended and released everything. */
+  onEnd?: ((reason: SettleReason) => void) | undefined;
 }
 
 /** Streams `lease.pool`'s tail in `input.framing`; see the module invariants. */
@@ -51,7 +73,7 @@ export function tailStream(input: TailStreamInput): ReadableStream<Uint8Array> {
   const pool: Pool = lease.pool;
   /** Gap records written by core's callback during the current pull, in order. */
   let pending: Uint8Array[] = [];
-  let endReason: TailEnd | undefined;
+  let coreEnd: TailEnd | undefined;
   const chunks = pool
     .tailJsonl({
       ...input.options,
@@ -66,33 +88,18 @@ export function tailStream(input: TailStreamInput): ReadableStream<Uint8Array> {
       },
       ...(input.onWhereError === undefined ? {} : { onWhereError: input.onWhereError }),
       onEnd: (reason) => {
-        endReason = reason;
+        coreEnd = reason;
       },
     })
     [Symbol.asyncIterator]();
-  let pulling = false;
-  let finished = false;
+
+  let settled: SettleReason | undefined;
+  /** A pull is waiting for core's next chunk. */
+  let waiting = false;
   let controllerRef: ReadableStreamDefaultController<Uint8Array> | undefined;
-
-  const onRequestAbort = (): void => slot.abort();
-  input.requestSignal?.addEventListener("abort", onRequestAbort, { once: true });
-
   /** When the stream last handed bytes to the client's queue (for heartbeats). */
   let lastWrite = Date.now();
   let heartbeat: ReturnType<typeof setInterval> | undefined;
-
-  const finish = (): void => {
-    if (finished) return;
-    finished = true;
-    if (heartbeat !== undefined) clearInterval(heartbeat);
-    input.requestSignal?.removeEventListener("abort", onRequestAbort);
-    slot.signal.removeEventListener("abort", onSlotAbort);
-    // The iterator's return ends core's generator (and releases its watcher) even mid-wait.
-    void chunks.return?.().catch(() => {});
-    lease.release();
-    slot.release();
-    input.onEnd?.();
-  };
 
   /** Everything pending plus `last` as one chunk (one write), and clears the pending list. */
   const drain = (last?: Uint8Array): Uint8Array | undefined => {
@@ -103,38 +110,68 @@ export function tailStream(input: TailStreamInput): ReadableStream<Uint8Array> {
     return Buffer.concat(parts);
   };
 
-  /** Final bytes (pending gaps, then `last`), then the end; a gone client is ignored. */
-  const close = (
-    controller: ReadableStreamDefaultController<Uint8Array>,
-    last: Uint8Array | undefined,
-  ): void => {
-    try {
-      const tail = drain(last);
-      if (tail) controller.enqueue(tail);
-      controller.close();
-    } catch {
-      // already cancelled by the client
+  /** The record a reason writes last (none when the client is gone). */
+  const finalRecord = (reason: SettleReason): Uint8Array | undefined => {
+    switch (reason.type) {
+      case "end":
+        return framing.end(reason.end);
+      case "error":
+      case "shutdown":
+        return framing.error(input.remote ? input.remote(reason.error) : reason.error);
+      case "client":
+        return undefined;
     }
   };
 
-  const fail = (error: SpoolError): Uint8Array => {
-    input.onError?.(error);
-    return framing.error(error);
+  /** The one way the stream ends; see the module invariants. */
+  const settle = (reason: SettleReason): void => {
+    if (settled !== undefined) return;
+    settled = reason;
+    if (heartbeat !== undefined) clearInterval(heartbeat);
+    input.requestSignal?.removeEventListener("abort", onRequestAbort);
+    slot.signal.removeEventListener("abort", onSlotAbort);
+    // Stops core's generator (its watcher too) even while a pull waits at the live edge; the
+    // abort reason of a shutdown stays the slot's first one.
+    if (!slot.signal.aborted) slot.abort();
+    if (reason.type === "error" || reason.type === "shutdown") input.onError?.(reason.error);
+    const release = (): void => {
+      lease.release();
+      slot.release();
+      input.onEnd?.(reason);
+    };
+    const stopped = chunks.return?.();
+    // A pull waiting in core holds its generator: `return()` settles after that pull, so the
+    // lease is released only once core no longer reads the pool. Otherwise core's generator is
+    // at rest or finished, and everything is released before the final record is written (a
+    // client that saw the end finds the slot free).
+    if (waiting && stopped) stopped.then(release, release);
+    else {
+      stopped?.catch(() => {});
+      release();
+    }
+    if (!controllerRef) return;
+    try {
+      const last = reason.type === "client" ? undefined : drain(finalRecord(reason));
+      if (last) controllerRef.enqueue(last);
+      controllerRef.close();
+    } catch {
+      // the client cancelled the stream meanwhile
+    }
   };
 
-  /** The end after a shutdown (a SpoolError abort reason: a final error record) or an end. */
-  const closeAfterAbort = (controller: ReadableStreamDefaultController<Uint8Array>): void => {
-    const reason: unknown = slot.signal.reason;
-    close(controller, isSpoolError(reason) ? fail(reason) : undefined);
+  /** The reason of an aborted slot: a SpoolError reason is the app's shutdown. */
+  const abortReason = (): SettleReason => {
+    const why: unknown = slot.signal.reason;
+    return isSpoolError(why) ? { type: "shutdown", error: why } : { type: "client" };
   };
 
-  function onSlotAbort(): void {
-    // A pull in progress sees the tail end and finishes; otherwise nothing will pull again
-    // (a stalled or gone client), so finish now.
-    if (pulling || finished) return;
-    finish();
-    if (controllerRef) closeAfterAbort(controllerRef);
+  function onRequestAbort(): void {
+    settle({ type: "client" });
   }
+  function onSlotAbort(): void {
+    settle(abortReason());
+  }
+  input.requestSignal?.addEventListener("abort", onRequestAbort, { once: true });
   slot.signal.addEventListener("abort", onSlotAbort, { once: true });
 
   return new ReadableStream<Uint8Array>(
@@ -148,48 +185,47 @@ export function tailStream(input: TailStreamInput): ReadableStream<Uint8Array> {
         if (beat && every > 0) {
           // Only into an empty queue (a client that reads): a stalled client gets nothing more.
           heartbeat = setInterval(() => {
-            if (finished || (controller.desiredSize ?? 0) <= 0) return;
+            if (settled || (controller.desiredSize ?? 0) <= 0) return;
             if (Date.now() - lastWrite < every) return;
             lastWrite = Date.now();
             controller.enqueue(beat);
           }, every);
           heartbeat.unref?.();
         }
-        if (slot.signal.aborted) onSlotAbort();
+        if (input.requestSignal?.aborted) settle({ type: "client" });
+        else if (slot.signal.aborted) settle(abortReason());
       },
       async pull(controller) {
-        if (finished) return;
-        pulling = true;
+        if (settled) return;
+        let next: IteratorResult<Buffer>;
+        waiting = true;
         try {
-          const next = await chunks.next();
-          if (finished) return;
-          if (slot.signal.aborted) {
-            finish();
-            closeAfterAbort(controller);
-            return;
-          }
-          if (next.done) {
-            finish();
-            const reason = endReason;
-            close(
-              controller,
-              reason === undefined || reason === "aborted" ? undefined : framing.end(reason),
-            );
-            return;
-          }
-          lastWrite = Date.now();
+          next = await chunks.next();
+        } catch (error) {
+          waiting = false;
+          settle({ type: "error", error: toSpoolError(error) });
+          return;
+        }
+        waiting = false;
+        if (settled) return;
+        if (next.done) {
+          // Core ends with "aborted" only when the slot was aborted, which settles first.
+          settle(
+            coreEnd === undefined || coreEnd === "aborted"
+              ? abortReason()
+              : { type: "end", end: coreEnd },
+          );
+          return;
+        }
+        lastWrite = Date.now();
+        try {
           controller.enqueue(drain(framing.lines(next.value)) as Uint8Array);
         } catch (error) {
-          if (finished) return;
-          finish();
-          close(controller, fail(toSpoolError(error)));
-        } finally {
-          pulling = false;
+          settle({ type: "error", error: toSpoolError(error) });
         }
       },
       cancel() {
-        slot.abort();
-        finish();
+        settle({ type: "client" });
       },
     },
     { highWaterMark: 1 },

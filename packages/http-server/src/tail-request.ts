@@ -20,6 +20,7 @@ import type { Context } from "hono";
 import type { AppContext } from "./context.js";
 import type { TailFraming } from "./framing.js";
 import type { TailFormat } from "./metrics.js";
+import { remoteError } from "./remote.js";
 import { protocolResponse } from "./responses.js";
 import { tailStream } from "./streaming.js";
 
@@ -143,6 +144,7 @@ export function answerTail(c: Context, ctx: AppContext, request: TailRequest): R
     onGap: metrics && ((gap) => metrics.gap(gap.count)),
     onWhereError: metrics && (() => metrics.whereError()),
     onError: metrics && ((error) => metrics.error(error.kind)),
+    remote: (error) => remoteError(error, "tail", ctx.remote),
   });
   return protocolResponse(stream, 200, framing.contentType, request.headers);
 }

@@ -1,18 +1,43 @@
 /**
- * Wire shapes of pools and messages: PoolInfo in core's wire spelling (re-exported) and message
- * envelopes spliced from the stored bytes.
+ * Wire shapes of pools and messages: PoolInfo in core's wire spelling (with its path as the
+ * app shows paths, remote.ts) and message envelopes spliced from the stored bytes.
  *
- * Invariants: an envelope is never built with JSON.parse/JSON.stringify of `data`, only by
+ * Invariants: a PoolInfo's `path` is never absolute unless the app exposes paths; an envelope is never built with JSON.parse/JSON.stringify of `data`, only by
  * splicing the stored bytes; keys are plain ASCII literals of the routes.
  */
-import type { Message } from "@spool/core";
-
-export {
+import {
+  poolInfoJson as corePoolInfoJson,
+  poolListEntryJson as corePoolListEntryJson,
+  type Message,
+  type PoolInfo,
   type PoolInfoJson,
+  type PoolListEntry,
   type PoolListEntryJson,
-  poolInfoJson,
-  poolListEntryJson,
 } from "@spool/core";
+import { type RemoteView, remoteErrorJson, remotePath } from "./remote.js";
+
+export type { PoolInfoJson, PoolListEntryJson } from "@spool/core";
+
+/** PoolInfo in its wire spelling, `path` as `view` shows it (remote.ts). */
+export function poolInfoJson(info: PoolInfo, view: RemoteView): PoolInfoJson {
+  const json = corePoolInfoJson(info);
+  json.path = remotePath(json.path, view);
+  return json;
+}
+
+/** A listing entry in its wire spelling, its path and error as `view` shows them. */
+export function poolListEntryJson(entry: PoolListEntry, view: RemoteView): PoolListEntryJson {
+  const json = corePoolListEntryJson(entry);
+  if ("error" in json) {
+    return {
+      name: json.name,
+      path: remotePath(json.path, view),
+      error: remoteErrorJson(json.error, view),
+    };
+  }
+  json.path = remotePath(json.path, view);
+  return json;
+}
 
 /**
  * `{"<key>":<envelope>}` for one message, from its stored JSON line (no parse, no stringify).

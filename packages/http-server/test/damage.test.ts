@@ -52,7 +52,8 @@ describe("a pool file cut short under a live server", () => {
       expect(res.status).toBe(500);
       expect(res.json.error?.kind).toBe("Corrupt");
       expect(res.json.error?.message).toMatch(/truncated/);
-      expect(res.json.error?.hint).toMatch(/doctor/);
+      expect(res.json.error?.hint).toMatch(/operator/);
+      expect(res.json.error?.hint).not.toMatch(/spool doctor/);
     }
     const batch = await post(url, "/v0/pools/cut/append_batch", {
       messages: [{ data: 1 }, { data: 2 }],

@@ -36,6 +36,8 @@ export interface ServerConfig {
   defaultPoolSize: string | undefined;
   /** `GET /metrics`: on (token-protected when tokens are set), public, or off. */
   metrics: "on" | "public" | "off";
+  /** Absolute pool file paths in answers (`--expose-paths`); default: names inside `dir`. */
+  exposePaths: boolean;
   logFormat: "json" | "text";
   quiet: boolean;
   shutdownGraceMs: number;
@@ -254,6 +256,7 @@ export function resolveServerConfig(input: ConfigInput = {}): ServerConfig {
     limits,
     defaultPoolSize,
     metrics: (values.metrics as ServerConfig["metrics"] | undefined) ?? "on",
+    exposePaths: values.exposePaths === true,
     logFormat: (values.logFormat as "json" | "text" | undefined) ?? "json",
     quiet: values.quiet === true,
     shutdownGraceMs: (values.shutdownGraceMs as number | undefined) ?? DEFAULT_SHUTDOWN_GRACE_MS,

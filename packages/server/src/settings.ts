@@ -199,6 +199,14 @@ export const SERVER_SETTINGS: readonly Setting[] = [
     describe: "GET /metrics: on (needs a token when tokens are set; default), public, or off",
   },
   {
+    key: "exposePaths",
+    flag: "expose-paths",
+    env: "SPOOL_SERVER_EXPOSE_PATHS",
+    type: "boolean",
+    describe:
+      "Show absolute pool file paths in answers (default: the file's name inside the pool directory, e.g. build.spool)",
+  },
+  {
     key: "logFormat",
     flag: "log-format",
     env: "SPOOL_SERVER_LOG_FORMAT",

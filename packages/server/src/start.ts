@@ -80,6 +80,7 @@ export async function startServer(
   if (config.defaultPoolSize !== undefined) appOptions.defaultPoolSize = config.defaultPoolSize;
   if (config.metrics === "off") appOptions.metrics = false;
   else if (config.metrics === "public") appOptions.metrics = { public: true };
+  if (config.exposePaths) appOptions.exposePaths = true;
   const app = createApp(appOptions);
 
   const fetch = withRequestLog(app.fetch as Parameters<typeof withRequestLog>[0], log);

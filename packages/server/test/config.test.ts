@@ -110,6 +110,13 @@ describe("defaults and precedence", () => {
     expect(resolveServerConfig({ flags: { lockTimeoutMs: 0 } }).limits.lockTimeoutMs).toBe(0);
   });
 
+  it("exposes absolute paths only when asked (--expose-paths, env, file)", () => {
+    expect(resolveServerConfig({}).exposePaths).toBe(false);
+    expect(resolveServerConfig({ flags: { exposePaths: true } }).exposePaths).toBe(true);
+    expect(resolveServerConfig({ env: { SPOOL_SERVER_EXPOSE_PATHS: "1" } }).exposePaths).toBe(true);
+    expect(resolveServerConfig({ file: configFile({ exposePaths: true }) }).exposePaths).toBe(true);
+  });
+
   it("reads booleans from the environment", () => {
     expect(resolveServerConfig({ env: { SPOOL_SERVER_QUIET: "1" } }).quiet).toBe(true);
     expect(resolveServerConfig({ env: { SPOOL_SERVER_QUIET: "false" } }).quiet).toBe(false);

@@ -338,6 +338,8 @@ function appendOptions(input: Record<string, unknown>) {
 export function httpDriver(options: HttpDriverOptions = {}): Driver {
   return {
     name: options.name ?? "http",
+    // Answers name pool files inside the served directory (spec/http/v0 §2.2).
+    paths: "served",
     async open(context: SessionContext): Promise<DriverSession> {
       const maxBody = context.options.max_body_bytes;
       if (maxBody !== undefined && !Number.isSafeInteger(maxBody))

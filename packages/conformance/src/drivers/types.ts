@@ -23,6 +23,9 @@ export interface DriverStep {
   surface?: Record<string, unknown>;
 }
 
+/** How a surface names pool files in its answers (see `Driver.paths`). */
+export type PathStyle = "absolute" | "served";
+
 /** What running a step on a surface gave. */
 export type Outcome =
   | {
@@ -73,5 +76,13 @@ export interface DriverSession {
 export interface Driver {
   /** The surface name manifests use in `surfaces` and `codes` (`api`, `cli`, `http`, ...). */
   readonly name: string;
+  /**
+   * How the surface names pool files in its answers (PoolInfo `path`, error `path`):
+   * `absolute` (the default: the library and the CLI give absolute paths) or `served` (names
+   * inside the served pool directory, `a.spool`: HTTP, spec/http/v0 §2.2). The runner turns
+   * served paths back into absolute ones before expectations and parity (normalise.ts,
+   * `servedPaths`): this is the suite's one intended difference between surfaces.
+   */
+  readonly paths?: PathStyle;
   open(context: SessionContext): Promise<DriverSession>;
 }

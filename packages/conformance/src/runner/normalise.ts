@@ -6,14 +6,29 @@
  * Invariants: a time is replaced by `<time>` only when it has the contract's exact form
  * (RFC 3339 UTC, nine fraction digits), so a malformed time still fails; directory prefixes are
  * replaced longest first by `${name}`; an error keeps kind, whether it has a hint, and its
- * path/seq/offset, but not its message (messages are not a contract); `unordered` tails sort
+ * path/seq/offset, but not its message (messages are not a contract); an error nested in a
+ * result (a listing entry's `error`) gets the message `<message>` and its hint also becomes
+ * whether it has one (both are worded for each surface's user: CLI flags and absolute paths
+ * locally, HTTP requests and served paths remotely); `unordered` tails sort
  * their messages canonically and move the seqs to a sorted `seqs` list. Envelope lines keep every
  * byte except the commit time (`"time":"<time>"`, only where the contract's form sits right after
  * the seq), and under `unordered` the seq too, sorted.
+ *
+ * **The intended difference `served-paths`.** The library and the CLI name a pool file by its
+ * absolute path; HTTP names it by its name inside the served pool directory (`a.spool`,
+ * spec/http/v0 §2.2) and never shows an absolute server path. `servedPaths` is the one place the
+ * suite accounts for that: for a surface with `paths: "served"` it checks the rule (every `path`
+ * is relative; no text of the answer contains the pool directory) and then rewrites each `path`
+ * to `POOL_DIR/path`, so manifests keep one expectation (`${pool_dir}/a.spool`) and parity still
+ * compares every other field and every envelope byte. Envelopes carry no paths, so byte parity is
+ * untouched.
  */
+import { isAbsolute, join } from "node:path";
 import type { Outcome } from "../drivers/types.js";
 
 export const TIME_PLACEHOLDER = "<time>";
+/** What a nested error's message becomes (messages are not a contract). */
+export const MESSAGE_PLACEHOLDER = "<message>";
 const TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/;
 const TIME_KEYS = new Set(["time", "oldest_time", "newest_time"]);
 
@@ -46,9 +61,23 @@ function walk(value: unknown, dirs: readonly [string, string][], key?: string): 
   }
   if (Array.isArray(value)) return value.map((item) => walk(item, dirs));
   if (value === null || typeof value !== "object") return value;
+  if (key === "error" && isErrorJson(value)) {
+    // A nested error (a listing entry's): its message and hint are worded per surface, like a
+    // top-level one's (the message stays a string, so `$type` expectations still apply).
+    const { hint, message: _message, ...rest } = value;
+    return walk(
+      { ...rest, message: MESSAGE_PLACEHOLDER, hint: typeof hint === "string" && hint.length > 0 },
+      dirs,
+    );
+  }
   return Object.fromEntries(
     Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, walk(v, dirs, k)]),
   );
+}
+
+function isErrorJson(value: object): value is { kind: string; message: string; hint?: unknown } {
+  const { kind, message } = value as { kind?: unknown; message?: unknown };
+  return typeof kind === "string" && typeof message === "string";
 }
 
 function unorder(result: unknown): unknown {
@@ -114,4 +143,50 @@ export function normalise(
   if (seq !== undefined) error.seq = seq;
   if (offset !== undefined) error.offset = offset;
   return { status: "error", error };
+}
+
+/**
+ * A `paths: "served"` surface's outcome with its pool file paths made absolute again (see the
+ * module header, `served-paths`), and the breaches of the rule it found.
+ *
+ * @example
+ * servedPaths({ status: "ok", result: { pool: { path: "a.spool" } } }, "/tmp/p")
+ * // { outcome: { status: "ok", result: { pool: { path: "/tmp/p/a.spool" } } }, violations: [] }
+ */
+export function servedPaths(
+  outcome: Exclude<Outcome, { status: "skipped" }>,
+  poolDir: string,
+): { outcome: Exclude<Outcome, { status: "skipped" }>; violations: string[] } {
+  const violations: string[] = [];
+  const fix = (value: unknown, at: string, key?: string): unknown => {
+    if (typeof value === "string") {
+      if (value.includes(poolDir)) {
+        violations.push(
+          `${at}: an answer of this surface shows the server's pool directory (${JSON.stringify(value.slice(0, 200))}); served paths are names inside it (spec/http/v0 §2.2)`,
+        );
+        return value;
+      }
+      if (key !== "path") return value;
+      if (isAbsolute(value)) {
+        violations.push(
+          `${at}: ${JSON.stringify(value)} is an absolute path; served paths are names inside the pool directory (spec/http/v0 §2.2)`,
+        );
+        return value;
+      }
+      return value === "." ? poolDir : join(poolDir, value);
+    }
+    if (Array.isArray(value)) return value.map((item, i) => fix(item, `${at}[${i}]`));
+    if (value === null || typeof value !== "object") return value;
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+        k,
+        fix(v, `${at}.${k}`, k),
+      ]),
+    );
+  };
+  if (outcome.status === "ok") {
+    return { outcome: { ...outcome, result: fix(outcome.result, "result") }, violations };
+  }
+  const error = fix(outcome.error, "error") as typeof outcome.error;
+  return { outcome: { ...outcome, error }, violations };
 }

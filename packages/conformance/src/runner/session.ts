@@ -19,7 +19,7 @@ import type { LoadedManifest } from "../manifest/load.js";
 import type { Step } from "../manifest/schema.js";
 import { Fixtures } from "./fixtures.js";
 import { checkExpect } from "./match.js";
-import { type Normalised, normalise } from "./normalise.js";
+import { type Normalised, normalise, servedPaths } from "./normalise.js";
 import { shapeProblems } from "./shapes.js";
 import { resolveValue, type Vars, valueAt } from "./values.js";
 
@@ -137,6 +137,12 @@ export async function runSession(loaded: LoadedManifest, driver: Driver): Promis
       if (outcome.status === "skipped") {
         record.reason = outcome.reason;
         continue;
+      }
+      if (driver.paths === "served" && !step.op.startsWith("fs.")) {
+        // The intended difference `served-paths` (normalise.ts): checked, then made absolute.
+        const served = servedPaths(outcome, poolDir);
+        outcome = served.outcome;
+        record.failures.push(...served.violations);
       }
       const normalised = normalise(outcome, pathVars(vars), step.unordered === true);
       record.normalised = normalised;

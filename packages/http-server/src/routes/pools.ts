@@ -35,25 +35,27 @@ export function poolRoutes(app: Hono, ctx: AppContext): void {
       input.pool,
       input.size_bytes ?? ctx.options.defaultPoolSize,
     );
-    return jsonResponse({ pool: poolInfoJson(info) });
+    return jsonResponse({ pool: poolInfoJson(info, ctx.remote) });
   });
 
   app.post("/v0/pools/open", guard(ctx, "meta"), body, async (c) => {
     const object = parseJsonObject(await bodyText(c.req));
     checkBodyFields(Object.keys(object), BODY_FIELDS.open);
     const input = parse(openBody, object, "body");
-    return jsonResponse({ pool: poolInfoJson(ctx.pools.get(input.pool).info()) });
+    return jsonResponse({ pool: poolInfoJson(ctx.pools.get(input.pool).info(), ctx.remote) });
   });
 
   app.get("/v0/pools", guard(ctx, "meta"), (c) => {
     checkQueryKeys(new URL(c.req.url), []);
-    return jsonResponse({ pools: listPools({ dir: ctx.pools.dir }).map(poolListEntryJson) });
+    return jsonResponse({
+      pools: listPools({ dir: ctx.pools.dir }).map((entry) => poolListEntryJson(entry, ctx.remote)),
+    });
   });
 
   app.get("/v0/pools/:pool/info", guard(ctx, "meta"), (c) => {
     const pool = poolParam(c.req.param("pool"));
     checkQueryKeys(new URL(c.req.url), []);
-    return jsonResponse({ pool: poolInfoJson(ctx.pools.get(pool).info()) });
+    return jsonResponse({ pool: poolInfoJson(ctx.pools.get(pool).info(), ctx.remote) });
   });
 
   app.delete("/v0/pools/:pool", guard(ctx, "write"), (c) => {

@@ -1,0 +1,272 @@
+/**
+ * Answers that fit the remote user: core's errors carry advice for someone at the server's
+ * shell (`--dir`, `spool pool create`, `--size`, `spool doctor`), and absolute paths of the
+ * server's disk. Over HTTP the client can only send requests, so this module gives every error
+ * that reaches a response (or a stream's final record) a hint in HTTP/SDK words and, unless the
+ * app was created with `exposePaths: true`, names pool files by their name inside the served
+ * directory (`build.spool`) instead of their absolute path.
+ *
+ * Invariants: the remote wording lives in one table, `REMOTE_HINTS`, keyed by error kind and
+ * situation; the situation of an error is decided by `situationOf` from its kind, the operation
+ * the request performed and the fields core set (`path`, `seq`), and — only where one kind and
+ * operation cover several of core's errors — by the fixed start of core's message; an error with
+ * no situation (the server's own errors, written for HTTP already, and core's surface-neutral
+ * validation errors) keeps its hint; hints are replaced whole, never edited. Paths: `path`
+ * becomes relative to the served directory, and that directory's absolute prefix is removed from
+ * the message (the only text edit: it removes a known path, it rewrites no advice). The status of
+ * an error (including `withStatus` overrides) never changes.
+ */
+import { basename, isAbsolute, relative, sep } from "node:path";
+import {
+  type ErrorKind,
+  POOL_EXTENSION,
+  SpoolError,
+  type SpoolErrorJson,
+  spoolErrorFromJson,
+} from "@spool/core";
+import { statusOf, withStatus } from "./errors.js";
+
+/** How answers show the server's files. */
+export interface RemoteView {
+  /** The served pool directory (absolute). */
+  dir: string;
+  /** Keep absolute paths in answers (the `exposePaths` option). */
+  exposePaths: boolean;
+}
+
+/** What a request did when it failed: decides which of core's errors it met. */
+export type Operation =
+  | "create"
+  | "open"
+  | "info"
+  | "list"
+  | "delete"
+  | "append"
+  | "get"
+  | "tail"
+  | "other";
+
+/** What a core error is about, as seen from the client's side of the connection. */
+export type Situation =
+  | "pool-missing"
+  | "message-missing"
+  | "pool-exists"
+  | "pool-in-use"
+  | "lock-timeout"
+  | "pool-busy"
+  | "damaged"
+  | "retention-gap"
+  | "too-large"
+  | "pool-closed"
+  | "pool-name"
+  | "pool-size"
+  | "pool-file"
+  | "file-permission"
+  | "disk-full"
+  | "io"
+  | "condition-failed"
+  | "internal";
+
+/** What a hint may name. */
+interface HintContext {
+  /** The pool's name, or `NAME` when the error does not say. */
+  pool: string;
+  /** The pool file's name as the answer shows it (`build.spool`, or absolute when exposed). */
+  file: string;
+}
+
+type Hint = (c: HintContext) => string;
+
+const OPERATOR = "ask the server's operator";
+
+/**
+ * The remote hint of each kind's situations (every kind listed; a situation a kind lacks keeps
+ * core's hint).
+ */
+export const REMOTE_HINTS: { readonly [K in ErrorKind]: Partial<Record<Situation, Hint>> } = {
+  NotFound: {
+    "pool-missing": ({ pool }) =>
+      `create it with POST /v0/pools {"pool": "${pool}"} (SDK: client.createPool("${pool}")), or list the pools with GET /v0/pools`,
+    "message-missing": ({ pool }) =>
+      `ask for a seq within the pool's bounds (GET /v0/pools/${pool}/info; SDK: pool.info()); overwritten messages are gone: a pool created with a larger size_bytes (SDK: createPool(name, { size })) keeps more history`,
+  },
+  AlreadyExists: {
+    "pool-exists": ({ pool }) =>
+      `open the existing pool with POST /v0/pools/open {"pool": "${pool}"} (SDK: client.openPool("${pool}")), delete it first with DELETE /v0/pools/${pool}, or pick another name`,
+  },
+  Busy: {
+    "pool-in-use": () =>
+      "another process on the server writes or follows this pool; retry the DELETE when it has stopped",
+    "lock-timeout": () =>
+      "another process on the server holds the pool's writer lock; nothing was appended: retry the request (the server's lock timeout is a server setting)",
+    "pool-busy": () => "the pool is busy on the server; retry the request shortly",
+  },
+  Corrupt: {
+    damaged: ({ pool, file }) =>
+      `the pool file ${file} on the server is damaged (or written by a newer Spool); messages within its bounds may still be read with GET /v0/pools/${pool}/messages/{seq}; ${OPERATOR} to check it, then restore or recreate the pool`,
+  },
+  RetentionGap: {
+    "retention-gap": ({ pool }) =>
+      `read faster, create the pool with a larger size_bytes (SDK: createPool(name, { size })), or tail with gap_policy=continue (SDK: gapPolicy: "continue"); resume at the pool's oldest seq (GET /v0/pools/${pool}/info, bounds.oldest) with since_seq`,
+  },
+  Usage: {
+    "too-large": ({ pool }) =>
+      `send a smaller message (at most max_message_bytes of GET /v0/pools/${pool}/info), split the batch into smaller ones, or create a pool with a larger size_bytes (SDK: createPool(name, { size }))`,
+    "pool-closed": () => "retry the request",
+    "pool-name": () =>
+      "send a plain pool name such as `build`: letters, digits, '_', '-', '.', '@' or '+', starting with a letter, digit or '_' (no '/', no '..')",
+    "pool-size": () =>
+      "send size_bytes (SDK: createPool(name, { size })) between 16384 (16 KiB) and 1099511627776 (1 TiB), e.g. 1048576, or leave it out for the server's default",
+    "pool-file": ({ file }) =>
+      `the server cannot use the pool file ${file} in its pool directory; ${OPERATOR} to check it`,
+  },
+  Permission: {
+    "file-permission": ({ file }) =>
+      `the server's process may not use the pool file ${file}; ${OPERATOR} to check the file's owner and mode`,
+  },
+  Io: {
+    "disk-full": ({ pool }) =>
+      `the server's disk is full: create a pool with a smaller size_bytes, delete pools you no longer need (DELETE /v0/pools/${pool}), or ${OPERATOR} to free space`,
+    io: () => `retry the request; if it keeps failing, ${OPERATOR} to check the server's disk`,
+  },
+  Conflict: {
+    "condition-failed": () =>
+      "another writer appended first; nothing was appended: read the pool again (its newest seq is newest_seq in this error), decide, and retry with expected_last_seq set to it (SDK: expectedLastSeq)",
+  },
+  Internal: {
+    internal: () =>
+      "this is a bug in Spool; please report it with the request that caused it (method, path and body)",
+  },
+};
+
+/** The operation of a request, from its method and matched route pattern. */
+export function operationOf(method: string, route: string): Operation {
+  switch (route) {
+    case "/v0/pools":
+      return method === "POST" ? "create" : "list";
+    case "/v0/pools/open":
+      return "open";
+    case "/v0/pools/:pool/info":
+      return "info";
+    case "/v0/pools/:pool":
+      return method === "DELETE" ? "delete" : "other";
+    case "/v0/pools/:pool/append":
+    case "/v0/pools/:pool/append_batch":
+      return "append";
+    case "/v0/pools/:pool/messages/:seq":
+      return "get";
+    case "/v0/pools/:pool/tail":
+    case "/v0/pools/:pool/events":
+      return "tail";
+    default:
+      return "other";
+  }
+}
+
+/** The situation of `error` met during `op`, or undefined when its own hint stands. */
+export function situationOf(error: SpoolError, op: Operation): Situation | undefined {
+  const onFile = error.path !== undefined;
+  switch (error.kind) {
+    case "NotFound":
+      if (error.seq !== undefined) return "message-missing";
+      return onFile ? "pool-missing" : undefined;
+    case "AlreadyExists":
+      return onFile ? "pool-exists" : undefined;
+    case "Busy":
+      if (!onFile) return undefined;
+      if (op === "delete") return "pool-in-use";
+      if (op === "append") return "lock-timeout";
+      return "pool-busy";
+    case "Corrupt":
+      return "damaged";
+    case "RetentionGap":
+      return "retention-gap";
+    case "Usage":
+      if (onFile) {
+        if (error.message === "the pool is closed") return "pool-closed";
+        return op === "append" ? "too-large" : "pool-file";
+      }
+      // core's name and size validation: the only ones whose hints speak of paths and units.
+      if (error.message.startsWith("invalid pool name")) return "pool-name";
+      if (op === "create" && error.message.startsWith("pool size ")) return "pool-size";
+      return undefined;
+    case "Permission":
+      return onFile ? "file-permission" : undefined;
+    case "Io": {
+      const code = (error.cause as { code?: unknown } | undefined)?.code;
+      if (
+        code === "ENOSPC" ||
+        code === "EDQUOT" ||
+        error.message.startsWith("not enough free space")
+      )
+        return "disk-full";
+      return "io";
+    }
+    case "Conflict":
+      return error.newestSeq !== undefined ? "condition-failed" : undefined;
+    case "Internal":
+      return "internal";
+  }
+}
+
+/** `path` as answers show it: relative to the served directory unless paths are exposed. */
+export function remotePath(path: string, view: RemoteView): string {
+  if (view.exposePaths) return path;
+  const inside = relative(view.dir, path);
+  if (inside === "") return ".";
+  if (!inside.startsWith("..") && !isAbsolute(inside)) return inside;
+  return basename(path);
+}
+
+/** `text` without the served directory's absolute prefix (unless paths are exposed). */
+function withoutDir(text: string, view: RemoteView): string {
+  if (view.exposePaths) return text;
+  const prefix = view.dir.endsWith(sep) ? view.dir : `${view.dir}${sep}`;
+  return text.split(prefix).join("").split(view.dir).join("the pool directory");
+}
+
+/**
+ * `error` as the remote user sees it: the remote hint of its situation and the path shown by
+ * `view`. Answers the same object when nothing changes.
+ *
+ * @example
+ * remoteError(new SpoolError("NotFound", "pool not found: /srv/p/build.spool", { path: "/srv/p/build.spool" }), "info", { dir: "/srv/p", exposePaths: false })
+ * // NotFound "pool not found: build.spool", path "build.spool", hint "create it with POST /v0/pools {…}"
+ */
+export function remoteError(error: SpoolError, op: Operation, view: RemoteView): SpoolError {
+  const situation = situationOf(error, op);
+  const file = error.path === undefined ? undefined : remotePath(error.path, view);
+  const hint =
+    situation === undefined
+      ? error.hint
+      : (REMOTE_HINTS[error.kind][situation]?.({
+          pool: poolNameOf(error.path),
+          file: file ?? "(unknown)",
+        }) ?? error.hint);
+  const message = withoutDir(error.message, view);
+  if (hint === error.hint && file === error.path && message === error.message) return error;
+  const remote = new SpoolError(error.kind, message, {
+    hint,
+    path: file,
+    seq: error.seq,
+    offset: error.offset,
+    newestSeq: error.newestSeq,
+    expectedSeq: error.expectedSeq,
+    epoch: error.epoch,
+    cause: error,
+  });
+  const status = statusOf(error);
+  return status === remote.httpStatus ? remote : withStatus(remote, status);
+}
+
+/** A listing entry's error (core's JSON shape) as the remote user sees it. */
+export function remoteErrorJson(json: SpoolErrorJson, view: RemoteView): SpoolErrorJson {
+  return remoteError(spoolErrorFromJson(json), "list", view).toJSON();
+}
+
+/** The pool name of a pool file path (`/srv/p/build.spool` → `build`), or `NAME`. */
+function poolNameOf(path: string | undefined): string {
+  if (path === undefined) return "NAME";
+  const file = basename(path);
+  return file.endsWith(POOL_EXTENSION) ? file.slice(0, -POOL_EXTENSION.length) : file;
+}
