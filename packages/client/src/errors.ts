@@ -170,6 +170,9 @@ export function errorFromJson(json: SpoolErrorJson, status?: number): SpoolHttpE
     path: json.path,
     seq: json.seq,
     offset: json.offset,
+    newestSeq: json.newest_seq,
+    expectedSeq: json.expected_seq,
+    epoch: json.epoch,
   });
 }
 
@@ -177,12 +180,18 @@ export function errorFromJson(json: SpoolErrorJson, status?: number): SpoolHttpE
 export function errorJsonOf(value: unknown): SpoolErrorJson | undefined {
   const error = (value as { error?: unknown } | null)?.error as Record<string, unknown> | undefined;
   if (typeof error !== "object" || error === null) return undefined;
-  if (!isErrorKind(error.kind) || typeof error.message !== "string") return undefined;
-  const out: SpoolErrorJson = { kind: error.kind, message: error.message };
+  if (typeof error.kind !== "string" || typeof error.message !== "string") return undefined;
+  // A kind this SDK does not know (a newer server's) is Internal, message and hint kept
+  // (spec/api/v0 §7.1: kinds are only ever added).
+  const out: SpoolErrorJson = {
+    kind: isErrorKind(error.kind) ? error.kind : "Internal",
+    message: error.message,
+  };
   if (typeof error.hint === "string") out.hint = error.hint;
   if (typeof error.path === "string") out.path = error.path;
-  if (typeof error.seq === "number") out.seq = error.seq;
-  if (typeof error.offset === "number") out.offset = error.offset;
+  for (const field of ["seq", "offset", "newest_seq", "expected_seq", "epoch"] as const) {
+    if (typeof error[field] === "number") out[field] = error[field] as number;
+  }
   return out;
 }
 

@@ -8,23 +8,38 @@
  * Usage and aborts its running tails and follows; appended data is sent as JSON text and the
  * committed envelope comes back byte for byte as stored.
  */
-import type { AppendInput, AppendOptions, Durability, Message, PoolInfo } from "@spool/core/shared";
+import {
+  type AppendInput,
+  type AppendOptions,
+  type BatchAppendOptions,
+  checkCount,
+  type Message,
+  type PoolInfo,
+  SpoolError,
+} from "@spool/core/shared";
 import { usage } from "./errors.js";
 import { Follower, type FollowOptions } from "./follow.js";
 import { poolPath, protocolError, readText, send, sendJson, type Transport } from "./http.js";
 import { messageFromBody, RemoteMessage } from "./message.js";
 import { checkOptionKeys, type TailOptions } from "./options.js";
 import { tailMessages } from "./tail.js";
-import { dataJson, durabilityMember, inputJson, poolInfoFromJson, tagsMember } from "./wire.js";
+import {
+  dataJson,
+  durabilityMember,
+  expectedLastSeqMember,
+  inputJson,
+  poolInfoFromJson,
+  tagsMember,
+} from "./wire.js";
 
 const encoder = new TextEncoder();
 
 /** The options each pool method knows; any other is refused with Usage naming it. */
 const KNOWN = {
   signal: ["signal"],
-  append: ["tags", "durability"],
-  appendJson: ["tags", "durability", "trusted"],
-  appendBatch: ["durability"],
+  append: ["tags", "durability", "expectedLastSeq"],
+  appendJson: ["tags", "durability", "trusted", "expectedLastSeq"],
+  appendBatch: ["durability", "expectedLastSeq"],
   batchItem: ["data", "json", "trusted", "tags"],
 } as const;
 
@@ -108,7 +123,7 @@ export class RemotePool {
   }
 
   async #appendText<T>(text: string, options: AppendOptions): Promise<Message<T>> {
-    const body = `{"data":${text}${tagsMember(options.tags)}${durabilityMember(options.durability)}}`;
+    const body = `{"data":${text}${tagsMember(options.tags)}${durabilityMember(options.durability)}${expectedLastSeqMember(options.expectedLastSeq)}}`;
     const path = poolPath(this.name, "/append");
     const response = await send(this.#t, { method: "POST", path, body });
     const bytes = encoder.encode(await readText(response, { method: "POST", path }));
@@ -128,7 +143,7 @@ export class RemotePool {
    */
   async appendBatch<T = unknown>(
     inputs: readonly AppendInput[],
-    options: { durability?: Durability } = {},
+    options: BatchAppendOptions = {},
   ): Promise<Message<T>[]> {
     this.#check();
     if (!Array.isArray(inputs)) {
@@ -141,9 +156,9 @@ export class RemotePool {
     inputs.forEach((input, i) => {
       checkOptionKeys(input, KNOWN.batchItem, `pool.appendBatch() (message ${i})`);
     });
-    if (inputs.length === 0) return [];
+    if (inputs.length === 0) return this.#emptyBatch(options.expectedLastSeq);
     const items = inputs.map((input) => `{"data":${inputJson(input)}${tagsMember(input.tags)}}`);
-    const body = `{"messages":[${items.join(",")}]${durabilityMember(options.durability)}}`;
+    const body = `{"messages":[${items.join(",")}]${durabilityMember(options.durability)}${expectedLastSeqMember(options.expectedLastSeq)}}`;
     const answer = await sendJson(this.#t, {
       method: "POST",
       path: poolPath(this.name, "/append_batch"),
@@ -158,6 +173,27 @@ export class RemotePool {
     } catch (error) {
       throw protocolError(200, "POST append_batch", error);
     }
+  }
+
+  /**
+   * An empty batch appends nothing and sends no append; its condition is still answered (as the
+   * local API does), from the pool's info.
+   */
+  async #emptyBatch<T>(expectedLastSeq: number | undefined): Promise<Message<T>[]> {
+    const expected = checkCount("expectedLastSeq", expectedLastSeq, 0);
+    if (expected === undefined) return [];
+    const newest = (await this.info()).bounds?.newest ?? 0;
+    if (newest !== expected) {
+      throw new SpoolError(
+        "Conflict",
+        `the pool's newest seq is ${newest}, not the expected ${expected}: nothing was appended`,
+        {
+          newestSeq: newest,
+          hint: "another writer appended first: read the pool again, decide, and retry with expectedLastSeq set to its newest seq",
+        },
+      );
+    }
+    return [];
   }
 
   /**

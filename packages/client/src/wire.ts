@@ -10,6 +10,7 @@
  */
 import {
   type AppendInput,
+  checkCount,
   checkDurability,
   encodeTags,
   isOneJsonValueShape,
@@ -133,4 +134,10 @@ export function tagsMember(tags: readonly string[] | undefined): string {
 /** `,"durability":"…"` (or nothing) for a body, checked by core's `checkDurability`. */
 export function durabilityMember(durability: string | undefined): string {
   return durability === undefined ? "" : `,"durability":"${checkDurability(durability)}"`;
+}
+
+/** `,"expected_last_seq":N` (or nothing) for a body, checked by core's `checkCount`. */
+export function expectedLastSeqMember(expected: number | undefined): string {
+  const value = checkCount("expectedLastSeq", expected, 0);
+  return value === undefined ? "" : `,"expected_last_seq":${value}`;
 }

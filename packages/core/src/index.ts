@@ -28,6 +28,7 @@ export { FORMAT_VERSION } from "./format/header.js";
 export {
   foldLineBreaks,
   hasLineBreak,
+  isOneJsonValueShape,
   isWellFormedText,
   normaliseJsonText,
   trimJsonWhitespace,

@@ -100,7 +100,10 @@ export const openBody = z.object({ pool: poolName });
 /** `data` is any JSON value but must be present (null is a value; a missing key is not). */
 const data = z.unknown().refine((v) => v !== undefined, "data is required (any JSON value)");
 
-export const appendBody = z.object({ data, tags, durability });
+/** A conditional append's expected newest seq (0 for a pool never appended to). */
+const expected_last_seq = z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional();
+
+export const appendBody = z.object({ data, tags, durability, expected_last_seq });
 
 export function batchBody(maxMessages: number) {
   return z.object({
@@ -109,6 +112,7 @@ export function batchBody(maxMessages: number) {
       .min(1, "messages must hold at least one message")
       .max(maxMessages, `at most ${maxMessages} messages per batch`),
     durability,
+    expected_last_seq,
   });
 }
 
@@ -116,8 +120,8 @@ export function batchBody(maxMessages: number) {
 export const BODY_FIELDS = {
   create: ["pool", "size_bytes"],
   open: ["pool"],
-  append: ["data", "tags", "durability"],
-  append_batch: ["messages", "durability"],
+  append: ["data", "tags", "durability", "expected_last_seq"],
+  append_batch: ["messages", "durability", "expected_last_seq"],
   batch_message: ["data", "tags"],
 } as const satisfies Record<string, readonly string[]>;
 

@@ -69,6 +69,12 @@ const OPTIONS = commandOptions(
       default: "stop",
       describe: "On a bad record: stop, or skip it and go on",
     },
+    "if-last-seq": {
+      type: "number",
+      int: true,
+      min: 0,
+      describe: "Append only if the pool's newest seq is N (0: never appended to), else exit 10",
+    },
     quiet: { type: "boolean", alias: ["q"], describe: "Print no receipts" },
     ...STREAM_OUTPUT,
     format: {
@@ -127,6 +133,7 @@ export const command: CommandModule = {
           retryDelayMs,
           errors: args.errors,
           maxBatchBytes: Math.max(1024, Math.min(1 << 20, Math.floor(info.ringSize / 4))),
+          ifLastSeq: args.ifLastSeq,
         },
         sink,
       );

@@ -7,6 +7,9 @@
  * refused without an append (never stored with U+FFFD in place of its bytes); `stop` ends at the first bad record
  * (its error names the input line), `skip` reports it and goes on; Busy is retried `retry` times
  * `retryDelayMs` apart, any other failure ends the feed. Each record is parsed once, by core.
+ * With `ifLastSeq`, every append is conditional on the newest seq the feeder last saw (N, then
+ * its own last stored seq), so the records land right after N, contiguous, or a Conflict ends the
+ * feed with nothing of the refused batch stored.
  */
 import {
   type AppendInput,
@@ -29,6 +32,11 @@ export interface FeederOptions {
   errors: ErrorPolicy;
   /** Upper bound of one batch's JSON text, so a batch never overruns the ring. */
   maxBatchBytes: number;
+  /**
+   * `--if-last-seq N`: the first append commits only if the pool's newest seq is N, and each
+   * later one only if it is still the last seq this feeder stored (Conflict otherwise).
+   */
+  ifLastSeq?: number | undefined;
 }
 
 export interface FeederSink {
@@ -48,11 +56,14 @@ export class Feeder {
   readonly #sink: FeederSink;
   stored = 0;
   rejected = 0;
+  /** The newest seq the next append expects (`--if-last-seq`), else undefined. */
+  #expectedLastSeq: number | undefined;
 
   constructor(target: PoolTarget, options: FeederOptions, sink: FeederSink) {
     this.#target = target;
     this.#options = options;
     this.#sink = sink;
+    this.#expectedLastSeq = options.ifLastSeq;
   }
 
   /** Appends `records` (in batches); resolves once all are committed or handled. */
@@ -90,6 +101,9 @@ export class Feeder {
       try {
         return await this.#target.append(this.#inputs(records), {
           durability: this.#options.durability,
+          ...(this.#expectedLastSeq === undefined
+            ? {}
+            : { expectedLastSeq: this.#expectedLastSeq }),
         });
       } catch (error) {
         if (isSpoolError(error, "Busy") && attempt < this.#options.retry) {
@@ -103,6 +117,8 @@ export class Feeder {
 
   async #commit(messages: Message[]): Promise<void> {
     this.stored += messages.length;
+    const last = messages[messages.length - 1];
+    if (this.#expectedLastSeq !== undefined && last !== undefined) this.#expectedLastSeq = last.seq;
     await this.#sink.committed(messages);
   }
 

@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import type { RemotePool } from "@spool/client";
 import {
   type AppendInput,
-  type Durability,
+  type BatchAppendOptions,
   isSpoolError,
   type Message,
   type PoolInfo,
@@ -179,7 +179,7 @@ class RemoteTarget implements PoolTarget {
       throw explainRemoteError(error, this.#ref);
     }
   }
-  append(inputs: readonly AppendInput[], options: { durability?: Durability } = {}) {
+  append(inputs: readonly AppendInput[], options: BatchAppendOptions = {}) {
     return this.#call(() => this.#pool.appendBatch(inputs, options));
   }
   get(seq: number): Promise<Message> {

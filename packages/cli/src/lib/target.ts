@@ -9,8 +9,8 @@
  */
 import {
   type AppendInput,
+  type BatchAppendOptions,
   createPool,
-  type Durability,
   isSpoolError,
   type Message,
   openPool,
@@ -31,7 +31,7 @@ export interface PoolTarget {
   /** Where it lives: a file path, or a URL for remote pools. */
   readonly location: string;
   /** Appends a batch atomically; returns the committed messages in order. */
-  append(inputs: readonly AppendInput[], options?: { durability?: Durability }): Promise<Message[]>;
+  append(inputs: readonly AppendInput[], options?: BatchAppendOptions): Promise<Message[]>;
   /** One message by seq (NotFound with `seq` when absent or overwritten). */
   get(seq: number): Promise<Message>;
   /** Size, bounds and usage. */
@@ -68,7 +68,7 @@ class LocalTarget implements PoolTarget {
   }
   async append(
     inputs: readonly AppendInput[],
-    options: { durability?: Durability } = {},
+    options: BatchAppendOptions = {},
   ): Promise<Message[]> {
     return this.#pool.appendBatch(inputs, options);
   }

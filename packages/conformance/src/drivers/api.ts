@@ -31,6 +31,7 @@ import { childScript } from "../process.js";
 import {
   batchInput,
   concurrentInput,
+  expectedLastSeqInput,
   hexBytes,
   optionalNumber,
   optionalString,
@@ -118,6 +119,8 @@ function appendOptions(input: Record<string, unknown>): AppendOptions {
   if (tags !== undefined) options.tags = tags;
   if (durability !== undefined)
     options.durability = durability as NonNullable<AppendOptions["durability"]>;
+  const expected = expectedLastSeqInput(input);
+  if (expected !== undefined) options.expectedLastSeq = expected as number;
   return options;
 }
 
@@ -159,11 +162,16 @@ async function runStep(step: DriverStep, dir: string): Promise<Outcome> {
       return { status: "ok", result: { message: receipt(message.toJSON()) } };
     }
     case "append_batch": {
-      const { messages, durability } = batchInput(input);
+      const { messages, durability, expectedLastSeq } = batchInput(input);
       const committed: Message[] = withPool(need(step.pool, "append_batch"), dir, (pool) =>
         pool.appendBatch(
           messages.map((m) => ({ data: m.data, tags: m.tags })),
-          durability === undefined ? {} : { durability: durability as "fast" | "flush" },
+          {
+            ...(durability === undefined ? {} : { durability: durability as "fast" | "flush" }),
+            ...(expectedLastSeq === undefined
+              ? {}
+              : { expectedLastSeq: expectedLastSeq as number }),
+          },
         ),
       );
       return { status: "ok", result: { messages: committed.map((m) => receipt(m.toJSON())) } };

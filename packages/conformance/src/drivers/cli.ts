@@ -146,18 +146,21 @@ class CliSession implements DriverSession {
           ? ["feed", ref, "--file", "-", "--in", "json", ...tagArgs(input.tags)]
           : ["feed", ref, text as string, ...tagArgs(input.tags)];
         if (input.durability !== undefined) args.push("--durability", String(input.durability));
+        if (input.expected_last_seq !== undefined)
+          args.push("--if-last-seq", String(input.expected_last_seq));
         const run = await this.spool(args, viaStdin ? (bytes ?? text) : undefined);
         return cliOutcome(run, (out) => ({
           message: single(receiptLines(out), "receipt line"),
         }));
       }
       case "append_batch": {
-        const { messages, durability } = batchInput(input);
+        const { messages, durability, expectedLastSeq } = batchInput(input);
         const tags = JSON.stringify(messages[0]?.tags ?? []);
         if (messages.some((m) => JSON.stringify(m.tags ?? []) !== tags))
           return { status: "skipped", reason: "the CLI tags every message of one feed alike" };
         const args = ["feed", ref, "--file", "-", "--in", "jsonl", ...tagArgs(messages[0]?.tags)];
         if (durability !== undefined) args.push("--durability", durability);
+        if (expectedLastSeq !== undefined) args.push("--if-last-seq", String(expectedLastSeq));
         const lines = messages.map((m) => `${JSON.stringify(m.data)}\n`).join("");
         return cliOutcome(await this.spool(args, lines), (out) => ({
           messages: receiptLines(out),

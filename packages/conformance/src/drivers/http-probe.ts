@@ -79,7 +79,11 @@ export function probeFor(step: DriverStep): RawRequest | undefined {
             : JSON.stringify(input.data);
       if (data === undefined) return undefined;
       const head = new TextEncoder().encode('{"data":');
-      const tail = new TextEncoder().encode(`${tags}${durability}}`);
+      const expected =
+        input.expected_last_seq === undefined
+          ? ""
+          : `,"expected_last_seq":${JSON.stringify(input.expected_last_seq)}`;
+      const tail = new TextEncoder().encode(`${tags}${durability}${expected}}`);
       const middle = typeof data === "string" ? new TextEncoder().encode(data) : data;
       const body = new Uint8Array(head.length + middle.length + tail.length);
       body.set(head, 0);

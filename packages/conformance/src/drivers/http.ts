@@ -12,7 +12,8 @@
  * must refuse it alike); HTTP names pools only, so path references are skipped, and so is
  * what protocol v0 cannot say (an index capacity, a forced delete); `json` and `json_hex`
  * inputs go through `appendJson` with `trusted`, so the SDK checks only what core's rule checks
- * for trusted text (UTF-8; text with line breaks) and the server judges the rest; `get` and
+ * for trusted text (UTF-8; text with line breaks; one value's shape) and the server judges the
+ * rest (text that is not one value's shape is sent as the raw body instead); `get` and
  * `tail` give their envelope lines as the SDK received them (`toJsonLine`) for byte parity; a conformance tail ends when caught up: at the newest seq the pool had when the
  * tail started, or after an idle `timeout_ms` when a filter hides the newest messages; after a
  * fixture changed the files the server is restarted, so pools are opened afresh as on the other
@@ -26,15 +27,21 @@ import {
   type SpoolClient,
   SpoolHttpError,
 } from "@spool/client";
-import { poolInfoJson, poolListEntryJson, type SpoolErrorJson } from "@spool/core";
+import {
+  isOneJsonValueShape,
+  poolInfoJson,
+  poolListEntryJson,
+  type SpoolErrorJson,
+} from "@spool/core";
 import type { TokenSpec } from "@spool/http-server";
-import { probe, sendRaw } from "./http-probe.js";
+import { probe, probeFor, sendRaw } from "./http-probe.js";
 import { SessionServer } from "./http-server.js";
 import { caughtUpTail, lineText } from "./http-tail.js";
 import { exchangeProblems, Recorder, sameAsWire, wireError } from "./http-wire.js";
 import {
   batchInput,
   concurrentInput,
+  expectedLastSeqInput,
   hexBytes,
   optionalString,
   optionalStrings,
@@ -209,6 +216,10 @@ class HttpSession implements DriverSession {
         await this.#client.deletePool(need(step.pool, "delete"));
         return { result: { ok: true } };
       case "append": {
+        // Text that is not one JSON value's shape cannot go through the SDK even as trusted text
+        // (it could add members to the body): the server is asked with the body itself.
+        if (typeof input.json === "string" && !isOneJsonValueShape(input.json.trim()))
+          return this.#raw(step);
         const pool = this.#pool(step.pool, "append");
         const options = appendOptions(input);
         const message =
@@ -268,9 +279,23 @@ class HttpSession implements DriverSession {
     return { result: { pool } };
   }
 
+  /** Sends `step` as the raw request the SDK would have sent; the server's answer is the outcome. */
+  async #raw(step: DriverStep): Promise<Result> {
+    const request = probeFor(step);
+    if (!request) throw new Skip("the step has no raw request");
+    const response = await sendRaw(this.#recorder, this.#server.url, this.#bearer, request);
+    if (response.ok) return { result: this.#recorder.lastJson() ?? (await response.text()) };
+    const error = wireError(this.#recorder.last) ?? {
+      kind: "Internal",
+      message: `HTTP ${response.status} without an error envelope`,
+    };
+    const { kind, message, ...details } = error;
+    throw new SpoolHttpError(kind, message, response.status, details);
+  }
+
   async #batch(step: DriverStep): Promise<Result> {
     const name = need(step.pool, "append_batch");
-    const { messages, durability } = batchInput(step.input);
+    const { messages, durability, expectedLastSeq } = batchInput(step.input);
     if (messages.length === 0) {
       // The SDK answers an empty batch with [] without a request (like the local API); the step
       // is about the protocol's answer to one, so the driver sends that request itself.
@@ -292,7 +317,10 @@ class HttpSession implements DriverSession {
       messages.map((m) =>
         m.tags === undefined ? { data: m.data } : { data: m.data, tags: m.tags },
       ),
-      durability === undefined ? {} : { durability: durability as "fast" | "flush" },
+      {
+        ...(durability === undefined ? {} : { durability: durability as "fast" | "flush" }),
+        ...(expectedLastSeq === undefined ? {} : { expectedLastSeq: expectedLastSeq as number }),
+      },
     );
     return { result: { messages: committed.map((m) => receipt(m.toJSON())) } };
   }
@@ -321,11 +349,13 @@ class HttpSession implements DriverSession {
 }
 
 function appendOptions(input: Record<string, unknown>) {
-  const options: { tags?: string[]; durability?: "fast" | "flush" } = {};
+  const options: { tags?: string[]; durability?: "fast" | "flush"; expectedLastSeq?: number } = {};
   const tags = optionalStrings(input, "tags");
   const durability = optionalString(input, "durability");
   if (tags !== undefined) options.tags = tags;
   if (durability !== undefined) options.durability = durability as "fast" | "flush";
+  const expected = expectedLastSeqInput(input);
+  if (expected !== undefined) options.expectedLastSeq = expected as number;
   return options;
 }
 

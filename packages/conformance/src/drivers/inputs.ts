@@ -30,10 +30,19 @@ export function receipt(envelope: Envelope): {
   return { seq: envelope.seq, time: envelope.time, meta: { tags: [...envelope.meta.tags] } };
 }
 
-/** An `append_batch` input: `{messages: [{data, tags?}], durability?}`. */
+/**
+ * A conditional append's `expected_last_seq`, as given (a bad value must reach the surface as it
+ * is, so it is passed through untyped), or undefined.
+ */
+export function expectedLastSeqInput(input: Record<string, unknown>): unknown {
+  return input.expected_last_seq;
+}
+
+/** An `append_batch` input: `{messages: [{data, tags?}], durability?, expected_last_seq?}`. */
 export function batchInput(input: Record<string, unknown>): {
   messages: { data: unknown; tags?: string[] }[];
   durability: string | undefined;
+  expectedLastSeq: unknown;
 } {
   const messages = input.messages;
   if (!Array.isArray(messages)) throw new Error("append_batch needs input.messages (an array)");
@@ -43,6 +52,7 @@ export function batchInput(input: Record<string, unknown>): {
       return item.tags === undefined ? { data: item.data } : { data: item.data, tags: item.tags };
     }),
     durability: optionalString(input, "durability"),
+    expectedLastSeq: expectedLastSeqInput(input),
   };
 }
 

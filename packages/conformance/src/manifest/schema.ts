@@ -18,6 +18,8 @@ export const ErrorExpectSchema = z.looseObject({
   path: z.optional(z.union([z.boolean(), z.string()])),
   seq: z.optional(z.union([z.boolean(), z.number()])),
   offset: z.optional(z.union([z.boolean(), z.number()])),
+  /** A Conflict's newest seq (spec/api/v0 §7.2). */
+  newest_seq: z.optional(z.union([z.boolean(), z.number()])),
 });
 
 export const ExpectSchema = z.looseObject({

@@ -150,6 +150,7 @@ export function checkExpect(
     presence("path", e.path, actual.path, out);
     presence("seq", e.seq, actual.seq, out);
     presence("offset", e.offset, actual.offset, out);
+    presence("newest_seq", e.newest_seq, actual.newest_seq, out);
     return out;
   }
   if (outcome.status === "error") {

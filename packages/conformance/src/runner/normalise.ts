@@ -37,7 +37,14 @@ export type Normalised =
   | { status: "ok"; result: unknown; lines?: string[] }
   | {
       status: "error";
-      error: { kind: string; hint: boolean; path?: unknown; seq?: unknown; offset?: unknown };
+      error: {
+        kind: string;
+        hint: boolean;
+        path?: unknown;
+        seq?: unknown;
+        offset?: unknown;
+        newest_seq?: unknown;
+      };
     };
 
 /** JSON with object keys sorted: a canonical text for comparing and sorting values. */
@@ -134,7 +141,7 @@ export function normalise(
     if (outcome.lines !== undefined) normalised.lines = normaliseLines(outcome.lines, unordered);
     return normalised;
   }
-  const { kind, hint, path, seq, offset } = outcome.error;
+  const { kind, hint, path, seq, offset, newest_seq } = outcome.error;
   const error: Extract<Normalised, { status: "error" }>["error"] = {
     kind,
     hint: typeof hint === "string" && hint.length > 0,
@@ -142,6 +149,7 @@ export function normalise(
   if (path !== undefined) error.path = walk(path, sorted);
   if (seq !== undefined) error.seq = seq;
   if (offset !== undefined) error.offset = offset;
+  if (newest_seq !== undefined) error.newest_seq = newest_seq;
   return { status: "error", error };
 }
 

@@ -7,11 +7,14 @@
  * bytes; get answers NotFound with `seq` for a seq never written or overwritten. Appends wait for
  * a pool's lock held by another process through core's asynchronous appends, so the event loop
  * keeps serving meanwhile; the pool is leased while it waits (never closed under it), and the
- * wait ends at the server's lock timeout (423 Busy) or at shutdown. Unknown body fields (also of
- * a batch's messages) and query parameters are 400 Usage.
+ * wait ends at the server's lock timeout (423 Busy) or at shutdown. A conditional append
+ * (`expected_last_seq` in the body or the Spool-Expected-Last-Seq header) is checked by core
+ * under the lock: 409 Conflict with `newest_seq`. Unknown body fields (also of a batch's messages)
+ * and query parameters are 400 Usage.
  */
 import { type Durability, foldLineBreaks, type Message, SpoolError } from "@spool/core";
 import type { Hono } from "hono";
+import { EXPECTED_LAST_SEQ_HEADER, expectedLastSeqOf } from "../conditions.js";
 import { type AppContext, bodyLimit, guard } from "../context.js";
 import { elementMembers, objectSpans } from "../json-spans.js";
 import { jsonBytesResponse } from "../responses.js";
@@ -46,6 +49,10 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
     // re-encoding; line breaks folded by core's one rule.
     const span = spans.get("data") as [number, number];
     const json = foldLineBreaks(text.slice(span[0], span[1]));
+    const expectedLastSeq = expectedLastSeqOf(
+      c.req.header(EXPECTED_LAST_SEQ_HEADER),
+      input.expected_last_seq,
+    );
     const lease = ctx.pools.lease(pool);
     let message: Message;
     try {
@@ -54,6 +61,7 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
         signal: ctx.shutdown,
         ...(input.tags === undefined ? {} : { tags: input.tags }),
         ...(input.durability === undefined ? {} : { durability: input.durability as Durability }),
+        ...(expectedLastSeq === undefined ? {} : { expectedLastSeq }),
       });
     } finally {
       lease.release();
@@ -73,6 +81,10 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
       checkBodyFields(Object.keys(element), BODY_FIELDS.batch_message, `messages[${i}].`);
     });
     const datas = batchData(text, input.messages.length);
+    const expectedLastSeq = expectedLastSeqOf(
+      c.req.header(EXPECTED_LAST_SEQ_HEADER),
+      input.expected_last_seq,
+    );
     const lease = ctx.pools.lease(pool);
     let messages: Message[];
     try {
@@ -81,6 +93,7 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
         {
           signal: ctx.shutdown,
           ...(input.durability === undefined ? {} : { durability: input.durability as Durability }),
+          ...(expectedLastSeq === undefined ? {} : { expectedLastSeq }),
         },
       );
     } finally {
