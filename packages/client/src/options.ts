@@ -13,6 +13,7 @@ import {
   checkCount,
   checkGapPolicy,
   checkKnownKeys,
+  checkOneTailStart,
   checkTag,
   checkWhereList,
   requireTime,
@@ -68,18 +69,7 @@ export function checkTailOptions(
   const last = checkCount("last", options.last, 0);
   checkCount("max", options.max, 0);
   checkCount("timeoutMs", options.timeoutMs, 0);
-  const sinceTime = sinceTimeText(options.sinceTime);
-  const starts = [
-    since === undefined ? undefined : "since",
-    sinceTime === undefined ? undefined : "sinceTime",
-    last === undefined ? undefined : "last",
-  ].filter((s) => s !== undefined);
-  if (starts.length > 1) {
-    throw usage(
-      `give one of since, sinceTime and last, not ${starts.join(" and ")}`,
-      "use since to start at a seq, sinceTime at a time, or last to replay the newest N messages",
-    );
-  }
+  checkOneTailStart({ since, sinceTime: sinceTimeText(options.sinceTime), last });
   // Shape and size only: the server parses the expressions and answers a bad one with 400 Usage
   // before the stream starts; core's parser would add ~5 KiB (min+gzip) to every app.
   if (options.where !== undefined) checkWhereList(options.where);

@@ -73,6 +73,7 @@ export {
   checkCount,
   checkDurability,
   checkGapPolicy,
+  checkOneTailStart,
   checkTag,
   DEFAULT_POOL_SIZE,
   DURABILITIES,

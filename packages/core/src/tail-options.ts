@@ -10,7 +10,13 @@
 import type { Gap } from "./engine/tail-cursor.js";
 import { SpoolError } from "./errors.js";
 import { type Instant, requireTime } from "./time.js";
-import { checkCount, checkGapPolicy, checkTag, type GapPolicy } from "./validate.js";
+import {
+  checkCount,
+  checkGapPolicy,
+  checkOneTailStart,
+  checkTag,
+  type GapPolicy,
+} from "./validate.js";
 import { compileWhere, type WhereFilter } from "./where/index.js";
 
 /** Why a tail ended by itself. */
@@ -83,20 +89,7 @@ export function checkOptions(options: TailOptions): CheckedOptions {
   const since = checkCount("since", options.since, 1);
   const last = checkCount("last", options.last, 0);
   const sinceTime = checkSinceTime(options.sinceTime);
-  const starts = [
-    since === undefined ? undefined : "since",
-    sinceTime === undefined ? undefined : "sinceTime",
-    last === undefined ? undefined : "last",
-  ].filter((s) => s !== undefined);
-  if (starts.length > 1) {
-    throw new SpoolError(
-      "Usage",
-      `give one of since, sinceTime and last, not ${starts.join(" and ")}`,
-      {
-        hint: "use since to start at a seq, sinceTime at a time, or last to replay the newest N messages",
-      },
-    );
-  }
+  checkOneTailStart({ since, sinceTime, last });
   if (options.tags !== undefined && !Array.isArray(options.tags)) {
     throw new SpoolError("Usage", "the tag filter must be an array of strings", {
       hint: 'pass tags as a list of strings, e.g. ["build"]',

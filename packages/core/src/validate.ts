@@ -246,3 +246,27 @@ export function checkCount(name: string, value: unknown, min = 0): number | unde
   }
   return value;
 }
+
+/**
+ * Usage unless at most one of a tail's start options is given (`since`, `sinceTime`, `last`;
+ * spec/api/v0 §4.1), each already checked on its own.
+ *
+ * @example
+ * checkOneTailStart({ since: 3, last: 10 }); // throws: give one of since, sinceTime and last, not since and last
+ */
+export function checkOneTailStart(start: {
+  since: unknown;
+  sinceTime: unknown;
+  last: unknown;
+}): void {
+  const given = (["since", "sinceTime", "last"] as const).filter((k) => start[k] !== undefined);
+  if (given.length > 1) {
+    throw new SpoolError(
+      "Usage",
+      `give one of since, sinceTime and last, not ${given.join(" and ")}`,
+      {
+        hint: "use since to start at a seq, sinceTime at a time, or last to replay the newest N messages",
+      },
+    );
+  }
+}
