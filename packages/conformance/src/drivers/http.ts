@@ -283,8 +283,14 @@ class HttpSession implements DriverSession {
   async #raw(step: DriverStep): Promise<Result> {
     const request = probeFor(step);
     if (!request) throw new Skip("the step has no raw request");
+    return this.#answer(request);
+  }
+
+  /** Sends `request` itself (not through the SDK): its JSON answer, or its error envelope thrown. */
+  async #answer(request: Parameters<typeof sendRaw>[3]): Promise<Result> {
     const response = await sendRaw(this.#recorder, this.#server.url, this.#bearer, request);
     if (response.ok) return { result: this.#recorder.lastJson() ?? (await response.text()) };
+    // Without an envelope the wire check reports the breach; the kind is then unknown.
     const error = wireError(this.#recorder.last) ?? {
       kind: "Internal",
       message: `HTTP ${response.status} without an error envelope`,
@@ -299,19 +305,11 @@ class HttpSession implements DriverSession {
     if (messages.length === 0) {
       // The SDK answers an empty batch with [] without a request (like the local API); the step
       // is about the protocol's answer to one, so the driver sends that request itself.
-      const response = await sendRaw(this.#recorder, this.#server.url, this.#bearer, {
+      return this.#answer({
         method: "POST",
         path: `/v0/pools/${encodeURIComponent(name)}/append_batch`,
         body: JSON.stringify({ messages: [] }),
       });
-      if (response.ok) return { result: this.#recorder.lastJson() ?? (await response.text()) };
-      // Without an envelope the wire check reports the breach; the kind is then unknown.
-      const error = wireError(this.#recorder.last) ?? {
-        kind: "Internal",
-        message: `HTTP ${response.status} without an error envelope`,
-      };
-      const { kind, message, ...details } = error;
-      throw new SpoolHttpError(kind, message, response.status, details);
     }
     const committed = await this.#pool(name, "append_batch").appendBatch(
       messages.map((m) =>
