@@ -546,3 +546,34 @@ describe("where: the builtin table", () => {
     expect(() => checkWhere("input")).toThrow(/`input` is not available/);
   });
 });
+
+describe("where: regular expressions stay bounded (review)", () => {
+  const aa = (n: number) => ({ data: "a".repeat(n) });
+  it("parses `[^]` as a whole class, so a nested quantifier after it is still refused", () => {
+    const v = verdict('.data | test("[^](?:a+)+[x]")', aa(30));
+    expect(v).toMatchObject({ error: expect.stringMatching(/quantified group/) });
+  });
+  it("counts bounded quantifiers, `?` and alternatives in the cost estimate", () => {
+    const t0 = performance.now();
+    for (const re of [
+      "a{0,8}a{0,8}a{0,8}a{0,8}a{0,8}a{0,8}a{0,8}a{0,8}a{0,8}b",
+      `${"a?".repeat(40)}${"a".repeat(40)}`,
+      "(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)b",
+    ]) {
+      expect(verdict(`.data | test(${JSON.stringify(re)})`, aa(60))).toMatchObject({
+        error: expect.stringMatching(/too long for this regular expression/),
+      });
+    }
+    expect(performance.now() - t0).toBeLessThan(200);
+  });
+  it("spends the estimate from the step budget, so repeated matches end", () => {
+    const t0 = performance.now();
+    const v = verdict('.data as $s | [range(200) | $s | test("a*b")] | length', aa(3000));
+    expect(v).toMatchObject({ error: expect.stringMatching(/step budget/) });
+    expect(performance.now() - t0).toBeLessThan(500);
+  });
+  it("still matches ordinary patterns", () => {
+    expect(verdict('.data | test("^a+$")', aa(3000))).toBe(true);
+    expect(verdict('.data | test("error|warn")', { data: "x warn" })).toBe(true);
+  });
+});
