@@ -345,6 +345,9 @@ function join(v: unknown, sep: unknown, ctx: Ctx): string {
     if (typeof x === "number" || typeof x === "boolean") return toJson(x);
     return fail(`Cannot join with ${typeOf(x)}`);
   });
+  let total = s.length * Math.max(0, parts.length - 1);
+  for (const p of parts) total += p.length;
+  charge(ctx, total);
   const out = parts.join(s);
   charge(ctx, out.length);
   return out;
@@ -532,18 +535,18 @@ export const BUILTINS: Record<string, Record<number, Impl>> = {
   ltrim: { 0: fn((v) => trimWith(v, /^\s+/)) },
   rtrim: { 0: fn((v) => trimWith(v, /\s+$/)) },
   ascii_downcase: {
-    0: fn((v) =>
-      needString(v, "cannot be lowercased, as it is not a string").replace(/[A-Z]/g, (c) =>
-        c.toLowerCase(),
-      ),
-    ),
+    0: fn((v, _a, ctx) => {
+      const s = needString(v, "cannot be lowercased, as it is not a string");
+      charge(ctx, s.length);
+      return s.replace(/[A-Z]+/g, (c) => c.toLowerCase());
+    }),
   },
   ascii_upcase: {
-    0: fn((v) =>
-      needString(v, "cannot be uppercased, as it is not a string").replace(/[a-z]/g, (c) =>
-        c.toUpperCase(),
-      ),
-    ),
+    0: fn((v, _a, ctx) => {
+      const s = needString(v, "cannot be uppercased, as it is not a string");
+      charge(ctx, s.length);
+      return s.replace(/[a-z]+/g, (c) => c.toUpperCase());
+    }),
   },
   explode: {
     0: fn((v, _a, ctx) => {

@@ -577,3 +577,42 @@ describe("where: regular expressions stay bounded (review)", () => {
     expect(verdict('.data | test("error|warn")', { data: "x warn" })).toBe(true);
   });
 });
+
+describe("where: walks of shared or large values are budgeted (review)", () => {
+  const dag = "(reduce range(40) as $i (1; [., .]))";
+  const quick = (expr: string, input: unknown = ENVELOPE) => {
+    const t0 = performance.now();
+    const v = verdict(expr, input);
+    expect(performance.now() - t0).toBeLessThan(300);
+    return v;
+  };
+  it("compares, serializes and describes a value of 2^40 shared leaves within budget", () => {
+    for (const e of [
+      `${dag} as $d | $d == $d`,
+      `${dag} | tojson | length`,
+      `${dag} | tostring | length`,
+      `[${dag}, ${dag}] | sort | length`,
+    ]) {
+      expect(quick(e)).toMatchObject({ error: expect.stringMatching(/budget|size limit/) });
+    }
+    expect(quick(`${dag} | -(.)`)).toMatchObject({ error: expect.stringMatching(/negated/) });
+    expect(quick(`${dag} | error`)).toMatchObject({ error: expect.stringMatching(/not a string/) });
+  });
+  it("refuses a huge tojson or join before building it", () => {
+    const big = { data: "a".repeat(1 << 19) };
+    const before = process.memoryUsage().heapUsed;
+    expect(quick(".data as $s | [range(2000) | $s] | tojson | length", big)).toMatchObject({
+      error: expect.stringMatching(/size limit/),
+    });
+    expect(quick('.data as $s | [range(2000) | $s] | join("") | length', big)).toMatchObject({
+      error: expect.stringMatching(/size limit/),
+    });
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(64 * 1024 * 1024);
+  });
+  it("charges ascii_downcase/ascii_upcase by length", () => {
+    const big = { data: "a".repeat(1 << 19) };
+    const e = `.data${" | ascii_upcase | ascii_downcase".repeat(6)} | length > 0`;
+    expect(quick(e, big)).toMatchObject({ error: expect.stringMatching(/budget/) });
+    expect(verdict('.data.s | ascii_upcase == "HéLLO"')).toBe(true);
+  });
+});
