@@ -15,6 +15,7 @@ import {
   binary,
   type Ctx,
   charge,
+  depthCost,
   type Env,
   ev,
   fail,
@@ -294,7 +295,8 @@ function* paths(
   prefix: unknown[],
   ctx: Ctx,
 ): Generator<{ path: unknown[]; value: unknown }> {
-  step(ctx);
+  // each output passes through prefix.length generators and copies a path of that length
+  step(ctx, depthCost(prefix.length) + (prefix.length >> 4));
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
       const p = [...prefix, i];
@@ -386,16 +388,17 @@ function* rangeOf(from: unknown, to: unknown, by: unknown, ctx: Ctx): Generator<
   }
 }
 
-function* walk(v: unknown, f: Node, env: Env, ctx: Ctx): Generator<unknown> {
-  step(ctx);
+function* walk(v: unknown, f: Node, env: Env, ctx: Ctx, depth = 0): Generator<unknown> {
+  step(ctx, depthCost(depth));
   let inner: unknown = v;
   if (Array.isArray(v)) {
     inner = [];
-    for (const x of v) for (const y of walk(x, f, env, ctx)) (inner as unknown[]).push(y);
+    for (const x of v)
+      for (const y of walk(x, f, env, ctx, depth + 1)) (inner as unknown[]).push(y);
   } else if (isObject(v)) {
     const o = newObject();
     for (const k of Object.keys(v)) {
-      const r = walk(v[k], f, env, ctx).next();
+      const r = walk(v[k], f, env, ctx, depth + 1).next();
       if (!r.done) o[k] = r.value;
     }
     inner = o;

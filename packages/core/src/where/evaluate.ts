@@ -298,11 +298,17 @@ export function* iterate(target: unknown, ctx: Ctx): Generator<unknown> {
 }
 
 /** `..`: the value, then every value inside it, depth first. */
-export function* recurse(v: unknown, ctx: Ctx): Generator<unknown> {
-  step(ctx);
+export function* recurse(v: unknown, ctx: Ctx, depth = 0): Generator<unknown> {
+  // an output at depth d passes through d generators: charge for them
+  step(ctx, depthCost(depth));
   yield v;
-  if (Array.isArray(v)) for (const x of v) yield* recurse(x, ctx);
-  else if (isObject(v)) for (const k of Object.keys(v)) yield* recurse(v[k], ctx);
+  if (Array.isArray(v)) for (const x of v) yield* recurse(x, ctx, depth + 1);
+  else if (isObject(v)) for (const k of Object.keys(v)) yield* recurse(v[k], ctx, depth + 1);
+}
+
+/** The steps of one output of a recursive generator `depth` levels down (1 + depth/16). */
+export function depthCost(depth: number): number {
+  return 1 + (depth >> 4);
 }
 
 function add(l: unknown, r: unknown, ctx: Ctx): unknown {

@@ -616,3 +616,25 @@ describe("where: walks of shared or large values are budgeted (review)", () => {
     expect(verdict('.data.s | ascii_upcase == "HéLLO"')).toBe(true);
   });
 });
+
+describe("where: recursion into deep messages is charged by depth (review)", () => {
+  let deep: unknown = 1;
+  for (let i = 0; i < 10_000; i++) deep = [deep];
+  for (const e of [
+    "[..] | length",
+    "[paths] | length",
+    "[leaf_paths] | length",
+    "walk(.) | length",
+  ]) {
+    it(`${e} on 10 000 nested arrays ends quickly as a verdict error`, () => {
+      const t0 = performance.now();
+      const v = verdict(`.data | ${e}`, { data: deep });
+      expect(v).toMatchObject({ error: expect.any(String) });
+      expect(performance.now() - t0).toBeLessThan(100);
+    });
+  }
+  it("still recurses shallow values", () => {
+    expect(outputs("[.data.nested | ..] | length")).toEqual([3]);
+    expect(outputs("[.data.nested | paths]")).toEqual([[["a"], ["a", "b"]]]);
+  });
+});
