@@ -189,6 +189,8 @@ function indices(v: unknown, x: unknown, ctx: Ctx): unknown {
   if (typeof v === "string" && typeof x === "string") {
     charge(ctx, v.length);
     if (x === "") return null;
+    // the naive search compares up to |needle| characters at each position
+    step(ctx, Math.floor((v.length * x.length) / 4096));
     const out: number[] = [];
     const cps = Array.from(v);
     const needle = Array.from(x);
@@ -355,9 +357,7 @@ function join(v: unknown, sep: unknown, ctx: Ctx): string {
   return out;
 }
 
-function trimWith(v: unknown, re: RegExp): string {
-  return needString(v, "cannot be trimmed, as it is not a string").replace(re, "");
-}
+const TRIM_ERROR = "cannot be trimmed, as it is not a string";
 
 function math(f: (x: number) => number, name: string): Impl {
   return fn((v) => {
@@ -534,9 +534,10 @@ export const BUILTINS: Record<string, Record<number, Impl>> = {
         : v,
     ),
   },
-  trim: { 0: fn((v) => trimWith(v, /^\s+|\s+$/g)) },
-  ltrim: { 0: fn((v) => trimWith(v, /^\s+/)) },
-  rtrim: { 0: fn((v) => trimWith(v, /\s+$/)) },
+  // String.prototype.trim* strip exactly `\s` (a /\s+$/ regex backtracks quadratically)
+  trim: { 0: fn((v) => needString(v, TRIM_ERROR).trim()) },
+  ltrim: { 0: fn((v) => needString(v, TRIM_ERROR).trimStart()) },
+  rtrim: { 0: fn((v) => needString(v, TRIM_ERROR).trimEnd()) },
   ascii_downcase: {
     0: fn((v, _a, ctx) => {
       const s = needString(v, "cannot be lowercased, as it is not a string");

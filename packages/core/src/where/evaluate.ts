@@ -270,7 +270,14 @@ function slice(target: unknown, from: unknown, to: unknown, ctx: Ctx): unknown {
     return a.slice(i, j);
   }
   if (t === "string") {
-    const cps = Array.from(target as string);
+    const str = target as string;
+    if (!/[\uD800-\uDFFF]/.test(str)) {
+      // no surrogates: code points are UTF-16 units
+      const [i, j] = sliceBounds(str.length, from, to);
+      charge(ctx, j - i);
+      return str.slice(i, j);
+    }
+    const cps = Array.from(str);
     const [i, j] = sliceBounds(cps.length, from, to);
     charge(ctx, cps.length);
     return cps.slice(i, j).join("");

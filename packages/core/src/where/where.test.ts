@@ -638,3 +638,34 @@ describe("where: recursion into deep messages is charged by depth (review)", () 
     expect(outputs("[.data.nested | paths]")).toEqual([[["a"], ["a", "b"]]]);
   });
 });
+
+describe("where: string scans are charged by their real cost (review)", () => {
+  const big = { data: "a".repeat(1 << 19) };
+  const quick = (expr: string, input: unknown) => {
+    const t0 = performance.now();
+    const v = verdict(expr, input);
+    expect(performance.now() - t0).toBeLessThan(100);
+    return v;
+  };
+  it("indices/index of a long needle in a long string runs out of budget", () => {
+    expect(quick('.data | index("a" * 4000)', big)).toMatchObject({
+      error: expect.stringMatching(/budget/),
+    });
+    expect(outputs('"a,b, cd, efg" | index(", ")')).toEqual([3]);
+    expect(outputs('"aé,b" | indices(",")')).toEqual([[2]]);
+  });
+  it("rtrim/trim of many spaces before a non-space is linear", () => {
+    expect(quick('(" " * 100000 + "x") | rtrim | length', {})).toBe(true);
+    expect(outputs('"  a b \\n" | trim, ltrim, rtrim')).toEqual(["a b", "a b \n", "  a b"]);
+  });
+  it("string slices are cheap without surrogates and exact with them", () => {
+    expect(quick("[.data | .[1:], .[2:], .[3:], .[4:]] | length", big)).toBe(true);
+    expect(outputs('"a😀bc" | .[1:3], .[-2:]')).toEqual(["😀b", "bc"]);
+  });
+  it("element-wise comparisons of arrays spend the budget", () => {
+    const nums = { data: Array.from({ length: 100_000 }, (_, i) => i) };
+    expect(quick(".data | map(0) as $z | $z | indices($z[0:3000]) | length", nums)).toMatchObject({
+      error: expect.stringMatching(/budget/),
+    });
+  });
+});
