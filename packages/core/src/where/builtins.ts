@@ -21,6 +21,7 @@ import {
   fail,
   index,
   iterate,
+  objectCost,
   recurse,
   splitString,
   step,
@@ -262,6 +263,7 @@ function entries(v: unknown, ctx: Ctx): unknown[] {
   if (!isObject(v)) fail(`${describe(v)} has no keys`);
   const ks = Object.keys(v);
   charge(ctx, ks.length);
+  objectCost(ctx, ks.length * 2);
   return ks.map((k) => {
     const e = newObject();
     e.key = k;

@@ -48,6 +48,11 @@ export function charge(ctx: Ctx, size: number): void {
   if (size >= 256) step(ctx, Math.floor(size / 256));
 }
 
+/** Charges for copying `keys` keys into a new object (far dearer than a string character). */
+export function objectCost(ctx: Ctx, keys: number): void {
+  if (keys >= 2) step(ctx, keys >> 1);
+}
+
 export function fail(message: string): never {
   throw new WhereRuntimeError(message);
 }
@@ -225,6 +230,7 @@ function* objects(
     for (const v of ev(entry.value, input, env, ctx)) {
       const next = newObject();
       Object.assign(next, acc);
+      objectCost(ctx, i);
       next[k] = v;
       yield* objects(entries, i + 1, next, input, env, ctx);
     }
@@ -333,15 +339,18 @@ function add(l: unknown, r: unknown, ctx: Ctx): unknown {
     return [...(l as unknown[]), ...(r as unknown[])];
   }
   if (lt === "object" && rt === "object") {
+    const n = Object.keys(l as JsonObject).length + Object.keys(r as JsonObject).length;
+    charge(ctx, n);
+    objectCost(ctx, n);
     const out = newObject();
     Object.assign(out, l, r);
-    charge(ctx, Object.keys(out).length);
     return out;
   }
   fail(`${describe(l)} and ${describe(r)} cannot be added`);
 }
 
 function deepMerge(l: JsonObject, r: JsonObject, ctx: Ctx): JsonObject {
+  objectCost(ctx, Object.keys(l).length);
   const out = newObject();
   Object.assign(out, l);
   for (const k of Object.keys(r)) {

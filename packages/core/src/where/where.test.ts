@@ -669,3 +669,25 @@ describe("where: string scans are charged by their real cost (review)", () => {
     });
   });
 });
+
+describe("where: objects with many keys are charged (review)", () => {
+  const wide: Record<string, number> = {};
+  for (let i = 0; i < 80_000; i++) wide[`k${(i * 7919) % 80_000}`] = i;
+  for (const e of [
+    "[keys, keys, keys, keys, keys, keys, keys, keys, keys, keys] | length",
+    "[. == ., . == ., . == ., . == ., . == .] | length",
+    "[. + ., . + ., . + ., . + ., . + .] | length",
+    "[to_entries, to_entries, to_entries] | length",
+  ]) {
+    it(`${e} on 80 000 keys stays fast`, () => {
+      const t0 = performance.now();
+      verdict(`.data | ${e}`, { data: wide });
+      expect(performance.now() - t0).toBeLessThan(150);
+    });
+  }
+  it("still sorts keys by code point", () => {
+    expect(outputs('{"b": 1, "a": 2, "😀": 3, "\\uffff": 4} | keys')).toEqual([
+      ["a", "b", "\uffff", "😀"],
+    ]);
+  });
+});
