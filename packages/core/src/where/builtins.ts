@@ -485,11 +485,18 @@ export const BUILTINS: Record<string, Record<number, Impl>> = {
       for (const c of ev(f as Node, v, env, ctx)) if (truthy(c)) yield v;
     },
   },
-  length: { 0: fn((v) => length(v)) },
+  length: {
+    0: fn((v, _a, ctx) => {
+      if (typeof v === "string") charge(ctx, v.length);
+      return length(v);
+    }),
+  },
   utf8bytelength: {
-    0: fn(
-      (v) => new TextEncoder().encode(needString(v, "only strings have UTF-8 byte length")).length,
-    ),
+    0: fn((v, _a, ctx) => {
+      const s = needString(v, "only strings have UTF-8 byte length");
+      charge(ctx, s.length);
+      return new TextEncoder().encode(s).length;
+    }),
   },
   type: { 0: fn((v) => typeOf(v)) },
   keys: { 0: fn((v, _a, ctx) => keys(v, ctx, true)) },

@@ -102,7 +102,7 @@ export function compare(a: unknown, b: unknown): number {
       return x < y ? -1 : x > y ? 1 : 0;
     }
     case "string":
-      tick(Math.min((a as string).length, (b as string).length) / 16);
+      if (a !== b) tick(Math.min((a as string).length, (b as string).length) / 2);
       return compareStrings(a as string, b as string);
     case "array": {
       const x = a as unknown[];

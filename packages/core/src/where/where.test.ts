@@ -691,3 +691,18 @@ describe("where: objects with many keys are charged (review)", () => {
     ]);
   });
 });
+
+describe("where: repeated scans of a large string are charged (review)", () => {
+  const big = { data: "a".repeat(1 << 19) };
+  for (const e of [
+    `[${Array(200).fill("length").join(", ")}] | length`,
+    `[${Array(200).fill("utf8bytelength").join(", ")}] | length`,
+    `[${Array(200).fill('. < (. + "")').join(", ")}] | length`,
+  ]) {
+    it(`${e.slice(0, 30)}… on a 512 KiB string stays fast`, () => {
+      const t0 = performance.now();
+      verdict(`.data | ${e}`, big);
+      expect(performance.now() - t0).toBeLessThan(100);
+    });
+  }
+});
