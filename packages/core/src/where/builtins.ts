@@ -565,6 +565,7 @@ export const BUILTINS: Record<string, Record<number, Impl>> = {
     0: fn((v, _a, ctx) => {
       const s = needString(v, "cannot be exploded, as it is not a string");
       charge(ctx, s.length);
+      step(ctx, s.length >> 6); // an array of numbers, not characters
       return Array.from(s, (c) => c.codePointAt(0));
     }),
   },
@@ -572,6 +573,7 @@ export const BUILTINS: Record<string, Record<number, Impl>> = {
     0: fn((v, _a, ctx) => {
       const a = needArray(v, "cannot be imploded, as it is not an array");
       charge(ctx, a.length);
+      step(ctx, a.length >> 6); // a string from code points, one by one
       return a
         .map((c) => {
           if (typeof c !== "number" || c < 0 || c > 0x10ffff)

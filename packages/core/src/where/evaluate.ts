@@ -45,7 +45,7 @@ export function charge(ctx: Ctx, size: number): void {
   if (size > ctx.maxSize) {
     throw new WhereBudgetError(`a value grew past the size limit (${ctx.maxSize} elements)`);
   }
-  if (size >= 256) step(ctx, Math.floor(size / 256));
+  if (size >= 128) step(ctx, Math.floor(size / 128));
 }
 
 /** Charges for copying `keys` keys into a new object (far dearer than a string character). */

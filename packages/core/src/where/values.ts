@@ -140,7 +140,7 @@ export function toJson(v: unknown): string {
   return JSON.stringify(v, (k, x: unknown) => {
     if (meter !== null) {
       size += 1 + k.length + (typeof x === "string" ? x.length : 0);
-      tick(1 + k.length / 16 + (typeof x === "string" ? x.length / 16 : 0));
+      tick(8 + k.length / 4 + (typeof x === "string" ? x.length / 4 : 0));
       if (size > meter.maxSize) {
         throw new WhereBudgetError(`a value grew past the size limit (${meter.maxSize} elements)`);
       }
