@@ -615,7 +615,12 @@ export const BUILTINS: Record<string, Record<number, Impl>> = {
       }
     }),
   },
-  tonumber: { 0: fn((v) => tonumber(v)) },
+  tonumber: {
+    0: fn((v, _a, ctx) => {
+      if (typeof v === "string") charge(ctx, v.length);
+      return tonumber(v);
+    }),
+  },
   ascii: { 0: fn((v) => String.fromCodePoint(tonumber(v))) },
   floor: { 0: math(Math.floor, "floor") },
   ceil: { 0: math(Math.ceil, "ceil") },
