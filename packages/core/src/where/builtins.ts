@@ -15,11 +15,13 @@ import {
   binary,
   type Ctx,
   charge,
+  depthCost,
   type Env,
   ev,
   fail,
   index,
   iterate,
+  objectCost,
   recurse,
   splitString,
   step,
@@ -188,6 +190,8 @@ function indices(v: unknown, x: unknown, ctx: Ctx): unknown {
   if (typeof v === "string" && typeof x === "string") {
     charge(ctx, v.length);
     if (x === "") return null;
+    // the naive search compares up to |needle| characters at each position
+    step(ctx, Math.floor((v.length * x.length) / 4096));
     const out: number[] = [];
     const cps = Array.from(v);
     const needle = Array.from(x);
@@ -259,6 +263,7 @@ function entries(v: unknown, ctx: Ctx): unknown[] {
   if (!isObject(v)) fail(`${describe(v)} has no keys`);
   const ks = Object.keys(v);
   charge(ctx, ks.length);
+  objectCost(ctx, ks.length * 2);
   return ks.map((k) => {
     const e = newObject();
     e.key = k;
@@ -294,7 +299,8 @@ function* paths(
   prefix: unknown[],
   ctx: Ctx,
 ): Generator<{ path: unknown[]; value: unknown }> {
-  step(ctx);
+  // each output passes through prefix.length generators and copies a path of that length
+  step(ctx, depthCost(prefix.length) + (prefix.length >> 4));
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
       const p = [...prefix, i];
@@ -345,14 +351,15 @@ function join(v: unknown, sep: unknown, ctx: Ctx): string {
     if (typeof x === "number" || typeof x === "boolean") return toJson(x);
     return fail(`Cannot join with ${typeOf(x)}`);
   });
+  let total = s.length * Math.max(0, parts.length - 1);
+  for (const p of parts) total += p.length;
+  charge(ctx, total);
   const out = parts.join(s);
   charge(ctx, out.length);
   return out;
 }
 
-function trimWith(v: unknown, re: RegExp): string {
-  return needString(v, "cannot be trimmed, as it is not a string").replace(re, "");
-}
+const TRIM_ERROR = "cannot be trimmed, as it is not a string";
 
 function math(f: (x: number) => number, name: string): Impl {
   return fn((v) => {
@@ -383,16 +390,17 @@ function* rangeOf(from: unknown, to: unknown, by: unknown, ctx: Ctx): Generator<
   }
 }
 
-function* walk(v: unknown, f: Node, env: Env, ctx: Ctx): Generator<unknown> {
-  step(ctx);
+function* walk(v: unknown, f: Node, env: Env, ctx: Ctx, depth = 0): Generator<unknown> {
+  step(ctx, depthCost(depth));
   let inner: unknown = v;
   if (Array.isArray(v)) {
     inner = [];
-    for (const x of v) for (const y of walk(x, f, env, ctx)) (inner as unknown[]).push(y);
+    for (const x of v)
+      for (const y of walk(x, f, env, ctx, depth + 1)) (inner as unknown[]).push(y);
   } else if (isObject(v)) {
     const o = newObject();
     for (const k of Object.keys(v)) {
-      const r = walk(v[k], f, env, ctx).next();
+      const r = walk(v[k], f, env, ctx, depth + 1).next();
       if (!r.done) o[k] = r.value;
     }
     inner = o;
@@ -477,11 +485,18 @@ export const BUILTINS: Record<string, Record<number, Impl>> = {
       for (const c of ev(f as Node, v, env, ctx)) if (truthy(c)) yield v;
     },
   },
-  length: { 0: fn((v) => length(v)) },
+  length: {
+    0: fn((v, _a, ctx) => {
+      if (typeof v === "string") charge(ctx, v.length);
+      return length(v);
+    }),
+  },
   utf8bytelength: {
-    0: fn(
-      (v) => new TextEncoder().encode(needString(v, "only strings have UTF-8 byte length")).length,
-    ),
+    0: fn((v, _a, ctx) => {
+      const s = needString(v, "only strings have UTF-8 byte length");
+      charge(ctx, s.length);
+      return new TextEncoder().encode(s).length;
+    }),
   },
   type: { 0: fn((v) => typeOf(v)) },
   keys: { 0: fn((v, _a, ctx) => keys(v, ctx, true)) },
@@ -528,27 +543,29 @@ export const BUILTINS: Record<string, Record<number, Impl>> = {
         : v,
     ),
   },
-  trim: { 0: fn((v) => trimWith(v, /^\s+|\s+$/g)) },
-  ltrim: { 0: fn((v) => trimWith(v, /^\s+/)) },
-  rtrim: { 0: fn((v) => trimWith(v, /\s+$/)) },
+  // String.prototype.trim* strip exactly `\s` (a /\s+$/ regex backtracks quadratically)
+  trim: { 0: fn((v) => needString(v, TRIM_ERROR).trim()) },
+  ltrim: { 0: fn((v) => needString(v, TRIM_ERROR).trimStart()) },
+  rtrim: { 0: fn((v) => needString(v, TRIM_ERROR).trimEnd()) },
   ascii_downcase: {
-    0: fn((v) =>
-      needString(v, "cannot be lowercased, as it is not a string").replace(/[A-Z]/g, (c) =>
-        c.toLowerCase(),
-      ),
-    ),
+    0: fn((v, _a, ctx) => {
+      const s = needString(v, "cannot be lowercased, as it is not a string");
+      charge(ctx, s.length);
+      return s.replace(/[A-Z]+/g, (c) => c.toLowerCase());
+    }),
   },
   ascii_upcase: {
-    0: fn((v) =>
-      needString(v, "cannot be uppercased, as it is not a string").replace(/[a-z]/g, (c) =>
-        c.toUpperCase(),
-      ),
-    ),
+    0: fn((v, _a, ctx) => {
+      const s = needString(v, "cannot be uppercased, as it is not a string");
+      charge(ctx, s.length);
+      return s.replace(/[a-z]+/g, (c) => c.toUpperCase());
+    }),
   },
   explode: {
     0: fn((v, _a, ctx) => {
       const s = needString(v, "cannot be exploded, as it is not a string");
       charge(ctx, s.length);
+      step(ctx, s.length >> 6); // an array of numbers, not characters
       return Array.from(s, (c) => c.codePointAt(0));
     }),
   },
@@ -556,6 +573,7 @@ export const BUILTINS: Record<string, Record<number, Impl>> = {
     0: fn((v, _a, ctx) => {
       const a = needArray(v, "cannot be imploded, as it is not an array");
       charge(ctx, a.length);
+      step(ctx, a.length >> 6); // a string from code points, one by one
       return a
         .map((c) => {
           if (typeof c !== "number" || c < 0 || c > 0x10ffff)
@@ -597,7 +615,12 @@ export const BUILTINS: Record<string, Record<number, Impl>> = {
       }
     }),
   },
-  tonumber: { 0: fn((v) => tonumber(v)) },
+  tonumber: {
+    0: fn((v, _a, ctx) => {
+      if (typeof v === "string") charge(ctx, v.length);
+      return tonumber(v);
+    }),
+  },
   ascii: { 0: fn((v) => String.fromCodePoint(tonumber(v))) },
   floor: { 0: math(Math.floor, "floor") },
   ceil: { 0: math(Math.ceil, "ceil") },

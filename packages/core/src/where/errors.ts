@@ -29,20 +29,13 @@ export function whereSyntaxError(detail: string, col: number): WhereSyntaxError 
 /** An error raised while evaluating (jq's `error(v)`); `try … catch` sees `value`. */
 export class WhereRuntimeError extends Error {
   constructor(readonly value: unknown) {
-    super(typeof value === "string" ? value : safeJson(value));
+    // not the JSON text of `value`: a value built by sharing can be huge (index.ts prints it)
+    super(typeof value === "string" ? value : "an error value that is not a string");
   }
 }
 
 /** The step or size budget of one evaluation ran out: never caught by `try`. */
 export class WhereBudgetError extends Error {}
-
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
 
 export function usage(message: string): SpoolError {
   return new SpoolError("Usage", message, { hint: WHERE_HINT });

@@ -45,7 +45,12 @@ export function charge(ctx: Ctx, size: number): void {
   if (size > ctx.maxSize) {
     throw new WhereBudgetError(`a value grew past the size limit (${ctx.maxSize} elements)`);
   }
-  if (size >= 256) step(ctx, Math.floor(size / 256));
+  if (size >= 128) step(ctx, Math.floor(size / 128));
+}
+
+/** Charges for copying `keys` keys into a new object (far dearer than a string character). */
+export function objectCost(ctx: Ctx, keys: number): void {
+  if (keys >= 2) step(ctx, keys >> 1);
 }
 
 export function fail(message: string): never {
@@ -225,6 +230,7 @@ function* objects(
     for (const v of ev(entry.value, input, env, ctx)) {
       const next = newObject();
       Object.assign(next, acc);
+      objectCost(ctx, i);
       next[k] = v;
       yield* objects(entries, i + 1, next, input, env, ctx);
     }
@@ -270,7 +276,14 @@ function slice(target: unknown, from: unknown, to: unknown, ctx: Ctx): unknown {
     return a.slice(i, j);
   }
   if (t === "string") {
-    const cps = Array.from(target as string);
+    const str = target as string;
+    if (!/[\uD800-\uDFFF]/.test(str)) {
+      // no surrogates: code points are UTF-16 units
+      const [i, j] = sliceBounds(str.length, from, to);
+      charge(ctx, j - i);
+      return str.slice(i, j);
+    }
+    const cps = Array.from(str);
     const [i, j] = sliceBounds(cps.length, from, to);
     charge(ctx, cps.length);
     return cps.slice(i, j).join("");
@@ -298,11 +311,17 @@ export function* iterate(target: unknown, ctx: Ctx): Generator<unknown> {
 }
 
 /** `..`: the value, then every value inside it, depth first. */
-export function* recurse(v: unknown, ctx: Ctx): Generator<unknown> {
-  step(ctx);
+export function* recurse(v: unknown, ctx: Ctx, depth = 0): Generator<unknown> {
+  // an output at depth d passes through d generators: charge for them
+  step(ctx, depthCost(depth));
   yield v;
-  if (Array.isArray(v)) for (const x of v) yield* recurse(x, ctx);
-  else if (isObject(v)) for (const k of Object.keys(v)) yield* recurse(v[k], ctx);
+  if (Array.isArray(v)) for (const x of v) yield* recurse(x, ctx, depth + 1);
+  else if (isObject(v)) for (const k of Object.keys(v)) yield* recurse(v[k], ctx, depth + 1);
+}
+
+/** The steps of one output of a recursive generator `depth` levels down (1 + depth/16). */
+export function depthCost(depth: number): number {
+  return 1 + (depth >> 4);
 }
 
 function add(l: unknown, r: unknown, ctx: Ctx): unknown {
@@ -320,15 +339,18 @@ function add(l: unknown, r: unknown, ctx: Ctx): unknown {
     return [...(l as unknown[]), ...(r as unknown[])];
   }
   if (lt === "object" && rt === "object") {
+    const n = Object.keys(l as JsonObject).length + Object.keys(r as JsonObject).length;
+    charge(ctx, n);
+    objectCost(ctx, n);
     const out = newObject();
     Object.assign(out, l, r);
-    charge(ctx, Object.keys(out).length);
     return out;
   }
   fail(`${describe(l)} and ${describe(r)} cannot be added`);
 }
 
 function deepMerge(l: JsonObject, r: JsonObject, ctx: Ctx): JsonObject {
+  objectCost(ctx, Object.keys(l).length);
   const out = newObject();
   Object.assign(out, l);
   for (const k of Object.keys(r)) {

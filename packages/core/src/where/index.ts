@@ -27,7 +27,7 @@ export {
   type WhereCompileOptions,
 } from "./compile-check.js";
 
-import { toJson, truthy } from "./values.js";
+import { jsonPrefix, setMeter, truthy } from "./values.js";
 
 /** The outcome for one message: kept, dropped, or dropped because an expression failed. */
 export type WhereVerdict = true | false | { error: string };
@@ -59,6 +59,7 @@ export function compileWhere(
   const regexps = new Map<string, unknown>();
   const test = (envelope: unknown): WhereVerdict => {
     const ctx: Ctx = { fuel: WHERE_LIMITS.steps, maxSize: WHERE_LIMITS.maxValueSize, regexps };
+    setMeter(ctx);
     try {
       for (const program of programs) {
         let holds = false;
@@ -74,12 +75,16 @@ export function compileWhere(
     } catch (error) {
       if (error instanceof WhereRuntimeError) {
         const v = error.value;
-        return { error: typeof v === "string" ? v : `${toJson(v)} (not a string)` };
+        if (typeof v === "string") return { error: v };
+        const text = jsonPrefix(v, 1024);
+        return { error: `${text.length > 1024 ? `${text.slice(0, 1024)}…` : text} (not a string)` };
       }
       if (error instanceof WhereBudgetError) return { error: error.message };
       if (error instanceof RangeError)
         return { error: "the message is nested too deeply for this expression" };
       return { error: String((error as Error)?.message ?? error) };
+    } finally {
+      setMeter(null);
     }
   };
   return {

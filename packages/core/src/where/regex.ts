@@ -4,12 +4,13 @@
  *
  * Invariants: a pattern with a back-reference, or a quantified group that itself contains a
  * quantifier or an alternation (the shapes that backtrack exponentially), is refused; a pattern
- * with k unbounded quantifiers (`*`, `+`, `{n,}`, `{n,m}` with a wide range) is applied only to
- * strings of at most 10^(8/(k+1)) characters (k = 0: any string), which bounds the
- * backtracking of one match by about 10^8 steps; flags are jq's subset `g`, `i`, `x`, `n`, `s`
+ * is applied only to a string of n characters for which n times the product of the choices of
+ * its choice points (each `?` 2, `{a,b}` b − a + 1, `*`/`+`/`{a,}` n + 1, each group or the
+ * whole pattern with b alternatives b) is at most 10^7, and that estimate (in 1024ths) is
+ * spent from the step budget, which bounds the backtracking of all matches of one message; flags are jq's subset `g`, `i`, `x`, `n`, `s`
  * (others are an error); offsets and lengths are in code points, as in jq.
  */
-import { type Ctx, charge, fail, step } from "./evaluate.js";
+import { type Ctx, fail, step } from "./evaluate.js";
 import { newObject } from "./values.js";
 
 export interface CompiledRegex {
@@ -18,40 +19,62 @@ export interface CompiledRegex {
   ignoreEmpty: boolean;
   /** The name of each capture group, in order (null for unnamed ones). */
   names: (string | null)[];
-  /** The longest subject this pattern may run on. */
-  maxSubject: number;
+  /** The pattern's choice points, for the cost estimate of a match. */
+  shape: Shape;
 }
 
 interface Shape {
   names: (string | null)[];
-  unbounded: number;
+  /** The number of choices of each variable quantifier or alternation (Infinity: unbounded). */
+  choices: number[];
+}
+
+/** The most backtracking steps one match may be estimated to take. */
+const REGEX_COST = 10_000_000;
+
+/**
+ * An upper estimate of the backtracking of `shape` on a string of `n` characters: every start
+ * position times the product of each choice point's options (at most n + 1 for a quantifier).
+ */
+function regexCost(shape: Shape, n: number): number {
+  let cost = Math.max(1, n);
+  for (const c of shape.choices) {
+    cost *= Math.min(c, n + 1);
+    if (cost > REGEX_COST) return Number.POSITIVE_INFINITY;
+  }
+  return cost;
 }
 
 /** Checks a pattern's shape (see the module invariants); returns its groups and cost class. */
 function shapeOf(pattern: string): Shape {
   const names: (string | null)[] = [];
-  let unbounded = 0;
-  const stack: { quant: boolean; alt: boolean }[] = [{ quant: false, alt: false }];
-  const top = (): { quant: boolean; alt: boolean } =>
-    stack[stack.length - 1] as { quant: boolean; alt: boolean };
-  /** A quantifier at `i`, if any: its length and whether it is unbounded. */
-  const quantifier = (i: number): { len: number; unbounded: boolean } | undefined => {
+  const choices: number[] = [];
+  type Group = { quant: boolean; alt: boolean; branches: number };
+  const stack: Group[] = [{ quant: false, alt: false, branches: 1 }];
+  const top = (): Group => stack[stack.length - 1] as Group;
+  /** A quantifier at `i`, if any: its length and its number of choices. */
+  const quantifier = (i: number): { len: number; choices: number } | undefined => {
     const c = pattern[i];
     let len = 0;
-    let wide = false;
+    let n = 1;
     if (c === "*" || c === "+") {
       len = 1;
-      wide = true;
-    } else if (c === "?") len = 1;
-    else if (c === "{") {
+      n = Number.POSITIVE_INFINITY;
+    } else if (c === "?") {
+      len = 1;
+      n = 2;
+    } else if (c === "{") {
       const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i));
       if (!m) return undefined;
       len = m[0].length;
       const lo = Number(m[1]);
-      wide = m[2] !== undefined && (m[3] === "" || Number(m[3]) - lo > 8);
+      if (m[2] !== undefined) n = m[3] === "" ? Number.POSITIVE_INFINITY : Number(m[3]) - lo + 1;
     } else return undefined;
     if (pattern[i + len] === "?" || pattern[i + len] === "+") len++;
-    return { len, unbounded: wide };
+    return { len, choices: n };
+  };
+  const choice = (n: number): void => {
+    if (n > 1) choices.push(n);
   };
   let i = 0;
   while (i < pattern.length) {
@@ -64,7 +87,7 @@ function shapeOf(pattern: string): Shape {
     } else if (c === "[") {
       i++;
       if (pattern[i] === "^") i++;
-      if (pattern[i] === "]") i++;
+      // in JavaScript, `[]` and `[^]` are whole classes: a `]` right after `[` or `[^` closes
       while (i < pattern.length && pattern[i] !== "]") i += pattern[i] === "\\" ? 2 : 1;
       i++;
     } else if (c === "(") {
@@ -78,11 +101,12 @@ function shapeOf(pattern: string): Shape {
         names.push(null);
         i++;
       }
-      stack.push({ quant: false, alt: false });
+      stack.push({ quant: false, alt: false, branches: 1 });
       continue;
     } else if (c === ")") {
-      const group = stack.pop() ?? { quant: false, alt: false };
-      if (stack.length === 0) stack.push({ quant: false, alt: false });
+      const group = stack.pop() ?? { quant: false, alt: false, branches: 1 };
+      if (stack.length === 0) stack.push({ quant: false, alt: false, branches: 1 });
+      choice(group.branches);
       i++;
       const q = quantifier(i);
       if (q) {
@@ -91,13 +115,14 @@ function shapeOf(pattern: string): Shape {
             "a quantified group may not contain a quantifier or `|` (it can backtrack exponentially): use a character class, e.g. [ab]* instead of (a|b)*",
           );
         }
-        if (q.unbounded) unbounded++;
+        choice(q.choices);
         i += q.len;
         top().quant = true;
       } else if (group.quant) top().quant = true;
       continue;
     } else if (c === "|") {
       top().alt = true;
+      top().branches++;
       i++;
       continue;
     } else {
@@ -106,11 +131,12 @@ function shapeOf(pattern: string): Shape {
     const q = quantifier(i);
     if (q) {
       top().quant = true;
-      if (q.unbounded) unbounded++;
+      choice(q.choices);
       i += q.len;
     }
   }
-  return { names, unbounded };
+  for (const g of stack) choice(g.branches);
+  return { names, choices };
 }
 
 /** Removes whitespace and `# comments` outside character classes (jq's `x` flag). */
@@ -161,9 +187,7 @@ export function compileRegex(pattern: unknown, flags: unknown, ctx: Ctx): Compil
   } catch (error) {
     fail(`${pattern} (at offset 0) is not a valid regex: ${(error as Error).message}`);
   }
-  const maxSubject =
-    shape.unbounded === 0 ? Number.MAX_SAFE_INTEGER : Math.floor(10 ** (8 / (shape.unbounded + 1)));
-  const compiled: CompiledRegex = { re, global, ignoreEmpty, names: shape.names, maxSubject };
+  const compiled: CompiledRegex = { re, global, ignoreEmpty, names: shape.names, shape };
   if (ctx.regexps.size < 64) ctx.regexps.set(key, compiled);
   return compiled;
 }
@@ -174,12 +198,13 @@ export function matchAll(input: unknown, regex: CompiledRegex, ctx: Ctx): unknow
     fail(
       `${typeof input === "object" ? (input === null ? "null" : Array.isArray(input) ? "array" : "object") : typeof input} (${JSON.stringify(input)}) cannot be matched, as it is not a string`,
     );
-  if (input.length > regex.maxSubject) {
+  const cost = regexCost(regex.shape, input.length);
+  if (cost > REGEX_COST) {
     fail(
-      `the string (${input.length} characters) is too long for this regular expression (at most ${regex.maxSubject} with its unbounded quantifiers)`,
+      `the string (${input.length} characters) is too long for this regular expression (its quantifiers and alternatives could backtrack too much)`,
     );
   }
-  charge(ctx, input.length);
+  step(ctx, Math.floor(cost / 1024));
   const re = regex.re;
   re.lastIndex = 0;
   const out: unknown[] = [];

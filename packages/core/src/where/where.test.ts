@@ -546,3 +546,191 @@ describe("where: the builtin table", () => {
     expect(() => checkWhere("input")).toThrow(/`input` is not available/);
   });
 });
+
+describe("where: regular expressions stay bounded (review)", () => {
+  const aa = (n: number) => ({ data: "a".repeat(n) });
+  it("parses `[^]` as a whole class, so a nested quantifier after it is still refused", () => {
+    const v = verdict('.data | test("[^](?:a+)+[x]")', aa(30));
+    expect(v).toMatchObject({ error: expect.stringMatching(/quantified group/) });
+  });
+  it("counts bounded quantifiers, `?` and alternatives in the cost estimate", () => {
+    const t0 = performance.now();
+    for (const re of [
+      "a{0,8}a{0,8}a{0,8}a{0,8}a{0,8}a{0,8}a{0,8}a{0,8}a{0,8}b",
+      `${"a?".repeat(40)}${"a".repeat(40)}`,
+      "(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)b",
+    ]) {
+      expect(verdict(`.data | test(${JSON.stringify(re)})`, aa(60))).toMatchObject({
+        error: expect.stringMatching(/too long for this regular expression/),
+      });
+    }
+    expect(performance.now() - t0).toBeLessThan(200);
+  });
+  it("spends the estimate from the step budget, so repeated matches end", () => {
+    const t0 = performance.now();
+    const v = verdict('.data as $s | [range(200) | $s | test("a*b")] | length', aa(3000));
+    expect(v).toMatchObject({ error: expect.stringMatching(/step budget/) });
+    expect(performance.now() - t0).toBeLessThan(500);
+  });
+  it("still matches ordinary patterns", () => {
+    expect(verdict('.data | test("^a+$")', aa(3000))).toBe(true);
+    expect(verdict('.data | test("error|warn")', { data: "x warn" })).toBe(true);
+  });
+});
+
+describe("where: walks of shared or large values are budgeted (review)", () => {
+  const dag = "(reduce range(40) as $i (1; [., .]))";
+  const quick = (expr: string, input: unknown = ENVELOPE) => {
+    const t0 = performance.now();
+    const v = verdict(expr, input);
+    expect(performance.now() - t0).toBeLessThan(300);
+    return v;
+  };
+  it("compares, serializes and describes a value of 2^40 shared leaves within budget", () => {
+    for (const e of [
+      `${dag} as $d | $d == $d`,
+      `${dag} | tojson | length`,
+      `${dag} | tostring | length`,
+      `[${dag}, ${dag}] | sort | length`,
+    ]) {
+      expect(quick(e)).toMatchObject({ error: expect.stringMatching(/budget|size limit/) });
+    }
+    expect(quick(`${dag} | -(.)`)).toMatchObject({ error: expect.stringMatching(/negated/) });
+    expect(quick(`${dag} | error`)).toMatchObject({ error: expect.stringMatching(/not a string/) });
+  });
+  it("refuses a huge tojson or join before building it", () => {
+    const big = { data: "a".repeat(1 << 19) };
+    const before = process.memoryUsage().heapUsed;
+    expect(quick(".data as $s | [range(2000) | $s] | tojson | length", big)).toMatchObject({
+      error: expect.stringMatching(/size limit/),
+    });
+    expect(quick('.data as $s | [range(2000) | $s] | join("") | length', big)).toMatchObject({
+      error: expect.stringMatching(/size limit/),
+    });
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(64 * 1024 * 1024);
+  });
+  it("charges ascii_downcase/ascii_upcase by length", () => {
+    const big = { data: "a".repeat(1 << 19) };
+    const e = `.data${" | ascii_upcase | ascii_downcase".repeat(6)} | length > 0`;
+    expect(quick(e, big)).toMatchObject({ error: expect.stringMatching(/budget/) });
+    expect(verdict('.data.s | ascii_upcase == "HéLLO"')).toBe(true);
+  });
+});
+
+describe("where: recursion into deep messages is charged by depth (review)", () => {
+  let deep: unknown = 1;
+  for (let i = 0; i < 10_000; i++) deep = [deep];
+  for (const e of [
+    "[..] | length",
+    "[paths] | length",
+    "[leaf_paths] | length",
+    "walk(.) | length",
+  ]) {
+    it(`${e} on 10 000 nested arrays ends quickly as a verdict error`, () => {
+      const t0 = performance.now();
+      const v = verdict(`.data | ${e}`, { data: deep });
+      expect(v).toMatchObject({ error: expect.any(String) });
+      expect(performance.now() - t0).toBeLessThan(250);
+    });
+  }
+  it("still recurses shallow values", () => {
+    expect(outputs("[.data.nested | ..] | length")).toEqual([3]);
+    expect(outputs("[.data.nested | paths]")).toEqual([[["a"], ["a", "b"]]]);
+  });
+});
+
+describe("where: string scans are charged by their real cost (review)", () => {
+  const big = { data: "a".repeat(1 << 19) };
+  const quick = (expr: string, input: unknown) => {
+    const t0 = performance.now();
+    const v = verdict(expr, input);
+    expect(performance.now() - t0).toBeLessThan(250);
+    return v;
+  };
+  it("indices/index of a long needle in a long string runs out of budget", () => {
+    expect(quick('.data | index("a" * 4000)', big)).toMatchObject({
+      error: expect.stringMatching(/budget/),
+    });
+    expect(outputs('"a,b, cd, efg" | index(", ")')).toEqual([3]);
+    expect(outputs('"aé,b" | indices(",")')).toEqual([[2]]);
+  });
+  it("rtrim/trim of many spaces before a non-space is linear", () => {
+    expect(quick('(" " * 100000 + "x") | rtrim | length', {})).toBe(true);
+    expect(outputs('"  a b \\n" | trim, ltrim, rtrim')).toEqual(["a b", "a b \n", "  a b"]);
+  });
+  it("string slices are cheap without surrogates and exact with them", () => {
+    expect(quick("[.data | .[1:], .[2:]] | length", big)).toBe(true);
+    expect(outputs('"a😀bc" | .[1:3], .[-2:]')).toEqual(["😀b", "bc"]);
+  });
+  it("element-wise comparisons of arrays spend the budget", () => {
+    const nums = { data: Array.from({ length: 100_000 }, (_, i) => i) };
+    expect(quick(".data | map(0) as $z | $z | indices($z[0:3000]) | length", nums)).toMatchObject({
+      error: expect.stringMatching(/budget/),
+    });
+  });
+});
+
+describe("where: objects with many keys are charged (review)", () => {
+  const wide: Record<string, number> = {};
+  for (let i = 0; i < 80_000; i++) wide[`k${(i * 7919) % 80_000}`] = i;
+  for (const e of [
+    "[keys, keys, keys, keys, keys, keys, keys, keys, keys, keys] | length",
+    "[. == ., . == ., . == ., . == ., . == .] | length",
+    "[. + ., . + ., . + ., . + ., . + .] | length",
+    "[to_entries, to_entries, to_entries] | length",
+  ]) {
+    it(`${e} on 80 000 keys stays fast`, () => {
+      const t0 = performance.now();
+      verdict(`.data | ${e}`, { data: wide });
+      expect(performance.now() - t0).toBeLessThan(400);
+    });
+  }
+  it("still sorts keys by code point", () => {
+    expect(outputs('{"b": 1, "a": 2, "😀": 3, "\\uffff": 4} | keys')).toEqual([
+      ["a", "b", "\uffff", "😀"],
+    ]);
+  });
+});
+
+describe("where: repeated scans of a large string are charged (review)", () => {
+  const big = { data: "a".repeat(1 << 19) };
+  for (const e of [
+    `[${Array(200).fill("length").join(", ")}] | length`,
+    `[${Array(200).fill("utf8bytelength").join(", ")}] | length`,
+    `[${Array(200).fill('. < (. + "")').join(", ")}] | length`,
+  ]) {
+    it(`${e.slice(0, 30)}… on a 512 KiB string stays fast`, () => {
+      const t0 = performance.now();
+      verdict(`.data | ${e}`, big);
+      expect(performance.now() - t0).toBeLessThan(250);
+    });
+  }
+});
+
+describe("where: building large arrays is charged by size (review)", () => {
+  const big = { data: "a".repeat(1 << 19) };
+  const nums = { data: Array.from({ length: 100_000 }, (_, i) => i) };
+  for (const [e, input] of [
+    ['.data as $d | [range(4) | $d | split("")] | length', big],
+    [".data as $d | [range(4) | $d | explode | implode] | length", big],
+    [".data as $d | [range(5) | $d | tostring] | length", nums],
+  ] as const) {
+    it(`${e} runs out of budget quickly`, () => {
+      const t0 = performance.now();
+      expect(verdict(e, input)).toMatchObject({ error: expect.stringMatching(/budget/) });
+      expect(performance.now() - t0).toBeLessThan(300);
+    });
+  }
+});
+
+describe("where: tonumber is charged by length (review)", () => {
+  it("repeated tonumber of a 1 MiB digit string runs out of budget quickly", () => {
+    const t0 = performance.now();
+    const v = verdict(".data as $s | [range(300) | $s | tonumber] | length", {
+      data: "1".repeat(1 << 20),
+    });
+    expect(v).toMatchObject({ error: expect.stringMatching(/budget/) });
+    expect(performance.now() - t0).toBeLessThan(250);
+    expect(outputs('"12.5" | tonumber')).toEqual([12.5]);
+  });
+});
