@@ -8,6 +8,13 @@ import { describe, expect, it } from "vitest";
 import { isSpoolError } from "../errors.js";
 import { compileWhere, WHERE_LIMITS } from "./index.js";
 
+/**
+ * "No hang" bound for the cost tests: an unbudgeted evaluation of these took seconds to minutes;
+ * a budgeted one ends in milliseconds. Generous, so a loaded CI machine never fails a correct
+ * build; each test also asserts the budget error (the behaviour), not only the time.
+ */
+const NO_HANG_MS = 2_000;
+
 const ENVELOPE = {
   seq: 200,
   time: "2026-11-22T10:15:30.123456789Z",
@@ -564,13 +571,13 @@ describe("where: regular expressions stay bounded (review)", () => {
         error: expect.stringMatching(/too long for this regular expression/),
       });
     }
-    expect(performance.now() - t0).toBeLessThan(200);
+    expect(performance.now() - t0).toBeLessThan(NO_HANG_MS);
   });
   it("spends the estimate from the step budget, so repeated matches end", () => {
     const t0 = performance.now();
     const v = verdict('.data as $s | [range(200) | $s | test("a*b")] | length', aa(3000));
     expect(v).toMatchObject({ error: expect.stringMatching(/step budget/) });
-    expect(performance.now() - t0).toBeLessThan(500);
+    expect(performance.now() - t0).toBeLessThan(NO_HANG_MS);
   });
   it("still matches ordinary patterns", () => {
     expect(verdict('.data | test("^a+$")', aa(3000))).toBe(true);
@@ -583,7 +590,7 @@ describe("where: walks of shared or large values are budgeted (review)", () => {
   const quick = (expr: string, input: unknown = ENVELOPE) => {
     const t0 = performance.now();
     const v = verdict(expr, input);
-    expect(performance.now() - t0).toBeLessThan(300);
+    expect(performance.now() - t0).toBeLessThan(NO_HANG_MS);
     return v;
   };
   it("compares, serializes and describes a value of 2^40 shared leaves within budget", () => {
@@ -630,7 +637,7 @@ describe("where: recursion into deep messages is charged by depth (review)", () 
       const t0 = performance.now();
       const v = verdict(`.data | ${e}`, { data: deep });
       expect(v).toMatchObject({ error: expect.any(String) });
-      expect(performance.now() - t0).toBeLessThan(250);
+      expect(performance.now() - t0).toBeLessThan(NO_HANG_MS);
     });
   }
   it("still recurses shallow values", () => {
@@ -644,7 +651,7 @@ describe("where: string scans are charged by their real cost (review)", () => {
   const quick = (expr: string, input: unknown) => {
     const t0 = performance.now();
     const v = verdict(expr, input);
-    expect(performance.now() - t0).toBeLessThan(250);
+    expect(performance.now() - t0).toBeLessThan(NO_HANG_MS);
     return v;
   };
   it("indices/index of a long needle in a long string runs out of budget", () => {
@@ -681,8 +688,9 @@ describe("where: objects with many keys are charged (review)", () => {
   ]) {
     it(`${e} on 80 000 keys stays fast`, () => {
       const t0 = performance.now();
-      verdict(`.data | ${e}`, { data: wide });
-      expect(performance.now() - t0).toBeLessThan(400);
+      const v = verdict(`.data | ${e}`, { data: wide });
+      expect(v).toMatchObject({ error: expect.stringMatching(/step budget/) });
+      expect(performance.now() - t0).toBeLessThan(NO_HANG_MS);
     });
   }
   it("still sorts keys by code point", () => {
@@ -701,8 +709,9 @@ describe("where: repeated scans of a large string are charged (review)", () => {
   ]) {
     it(`${e.slice(0, 30)}… on a 512 KiB string stays fast`, () => {
       const t0 = performance.now();
-      verdict(`.data | ${e}`, big);
-      expect(performance.now() - t0).toBeLessThan(250);
+      const v = verdict(`.data | ${e}`, big);
+      expect(v).toMatchObject({ error: expect.stringMatching(/step budget/) });
+      expect(performance.now() - t0).toBeLessThan(NO_HANG_MS);
     });
   }
 });
@@ -718,7 +727,7 @@ describe("where: building large arrays is charged by size (review)", () => {
     it(`${e} runs out of budget quickly`, () => {
       const t0 = performance.now();
       expect(verdict(e, input)).toMatchObject({ error: expect.stringMatching(/budget/) });
-      expect(performance.now() - t0).toBeLessThan(300);
+      expect(performance.now() - t0).toBeLessThan(NO_HANG_MS);
     });
   }
 });
@@ -730,7 +739,7 @@ describe("where: tonumber is charged by length (review)", () => {
       data: "1".repeat(1 << 20),
     });
     expect(v).toMatchObject({ error: expect.stringMatching(/budget/) });
-    expect(performance.now() - t0).toBeLessThan(250);
+    expect(performance.now() - t0).toBeLessThan(NO_HANG_MS);
     expect(outputs('"12.5" | tonumber')).toEqual([12.5]);
   });
 });
