@@ -860,19 +860,12 @@ export const BUILTINS: Record<string, Record<number, Impl>> = {
     0: function* (v, _a, _env, ctx) {
       yield* recurse(v, ctx);
     },
-    1: function* rec(v, args, env, ctx): Generator<unknown> {
-      step(ctx);
-      yield v;
-      for (const x of ev(args[0] as Node, v, env, ctx)) yield* rec(x, args, env, ctx);
+    // An output `depth` levels down passes through that many generators: charged like `..`.
+    1: function* (v, args, env, ctx) {
+      yield* recurseWith(v, args[0] as Node, undefined, env, ctx, 0);
     },
-    2: function* rec(v, args, env, ctx): Generator<unknown> {
-      step(ctx);
-      yield v;
-      for (const x of ev(args[0] as Node, v, env, ctx)) {
-        let ok = false;
-        for (const c of ev(args[1] as Node, x, env, ctx)) ok ||= truthy(c);
-        if (ok) yield* rec(x, args, env, ctx);
-      }
+    2: function* (v, args, env, ctx) {
+      yield* recurseWith(v, args[0] as Node, args[1] as Node, env, ctx, 0);
     },
   },
   repeat: {
@@ -943,3 +936,24 @@ export const BUILTINS: Record<string, Record<number, Impl>> = {
   iterables: typeFilter("array", "object"),
   scalars: typeFilter("null", "boolean", "number", "string"),
 };
+
+/** `recurse(f)` and `recurse(f; cond)`: the value, then `f` applied again and again (while cond). */
+function* recurseWith(
+  v: unknown,
+  f: Node,
+  cond: Node | undefined,
+  env: Env,
+  ctx: Ctx,
+  depth: number,
+): Generator<unknown> {
+  step(ctx, depthCost(depth));
+  yield v;
+  for (const x of ev(f, v, env, ctx)) {
+    if (cond !== undefined) {
+      let ok = false;
+      for (const c of ev(cond, x, env, ctx)) ok ||= truthy(c);
+      if (!ok) continue;
+    }
+    yield* recurseWith(x, f, cond, env, ctx, depth + 1);
+  }
+}

@@ -632,6 +632,8 @@ describe("where: recursion into deep messages is charged by depth (review)", () 
     "[paths] | length",
     "[leaf_paths] | length",
     "walk(.) | length",
+    "[recurse(.[]?)] | length",
+    "[recurse(.[]?; true)] | length",
   ]) {
     it(`${e} on 10 000 nested arrays ends quickly as a verdict error`, () => {
       const t0 = performance.now();
@@ -643,6 +645,8 @@ describe("where: recursion into deep messages is charged by depth (review)", () 
   it("still recurses shallow values", () => {
     expect(outputs("[.data.nested | ..] | length")).toEqual([3]);
     expect(outputs("[.data.nested | paths]")).toEqual([[["a"], ["a", "b"]]]);
+    expect(outputs("[[1, [2]] | recurse(.[]?)] | length")).toEqual([4]);
+    expect(outputs('[[1, [2]] | recurse(.[]?; type == "array")] | length')).toEqual([2]);
   });
 });
 
