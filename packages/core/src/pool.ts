@@ -6,7 +6,9 @@
  * published bounds; every method throws SpoolError for conditions a caller can cause. The `…Async`
  * operations keep the event loop free while they wait (for the disk at create, for another
  * writer's lock at append) and keep the same rules as their synchronous twins, whose code they
- * share: only the waiting differs.
+ * share: only the waiting differs. The handle wires the pieces together: batch checks and
+ * encoding (pool-batch.ts), lock-free reads of info and one message (pool-reads.ts), commits
+ * (engine/writer.ts) and tails (tail.ts).
  */
 import * as fs from "node:fs";
 import { type AppendInput, type EncodedFrame, FrameEncoder } from "./engine/encoder.js";
@@ -15,7 +17,6 @@ import { FrameReader } from "./engine/reader.js";
 import { StateView } from "./engine/state-view.js";
 import {
   type AppendCondition,
-  type Committed,
   checkCondition,
   commitFrames,
   commitLocked,
@@ -28,26 +29,26 @@ import {
   type PoolLayout,
   type PoolState,
 } from "./format/header.js";
-import { type Message, messageFromFrame } from "./message.js";
+import type { Message } from "./message.js";
 import { createPoolFile, createPoolFileAsync } from "./platform/create-file.js";
 import { PoolFile } from "./platform/file.js";
 import { holdPresence } from "./platform/lock.js";
+import { checkAppendCondition, committedMessages, encodeBatch, encodedEnd } from "./pool-batch.js";
 import {
   type AppendOptions,
   type AsyncAppendOptions,
   type BatchAppendOptions,
   type CreateOptions,
   layoutFor,
-  maxPayloadBytes,
   type OpenOptions,
   openOptionsOf,
   type PoolInfo,
   poolNameOf,
 } from "./pool-options.js";
+import { describePool, getMessage } from "./pool-reads.js";
 import { type TailSource, tailMessages } from "./tail.js";
 import { tailJsonl } from "./tail-jsonl.js";
 import type { TailOptions } from "./tail-options.js";
-import { formatTime } from "./time.js";
 import { checkCount, checkDurability } from "./validate.js";
 
 export { maxPayloadBytes, poolFileSize, poolNameOf } from "./pool-options.js";
@@ -172,35 +173,7 @@ export class Pool {
 
   /** The pool's size, bounds and usage. */
   info(): PoolInfo {
-    const state = this.readState();
-    const empty = state.oldest > state.newest;
-    const ringSize = this.layout.ringSize;
-    let used = 0;
-    if (!empty)
-      used = state.head > state.tail ? state.head - state.tail : ringSize - state.tail + state.head;
-    let oldestTime: string | null = null;
-    if (!empty) {
-      // Only a fully validated frame (checksum included) may supply the time: a damaged header
-      // must neither throw from the date formatting nor show a made-up time.
-      const oldest = this.#reader.readRun(state.oldest, state.tail, state, 1).frames[0];
-      if (oldest) oldestTime = formatTime(oldest.head.timeSec, oldest.head.timeNanos);
-    }
-    return {
-      name: this.name,
-      path: this.path,
-      formatVersion: 0,
-      fileSize: this.layout.fileSize,
-      ringSize,
-      indexCapacity: this.layout.indexCapacity,
-      indexStride: this.layout.indexStride,
-      bounds: empty ? null : { oldest: state.oldest, newest: state.newest },
-      messageCount: empty ? 0 : state.newest - state.oldest + 1,
-      bytesUsed: used,
-      bytesFree: ringSize - used,
-      maxMessageBytes: maxPayloadBytes(ringSize),
-      oldestTime,
-      newestTime: empty ? null : formatTime(state.newestTimeSec, state.newestTimeNanos),
-    };
+    return describePool(this.readState(), this.layout, this.#reader, this.path);
   }
 
   /**
@@ -244,7 +217,7 @@ export class Pool {
     if (frames.length === 0) return this.#emptyBatch(condition);
     const scratch = this.#encoder.buffer;
     const committed = commitFrames(this.#writer, scratch, frames, durability, condition);
-    return this.#messages<T>(scratch, frames, committed);
+    return committedMessages<T>(scratch, frames, committed);
   }
 
   /**
@@ -303,7 +276,7 @@ export class Pool {
       this.#file,
       this.#writer.lockTimeoutMs,
       () =>
-        this.#messages<T>(
+        committedMessages<T>(
           bytes,
           frames,
           commitLocked(this.#writer, bytes, frames, durability, condition),
@@ -330,45 +303,7 @@ export class Pool {
 
   /** Checks and encodes a batch into the encoder's buffer (Usage for what cannot be stored). */
   #encode(inputs: readonly AppendInput[]): EncodedFrame[] {
-    if (!Array.isArray(inputs)) {
-      throw new SpoolError("Usage", "a batch must be an array of messages", {
-        hint: "pass a list such as [{ data: 1 }, { data: 2, tags: ['x'] }]",
-      });
-    }
-    if (inputs.length === 0) return [];
-    const frames = this.#encoder.encode(inputs);
-    for (const frame of frames) {
-      if (frame.length > this.layout.ringSize) {
-        throw new SpoolError(
-          "Usage",
-          `message is ${frame.dataLen + frame.tagsLen} bytes (data plus tags); this pool holds at most ${maxPayloadBytes(this.layout.ringSize)} bytes per message`,
-          { path: this.path, hint: "create a larger pool (--size) or send a smaller message" },
-        );
-      }
-    }
-    return frames;
-  }
-
-  /** The committed messages, copied out of the encoded bytes. */
-  #messages<T>(
-    scratch: Buffer,
-    frames: readonly EncodedFrame[],
-    committed: readonly Committed[],
-  ): Message<T>[] {
-    const messages: Message<T>[] = [];
-    for (let i = 0; i < frames.length; i++) {
-      const frame = frames[i] as (typeof frames)[number];
-      const c = committed[i] as (typeof committed)[number];
-      // Spelled out, not spread: an object spread here cost ~2 µs per message.
-      const head = {
-        timeSec: c.timeSec,
-        timeNanos: c.timeNanos,
-        tagsLen: frame.tagsLen,
-        dataLen: frame.dataLen,
-      };
-      messages.push(messageFromFrame<T>(scratch, frame.at, { seq: c.seq, head }));
-    }
-    return messages;
+    return encodeBatch(this.#encoder, inputs, this.layout.ringSize, this.path);
   }
 
   /**
@@ -378,57 +313,7 @@ export class Pool {
    * const msg = pool.get(42); console.log(msg.data);
    */
   get<T = unknown>(seq: number): Message<T> {
-    if (!Number.isSafeInteger(seq) || seq < 1) {
-      throw new SpoolError("Usage", `seq must be a whole number ≥ 1, got ${String(seq)}`, {
-        hint: "sequence numbers start at 1",
-      });
-    }
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const state = this.readState();
-      if (seq > state.newest || seq < state.oldest) throw this.#missing(seq, state);
-      let offset: number | undefined;
-      // The index gives a candidate offset; the frame there is validated in full, and a failed
-      // candidate falls back to walking from the tail.
-      const indexed = this.#reader.locate(seq, state);
-      for (const candidate of [indexed, "scan"] as const) {
-        offset = candidate === "scan" ? this.#reader.scan(seq, state) : candidate;
-        if (offset === undefined) continue;
-        const frame = this.#reader.readOne(seq, offset, state);
-        if (frame) return messageFromFrame<T>(this.#reader.lastBuffer, frame.at, frame);
-      }
-      const after = this.readState();
-      if (seq < after.oldest) throw this.#missing(seq, after);
-      if (attempt === 2) {
-        throw new SpoolError(
-          "Corrupt",
-          `message ${seq} is within the pool's bounds but unreadable`,
-          {
-            path: this.path,
-            seq,
-            offset: offset === undefined ? undefined : this.layout.ringOffset + offset,
-            hint: "run `spool doctor` on the pool",
-          },
-        );
-      }
-    }
-    throw new SpoolError("Internal", "unreachable");
-  }
-
-  #missing(seq: number, state: PoolState): SpoolError {
-    const overwritten = seq < state.oldest;
-    return new SpoolError(
-      "NotFound",
-      overwritten
-        ? `message ${seq} was overwritten (oldest is ${state.oldest})`
-        : `message ${seq} does not exist (newest is ${state.newest})`,
-      {
-        path: this.path,
-        seq,
-        hint: overwritten
-          ? "the pool wrapped; use a larger pool to keep more history"
-          : "ask for a seq within the pool's bounds (see `spool pool info`)",
-      },
-    );
+    return getMessage<T>(seq, this.#reader, () => this.readState(), this.path, this.layout);
   }
 
   /**
@@ -471,16 +356,4 @@ export class Pool {
   close(): void {
     this.#file.close();
   }
-}
-
-/** Where the last encoded frame ends in the encoder's buffer. */
-function encodedEnd(frames: readonly EncodedFrame[]): number {
-  const last = frames[frames.length - 1];
-  return last === undefined ? 0 : last.at + last.length;
-}
-
-/** The condition of an append's options, checked (Usage for a bad expected seq). */
-function checkAppendCondition(options: BatchAppendOptions): AppendCondition | undefined {
-  const expectedLastSeq = checkCount("expectedLastSeq", options.expectedLastSeq, 0);
-  return expectedLastSeq === undefined ? undefined : { expectedLastSeq };
 }

@@ -1,3 +1,15 @@
+/**
+ * One server's configuration: every setting of the settings table resolved from its flag, its
+ * environment variable, the config file or its default (in that order), checked and combined
+ * into a `ServerConfig` that start.ts runs.
+ *
+ * Invariants: each value records where it came from (`Source`); a bad value anywhere is Usage
+ * naming the setting before anything listens; TLS is both files or a generated pair, never half;
+ * a non-loopback bind needs --allow-non-loopback, and writes there need a token file and TLS
+ * (only --insecure-no-auth-or-tls waives that, with a warning); the default pool size must fit
+ * the maximum pool size; all of this is checked here, once, so the app never sees an
+ * inconsistent configuration.
+ */
 import { dirname, resolve } from "node:path";
 import { DEFAULT_POOL_SIZE, defaultPoolDir, parseSize, poolFileSize } from "@spool/core";
 import { type AccessMode, DEFAULT_LIMITS, type Limits } from "@spool/http-server";
