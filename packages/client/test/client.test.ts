@@ -23,6 +23,7 @@ import {
   SpoolError,
   SpoolHttpError,
 } from "../src/index.js";
+import { offlineClient } from "./helpers/offline.js";
 import { rejection, startServer, type TestServer, until } from "./helpers/server.js";
 
 let servers: TestServer[] = [];
@@ -187,14 +188,7 @@ describe("messages", () => {
   });
 
   it("checks tags, durability and tail options with core's own validators, before sending", async () => {
-    let requests = 0;
-    const client = createClient({
-      baseUrl: "http://127.0.0.1:9",
-      fetch: async () => {
-        requests++;
-        throw new Error("no request should be sent");
-      },
-    });
+    const { client, requests } = offlineClient();
     const pool = client.pool("p");
     const refusals: [Promise<unknown>, SpoolError][] = [];
     const refused = async (promise: Promise<unknown>, check: () => unknown) => {
@@ -222,7 +216,7 @@ describe("messages", () => {
     await refused(drain({ since: 0 }), () => checkCount("since", 0, 1));
     await refused(drain({ since: 1, gapPolicy: "skip" }), () => checkGapPolicy("skip"));
     expect(refusals).toHaveLength(7);
-    expect(requests).toBe(0);
+    expect(requests()).toBe(0);
   });
 
   it("appends a batch as one commit, in order, with per-message tags", async () => {

@@ -6,22 +6,14 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient, isSpoolError, SpoolHttpError } from "../src/index.js";
-import { startServer, type TestServer } from "./helpers/server.js";
+import { offlineClient } from "./helpers/offline.js";
+import { rejection, startServer, type TestServer } from "./helpers/server.js";
 
 let servers: TestServer[] = [];
 afterEach(async () => {
   await Promise.all(servers.map((s) => s.dispose()));
   servers = [];
 });
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("SDK expectedLastSeq", () => {
   it("commits on the expected newest seq, else Conflict with newestSeq", async () => {
@@ -48,14 +40,7 @@ describe("SDK expectedLastSeq", () => {
   });
 
   it("refuses bad values and misspellings before sending", async () => {
-    let calls = 0;
-    const client = createClient({
-      baseUrl: "http://127.0.0.1:9",
-      fetch: async () => {
-        calls++;
-        throw new Error("no request expected");
-      },
-    });
+    const { client, requests } = offlineClient();
     const pool = client.pool("c");
     for (const bad of [-1, 1.5, "1", Number.NaN]) {
       const error = await rejection(pool.append(1, { expectedLastSeq: bad as number }));
@@ -63,7 +48,7 @@ describe("SDK expectedLastSeq", () => {
     }
     const typo = await rejection(pool.append(1, { expectedLastseq: 1 } as never));
     expect((typo as Error).message).toMatch(/expectedLastseq/);
-    expect(calls).toBe(0);
+    expect(requests()).toBe(0);
   });
 
   it("reads an error kind it does not know as Internal, keeping message and hint", async () => {

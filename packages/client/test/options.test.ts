@@ -4,15 +4,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { createClient, isSpoolError } from "../src/index.js";
+import { offlineClient } from "./helpers/offline.js";
 
-let requests = 0;
-const client = createClient({
-  baseUrl: "http://127.0.0.1:9",
-  fetch: async () => {
-    requests++;
-    throw new Error("no request should be sent");
-  },
-});
+const { client, requests } = offlineClient();
 const pool = client.pool("build");
 
 async function refusal(
@@ -83,6 +77,6 @@ describe("unknown options", () => {
     if (suggestion === undefined) expect(error.message).not.toContain("did you mean");
     else expect(error.message).toContain(`did you mean ${suggestion}?`);
     expect(error.hint).toBeTruthy();
-    expect(requests).toBe(0);
+    expect(requests()).toBe(0);
   });
 });

@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient, type RemotePool } from "../src/index.js";
 import { tailQuery } from "../src/options.js";
+import { offlineClient } from "./helpers/offline.js";
 import { startServer, type TestServer } from "./helpers/server.js";
 
 let servers: TestServer[] = [];
@@ -47,14 +48,7 @@ describe("SDK where and sinceTime", () => {
   }, 15_000);
 
   it("refuses bad options before sending anything", async () => {
-    let calls = 0;
-    const client = createClient({
-      baseUrl: "http://127.0.0.1:9",
-      fetch: async () => {
-        calls++;
-        throw new Error("no request expected");
-      },
-    });
+    const { client, requests } = offlineClient();
     const pool = client.pool("t");
     const first = (o: Parameters<RemotePool["tail"]>[0]) =>
       pool.tail(o)[Symbol.asyncIterator]().next();
@@ -64,7 +58,7 @@ describe("SDK where and sinceTime", () => {
     await expect(first({ sinceTime: "2026-04-31T00:00:00Z" })).rejects.toThrow(/April has 30 days/);
     await expect(first({ sinceTime: new Date(Number.NaN) })).rejects.toThrow(/invalid Date/);
     await expect(first({ sinceTime: new Date(), since: 1 })).rejects.toThrow(/since and sinceTime/);
-    expect(calls).toBe(0);
+    expect(requests()).toBe(0);
   });
 
   it("a bad expression is the server's 400 Usage, before the stream starts", async () => {
