@@ -12,10 +12,10 @@ import {
   type AppendInput,
   type AppendOptions,
   type BatchAppendOptions,
-  checkCount,
+  checkAppendCondition,
+  checkCondition,
   type Message,
   type PoolInfo,
-  SpoolError,
 } from "@spool/core/shared";
 import { usage } from "./errors.js";
 import { Follower, type FollowOptions } from "./follow.js";
@@ -180,19 +180,9 @@ export class RemotePool {
    * local API does), from the pool's info.
    */
   async #emptyBatch<T>(expectedLastSeq: number | undefined): Promise<Message<T>[]> {
-    const expected = checkCount("expectedLastSeq", expectedLastSeq, 0);
-    if (expected === undefined) return [];
-    const newest = (await this.info()).bounds?.newest ?? 0;
-    if (newest !== expected) {
-      throw new SpoolError(
-        "Conflict",
-        `the pool's newest seq is ${newest}, not the expected ${expected}: nothing was appended`,
-        {
-          newestSeq: newest,
-          hint: "another writer appended first: read the pool again, decide, and retry with expectedLastSeq set to its newest seq",
-        },
-      );
-    }
+    const condition = checkAppendCondition({ expectedLastSeq });
+    if (condition === undefined) return [];
+    checkCondition({ newest: (await this.info()).bounds?.newest ?? 0 }, condition);
     return [];
   }
 

@@ -6,6 +6,11 @@
  */
 
 export { ACCESS_MODES, type AccessMode } from "./access.js";
+export {
+  type AppendCondition,
+  checkAppendCondition,
+  checkCondition,
+} from "./append-condition.js";
 export type { AppendInput } from "./engine/encoder.js";
 export { seqAtOrAfter, seqAtOrAfterAsync } from "./engine/seek.js";
 export type { Gap } from "./engine/tail-cursor.js";

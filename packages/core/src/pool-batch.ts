@@ -1,17 +1,16 @@
 /**
- * The pieces of a pool append around the commit: checking and encoding a batch, the condition of
- * its options, and the messages handed back once it committed.
+ * The pieces of a pool append around the commit: checking and encoding a batch, and the messages
+ * handed back once it committed.
  *
  * Invariants: a batch is refused (Usage) before anything is written when it is not an array or
  * holds a message the ring cannot hold; the returned messages are copied out of the encoded
  * bytes with the seqs and times the commit stamped, in input order.
  */
 import type { AppendInput, EncodedFrame, FrameEncoder } from "./engine/encoder.js";
-import type { AppendCondition, Committed } from "./engine/writer.js";
+import type { Committed } from "./engine/writer.js";
 import { SpoolError } from "./errors.js";
 import { type Message, messageFromFrame } from "./message.js";
-import { type BatchAppendOptions, maxPayloadBytes } from "./pool-options.js";
-import { checkCount } from "./validate.js";
+import { maxPayloadBytes } from "./pool-options.js";
 
 /** Checks and encodes a batch into `encoder`'s buffer (Usage for what cannot be stored). */
 export function encodeBatch(
@@ -65,10 +64,4 @@ export function committedMessages<T>(
 export function encodedEnd(frames: readonly EncodedFrame[]): number {
   const last = frames[frames.length - 1];
   return last === undefined ? 0 : last.at + last.length;
-}
-
-/** The condition of an append's options, checked (Usage for a bad expected seq). */
-export function checkAppendCondition(options: BatchAppendOptions): AppendCondition | undefined {
-  const expectedLastSeq = checkCount("expectedLastSeq", options.expectedLastSeq, 0);
-  return expectedLastSeq === undefined ? undefined : { expectedLastSeq };
 }

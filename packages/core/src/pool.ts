@@ -11,17 +11,12 @@
  * (engine/writer.ts) and tails (tail.ts).
  */
 import * as fs from "node:fs";
+import { type AppendCondition, checkAppendCondition, checkCondition } from "./append-condition.js";
 import { type AppendInput, type EncodedFrame, FrameEncoder } from "./engine/encoder.js";
 import { whenLocked } from "./engine/lock-wait.js";
 import { FrameReader } from "./engine/reader.js";
 import { StateView } from "./engine/state-view.js";
-import {
-  type AppendCondition,
-  checkCondition,
-  commitFrames,
-  commitLocked,
-  type WriterContext,
-} from "./engine/writer.js";
+import { commitFrames, commitLocked, type WriterContext } from "./engine/writer.js";
 import { fromSystemError, SpoolError } from "./errors.js";
 import {
   decodeLayout,
@@ -33,7 +28,7 @@ import type { Message } from "./message.js";
 import { createPoolFile, createPoolFileAsync } from "./platform/create-file.js";
 import { PoolFile } from "./platform/file.js";
 import { holdPresence } from "./platform/lock.js";
-import { checkAppendCondition, committedMessages, encodeBatch, encodedEnd } from "./pool-batch.js";
+import { committedMessages, encodeBatch, encodedEnd } from "./pool-batch.js";
 import {
   type AppendOptions,
   type AsyncAppendOptions,

@@ -11,6 +11,11 @@
  */
 
 export { ACCESS_MODES, type AccessMode } from "./access.js";
+export {
+  type AppendCondition,
+  checkAppendCondition,
+  checkCondition,
+} from "./append-condition.js";
 export type { AppendInput } from "./engine/encoder.js";
 export { seqAtOrAfter, seqAtOrAfterAsync } from "./engine/seek.js";
 export { type Bounds, type Gap, gapBefore, startSeq } from "./engine/tail-cursor.js";

@@ -15,6 +15,7 @@
  * nothing is written to a file shorter than its layout (cut short since it was opened); a
  * conditional append that finds another newest seq writes nothing (Conflict).
  */
+import { type AppendCondition, checkCondition } from "../append-condition.js";
 import { SpoolError } from "../errors.js";
 import { writeU64 } from "../format/bytes.js";
 import {
@@ -141,35 +142,6 @@ function recoverState(ctx: WriterContext, state: PoolState): PoolState {
     offset: assessed.refuse.offset,
     hint: "run `spool doctor` on the pool; copy out the messages that can still be read and recreate it",
   });
-}
-
-/**
- * What an append requires of the pool's state, checked under the writer lock after the state is
- * read (and recovered) and before any byte is written, so nothing can slip in between the check
- * and the write.
- */
-export interface AppendCondition {
-  /** The append commits only if the pool's newest seq is exactly this (0: never appended to). */
-  expectedLastSeq?: number | undefined;
-}
-
-/** Conflict when `state` does not meet `condition` (api spec §3.6, conditional appends). */
-export function checkCondition(
-  state: { newest: number },
-  condition: AppendCondition | undefined,
-  path: string,
-): void {
-  const expected = condition?.expectedLastSeq;
-  if (expected === undefined || state.newest === expected) return;
-  throw new SpoolError(
-    "Conflict",
-    `the pool's newest seq is ${state.newest}, not the expected ${expected}: nothing was appended`,
-    {
-      path,
-      newestSeq: state.newest,
-      hint: "another writer appended first: read the pool (its newest seq is in the error), decide again, and retry with expectedLastSeq set to that seq",
-    },
-  );
 }
 
 /** Commits `frames` (encoded at the start of `scratch`) and returns their seqs and times. */
