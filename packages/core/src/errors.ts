@@ -158,6 +158,33 @@ export class SpoolError extends Error {
 }
 
 /**
+ * `error` with some of its message and fields replaced: the same kind, every other field (HTTP
+ * status included) and its cause kept. The one way surfaces reword or re-address an error, so a
+ * field added to SpoolError is never dropped on the way.
+ *
+ * @example
+ * reviseError(error, { hint: "retry the request", path: "build.spool" })
+ */
+export function reviseError(
+  error: SpoolError,
+  changes: SpoolErrorDetails & { message?: string } = {},
+): SpoolError {
+  const { message = error.message, ...details } = changes;
+  return new SpoolError(error.kind, message, {
+    hint: error.hint,
+    path: error.path,
+    seq: error.seq,
+    offset: error.offset,
+    newestSeq: error.newestSeq,
+    expectedSeq: error.expectedSeq,
+    epoch: error.epoch,
+    status: error.statusOverride,
+    cause: error.cause,
+    ...details,
+  });
+}
+
+/**
  * A Usage error with a hint: the one shorthand every surface uses for input it refuses.
  *
  * @example

@@ -26,6 +26,7 @@ export {
   HTTP_STATUSES,
   isErrorKind,
   isSpoolError,
+  reviseError,
   SpoolError,
   type SpoolErrorDetails,
   type SpoolErrorJson,

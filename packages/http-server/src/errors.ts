@@ -9,7 +9,7 @@
  * body) travel on the SpoolError itself (`status` at construction, `withStatus`), never by inventing
  * a kind or a side table.
  */
-import { fromSystemError, isSpoolError, SpoolError } from "@spool/core";
+import { fromSystemError, isSpoolError, reviseError, SpoolError } from "@spool/core";
 import { HTTPException } from "hono/http-exception";
 import { JSON_TYPE } from "./headers.js";
 import { protocolResponse } from "./responses.js";
@@ -19,17 +19,7 @@ import { protocolResponse } from "./responses.js";
  * SpoolError carrying the status as a field (`httpStatus`).
  */
 export function withStatus(error: SpoolError, status: number): SpoolError {
-  return new SpoolError(error.kind, error.message, {
-    hint: error.hint,
-    path: error.path,
-    seq: error.seq,
-    offset: error.offset,
-    newestSeq: error.newestSeq,
-    expectedSeq: error.expectedSeq,
-    epoch: error.epoch,
-    status,
-    cause: error.cause,
-  });
+  return reviseError(error, { status });
 }
 
 /** The HTTP status of an error: the one it carries, else its kind's from core's table. */

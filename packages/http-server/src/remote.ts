@@ -20,11 +20,11 @@ import { basename, isAbsolute, relative, sep } from "node:path";
 import {
   type ErrorKind,
   POOL_EXTENSION,
-  SpoolError,
+  reviseError,
+  type SpoolError,
   type SpoolErrorJson,
   spoolErrorFromJson,
 } from "@spool/core";
-import { statusOf, withStatus } from "./errors.js";
 
 /** How answers show the server's files. */
 export interface RemoteView {
@@ -245,18 +245,7 @@ export function remoteError(error: SpoolError, op: Operation, view: RemoteView):
         }) ?? error.hint);
   const message = withoutDir(error.message, view);
   if (hint === error.hint && file === error.path && message === error.message) return error;
-  const remote = new SpoolError(error.kind, message, {
-    hint,
-    path: file,
-    seq: error.seq,
-    offset: error.offset,
-    newestSeq: error.newestSeq,
-    expectedSeq: error.expectedSeq,
-    epoch: error.epoch,
-    cause: error,
-  });
-  const status = statusOf(error);
-  return status === remote.httpStatus ? remote : withStatus(remote, status);
+  return reviseError(error, { message, hint, path: file, cause: error });
 }
 
 /** A listing entry's error (core's JSON shape) as the remote user sees it. */
