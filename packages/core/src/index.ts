@@ -11,6 +11,7 @@ export { fromSystemError } from "./errors.js";
 export { FORMAT_VERSION } from "./format/header.js";
 export { StoredMessage } from "./message.js";
 export { isReaderGone } from "./platform/lock.js";
+export { requireNativeAddon } from "./platform/native.js";
 export {
   type AsyncAppendOptions,
   type OpenOptions,

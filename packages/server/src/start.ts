@@ -3,7 +3,8 @@
  * `https.createServer`) with request logging and enveloped answers to requests Node's HTTP parser
  * refuses, and returns a handle whose `close()` shuts down gracefully.
  *
- * Invariants: the socket is bound only after the configuration's files (tokens, TLS, pool
+ * Invariants: nothing is created or bound when @spool/core's addon cannot be loaded; the socket
+ * is bound only after the configuration's files (tokens, TLS, pool
  * directory) loaded cleanly; bind failures are SpoolErrors (address in use: Busy; privileged
  * port: Permission); `close()` is idempotent and always resolves: it stops accepting, ends open
  * tails (each gets a final Busy error line from `app.close()`), closes idle keep-alive
@@ -14,7 +15,7 @@ import { createServer as createHttpServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { getRequestListener, RequestError, type ServerType } from "@hono/node-server";
-import { SpoolError } from "@spool/core";
+import { requireNativeAddon, SpoolError } from "@spool/core";
 import {
   type CreateAppOptions,
   createApp,
@@ -62,6 +63,7 @@ export async function startServer(
   options: StartOptions = {},
 ): Promise<ServerHandle> {
   const log = options.log ?? createLogger({ format: config.logFormat, quiet: config.quiet });
+  requireNativeAddon(); // an unusable install stops here, before the pool directory is made
   const assets = await loadServerAssets(config, { create: true });
   const appOptions: CreateAppOptions = {
     dir: config.dir,

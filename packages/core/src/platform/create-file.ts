@@ -26,6 +26,7 @@ import {
   type PoolLayout,
   STATE_SLOT_OFFSETS,
 } from "../format/header.js";
+import { loadNative } from "./native.js";
 
 /** Bytes of zeros written per step. */
 const ZERO_CHUNK = 1 << 20;
@@ -52,6 +53,7 @@ function* run<R>(step: Step): Steps<R> {
 
 /** Writes a new pool file with `layout` at `path`, with synchronous calls. */
 export function createPoolFile(path: string, layout: PoolLayout): void {
+  loadNative(); // an unusable install fails here, before any file is written
   const steps = creationSteps(path, layout);
   let next = steps.next();
   while (!next.done) {
@@ -71,6 +73,7 @@ export function createPoolFile(path: string, layout: PoolLayout): void {
  * sync and link runs on libuv's threadpool, and the loop runs between them.
  */
 export async function createPoolFileAsync(path: string, layout: PoolLayout): Promise<void> {
+  loadNative(); // an unusable install fails here, before any file is written
   const steps = creationSteps(path, layout);
   let next = steps.next();
   while (!next.done) {

@@ -39,6 +39,7 @@ export class PoolFile {
    * then refuse it as not a regular file.
    */
   static open(path: string, readOnly = false): PoolFile {
+    loadNative(); // an unusable install fails here, before the pool is touched
     const { O_RDONLY, O_RDWR, O_NONBLOCK } = fs.constants;
     try {
       if (!readOnly) {

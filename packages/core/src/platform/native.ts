@@ -1,14 +1,19 @@
 /**
- * The small N-API addon in native/ (built from source by node-gyp at install): the kernel's
- * file locks, a pipe check, and guarded access to a mapping of a pool's header and index.
+ * The small N-API addon in native/ (shipped prebuilt for linux-x64 glibc, else built from source
+ * by node-gyp at install): the kernel's file locks, a pipe check, and guarded access to a mapping
+ * of a pool's header and index.
  *
- * Invariants: loaded lazily, once, on first use; a missing addon is an Internal error with the
- * fix as its hint; the addon's functions never throw for an OS failure (they return an errno).
+ * Invariants: loaded lazily, once, on first use, and before a pool file is created or opened; a
+ * missing or unloadable addon is an Internal error whose hint names the fix for the package
+ * manager in use; the addon's functions never throw for an OS failure (they return an errno).
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { nativeTarget, prebuiltAddon, sourceBuiltAddon } from "../../scripts/native-target.mjs";
 import { SpoolError } from "../errors.js";
+import { nativeAddonHint, packageManagerOf } from "./native-hint.js";
 
 /** An opaque handle to a mapping made by `mapOpen`. */
 export type NativeMapping = { readonly __mapping: unique symbol };
@@ -41,20 +46,52 @@ export interface NativeAddon {
 
 let native: NativeAddon | undefined;
 
+/** The package root: dist/*.js and src/platform/native.ts sit one and two levels below it. */
+function packageRoot(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return existsSync(join(here, "..", "package.json")) ? join(here, "..") : join(here, "..", "..");
+}
+
+/**
+ * The addon, loaded once: a source build (`build/Release`, made in a clone or by the install
+ * script where no prebuilt fits) wins over the prebuilt for this platform. Throws Internal with
+ * the fix for the package manager in use when neither loads, before any pool is touched.
+ */
 export function loadNative(): NativeAddon {
   if (native) return native;
+  const root = packageRoot();
   const require = createRequire(import.meta.url);
-  // dist/*.js and src/platform/native.ts sit one and two levels below the package root.
-  const candidates = [
-    "../build/Release/spool_native.node",
-    "../../build/Release/spool_native.node",
-  ].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
-  const found = candidates.find((file) => existsSync(file));
-  if (!found) {
-    throw new SpoolError("Internal", "the native addon of @spool/core is not built", {
-      hint: "reinstall @spool/core so its install step builds the addon (needs python3, make and a C compiler), e.g. `npm rebuild @spool/core`",
+  const target = nativeTarget();
+  const candidates = [sourceBuiltAddon(root), prebuiltAddon(root, target)];
+  let failure: unknown;
+  for (const file of candidates) {
+    if (!existsSync(file)) continue;
+    try {
+      native = require(file) as NativeAddon;
+      return native;
+    } catch (error) {
+      failure ??= error;
+    }
+  }
+  const manager = packageManagerOf(root);
+  if (failure !== undefined) {
+    const why = failure instanceof Error ? failure.message.split("\n")[0] : String(failure);
+    throw new SpoolError("Internal", `the native addon of @spool/core cannot be loaded: ${why}`, {
+      hint: nativeAddonHint(manager, "unloadable"),
+      cause: failure,
     });
   }
-  native = require(found) as NativeAddon;
-  return native;
+  throw new SpoolError(
+    "Internal",
+    `the native addon of @spool/core is missing: no prebuilt addon for ${target} and no source build`,
+    { hint: nativeAddonHint(manager, "missing") },
+  );
+}
+
+/**
+ * Loads the addon now, throwing its install error (with the package manager's fix) if it cannot
+ * be loaded: servers call it before they listen, so an unusable install never answers requests.
+ */
+export function requireNativeAddon(): void {
+  loadNative();
 }
