@@ -19,6 +19,7 @@ import {
   type PoolInfoJson,
   type PoolListEntry,
   type PoolListEntryJson,
+  producerInfoFromJson,
 } from "@spool/core/shared";
 import { errorJsonOf, usage } from "./errors.js";
 import { protocolError } from "./http.js";
@@ -64,6 +65,13 @@ export function poolInfoFromJson(value: unknown, what: string): PoolInfo {
     maxMessageBytes: j.max_message_bytes ?? 0,
     oldestTime: j.oldest_time ?? null,
     newestTime: j.newest_time ?? null,
+    producerCount: j.producer_count ?? 0,
+    producerCapacity: j.producer_capacity ?? 0,
+    // Older servers send no producers; an entry of the wrong shape is left out.
+    producers: (Array.isArray(j.producers) ? j.producers : []).flatMap((p) => {
+      const info = producerInfoFromJson(p);
+      return info ? [info] : [];
+    }),
   };
 }
 

@@ -9,7 +9,7 @@
 
 export { fromSystemError } from "./errors.js";
 export { FORMAT_VERSION } from "./format/header.js";
-export { StoredMessage } from "./message.js";
+export { DuplicateReceipt, StoredMessage } from "./message.js";
 export { isReaderGone } from "./platform/lock.js";
 export { requireNativeAddon } from "./platform/native.js";
 export {
@@ -30,6 +30,7 @@ export {
   type PoolRef,
   resolvePoolRef,
 } from "./pool-dir.js";
+export { PoolProducer } from "./pool-producer.js";
 export * from "./shared.js";
 export { type VerifyIssue, type VerifyReport, verifyPool } from "./verify.js";
 export { boundsJson, poolInfoJson, poolListEntryJson } from "./wire.js";

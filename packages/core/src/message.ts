@@ -15,6 +15,8 @@ export interface Envelope<T = unknown> {
   time: string;
   meta: { tags: string[] };
   data: T;
+  /** Present (true) only on a producer's duplicate: the original message, not written again. */
+  duplicate?: true;
 }
 
 /** A committed message. */
@@ -33,6 +35,8 @@ export interface Message<T = unknown> {
   readonly data: T;
   /** The stored UTF-8 JSON bytes of `data`. */
   readonly dataBytes: Uint8Array;
+  /** True only on a producer's duplicate (the original message, answered instead of a copy). */
+  readonly duplicate?: true | undefined;
   /** The envelope as a plain object (used by JSON.stringify). */
   toJSON(): Envelope<T>;
   /** The envelope as one JSON line with a trailing newline, spliced from the stored bytes. */
@@ -57,6 +61,7 @@ export class StoredMessage<T = unknown> implements Message<T> {
   #decoded = false;
   #tags: string[] | undefined;
   #time: string | undefined;
+  #duplicate = false;
 
   constructor(
     seq: number,
@@ -106,18 +111,72 @@ export class StoredMessage<T = unknown> implements Message<T> {
     return this.#data as T;
   }
 
+  get duplicate(): true | undefined {
+    return this.#duplicate ? true : undefined;
+  }
+
+  /** Marks this message as a producer's duplicate (the answer to a retried append). */
+  markDuplicate(): this {
+    this.#duplicate = true;
+    return this;
+  }
+
   toJSON(): Envelope<T> {
-    return { seq: this.seq, time: this.time, meta: { tags: [...this.tags] }, data: this.data };
+    const envelope: Envelope<T> = {
+      seq: this.seq,
+      time: this.time,
+      meta: { tags: [...this.tags] },
+      data: this.data,
+    };
+    if (this.#duplicate) envelope.duplicate = true;
+    return envelope;
   }
 
   /** The envelope as one JSON line (with a trailing newline), built from the stored bytes. */
   toJsonLine(): Buffer {
     const prefix = envelopePrefix(this.seq, this.time);
-    const out = Buffer.allocUnsafe(prefix.length + this.payload.length);
-    this.payload.copy(out, out.write(prefix, 0, "latin1"));
+    const suffix = this.#duplicate ? DUPLICATE_SUFFIX : "";
+    const out = Buffer.allocUnsafe(prefix.length + this.payload.length + suffix.length);
+    const at = out.write(prefix, 0, "latin1");
+    if (!this.#duplicate) {
+      this.payload.copy(out, at);
+      return out;
+    }
+    // The payload ends `}\n`: the envelope's closing brace gets the duplicate mark before it.
+    const body = this.payload.length - 2;
+    this.payload.copy(out, at, 0, body);
+    out.write(suffix, at + body, "latin1");
     return out;
   }
 }
+
+/** How a duplicate's envelope line ends: the mark, then the envelope's closing brace. */
+const DUPLICATE_SUFFIX = ',"duplicate":true}\n';
+
+/**
+ * A producer's duplicate whose original the pool cannot show: overwritten since, or committed
+ * before the producer's last commit (the pool knows the pool seqs of that commit only).
+ */
+export class DuplicateReceipt {
+  readonly duplicate = true as const;
+  /** The pool seq the original was stored at, when known. */
+  readonly seq: number | null;
+
+  constructor(seq: number | null) {
+    this.seq = seq;
+  }
+
+  toJSON(): { seq: number | null; duplicate: true } {
+    return { seq: this.seq, duplicate: true };
+  }
+
+  toJsonLine(): Buffer {
+    return Buffer.from(`${JSON.stringify(this.toJSON())}\n`, "latin1");
+  }
+}
+
+/** What a producer's append answers per message: the committed (or original) message, or a receipt. */
+export type Appended<T = unknown> = Message<T> | DuplicateReceipt;
 
 /** The ASCII text of an envelope up to the tags array. */
 export function envelopePrefix(seq: number, time: string): string {

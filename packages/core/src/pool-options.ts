@@ -10,7 +10,8 @@ import { basename } from "node:path";
 import { computeLayout } from "./engine/layout.js";
 import { FRAME_HEADER_SIZE, MARKER_SIZE, PAYLOAD_OVERHEAD } from "./format/frame.js";
 import type { PoolLayout } from "./format/header.js";
-import { DEFAULT_POOL_SIZE, type Durability, parseSize } from "./validate.js";
+import type { ProducerInfo, ProducerOptions } from "./producer.js";
+import { DEFAULT_POOL_SIZE, type Durability, parseBytes, parseSize } from "./validate.js";
 
 export interface CreateOptions {
   /** Total file size: bytes or text with a unit (`64K`, `1M`, `1G`). Default 1 MiB. */
@@ -23,6 +24,12 @@ export interface CreateOptions {
    * up to the next indexed seq from `get`.
    */
   indexStride?: number;
+  /**
+   * Bytes of the ledger, which keeps producer state beside the messages: bytes or text with a
+   * unit (`64K`), a multiple of 16 from 2 KiB to 64 MiB. Default 1/32 of the pool (2 KiB to
+   * 8 MiB); it keeps up to 1,024 producers, fewer in a smaller ledger (see `info().producerCapacity`).
+   */
+  ledgerSize?: number | string;
   /** The returned handle's lock timeout (see `OpenOptions.lockTimeoutMs`). Default 10 s. */
   lockTimeoutMs?: number;
 }
@@ -43,10 +50,17 @@ export interface AppendOptions {
    * the writer lock, so no other append can come between the check and the write.
    */
   expectedLastSeq?: number;
+  /**
+   * An idempotent producer: `{ id, seq, epoch? }` (a batch covers seqs `seq .. seq + n − 1`).
+   * Seqs the pool already committed for the producer are not written again and come back as the
+   * original messages marked `duplicate: true`; a seq past the next, or a stale epoch, is
+   * Conflict (with `expectedSeq` or `epoch`). See spec/api/v0 §3.7.
+   */
+  producer?: ProducerOptions;
 }
 
-/** What a batch append takes: durability and the condition, for the batch as one commit. */
-export type BatchAppendOptions = Pick<AppendOptions, "durability" | "expectedLastSeq">;
+/** What a batch append takes: durability, the condition and the producer, for the batch as one commit. */
+export type BatchAppendOptions = Pick<AppendOptions, "durability" | "expectedLastSeq" | "producer">;
 
 /** What the asynchronous appends take besides their synchronous twins' options. */
 export interface AsyncAppendOptions {
@@ -75,6 +89,12 @@ export interface PoolInfo {
   maxMessageBytes: number;
   oldestTime: string | null;
   newestTime: string | null;
+  /** How many producers the pool keeps state for. */
+  producerCount: number;
+  /** How many it can keep (the least recently used is dropped past it); 0 without a ledger. */
+  producerCapacity: number;
+  /** The kept producers, the most recent first. */
+  producers: ProducerInfo[];
 }
 
 /** The pool name shown for a path: the file name without `.spool`. */
@@ -94,6 +114,7 @@ function layoutFor(options: CreateOptions): PoolLayout {
     parseSize(options.size ?? DEFAULT_POOL_SIZE),
     options.indexCapacity,
     options.indexStride,
+    options.ledgerSize === undefined ? undefined : parseBytes(options.ledgerSize),
   );
 }
 

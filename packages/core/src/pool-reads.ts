@@ -48,6 +48,9 @@ export function describePool(
     maxMessageBytes: maxPayloadBytes(ringSize),
     oldestTime,
     newestTime: empty ? null : formatTime(state.newestTimeSec, state.newestTimeNanos),
+    producerCount: 0,
+    producerCapacity: layout.ledger?.producerCapacity ?? 0,
+    producers: [],
   };
 }
 

@@ -13,18 +13,26 @@
 import * as fs from "node:fs";
 import { type AppendCondition, checkAppendCondition, checkCondition } from "./append-condition.js";
 import { type AppendInput, type EncodedFrame, FrameEncoder } from "./engine/encoder.js";
+import { LedgerView, ledgerRef, readPublishedTable } from "./engine/ledger.js";
 import { whenLocked } from "./engine/lock-wait.js";
+import { keptProducer, listProducers } from "./engine/producer-table.js";
 import { FrameReader } from "./engine/reader.js";
 import { StateView } from "./engine/state-view.js";
-import { commitFrames, commitLocked, type WriterContext } from "./engine/writer.js";
+import {
+  type CommitResult,
+  commitFrames,
+  commitLocked,
+  type WriterContext,
+} from "./engine/writer.js";
 import { fromSystemError, SpoolError } from "./errors.js";
 import {
   decodeLayout,
-  HEADER_READ_SIZE,
+  HEADER_OPEN_SIZE,
   type PoolLayout,
   type PoolState,
 } from "./format/header.js";
-import type { Message } from "./message.js";
+import { decodeLedgerDescriptor } from "./format/ledger.js";
+import { type Appended, DuplicateReceipt, type Message, StoredMessage } from "./message.js";
 import { createPoolFile, createPoolFileAsync } from "./platform/create-file.js";
 import { PoolFile } from "./platform/file.js";
 import { holdPresence } from "./platform/lock.js";
@@ -40,7 +48,16 @@ import {
   type PoolInfo,
   poolNameOf,
 } from "./pool-options.js";
+import { PoolProducer } from "./pool-producer.js";
 import { describePool, getMessage } from "./pool-reads.js";
+import {
+  checkProducer,
+  checkProducerId,
+  type ProducerClaim,
+  type ProducerInfo,
+  type ProducerOptions,
+  producerInfo,
+} from "./producer.js";
 import { type TailSource, tailMessages } from "./tail.js";
 import { tailJsonl } from "./tail-jsonl.js";
 import type { TailOptions } from "./tail-options.js";
@@ -66,15 +83,24 @@ export class Pool {
   readonly #state: StateView;
   /** What every append commits through (one per handle, not one per append). */
   readonly #writer: WriterContext;
+  /** The ledger (producer state), or why the pool has none that can be used. */
+  readonly #ledger: LedgerView | (() => SpoolError);
 
-  private constructor(file: PoolFile, layout: PoolLayout, lockTimeoutMs: number) {
+  private constructor(
+    file: PoolFile,
+    layout: PoolLayout,
+    lockTimeoutMs: number,
+    ledger: LedgerView | (() => SpoolError),
+  ) {
     this.#file = file;
     this.path = file.path;
     this.name = poolNameOf(file.path);
     this.layout = layout;
     this.#reader = new FrameReader(file, layout);
     this.#state = new StateView(file, layout.ringSize);
+    this.#ledger = ledger;
     this.#writer = {
+      ledger,
       file,
       layout,
       lockTimeoutMs,
@@ -137,13 +163,15 @@ export class Pool {
           hint: "pass a .spool file or a pool name",
         });
       }
-      const header = Buffer.alloc(HEADER_READ_SIZE);
-      const n = file.readSome(header, 0, HEADER_READ_SIZE, 0);
+      const header = Buffer.alloc(HEADER_OPEN_SIZE);
+      const n = file.readSome(header, 0, HEADER_OPEN_SIZE, 0);
       const layout = decodeLayout(header.subarray(0, n), path, stat.size);
+      const ledger = openLedger(file, layout, header.subarray(0, n));
       const pool = new Pool(
         file,
-        layout,
+        typeof ledger === "function" ? layout : { ...layout, ledger: ledger.layout },
         checkCount("lockTimeoutMs", options.lockTimeoutMs, 0) ?? 10_000,
+        ledger,
       );
       // The header and index, read on every append and get, through a guarded mapping.
       file.mapMeta(layout.ringOffset);
@@ -166,9 +194,59 @@ export class Pool {
     return this.#state.read();
   }
 
-  /** The pool's size, bounds and usage. */
+  /** The pool's size, bounds and usage, and the producers it keeps. */
   info(): PoolInfo {
-    return describePool(this.readState(), this.layout, this.#reader, this.path);
+    const info = describePool(this.readState(), this.layout, this.#reader, this.path);
+    const producers = this.producers();
+    info.producerCount = producers.length;
+    info.producerCapacity = this.layout.ledger?.producerCapacity ?? 0;
+    info.producers = producers;
+    return info;
+  }
+
+  /**
+   * The producers the pool keeps (most recent first): epoch, last producer seq and the pool seq
+   * it was stored at. Empty on a pool created before producer state existed.
+   */
+  producers(): ProducerInfo[] {
+    const ledger = this.#ledger;
+    if (typeof ledger === "function") return [];
+    return listProducers(this.#publishedTable(ledger), this.path).map(producerInfo);
+  }
+
+  /**
+   * The state the pool keeps for producer `id`, or null when it keeps none (never seen, or
+   * dropped as the least recently used).
+   *
+   * @example
+   * const last = pool.producerState("ingest")?.lastSeq ?? 0;
+   */
+  producerState(id: string): ProducerInfo | null {
+    checkProducerId(id);
+    const ledger = this.#ledger;
+    if (typeof ledger === "function") return null;
+    const kept = keptProducer(this.#publishedTable(ledger), id, this.path);
+    return kept ? producerInfo(kept) : null;
+  }
+
+  /**
+   * A producer that numbers its own appends: it continues after the last seq the pool keeps for
+   * `id` (from 1 for a new producer), and every append is deduplicated, so retrying one that
+   * may have committed never stores it twice.
+   *
+   * @example
+   * const ingest = pool.producer("ingest", { epoch: 2 });
+   * ingest.append({ line: 1 });
+   */
+  producer(id: string, options: { epoch?: number } = {}): PoolProducer {
+    const claim = checkProducer({ id, seq: 0, epoch: options.epoch }) as ProducerClaim;
+    const kept = this.producerState(claim.id);
+    if (typeof this.#ledger === "function") throw this.#ledger();
+    return new PoolProducer(this, claim.id, claim.epoch, (kept?.lastSeq ?? 0) + 1);
+  }
+
+  #publishedTable(ledger: LedgerView) {
+    return readPublishedTable(ledger, () => ledgerRef(this.readState()));
   }
 
   /**
@@ -178,8 +256,10 @@ export class Pool {
    * const msg = pool.append({ step: "lint", ok: true }, { tags: ["build"] });
    * console.log(msg.seq, msg.time);
    */
-  append<T>(data: T, options: AppendOptions = {}): Message<T> {
-    return this.appendBatch<T>([{ data, tags: options.tags }], options)[0] as Message<T>;
+  append<T>(data: T, options: AppendOptions & { producer: ProducerOptions }): Appended<T>;
+  append<T>(data: T, options?: AppendOptions): Message<T>;
+  append<T>(data: T, options: AppendOptions = {}): Appended<T> {
+    return this.appendBatch<T>([{ data, tags: options.tags }], options)[0] as Appended<T>;
   }
 
   /**
@@ -188,12 +268,17 @@ export class Pool {
    */
   appendJson(
     json: string | Uint8Array,
+    options: AppendOptions & { trusted?: boolean; producer: ProducerOptions },
+  ): Appended;
+  appendJson(json: string | Uint8Array, options?: AppendOptions & { trusted?: boolean }): Message;
+  appendJson(
+    json: string | Uint8Array,
     options: AppendOptions & { trusted?: boolean } = {},
-  ): Message {
+  ): Appended {
     return this.appendBatch(
       [{ json, tags: options.tags, trusted: options.trusted === true }],
       options,
-    )[0] as Message;
+    )[0] as Appended;
   }
 
   /**
@@ -204,15 +289,24 @@ export class Pool {
    */
   appendBatch<T = unknown>(
     inputs: readonly AppendInput[],
+    options: BatchAppendOptions & { producer: ProducerOptions },
+  ): Appended<T>[];
+  appendBatch<T = unknown>(
+    inputs: readonly AppendInput[],
+    options?: BatchAppendOptions,
+  ): Message<T>[];
+  appendBatch<T = unknown>(
+    inputs: readonly AppendInput[],
     options: BatchAppendOptions = {},
-  ): Message<T>[] {
+  ): Appended<T>[] {
     const durability = checkDurability(options.durability);
     const condition = checkAppendCondition(options);
+    const producer = this.#checkProducer(options);
     const frames = this.#encode(inputs);
     if (frames.length === 0) return this.#emptyBatch(condition);
     const scratch = this.#encoder.buffer;
-    const committed = commitFrames(this.#writer, scratch, frames, durability, condition);
-    return committedMessages<T>(scratch, frames, committed);
+    const result = commitFrames(this.#writer, scratch, frames, durability, condition, producer);
+    return this.#answer<T>(scratch, frames, result);
   }
 
   /**
@@ -225,10 +319,15 @@ export class Pool {
    */
   async appendAsync<T>(
     data: T,
+    options: AppendOptions & AsyncAppendOptions & { producer: ProducerOptions },
+  ): Promise<Appended<T>>;
+  async appendAsync<T>(data: T, options?: AppendOptions & AsyncAppendOptions): Promise<Message<T>>;
+  async appendAsync<T>(
+    data: T,
     options: AppendOptions & AsyncAppendOptions = {},
-  ): Promise<Message<T>> {
+  ): Promise<Appended<T>> {
     const [message] = await this.appendBatchAsync<T>([{ data, tags: options.tags }], options);
-    return message as Message<T>;
+    return message as Appended<T>;
   }
 
   /**
@@ -239,13 +338,21 @@ export class Pool {
    */
   async appendJsonAsync(
     json: string | Uint8Array,
+    options: AppendOptions & AsyncAppendOptions & { trusted?: boolean; producer: ProducerOptions },
+  ): Promise<Appended>;
+  async appendJsonAsync(
+    json: string | Uint8Array,
+    options?: AppendOptions & AsyncAppendOptions & { trusted?: boolean },
+  ): Promise<Message>;
+  async appendJsonAsync(
+    json: string | Uint8Array,
     options: AppendOptions & AsyncAppendOptions & { trusted?: boolean } = {},
-  ): Promise<Message> {
+  ): Promise<Appended> {
     const [message] = await this.appendBatchAsync(
       [{ json, tags: options.tags, trusted: options.trusted === true }],
       options,
     );
-    return message as Message;
+    return message as Appended;
   }
 
   /**
@@ -257,10 +364,19 @@ export class Pool {
    */
   async appendBatchAsync<T = unknown>(
     inputs: readonly AppendInput[],
+    options: BatchAppendOptions & AsyncAppendOptions & { producer: ProducerOptions },
+  ): Promise<Appended<T>[]>;
+  async appendBatchAsync<T = unknown>(
+    inputs: readonly AppendInput[],
+    options?: BatchAppendOptions & AsyncAppendOptions,
+  ): Promise<Message<T>[]>;
+  async appendBatchAsync<T = unknown>(
+    inputs: readonly AppendInput[],
     options: BatchAppendOptions & AsyncAppendOptions = {},
-  ): Promise<Message<T>[]> {
+  ): Promise<Appended<T>[]> {
     const durability = checkDurability(options.durability);
     const condition = checkAppendCondition(options);
+    const producer = this.#checkProducer(options);
     const frames = this.#encode(inputs);
     if (frames.length === 0) return this.#emptyBatch(condition);
     this.#file.assertWritable();
@@ -271,10 +387,10 @@ export class Pool {
       this.#file,
       this.#writer.lockTimeoutMs,
       () =>
-        committedMessages<T>(
+        this.#answer<T>(
           bytes,
           frames,
-          commitLocked(this.#writer, bytes, frames, durability, condition),
+          commitLocked(this.#writer, bytes, frames, durability, condition, producer),
         ),
       {
         signal: options.signal,
@@ -289,11 +405,46 @@ export class Pool {
    * An empty batch appends nothing and takes no lock; its condition is still answered (from the
    * published state), so a mismatched expectation is never reported as success.
    */
-  #emptyBatch<T>(condition: AppendCondition | undefined): Message<T>[] {
+  #emptyBatch<T>(condition: AppendCondition | undefined): Appended<T>[] {
     if (condition?.expectedLastSeq !== undefined) {
       checkCondition(this.readState(), condition, this.#file.path);
     }
     return [];
+  }
+
+  /** The producer of an append's options, checked; Permission on a read-only handle. */
+  #checkProducer(options: { producer?: ProducerOptions }): ProducerClaim | undefined {
+    const producer = checkProducer(options.producer);
+    if (producer) this.#file.assertWritable();
+    return producer;
+  }
+
+  /**
+   * What an append answers: a producer's duplicates first (the original messages, marked, where
+   * the pool still holds them; else receipts), then the messages it committed, in input order.
+   */
+  #answer<T>(
+    scratch: Buffer,
+    frames: readonly EncodedFrame[],
+    result: CommitResult,
+  ): Appended<T>[] {
+    const skipped = result.duplicates.length;
+    const committed = committedMessages<T>(scratch, frames.slice(skipped), result.committed);
+    if (skipped === 0) return committed;
+    const answers: Appended<T>[] = result.duplicates.map((seq) => this.#original<T>(seq));
+    return answers.concat(committed);
+  }
+
+  /** The original of a duplicate stored at `seq`, marked, or a receipt when it is not held. */
+  #original<T>(seq: number | undefined): Appended<T> {
+    if (seq === undefined) return new DuplicateReceipt(null);
+    try {
+      const message = this.get<T>(seq);
+      if (message instanceof StoredMessage) return message.markDuplicate();
+    } catch (error) {
+      if (!(error instanceof SpoolError) || error.kind !== "NotFound") throw error;
+    }
+    return new DuplicateReceipt(seq);
   }
 
   /** Checks and encodes a batch into the encoder's buffer (Usage for what cannot be stored). */
@@ -351,4 +502,37 @@ export class Pool {
   close(): void {
     this.#file.close();
   }
+}
+
+/** The pool's ledger, or a function giving the error a producer append gets without one. */
+function openLedger(
+  file: PoolFile,
+  layout: PoolLayout,
+  header: Buffer,
+): LedgerView | (() => SpoolError) {
+  const descriptor = decodeLedgerDescriptor(header, {
+    indexEnd: layout.indexOffset + layout.indexCapacity * 16,
+    ringOffset: layout.ringOffset,
+  });
+  const path = file.path;
+  if (descriptor === "absent") {
+    return () =>
+      new SpoolError(
+        "Usage",
+        "this pool has no producer state: it was created before Spool kept any",
+        {
+          path,
+          hint: "create a new pool (`spool pool create`) and move the messages over to use producers",
+        },
+      );
+  }
+  if ("damaged" in descriptor) {
+    return () =>
+      new SpoolError("Corrupt", `pool ledger: ${descriptor.damaged}`, {
+        path,
+        offset: 192,
+        hint: "the pool's producer state is damaged; run `spool doctor`; the messages themselves are unaffected",
+      });
+  }
+  return new LedgerView(file, descriptor);
 }

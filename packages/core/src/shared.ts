@@ -43,9 +43,22 @@ export {
   trimJsonWhitespace,
 } from "./json-text.js";
 export { checkKnownKeys, type KnownKeysContext, suggestKey } from "./known-keys.js";
-export type { Envelope, Message } from "./message.js";
+export type { Appended, Envelope, Message } from "./message.js";
 export type { AppendOptions, BatchAppendOptions, CreateOptions, PoolInfo } from "./pool.js";
 export type { PoolListEntry } from "./pool-dir.js";
+export {
+  checkProducer,
+  checkProducerId,
+  decideProducer,
+  MAX_PRODUCER_ID_BYTES,
+  PRODUCER_ID_PATTERN,
+  type ProducerClaim,
+  type ProducerInfo,
+  type ProducerInfoJson,
+  type ProducerOptions,
+  producerInfoFromJson,
+  producerInfoJson,
+} from "./producer.js";
 export type { TailEnd, TailOptions, WhereError } from "./tail-options.js";
 export {
   checkTime,

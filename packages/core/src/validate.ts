@@ -146,6 +146,22 @@ const UNITS: Record<string, number> = {
  * parseSize("64M") // 67108864
  */
 export function parseSize(input: unknown): number {
+  const bytes = parseBytes(input);
+  if (!Number.isSafeInteger(bytes) || bytes < MIN_POOL_SIZE || bytes > MAX_POOL_SIZE) {
+    throw new SpoolError(
+      "Usage",
+      `pool size ${typeof input === "string" ? input : bytes} is out of range (16K to 1T)`,
+      { hint: "give a size between 16K and 1T, e.g. 1M (the default) or 64M" },
+    );
+  }
+  return bytes;
+}
+
+/**
+ * Bytes given as a number or as text with a unit (`64K`, `1M`), not yet range-checked (Usage for
+ * anything else).
+ */
+export function parseBytes(input: unknown): number {
   let bytes: number;
   if (typeof input === "number") {
     bytes = input;
@@ -163,13 +179,6 @@ export function parseSize(input: unknown): number {
     throw new SpoolError("Usage", "size must be a number of bytes or text such as 1M", {
       hint: "give bytes or a number with a unit: 64K, 1M, 256M, 1G",
     });
-  }
-  if (!Number.isSafeInteger(bytes) || bytes < MIN_POOL_SIZE || bytes > MAX_POOL_SIZE) {
-    throw new SpoolError(
-      "Usage",
-      `pool size ${typeof input === "string" ? input : bytes} is out of range (16K to 1T)`,
-      { hint: "give a size between 16K and 1T, e.g. 1M (the default) or 64M" },
-    );
   }
   return bytes;
 }

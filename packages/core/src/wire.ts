@@ -9,6 +9,7 @@
 import type { SpoolErrorJson } from "./errors.js";
 import type { PoolInfo } from "./pool.js";
 import type { PoolListEntry } from "./pool-dir.js";
+import { type ProducerInfoJson, producerInfoJson } from "./producer.js";
 
 /** A pool's bounds on the wire: `{oldest, newest}`, or `{}` for an empty pool. */
 export type BoundsJson = { oldest: number; newest: number } | Record<string, never>;
@@ -40,6 +41,9 @@ export interface PoolInfoJson {
   max_message_bytes: number;
   oldest_time: string | null;
   newest_time: string | null;
+  producer_count: number;
+  producer_capacity: number;
+  producers: ProducerInfoJson[];
 }
 
 /** A pool listing entry on the wire: the info, or the error that kept the pool from opening. */
@@ -69,6 +73,9 @@ export function poolInfoJson(info: PoolInfo): PoolInfoJson {
     max_message_bytes: info.maxMessageBytes,
     oldest_time: info.oldestTime,
     newest_time: info.newestTime,
+    producer_count: info.producerCount,
+    producer_capacity: info.producerCapacity,
+    producers: info.producers.map(producerInfoJson),
   };
 }
 

@@ -13,7 +13,10 @@
  * Invariants: seqs are assigned under the lock, contiguous, never reused; commit times never go
  * backwards within a pool; a failure before step 5 leaves the previously published state intact;
  * nothing is written to a file shorter than its layout (cut short since it was opened); a
- * conditional append that finds another newest seq writes nothing (Conflict).
+ * conditional append that finds another newest seq writes nothing (Conflict); a producer's
+ * duplicates are never written again, and its new state (ledger records, written past what the
+ * published state names) is published by the same state write as its frames, so a crash leaves
+ * both or neither.
  */
 import { type AppendCondition, checkCondition } from "../append-condition.js";
 import { SpoolError } from "../errors.js";
@@ -35,10 +38,19 @@ import {
 } from "../format/header.js";
 import type { PoolFile } from "../platform/file.js";
 import { lockFile, unlockFile } from "../platform/lock.js";
+import { decideProducer, type ProducerClaim, poolSeqOf } from "../producer.js";
 import { compareInstants, now } from "../time.js";
 import type { Durability } from "../validate.js";
 import { type ProbeResult, planAppend } from "./append-plan.js";
 import type { EncodedFrame } from "./encoder.js";
+import {
+  LedgerMoved,
+  type LedgerPlan,
+  type LedgerView,
+  ledgerRef,
+  ledgerTurnLost,
+} from "./ledger.js";
+import { keptProducer, producerRecords } from "./producer-table.js";
 import type { FrameReader } from "./reader.js";
 import { indexSlot } from "./reader.js";
 import { assessDamagedState } from "./recover.js";
@@ -61,6 +73,16 @@ export interface WriterContext {
   reader: FrameReader;
   /** Frame heads seen near the tail, keyed by ring offset (valid while their seq is live). */
   tailCache: Map<number, { seq: number; length: number }>;
+  /** The pool's ledger, or the error a producer append gets on a pool without a usable one. */
+  ledger: LedgerView | (() => SpoolError);
+}
+
+/** What a commit did: the frames it committed, and a producer's duplicates it skipped. */
+export interface CommitResult {
+  /** Seqs and times of the committed frames: the input's frames after the duplicates. */
+  committed: Committed[];
+  /** Per duplicate (the input's first frames), the pool seq it was stored at, when known. */
+  duplicates: (number | undefined)[];
 }
 
 /** Bytes read at once when probing the oldest frames. */
@@ -151,10 +173,16 @@ export function commitFrames(
   frames: readonly EncodedFrame[],
   durability: Durability,
   condition?: AppendCondition,
-): Committed[] {
+  producer?: ProducerClaim,
+): CommitResult {
   ctx.file.assertWritable();
   lockFile(ctx.file.fd, ctx.lockTimeoutMs, ctx.file.path);
-  return commitLocked(ctx, scratch, frames, durability, condition);
+  return commitLocked(ctx, scratch, frames, durability, condition, producer);
+}
+
+function ledgerOf(ctx: WriterContext): LedgerView {
+  if (typeof ctx.ledger === "function") throw ctx.ledger();
+  return ctx.ledger;
 }
 
 /**
@@ -164,10 +192,11 @@ export function commitFrames(
 export function commitLocked(
   ctx: WriterContext,
   scratch: Buffer,
-  frames: readonly EncodedFrame[],
+  input: readonly EncodedFrame[],
   durability: Durability,
   condition?: AppendCondition,
-): Committed[] {
+  producer?: ProducerClaim,
+): CommitResult {
   const { file, layout } = ctx;
   try {
     // A file cut short under this handle would be re-extended by the writes below into one no
@@ -175,6 +204,20 @@ export function commitLocked(
     file.assertLength(layout.fileSize);
     let state = ctx.state.read();
     if (ctx.state.damaged) state = recoverState(ctx, state);
+    const duplicates: (number | undefined)[] = [];
+    let frames = input;
+    let ledger: { view: LedgerView; table: ReturnType<LedgerView["read"]> } | undefined;
+    if (producer) {
+      const view = ledgerOf(ctx);
+      ledger = { view, table: readLocked(view, state) };
+      const kept = keptProducer(ledger.table, producer.id, file.path);
+      const decision = decideProducer(kept, producer, frames.length, file.path);
+      for (let i = 0; i < decision.duplicates; i++)
+        duplicates.push(kept && poolSeqOf(kept, producer.seq + i));
+      frames = frames.slice(decision.duplicates);
+      // Every message is a duplicate: nothing to write, and the condition was met when they were.
+      if (frames.length === 0) return { committed: [], duplicates };
+    }
     checkCondition(state, condition, file.path);
     const plan = planAppend(
       state,
@@ -237,6 +280,27 @@ export function commitLocked(
       runStart = i;
     }
     writeIndex(ctx, committed, plan.placements);
+    let ledgerPlan: LedgerPlan | undefined;
+    if (producer && ledger) {
+      const next = {
+        id: producer.id,
+        epoch: producer.epoch,
+        lastSeq: producer.seq + duplicates.length + frames.length - 1,
+        lastPoolSeq: plan.newest,
+        batchFirstSeq: producer.seq + duplicates.length,
+        timeSec: last.sec,
+        timeNanos: last.nanos,
+      };
+      const records = producerRecords(
+        ledger.table,
+        next,
+        ledger.view.layout.producerCapacity,
+        file.path,
+      );
+      ledgerPlan = ledger.view.plan(ledgerRef(state), records);
+      for (const write of ledgerPlan.writes)
+        file.writeMeta(write.bytes, 0, write.bytes.length, write.position);
+    }
     if (durability === "flush") file.datasync();
 
     publish(ctx, {
@@ -247,11 +311,24 @@ export function commitLocked(
       newest: plan.newest,
       newestTimeSec: last.sec,
       newestTimeNanos: last.nanos,
+      ledgerTurn: ledgerPlan ? ledgerPlan.ref.turn : state.ledgerTurn,
+      ledgerLen: ledgerPlan ? ledgerPlan.ref.len : state.ledgerLen,
     });
+    if (ledgerPlan && ledger) ledger.view.committed(ledgerPlan);
     if (durability === "flush") file.datasync();
-    return committed;
+    return { committed, duplicates };
   } finally {
     unlockFile(file.fd);
+  }
+}
+
+/** The table under the writer lock: no other writer can change it, so a moved half is damage. */
+function readLocked(view: LedgerView, state: PoolState) {
+  try {
+    return view.read(ledgerRef(state));
+  } catch (error) {
+    if (!(error instanceof LedgerMoved)) throw error;
+    throw ledgerTurnLost(view);
   }
 }
 

@@ -9,6 +9,7 @@
 import { SpoolError } from "../errors.js";
 import { crc32, readU64, writeU64 } from "./bytes.js";
 import { MAX_TIME_SEC } from "./frame.js";
+import type { LedgerLayout } from "./ledger.js";
 
 /** "SPOOLPL" + NUL: the first eight bytes of every pool file. */
 export const POOL_MAGIC = Buffer.from("SPOOLPL\0", "latin1");
@@ -26,6 +27,8 @@ export const STATE_SLOT_OFFSETS = [64, 128] as const;
 export const STATE_SLOT_SIZE = 64;
 /** Bytes of the header a reader needs to decode layout and state. */
 export const HEADER_READ_SIZE = 192;
+/** Bytes of the header an open reads: layout, state and the ledger descriptor. */
+export const HEADER_OPEN_SIZE = 256;
 
 /** The fixed layout of a pool file. */
 export interface PoolLayout {
@@ -36,6 +39,11 @@ export interface PoolLayout {
   indexStride: number;
   ringOffset: number;
   ringSize: number;
+  /**
+   * The ledger between the index and the ring (producer state), as its descriptor in header
+   * bytes 192–255 says; absent in pools created before it existed.
+   */
+  ledger?: LedgerLayout;
 }
 
 /** The mutable state of a pool, published as a whole. */
@@ -53,6 +61,10 @@ export interface PoolState {
   /** Commit time of the newest message (seconds since the epoch and nanoseconds). */
   newestTimeSec: number;
   newestTimeNanos: number;
+  /** The ledger's turn (its parity is the active half; see format/ledger.ts). */
+  ledgerTurn: number;
+  /** Live bytes of the ledger's active half; 0 while nothing was ever recorded. */
+  ledgerLen: number;
 }
 
 export function emptyState(): PoolState {
@@ -64,6 +76,8 @@ export function emptyState(): PoolState {
     newest: 0,
     newestTimeSec: 0,
     newestTimeNanos: 0,
+    ledgerTurn: 0,
+    ledgerLen: 0,
   };
 }
 
@@ -173,7 +187,8 @@ export function encodeState(buf: Buffer, offset: number, state: PoolState): void
   writeU64(buf, offset + 32, state.newest);
   writeU64(buf, offset + 40, state.newestTimeSec);
   buf.writeUInt32LE(state.newestTimeNanos, offset + 48);
-  buf.fill(0, offset + 52, offset + 60);
+  buf.writeUInt32LE(state.ledgerLen, offset + 52);
+  buf.writeUInt32LE(state.ledgerTurn >>> 0, offset + 56);
   buf.writeUInt32LE(crc32(buf.subarray(offset, offset + 60)), offset + 60);
 }
 
@@ -187,6 +202,8 @@ function decodeSlot(buf: Buffer, offset: number, ringSize: number): PoolState | 
     newest: readU64(buf, offset + 32),
     newestTimeSec: readU64(buf, offset + 40),
     newestTimeNanos: buf.readUInt32LE(offset + 48),
+    ledgerLen: buf.readUInt32LE(offset + 52),
+    ledgerTurn: buf.readUInt32LE(offset + 56),
   };
   const valid =
     state.generation > 0 &&
@@ -197,6 +214,7 @@ function decodeSlot(buf: Buffer, offset: number, ringSize: number): PoolState | 
     state.oldest >= 1 &&
     state.oldest <= state.newest + 1 &&
     state.newestTimeNanos < 1e9 &&
+    state.ledgerLen % 8 === 0 &&
     state.newestTimeSec <= MAX_TIME_SEC;
   return valid ? state : undefined;
 }

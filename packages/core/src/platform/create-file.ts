@@ -26,6 +26,7 @@ import {
   type PoolLayout,
   STATE_SLOT_OFFSETS,
 } from "../format/header.js";
+import { encodeLedgerDescriptor } from "../format/ledger.js";
 import { loadNative } from "./native.js";
 
 /** Bytes of zeros written per step. */
@@ -125,6 +126,7 @@ function* creationSteps(path: string, layout: PoolLayout): Steps<void> {
     fd = yield* run<number>({ op: "open", path: temp, flags: "wx", mode: 0o644 });
     const header = Buffer.alloc(HEADER_SIZE);
     encodeLayout(header, layout);
+    if (layout.ledger) encodeLedgerDescriptor(header, layout.ledger);
     encodeState(header, STATE_SLOT_OFFSETS[1], emptyState());
     yield* writeFully(fd, header, HEADER_SIZE, 0);
     // Write every byte now: the pool never grows, never hits ENOSPC mid-append, and appends
