@@ -135,17 +135,17 @@ export class StoredMessage<T = unknown> implements Message<T> {
   /** The envelope as one JSON line (with a trailing newline), built from the stored bytes. */
   toJsonLine(): Buffer {
     const prefix = envelopePrefix(this.seq, this.time);
-    const suffix = this.#duplicate ? DUPLICATE_SUFFIX : "";
-    const out = Buffer.allocUnsafe(prefix.length + this.payload.length + suffix.length);
-    const at = out.write(prefix, 0, "latin1");
     if (!this.#duplicate) {
-      this.payload.copy(out, at);
+      const out = Buffer.allocUnsafe(prefix.length + this.payload.length);
+      this.payload.copy(out, out.write(prefix, 0, "latin1"));
       return out;
     }
     // The payload ends `}\n`: the envelope's closing brace gets the duplicate mark before it.
     const body = this.payload.length - 2;
+    const out = Buffer.allocUnsafe(prefix.length + body + DUPLICATE_SUFFIX.length);
+    const at = out.write(prefix, 0, "latin1");
     this.payload.copy(out, at, 0, body);
-    out.write(suffix, at + body, "latin1");
+    out.write(DUPLICATE_SUFFIX, at + body, "latin1");
     return out;
   }
 }

@@ -8,6 +8,8 @@
  * intact message) do not lose messages.
  */
 import * as fs from "node:fs";
+import { LedgerMoved, LedgerView, ledgerRef } from "./engine/ledger.js";
+import { listProducers } from "./engine/producer-table.js";
 import { FrameReader, indexSlot, MAX_RESYNCS } from "./engine/reader.js";
 import { assessDamagedState } from "./engine/recover.js";
 import { type ErrorKind, fromSystemError, isSpoolError, type SpoolError } from "./errors.js";
@@ -16,12 +18,13 @@ import {
   damagedSlotClaims,
   decodeLayout,
   decodeState,
-  HEADER_READ_SIZE,
+  HEADER_OPEN_SIZE,
   INDEX_SLOT_SIZE,
   type PoolLayout,
   type PoolState,
   STATE_SLOT_OFFSETS,
 } from "./format/header.js";
+import { decodeLedgerDescriptor, LEDGER_DESCRIPTOR_OFFSET } from "./format/ledger.js";
 import { PoolFile } from "./platform/file.js";
 
 export interface VerifyIssue {
@@ -71,8 +74,8 @@ export function verifyPool(path: string): VerifyReport {
       issues.push({ kind: "Usage", severity: "error", message: `not a pool file: ${path}`, path });
       return report(0, null);
     }
-    const header = Buffer.alloc(HEADER_READ_SIZE);
-    const n = file.readSome(header, 0, HEADER_READ_SIZE, 0);
+    const header = Buffer.alloc(HEADER_OPEN_SIZE);
+    const n = file.readSome(header, 0, HEADER_OPEN_SIZE, 0);
     let layout: PoolLayout;
     try {
       layout = decodeLayout(header.subarray(0, n), path, fs.fstatSync(file.fd).size);
@@ -86,6 +89,7 @@ export function verifyPool(path: string): VerifyReport {
       state.oldest > state.newest ? null : { oldest: state.oldest, newest: state.newest };
     const valid = walkFrames(file, layout, state, issues);
     checkIndex(file, layout, state, valid, issues);
+    checkLedger(file, header.subarray(0, n), layout, state, issues);
     return report(valid.size, bounds);
   } catch (error) {
     issues.push(
@@ -268,5 +272,54 @@ function checkIndex(
       offset: firstStale.offset,
       seq: firstStale.seq,
     });
+  }
+}
+
+/**
+ * Checks the ledger (producer state): its descriptor, the published table (every record whole,
+ * every producer's state decodable) and that no producer names a pool seq past the newest. A pool
+ * created before the ledger existed has none, which is not a problem.
+ */
+function checkLedger(
+  file: PoolFile,
+  header: Buffer,
+  layout: PoolLayout,
+  state: PoolState,
+  issues: VerifyIssue[],
+): void {
+  const descriptor = decodeLedgerDescriptor(header, {
+    indexEnd: layout.indexOffset + layout.indexCapacity * INDEX_SLOT_SIZE,
+    ringOffset: layout.ringOffset,
+  });
+  if (descriptor === "absent") return;
+  const issue = (message: string, offset: number): void => {
+    issues.push({ kind: "Corrupt", severity: "error", message, path: file.path, offset });
+  };
+  if ("damaged" in descriptor) {
+    issue(
+      `pool ledger: ${descriptor.damaged}; producer appends are refused`,
+      LEDGER_DESCRIPTOR_OFFSET,
+    );
+    return;
+  }
+  try {
+    const producers = listProducers(
+      new LedgerView(file, descriptor).read(ledgerRef(state)),
+      file.path,
+    );
+    for (const producer of producers) {
+      if (producer.lastPoolSeq > state.newest) {
+        issue(
+          `pool ledger: producer ${producer.id} names pool seq ${producer.lastPoolSeq}, past the newest ${state.newest}`,
+          descriptor.offset,
+        );
+      }
+    }
+  } catch (error) {
+    if (error instanceof LedgerMoved) {
+      issue("pool ledger: its active half does not hold the published turn", descriptor.offset);
+    } else if (isSpoolError(error)) {
+      issue(`${error.message}; producer appends are refused`, error.offset ?? descriptor.offset);
+    } else throw error;
   }
 }
