@@ -29,6 +29,7 @@ import { healthRoutes } from "./routes/health.js";
 import { messageRoutes } from "./routes/messages.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { poolRoutes } from "./routes/pools.js";
+import { producerRoutes } from "./routes/producers.js";
 import { tailRoutes } from "./routes/tail.js";
 import { unmatchedError } from "./unmatched.js";
 
@@ -119,6 +120,7 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
   metricsRoutes(app, ctx);
   poolRoutes(app, ctx);
   messageRoutes(app, ctx);
+  producerRoutes(app, ctx);
   tailRoutes(app, ctx);
 
   app.notFound((c) => {

@@ -65,6 +65,9 @@ export type Situation =
   | "disk-full"
   | "io"
   | "condition-failed"
+  | "producer-gap"
+  | "producer-fenced"
+  | "no-producer-state"
   | "internal";
 
 /** What a hint may name. */
@@ -119,6 +122,8 @@ export const REMOTE_HINTS: { readonly [K in ErrorKind]: Partial<Record<Situation
       "send size_bytes (SDK: createPool(name, { size })) between 16384 (16 KiB) and 1099511627776 (1 TiB), e.g. 1048576, or leave it out for the server's default",
     "pool-file": ({ file }) =>
       `the server cannot use the pool file ${file} in its pool directory; ${OPERATOR} to check it`,
+    "no-producer-state": ({ pool }) =>
+      `this pool was created before Spool kept producer state: append without producer_id, or create a new pool (POST /v0/pools) and move the messages over (SDK: client.createPool); delete the old one with DELETE /v0/pools/${pool}`,
   },
   Permission: {
     "file-permission": ({ file }) =>
@@ -132,6 +137,10 @@ export const REMOTE_HINTS: { readonly [K in ErrorKind]: Partial<Record<Situation
   Conflict: {
     "condition-failed": () =>
       "another writer appended first; nothing was appended: read the pool again (its newest seq is newest_seq in this error), decide, and retry with expected_last_seq set to it (SDK: expectedLastSeq)",
+    "producer-gap": ({ pool }) =>
+      `messages between are missing: send from producer_seq = expected_seq (in this error), or restart the producer with a higher producer_epoch; GET /v0/pools/${pool}/producers/{id} shows its state (SDK: pool.producerState(id))`,
+    "producer-fenced": () =>
+      "a newer incarnation of this producer (its producer_epoch is epoch in this error) is writing; stop this one, or restart it with a producer_epoch above epoch",
   },
   Internal: {
     internal: () =>
@@ -147,6 +156,7 @@ export function operationOf(method: string, route: string): Operation {
     case "/v0/pools/open":
       return "open";
     case "/v0/pools/:pool/info":
+    case "/v0/pools/:pool/producers/:id":
       return "info";
     case "/v0/pools/:pool":
       return method === "DELETE" ? "delete" : "other";
@@ -184,6 +194,7 @@ export function situationOf(error: SpoolError, op: Operation): Situation | undef
     case "Usage":
       if (onFile) {
         if (error.message === "the pool is closed") return "pool-closed";
+        if (error.message.startsWith("this pool has no producer state")) return "no-producer-state";
         return op === "append" ? "too-large" : "pool-file";
       }
       // core's name and size validation: the only ones whose hints speak of paths and units.
@@ -203,7 +214,9 @@ export function situationOf(error: SpoolError, op: Operation): Situation | undef
       return "io";
     }
     case "Conflict":
-      return error.newestSeq !== undefined ? "condition-failed" : undefined;
+      if (error.newestSeq !== undefined) return "condition-failed";
+      if (error.expectedSeq !== undefined) return "producer-gap";
+      return error.epoch !== undefined ? "producer-fenced" : undefined;
     case "Internal":
       return "internal";
   }

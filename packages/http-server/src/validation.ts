@@ -17,6 +17,7 @@
  */
 import {
   checkKnownKeys,
+  checkProducerId,
   checkTag,
   DURABILITIES,
   decodeUtf8,
@@ -103,7 +104,19 @@ const data = z.unknown().refine((v) => v !== undefined, "data is required (any J
 /** A conditional append's expected newest seq (0 for a pool never appended to). */
 const expected_last_seq = z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional();
 
-export const appendBody = z.object({ data, tags, durability, expected_last_seq });
+/** A producer's fields (spec/http/v0 §3.2): its id (core's rule), epoch and seq. */
+const producer_id = coreChecked((value) => checkProducerId(value, "producer_id")).optional();
+const producer_epoch = z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional();
+const producer_seq = z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional();
+const producerFields = { producer_id, producer_epoch, producer_seq };
+
+export const appendBody = z.object({
+  data,
+  tags,
+  durability,
+  expected_last_seq,
+  ...producerFields,
+});
 
 export function batchBody(maxMessages: number) {
   return z.object({
@@ -113,6 +126,7 @@ export function batchBody(maxMessages: number) {
       .max(maxMessages, `at most ${maxMessages} messages per batch`),
     durability,
     expected_last_seq,
+    ...producerFields,
   });
 }
 
@@ -120,8 +134,23 @@ export function batchBody(maxMessages: number) {
 export const BODY_FIELDS = {
   create: ["pool", "size_bytes"],
   open: ["pool"],
-  append: ["data", "tags", "durability", "expected_last_seq"],
-  append_batch: ["messages", "durability", "expected_last_seq"],
+  append: [
+    "data",
+    "tags",
+    "durability",
+    "expected_last_seq",
+    "producer_id",
+    "producer_epoch",
+    "producer_seq",
+  ],
+  append_batch: [
+    "messages",
+    "durability",
+    "expected_last_seq",
+    "producer_id",
+    "producer_epoch",
+    "producer_seq",
+  ],
   batch_message: ["data", "tags"],
 } as const satisfies Record<string, readonly string[]>;
 

@@ -8,7 +8,6 @@
 import {
   poolInfoJson as corePoolInfoJson,
   poolListEntryJson as corePoolListEntryJson,
-  type Message,
   type PoolInfo,
   type PoolInfoJson,
   type PoolListEntry,
@@ -39,13 +38,18 @@ export function poolListEntryJson(entry: PoolListEntry, view: RemoteView): PoolL
   return json;
 }
 
+/** What a response splices: a message, a producer's duplicate (marked) or its receipt. */
+export interface JsonLine {
+  toJsonLine(): Uint8Array;
+}
+
 /**
  * `{"<key>":<envelope>}` for one message, from its stored JSON line (no parse, no stringify).
  *
  * @example
  * messageBody("message", msg) // {"message":{"seq":1,"time":"…","meta":{"tags":[]},"data":{…}}}
  */
-export function messageBody(key: string, message: Message): Buffer {
+export function messageBody(key: string, message: JsonLine): Buffer {
   const envelope = envelopeBytes(message);
   const prefix = `{"${key}":`;
   // One allocation and two copies (the key is plain ASCII).
@@ -57,7 +61,7 @@ export function messageBody(key: string, message: Message): Buffer {
 }
 
 /** `{"<key>":[<envelope>,<envelope>,…]}` for many messages, spliced the same way. */
-export function messagesBody(key: string, messages: readonly Message[]): Buffer {
+export function messagesBody(key: string, messages: readonly JsonLine[]): Buffer {
   const envelopes = messages.map(envelopeBytes);
   const prefix = `{"${key}":[`;
   let length = prefix.length + Math.max(envelopes.length - 1, 0) + 2;
@@ -74,7 +78,7 @@ export function messagesBody(key: string, messages: readonly Message[]): Buffer 
 }
 
 /** The envelope's JSON bytes without the trailing newline of its JSONL line. */
-function envelopeBytes(message: Message): Buffer {
+function envelopeBytes(message: JsonLine): Buffer {
   const line = message.toJsonLine();
   const buf = Buffer.from(line.buffer, line.byteOffset, line.byteLength);
   return buf[buf.length - 1] === 0x0a ? buf.subarray(0, buf.length - 1) : buf;

@@ -44,6 +44,9 @@ describe("pools", () => {
         "newest_time",
         "oldest_time",
         "path",
+        "producer_capacity",
+        "producer_count",
+        "producers",
         "ring_size",
       ].sort(),
     );

@@ -9,14 +9,19 @@
  * keeps serving meanwhile; the pool is leased while it waits (never closed under it), and the
  * wait ends at the server's lock timeout (423 Busy) or at shutdown. A conditional append
  * (`expected_last_seq` in the body or the Spool-Expected-Last-Seq header) is checked by core
- * under the lock: 409 Conflict with `newest_seq`. Unknown body fields (also of a batch's messages)
- * and query parameters are 400 Usage.
+ * under the lock: 409 Conflict with `newest_seq`. A producer's append (`producer_id`, `producer_seq`,
+ * `producer_epoch` in the body or the Spool-Producer-* headers) is deduplicated by core: a retried
+ * message is answered as the original envelope with `"duplicate":true` (its stored bytes), or as
+ * a receipt `{"seq":N|null,"duplicate":true}` where the pool no longer shows the original, in the
+ * same response shape; a seq past the next or a stale epoch is 409 Conflict with `expected_seq` or
+ * `epoch`. Unknown body fields (also of a batch's messages) and query parameters are 400 Usage.
  */
-import { type Durability, foldLineBreaks, type Message, SpoolError } from "@spool/core";
+import { type Appended, type Durability, foldLineBreaks, SpoolError } from "@spool/core";
 import type { Hono } from "hono";
 import { EXPECTED_LAST_SEQ_HEADER, expectedLastSeqOf } from "../conditions.js";
 import { type AppContext, bodyLimit, guard } from "../context.js";
 import { elementMembers, objectSpans } from "../json-spans.js";
+import { producerOf } from "../producer-input.js";
 import { jsonBytesResponse } from "../responses.js";
 import {
   appendBody,
@@ -53,8 +58,9 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
       c.req.header(EXPECTED_LAST_SEQ_HEADER),
       input.expected_last_seq,
     );
+    const producer = producerOf((name) => c.req.header(name), input);
     const lease = ctx.pools.lease(pool);
-    let message: Message;
+    let message: Appended;
     try {
       message = await lease.pool.appendJsonAsync(json, {
         trusted: true,
@@ -62,11 +68,12 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
         ...(input.tags === undefined ? {} : { tags: input.tags }),
         ...(input.durability === undefined ? {} : { durability: input.durability as Durability }),
         ...(expectedLastSeq === undefined ? {} : { expectedLastSeq }),
+        ...(producer === undefined ? {} : { producer }),
       });
     } finally {
       lease.release();
     }
-    ctx.metrics?.appended(pool, 1, message.dataBytes.byteLength);
+    if (message.duplicate !== true) ctx.metrics?.appended(pool, 1, message.dataBytes.byteLength);
     return jsonBytesResponse(messageBody("message", message));
   });
 
@@ -85,8 +92,9 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
       c.req.header(EXPECTED_LAST_SEQ_HEADER),
       input.expected_last_seq,
     );
+    const producer = producerOf((name) => c.req.header(name), input);
     const lease = ctx.pools.lease(pool);
-    let messages: Message[];
+    let messages: Appended[];
     try {
       messages = await lease.pool.appendBatchAsync(
         input.messages.map((m, i) => ({ json: datas[i] as string, trusted: true, tags: m.tags })),
@@ -94,15 +102,21 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
           signal: ctx.shutdown,
           ...(input.durability === undefined ? {} : { durability: input.durability as Durability }),
           ...(expectedLastSeq === undefined ? {} : { expectedLastSeq }),
+          ...(producer === undefined ? {} : { producer }),
         },
       );
     } finally {
       lease.release();
     }
     if (ctx.metrics) {
+      let count = 0;
       let bytes = 0;
-      for (const message of messages) bytes += message.dataBytes.byteLength;
-      ctx.metrics.appended(pool, messages.length, bytes);
+      for (const message of messages) {
+        if (message.duplicate === true) continue;
+        count++;
+        bytes += message.dataBytes.byteLength;
+      }
+      if (count > 0) ctx.metrics.appended(pool, count, bytes);
     }
     return jsonBytesResponse(messagesBody("messages", messages));
   });

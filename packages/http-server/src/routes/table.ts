@@ -24,6 +24,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: "POST", path: "/v0/pools/:pool/append" },
   { method: "POST", path: "/v0/pools/:pool/append_batch" },
   { method: "GET", path: "/v0/pools/:pool/messages/:seq" },
+  { method: "GET", path: "/v0/pools/:pool/producers/:id" },
   { method: "GET", path: "/v0/pools/:pool/tail" },
   { method: "GET", path: "/v0/pools/:pool/events" },
 ];
