@@ -23,6 +23,9 @@ const INFO_KEYS = [
   "max_message_bytes",
   "oldest_time",
   "newest_time",
+  "producer_count",
+  "producer_capacity",
+  "producers",
 ];
 
 describe("pool create", () => {

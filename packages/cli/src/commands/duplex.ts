@@ -125,7 +125,7 @@ async function pipe(
     },
     {
       committed: (messages) => {
-        for (const m of messages) own.add(m.seq);
+        for (const m of messages) if (m.seq !== null) own.add(m.seq);
       },
       rejected: (record, error) =>
         notice(

@@ -5,14 +5,27 @@
  * Invariants: receipts carry seq, time and meta but never the data; they are JSON lines when
  * stdout is not a terminal (one per stored message, in order), human text on a terminal; a
  * terminal stderr shows a progress line for stream input; the status is 0, the error's exit
- * code (`--errors stop`), or 1 when `--errors skip` rejected any record.
+ * code (`--errors stop`), or 1 when `--errors skip` rejected any record. With `--producer ID`,
+ * record k of the input is producer seq k: the records the pool already committed for the
+ * producer (its last seq, same epoch) are left out, so rerunning an interrupted feed appends
+ * every record exactly once; duplicates the pool answers are receipts marked `duplicate`, not
+ * errors.
  */
 
-import { checkTag, DURABILITIES, type Message } from "@spool/core";
+import {
+  type Appended,
+  checkProducerId,
+  checkTag,
+  DURABILITIES,
+  decideProducer,
+  type Message,
+  type ProducerInfo,
+  SpoolError,
+} from "@spool/core";
 import { parseDuration } from "../lib/args.js";
 import type { CommandModule, Context } from "../lib/command.js";
 import { usage } from "../lib/errors.js";
-import { Feeder, type FeederSink } from "../lib/feeder.js";
+import { Feeder, type FeederProducer, type FeederSink } from "../lib/feeder.js";
 import { fileInput, stdinInput } from "../lib/input.js";
 import { setStdoutClosedHandler } from "../lib/io.js";
 import { notice } from "../lib/notices.js";
@@ -31,7 +44,7 @@ import {
   TAG_OPTION,
 } from "../lib/shared-options.js";
 import { paint } from "../lib/style.js";
-import { isRemoteRef, openTarget } from "../lib/target.js";
+import { isRemoteRef, openTarget, type PoolTarget } from "../lib/target.js";
 
 const OPTIONS = commandOptions(
   "feed",
@@ -75,6 +88,17 @@ const OPTIONS = commandOptions(
       min: 0,
       describe: "Append only if the pool's newest seq is N (0: never appended to), else exit 10",
     },
+    producer: {
+      type: "string",
+      describe:
+        "Append as idempotent producer ID: record k is its seq k, and records the pool already committed for it are skipped (exactly-once reruns)",
+    },
+    "producer-epoch": {
+      type: "number",
+      int: true,
+      min: 0,
+      describe: "The producer's epoch (default 0); a higher one fences off older runs",
+    },
     quiet: { type: "boolean", alias: ["q"], describe: "Print no receipts" },
     ...STREAM_OUTPUT,
     format: {
@@ -105,6 +129,13 @@ export const command: CommandModule = {
         "pass the message inline, or read messages with --file, not both",
       );
     }
+    if (args.producerEpoch !== undefined && args.producer === undefined) {
+      throw usage(
+        "--producer-epoch needs --producer",
+        "name the producer too, e.g. --producer ingest --producer-epoch 1",
+      );
+    }
+    if (args.producer !== undefined) checkProducerId(args.producer, "--producer");
     const stream = args.data === undefined;
     const input =
       args.data !== undefined
@@ -122,8 +153,22 @@ export const command: CommandModule = {
     });
     try {
       const info = await target.info();
+      const resume =
+        args.producer === undefined
+          ? undefined
+          : await resumeProducer(target, args.producer, args.producerEpoch ?? 0, args.ifLastSeq);
       const progress = stream && !args.quiet ? new Progress(ctx.io, "fed") : undefined;
       const sink = receiptSink(ctx, args.tag, stream, args.quiet, jsonReceipts, progress);
+      if (resume && !args.quiet) {
+        const { id, epoch } = resume.producer;
+        sink.skipped = (count) =>
+          notice(
+            ctx.io,
+            "resumed",
+            { producer: id, epoch, skipped: count },
+            `producer ${id} skipped ${count} record(s) the pool already committed`,
+          );
+      }
       const feeder = new Feeder(
         target,
         {
@@ -133,28 +178,37 @@ export const command: CommandModule = {
           retryDelayMs,
           errors: args.errors,
           maxBatchBytes: Math.max(1024, Math.min(1 << 20, Math.floor(info.ringSize / 4))),
-          ifLastSeq: args.ifLastSeq,
+          ifLastSeq: resume ? resume.ifLastSeq : args.ifLastSeq,
+          producer: resume?.producer,
+          maxMessageBytes: info.maxMessageBytes,
         },
         sink,
       );
       try {
         if (input === undefined) await feeder.feed([{ text: args.data as string, line: 0 }]);
         else for await (const batch of readRecords(input, args.in)) await feeder.feed(batch);
+        feeder.finish();
       } finally {
         progress?.stop();
       }
       if (stream && !jsonReceipts && !args.quiet) {
         const rate = progress ? ` in ${(progress.elapsedMs / 1000).toFixed(2)}s` : "";
+        const duplicates =
+          feeder.duplicates > 0 ? `, ${feeder.duplicates} duplicate(s) not stored again` : "";
         void ctx.io.out.write(
-          `${paint(ctx.io.color, "green", "stored")} ${feeder.stored} message(s)${sink.range()}${rate}\n`,
+          `${paint(ctx.io.color, "green", "stored")} ${feeder.stored} message(s)${sink.range()}${duplicates}${rate}\n`,
         );
       }
       if (args.errors === "skip") {
+        const counts = resume
+          ? { skipped: feeder.skipped, duplicates: feeder.duplicates }
+          : ({} as Record<string, number>);
+        const more = resume ? `, skipped ${feeder.skipped}, duplicates ${feeder.duplicates}` : "";
         notice(
           ctx.io,
           "summary",
-          { stored: feeder.stored, rejected: feeder.rejected },
-          `stored ${feeder.stored}, rejected ${feeder.rejected}`,
+          { stored: feeder.stored, rejected: feeder.rejected, ...counts },
+          `stored ${feeder.stored}, rejected ${feeder.rejected}${more}`,
         );
       }
       return feeder.rejected > 0 ? 1 : 0;
@@ -163,6 +217,51 @@ export const command: CommandModule = {
     }
   },
 };
+
+/** Where a producer's feed resumes: what to skip, and the `--if-last-seq` that goes with it. */
+interface Resume {
+  producer: FeederProducer;
+  ifLastSeq: number | undefined;
+}
+
+/**
+ * Reads what the pool keeps for the producer: the records to skip (its last seq, when the epoch
+ * is the same; none for a higher epoch or an unknown producer). A stale epoch is refused before
+ * any input is read, in core's words. With `--if-last-seq N`, the skipped records must sit right
+ * after N (a rerun of the same conditional feed), and the next append expects N plus them.
+ */
+async function resumeProducer(
+  target: PoolTarget,
+  id: string,
+  epoch: number,
+  ifLastSeq: number | undefined,
+): Promise<Resume> {
+  const kept: ProducerInfo | null = await target.producerState(id);
+  if (kept && kept.epoch > epoch) {
+    // Throws the pool's own Conflict (carrying the current epoch) for a fenced-off epoch.
+    decideProducer(
+      { ...kept, batchFirstSeq: kept.lastSeq, timeSec: 0, timeNanos: 0 },
+      { id, epoch, seq: kept.lastSeq + 1 },
+      1,
+      target.location,
+    );
+  }
+  const skip = kept && kept.epoch === epoch ? kept.lastSeq : 0;
+  if (ifLastSeq === undefined || skip === 0 || kept === null) {
+    return { producer: { id, epoch, skip }, ifLastSeq };
+  }
+  if (kept.lastPoolSeq !== ifLastSeq + skip) {
+    throw new SpoolError(
+      "Conflict",
+      `producer ${id} committed ${skip} record(s), the last at pool seq ${kept.lastPoolSeq}, not right after seq ${ifLastSeq}: nothing was appended`,
+      {
+        path: target.location,
+        hint: `an earlier run of this producer did not start after seq ${ifLastSeq}: rerun with the --if-last-seq it was started with, or without --if-last-seq (or with a new --producer-epoch to start afresh)`,
+      },
+    );
+  }
+  return { producer: { id, epoch, skip }, ifLastSeq: ifLastSeq + skip };
+}
 
 interface ReceiptSink extends FeederSink {
   range(): string;
@@ -180,11 +279,12 @@ function receiptSink(
   let first: number | undefined;
   let last: number | undefined;
   return {
-    committed(messages: readonly Message[]) {
+    committed(messages: readonly Appended[]) {
       progress?.add(messages.length);
-      if (messages.length > 0) {
-        first ??= (messages[0] as Message).seq;
-        last = (messages[messages.length - 1] as Message).seq;
+      for (const m of messages) {
+        if (m.duplicate) continue;
+        first ??= (m as Message).seq;
+        last = (m as Message).seq;
       }
       if (quiet) return;
       if (jsonReceipts) return ctx.io.out.write(receiptLines(messages, tagsJson));

@@ -3,7 +3,8 @@
  * HTTP protocol) and the human rendering.
  *
  * Invariants: every PoolInfo field appears exactly once under its wire name; `bounds` and the
- * times are null for an empty pool, never omitted; human output never feeds scripts.
+ * times are null for an empty pool, never omitted; human output never feeds scripts (it lists
+ * at most PRODUCERS_SHOWN producers; `--json` lists every one the pool keeps).
  */
 import type { PoolInfo } from "@spool/core";
 
@@ -35,5 +36,39 @@ export function poolInfoText(info: PoolInfo): string {
   ];
   if (info.oldestTime) lines.push(`oldest:    ${info.oldestTime}`);
   if (info.newestTime) lines.push(`newest:    ${info.newestTime}`);
+  lines.push(...producerLines(info));
   return lines.join("\n");
+}
+
+/** How many producers `pool info` lists by name (the most recent first). */
+export const PRODUCERS_SHOWN = 10;
+
+/** The producer lines of the human pool info: the count, then a short table. */
+function producerLines(info: PoolInfo): string[] {
+  if (info.producerCapacity === 0) return ["producers: none (this pool keeps no producer state)"];
+  const lines = [`producers: ${info.producerCount} of ${info.producerCapacity} kept`];
+  const shown = info.producers.slice(0, PRODUCERS_SHOWN);
+  if (shown.length === 0) return lines;
+  const rows = [
+    ["id", "epoch", "last seq", "pool seq", "time"],
+    ...shown.map((p) => [
+      p.id,
+      String(p.epoch),
+      String(p.lastSeq),
+      String(p.lastPoolSeq),
+      p.lastTime,
+    ]),
+  ];
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+  for (const row of rows) {
+    lines.push(
+      `  ${row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd()}`,
+    );
+  }
+  const more = info.producers.length - shown.length;
+  if (more > 0) lines.push(`  … and ${more} more (spool pool info --json lists them all)`);
+  return lines;
 }

@@ -12,11 +12,14 @@
 import { readFileSync } from "node:fs";
 import type { RemotePool } from "@spool/client";
 import {
+  type Appended,
   type AppendInput,
   type BatchAppendOptions,
   isSpoolError,
   type Message,
   type PoolInfo,
+  type ProducerInfo,
+  type ProducerOptions,
   SpoolError,
   type TailOptions,
 } from "@spool/core";
@@ -179,8 +182,24 @@ class RemoteTarget implements PoolTarget {
       throw explainRemoteError(error, this.#ref);
     }
   }
+  append(
+    inputs: readonly AppendInput[],
+    options: BatchAppendOptions & { producer: ProducerOptions },
+  ): Promise<Appended[]>;
+  append(inputs: readonly AppendInput[], options?: BatchAppendOptions): Promise<Message[]>;
   append(inputs: readonly AppendInput[], options: BatchAppendOptions = {}) {
-    return this.#call(() => this.#pool.appendBatch(inputs, options));
+    return this.#call(() => this.#pool.appendBatch(inputs, options) as Promise<Appended[]>);
+  }
+  /** The SDK's `producerState`; from the pool's info on an SDK without it. */
+  producerState(id: string): Promise<ProducerInfo | null> {
+    const sdk = this.#pool as unknown as {
+      producerState?: (id: string) => Promise<ProducerInfo | null>;
+    };
+    return this.#call(async () =>
+      typeof sdk.producerState === "function"
+        ? sdk.producerState(id)
+        : ((await this.#pool.info()).producers.find((p) => p.id === id) ?? null),
+    );
   }
   get(seq: number): Promise<Message> {
     return this.#call(() => this.#pool.get(seq));

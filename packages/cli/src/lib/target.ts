@@ -8,6 +8,7 @@
  * missing and tolerates losing a creation race to another process.
  */
 import {
+  type Appended,
   type AppendInput,
   type BatchAppendOptions,
   createPool,
@@ -16,6 +17,8 @@ import {
   openPool,
   type Pool,
   type PoolInfo,
+  type ProducerInfo,
+  type ProducerOptions,
   parseSize,
   resolvePoolRef,
   SpoolError,
@@ -30,8 +33,17 @@ export interface PoolTarget {
   readonly name: string;
   /** Where it lives: a file path, or a URL for remote pools. */
   readonly location: string;
-  /** Appends a batch atomically; returns the committed messages in order. */
+  /**
+   * Appends a batch atomically; returns the committed messages in order (with a producer: its
+   * duplicates first, as the originals marked `duplicate` or receipts).
+   */
+  append(
+    inputs: readonly AppendInput[],
+    options: BatchAppendOptions & { producer: ProducerOptions },
+  ): Promise<Appended[]>;
   append(inputs: readonly AppendInput[], options?: BatchAppendOptions): Promise<Message[]>;
+  /** What the pool keeps for producer `id`, or null when it keeps nothing for it. */
+  producerState(id: string): Promise<ProducerInfo | null>;
   /** One message by seq (NotFound with `seq` when absent or overwritten). */
   get(seq: number): Promise<Message>;
   /** Size, bounds and usage. */
@@ -66,11 +78,16 @@ class LocalTarget implements PoolTarget {
   get location(): string {
     return this.#pool.path;
   }
-  async append(
+  append(
     inputs: readonly AppendInput[],
-    options: BatchAppendOptions = {},
-  ): Promise<Message[]> {
+    options: BatchAppendOptions & { producer: ProducerOptions },
+  ): Promise<Appended[]>;
+  append(inputs: readonly AppendInput[], options?: BatchAppendOptions): Promise<Message[]>;
+  async append(inputs: readonly AppendInput[], options: BatchAppendOptions = {}) {
     return this.#pool.appendBatch(inputs, options);
+  }
+  async producerState(id: string): Promise<ProducerInfo | null> {
+    return this.#pool.producerState(id);
   }
   async get(seq: number): Promise<Message> {
     return this.#pool.get(seq);
