@@ -42,8 +42,10 @@ export interface LedgerWrite {
 export interface LedgerPlan {
   writes: LedgerWrite[];
   ref: LedgerRef;
-  /** The table once published. */
-  table: Map<string, LedgerRecord>;
+  /** The records the commit adds. */
+  records: readonly LedgerRecord[];
+  /** The whole new table, when the commit rewrites it into the other half. */
+  table?: Map<string, LedgerRecord>;
 }
 
 /** The ledger reference a published state carries. */
@@ -59,6 +61,7 @@ export class LedgerView {
   readonly layout: LedgerLayout;
   #turn = -1;
   #len = 0;
+  /** The table of (#turn, #len); changed in place, only by `read` and `committed`. */
   #table = new Map<string, LedgerRecord>();
 
   constructor(file: PoolFile, layout: LedgerLayout) {
@@ -80,7 +83,13 @@ export class LedgerView {
    * not decode.
    */
   read(ref: LedgerRef): LedgerTable {
-    if (ref.len === 0) return new Map();
+    if (ref.len === 0) {
+      // Nothing recorded (or emptied by a writer that predates the ledger): the cache starts empty.
+      if (this.#len !== 0 || this.#table.size > 0) this.#table = new Map();
+      this.#turn = ref.turn;
+      this.#len = 0;
+      return this.#table;
+    }
     if (ref.len < HALF_HEADER_SIZE || ref.len > this.layout.halfSize) {
       throw this.#damage(
         `the state names ${ref.len} ledger bytes; a half holds ${this.layout.halfSize}`,
@@ -93,26 +102,27 @@ export class LedgerView {
     const from = incremental ? this.#len : 0;
     const bytes = Buffer.alloc(ref.len - from);
     this.#file.readMetaExact(bytes, 0, bytes.length, half + from);
-    const table = incremental ? new Map(this.#table) : new Map<string, LedgerRecord>();
     let at = 0;
     if (!incremental) {
       if (!isHalfHeader(bytes, 0, ref.turn))
         throw this.#movedOr("ledger half header", half, ref.turn, half);
       at = HALF_HEADER_SIZE;
     }
+    const records: LedgerRecord[] = [];
     while (at < bytes.length) {
       const decoded = decodeRecord(bytes, at, bytes.length);
       if (!decoded) throw this.#movedOr("ledger record", half + from + at, ref.turn, half);
-      apply(table, decoded.record);
+      records.push(decoded.record);
       at += decoded.size;
     }
     // Copied whole: if the half was being rewritten for a later turn meanwhile, its header (written
-    // first) says so now.
+    // first) says so now. Only then does the cache change (in place: no copy per append).
     if (!this.#headerIs(half, ref.turn)) throw new LedgerMoved();
+    if (!incremental) this.#table = new Map();
+    for (const record of records) apply(this.#table, record);
     this.#turn = ref.turn;
     this.#len = ref.len;
-    this.#table = table;
-    return table;
+    return this.#table;
   }
 
   #headerIs(half: number, turn: number): boolean {
@@ -143,8 +153,7 @@ export class LedgerView {
    * past the active half's `len`, or the whole new table into the other half when they do not fit.
    */
   plan(ref: LedgerRef, records: readonly LedgerRecord[]): LedgerPlan {
-    const table = new Map(this.read(ref));
-    for (const record of records) apply(table, record);
+    const current = this.read(ref);
     const size = records.reduce((sum, r) => sum + recordSize(r), 0);
     const start = ref.len === 0 ? HALF_HEADER_SIZE : ref.len;
     if (start + size <= this.layout.halfSize) {
@@ -158,9 +167,11 @@ export class LedgerView {
       return {
         writes: [{ bytes, position: this.#halfOffset(ref.turn) + ref.len }],
         ref: { turn: ref.turn, len: start + size },
-        table,
+        records,
       };
     }
+    const table = new Map(current);
+    for (const record of records) apply(table, record);
     const turn = (ref.turn + 1) >>> 0;
     const entries = [...table.values()];
     const total = HALF_HEADER_SIZE + entries.reduce((sum, r) => sum + recordSize(r), 0);
@@ -184,15 +195,21 @@ export class LedgerView {
         { bytes: body, position: half + HALF_HEADER_SIZE },
       ],
       ref: { turn, len: total },
+      records,
       table,
     };
   }
 
-  /** Records that `plan` was published: the cache now describes `plan.ref`. */
+  /**
+   * Records that `plan` was published: the cache now describes `plan.ref`. It still holds the
+   * table `plan` was made from (a commit runs in one synchronous turn), so the plan's records
+   * applied to it in place give the new table.
+   */
   committed(plan: LedgerPlan): void {
+    if (plan.table) this.#table = plan.table;
+    else for (const record of plan.records) apply(this.#table, record);
     this.#turn = plan.ref.turn;
     this.#len = plan.ref.len;
-    this.#table = plan.table;
   }
 }
 
