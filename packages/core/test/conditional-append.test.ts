@@ -7,23 +7,13 @@
  */
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { isSpoolError, Pool, type SpoolError, verifyPool } from "../src/index.js";
+import { Pool, verifyPool } from "../src/index.js";
 import { type Child, fixture, killAllChildren, startChild, waitExit } from "./helpers/children.js";
-import { expectSpoolError } from "./helpers/expect-error.js";
+import { conflictOf, expectSpoolError } from "./helpers/expect-error.js";
 import { useTempDirs } from "./helpers/temp-dir.js";
 
 const tempDir = useTempDirs();
 afterEach(killAllChildren);
-
-function conflictOf(run: () => unknown): SpoolError {
-  try {
-    run();
-  } catch (error) {
-    expect(isSpoolError(error, "Conflict")).toBe(true);
-    return error as SpoolError;
-  }
-  throw new Error("expected a Conflict");
-}
 
 describe("expectedLastSeq", () => {
   it("commits only on the expected newest seq; a Conflict carries the newest and writes nothing", async () => {

@@ -9,15 +9,7 @@
 import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  type Appended,
-  DuplicateReceipt,
-  isSpoolError,
-  type Message,
-  Pool,
-  type SpoolError,
-  verifyPool,
-} from "../src/index.js";
+import { type Appended, DuplicateReceipt, type Message, Pool, verifyPool } from "../src/index.js";
 import {
   assertBuilt,
   type Child,
@@ -27,21 +19,11 @@ import {
   startChild,
   waitExit,
 } from "./helpers/children.js";
-import { expectSpoolError } from "./helpers/expect-error.js";
+import { conflictOf, expectSpoolError } from "./helpers/expect-error.js";
 import { useTempDirs } from "./helpers/temp-dir.js";
 
 const tempDir = useTempDirs();
 afterEach(killAllChildren);
-
-function conflictOf(run: () => unknown): SpoolError {
-  try {
-    run();
-  } catch (error) {
-    expect(isSpoolError(error, "Conflict")).toBe(true);
-    return error as SpoolError;
-  }
-  throw new Error("expected a Conflict");
-}
 
 const lines = (answers: readonly Appended[]) =>
   answers.map((a) => Buffer.from(a.toJsonLine()).toString("utf8"));

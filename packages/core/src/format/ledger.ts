@@ -14,6 +14,7 @@
  * past `len` (a crash before publishing) and a half being rewritten for a later turn are never
  * taken as state.
  */
+import type { ProducerState } from "../producer.js";
 import { align8, crc32, fourcc, readU64, writeU64 } from "./bytes.js";
 
 /** Where the descriptor lives in the header, and its size. */
@@ -194,15 +195,8 @@ export function decodeRecord(
   return { record, size };
 }
 
-/** A producer's kept state as a record value (48 bytes). */
-export interface ProducerValue {
-  epoch: number;
-  lastSeq: number;
-  lastPoolSeq: number;
-  batchFirstSeq: number;
-  timeSec: number;
-  timeNanos: number;
-}
+/** A producer's kept state as a record value (48 bytes): all but the id, which is the key. */
+export type ProducerValue = Omit<ProducerState, "id">;
 
 export function encodeProducerValue(value: ProducerValue): Buffer {
   const buf = Buffer.alloc(PRODUCER_VALUE_SIZE);

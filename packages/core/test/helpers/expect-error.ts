@@ -22,3 +22,8 @@ export function expectSpoolError(fn: () => unknown, kind: ErrorKind, message?: R
   if (message) expect(thrown.message).toMatch(message);
   return thrown;
 }
+
+/** The Conflict `fn` throws (failing the test unless it throws one). */
+export function conflictOf(fn: () => unknown): SpoolError {
+  return expectSpoolError(fn, "Conflict");
+}
