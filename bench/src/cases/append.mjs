@@ -11,9 +11,10 @@ import { freshDir, removeDir } from "../lib/tmp.mjs";
 
 /**
  * A case that keeps one full pool (or file) across rounds: `open` runs in setup, `close` at the
- * end, `body(i)` is timed after `warm` untimed calls.
+ * end, `body(i)` is timed after `warm` untimed calls; `check(state, calls)`, if given, runs
+ * untimed after each round's calls (it throws on a wrong result).
  */
-function steadyCase(key, { open, body, count, warm, maxMs, perCall = 1 }) {
+function steadyCase(key, { open, body, count, warm, maxMs, perCall = 1, check }) {
   let state;
   return {
     key,
@@ -24,6 +25,7 @@ function steadyCase(key, { open, body, count, warm, maxMs, perCall = 1 }) {
       const fn = body(state);
       for (let i = 0; i < warm; i++) fn(i);
       const { calls, seconds } = timeLoop(count, maxMs, (i) => fn(warm + i));
+      check?.(state, warm + calls);
       return { ops: calls * perCall, seconds };
     },
     close: () => state?.close(),
@@ -234,6 +236,65 @@ export function flushCases(cfg, events, texts, shared) {
       ...common,
       open: () => floorState("fdatasync", cfg),
       body: (s) => floorBody(s, events, true),
+    }),
+  ];
+}
+
+/**
+ * Idempotent producers: `pool.producer(id)`'s appends (each numbered by the helper, its state
+ * committed into the pool's ledger with the frame) against plain appends of the same events, on
+ * pools prepared alike (each its own full 64 MiB pool); single appends and batches of 100.
+ */
+export function producerCases(cfg, events, texts, shared) {
+  const single = { count: cfg.appendCount, warm: cfg.warm, maxMs: cfg.maxMs };
+  const inputs = [];
+  for (let b = 0; b < 50; b++) {
+    const batch = [];
+    for (let k = 0; k < 100; k++) batch.push({ data: events[(b * 100 + k) % events.length] });
+    inputs.push(batch);
+  }
+  const batch = {
+    count: cfg.batchCount,
+    warm: Math.ceil(cfg.warm / 100),
+    maxMs: cfg.maxMs,
+    perCall: 100,
+  };
+  /** A full pool with the producer `bench` taken from it (new: it starts at seq 1). */
+  const producerState = (label) => {
+    const s = spoolState(label, cfg, texts, shared);
+    return { ...s, producer: s.pool.producer("bench"), sent: 0 };
+  };
+  /** Every message was committed once under the producer: its ledger state is the helper's count. */
+  const checkProducer = (perCall) => (s, calls) => {
+    s.sent += calls * perCall;
+    const lastSeq = s.pool.producerState("bench")?.lastSeq;
+    if (lastSeq !== s.sent || s.producer.nextSeq !== s.sent + 1)
+      throw new Error(
+        `producer bench: ledger lastSeq ${lastSeq}, helper nextSeq ${s.producer.nextSeq}, expected ${s.sent} messages`,
+      );
+  };
+  return [
+    steadyCase("plain append", {
+      ...single,
+      open: () => spoolState("plain-single", cfg, texts, shared),
+      body: (s) => (i) => s.pool.append(events[i % events.length]),
+    }),
+    steadyCase("producer append", {
+      ...single,
+      open: () => producerState("producer-single"),
+      body: (s) => (i) => s.producer.append(events[i % events.length]),
+      check: checkProducer(1),
+    }),
+    steadyCase("plain appendBatch(100)", {
+      ...batch,
+      open: () => spoolState("plain-batch", cfg, texts, shared),
+      body: (s) => (i) => s.pool.appendBatch(inputs[i % inputs.length]),
+    }),
+    steadyCase("producer appendBatch(100)", {
+      ...batch,
+      open: () => producerState("producer-batch"),
+      body: (s) => (i) => s.producer.appendBatch(inputs[i % inputs.length]),
+      check: checkProducer(100),
     }),
   ];
 }

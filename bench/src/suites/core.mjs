@@ -1,7 +1,13 @@
 // The core suite: Spool's in-process API (appends, batches, writer processes, flush, replay,
 // random gets, follow latency) side by side with the baselines (a plain file, JSONL, SQLite as a
 // queue). Returns the report rows and the notes that describe what was measured.
-import { batchCases, encodedAppendCases, flushCases, singleAppendCases } from "../cases/append.mjs";
+import {
+  batchCases,
+  encodedAppendCases,
+  flushCases,
+  producerCases,
+  singleAppendCases,
+} from "../cases/append.mjs";
 import { followLatency } from "../cases/follow.mjs";
 import { getCases, replayCases, replayFixture } from "../cases/replay.mjs";
 import { writerCases } from "../cases/writers.mjs";
@@ -15,6 +21,8 @@ export function coreConfig(quick) {
     poolSize: "64M",
     poolBytes: 64 * 1024 * 1024,
     rounds: quick ? 1 : 3,
+    /** The producer rows judge a ratio near 1 (≥ 0.85×): more rounds for a steadier median. */
+    producerRounds: quick ? 1 : 5,
     warm: 2000,
     maxMs: 10_000,
     appendCount: n(100_000),
@@ -46,6 +54,12 @@ export async function runCoreSuite({ cfg, events, texts, log }) {
   const encoded = await runRounds(encodedAppendCases(cfg, texts, shared), cfg.rounds, log);
   log("batches of 100:");
   const batch = await runRounds(batchCases(cfg, events, texts, shared), cfg.rounds, log);
+  log("idempotent producer against plain appends:");
+  const producer = await runRounds(
+    producerCases(cfg, events, texts, shared),
+    cfg.producerRounds,
+    log,
+  );
   log("writer processes on one pool:");
   const writers = await runRounds(writerCases(cfg, texts), cfg.rounds, log);
   log("flush durability:");
@@ -122,6 +136,19 @@ export async function runCoreSuite({ cfg, events, texts, log }) {
       target: { kind: "ratioAtLeast", value: 1.5 },
     },
     {
+      name: "append with a producer (pool.producer(id).append), 1 writer, fast",
+      spool: r(producer, "producer append"),
+      baselineName: "plain pool.append, same run",
+      baseline: r(producer, "plain append"),
+      target: { kind: "ratioAtLeast", value: 0.85 },
+    },
+    {
+      name: "appendBatch(100) with a producer",
+      spool: r(producer, "producer appendBatch(100)"),
+      baselineName: "plain appendBatch(100), same run",
+      baseline: r(producer, "plain appendBatch(100)"),
+    },
+    {
       name: "append, flush",
       spool: r(flush, "spool append (flush)"),
       baselineName: "SQLite insert (WAL, FULL)",
@@ -172,6 +199,9 @@ export async function runCoreSuite({ cfg, events, texts, log }) {
   const notes = [];
   notes.push(
     `- Spool pools: ${cfg.poolSize}, filled until wrapped before timing (every timed append evicts, as in a long-lived bounded pool); no tags; single appends with pool.append(object) (stringify included)`,
+  );
+  notes.push(
+    `- producer rows: producer \`bench\` (epoch 0, new at the first warm-up append) on its own full pool, against plain appends on another pool prepared alike; ${cfg.producerRounds} interleaved round(s), median shown; after each round the pool's ledger is checked to hold the producer's last seq = every message appended`,
   );
   notes.push(
     `- counts per round: ${cfg.appendCount} single appends, ${cfg.sqliteCount} SQLite single inserts, ${cfg.batchCount} batches of 100, up to ${cfg.flushCount} flush appends (≤ ${cfg.flushMaxMs} ms), ${cfg.replayCount} messages replayed (raw and SQLite text: ${cfg.rawPasses} passes), ${cfg.getCount} random gets; ${cfg.rounds} interleaved round(s), median shown`,

@@ -4,13 +4,15 @@
 // server process), `batch` (append_batch of 100 and 1,000 against core's appendBatch in
 // process), `tail` (JSONL tail throughput of one connection against core's tailJsonl in
 // process) and `follow` (many HTTP followers of a steady append stream: completeness and
-// delivery delay). Pools are prepared through @spool/core before the server starts; the server
+// delivery delay) and `producer` (the SDK's idempotent producer against plain SDK appends,
+// 16 concurrent callers, from an SDK load-generator child). Pools are prepared through @spool/core before the server starts; the server
 // and the load generator are stopped in `finally`.
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Pool } from "@spool/core";
 import { followersCase } from "../cases/http-followers.mjs";
 import { batchRequestCases, singleRequestCases } from "../cases/http-requests.mjs";
+import { sdkProducerCases } from "../cases/http-sdk.mjs";
 import { tailCases } from "../cases/http-tail.mjs";
 import { forkChild, loadCpu, serverCpu } from "../lib/ipc.mjs";
 import { formatCount, formatMs, median, runRounds } from "../lib/measure.mjs";
@@ -20,8 +22,9 @@ import { freshDir, removeDir } from "../lib/tmp.mjs";
 
 const SERVER = fileURLToPath(new URL("../children/http-server.mjs", import.meta.url));
 const LOAD = fileURLToPath(new URL("../children/http-load.mjs", import.meta.url));
+const SDK_LOAD = fileURLToPath(new URL("../children/sdk-load.mjs", import.meta.url));
 
-export const HTTP_GROUPS = ["append", "batch", "tail", "follow"];
+export const HTTP_GROUPS = ["append", "batch", "tail", "follow", "producer"];
 
 export function httpConfig(quick) {
   const scale = quick ? 0.1 : 1;
@@ -32,6 +35,7 @@ export function httpConfig(quick) {
     connections: [16, 64],
     batchSizes: [100, 1000],
     batchConnections: 4,
+    sdkCallers: 16,
     poolSize: quick ? "16M" : "64M",
     tailSmallCount: Math.round(500_000 * scale),
     tailEventCount: Math.round(100_000 * scale),
@@ -61,6 +65,10 @@ export function preparePools(cfg, dir, groups, texts) {
   const tails = [];
   if (groups.has("append")) createFullPool(path("append"), cfg.poolSize, texts).close();
   if (groups.has("batch")) createFullPool(path("batch"), cfg.poolSize, texts).close();
+  if (groups.has("producer")) {
+    createFullPool(path("sdk-plain"), cfg.poolSize, texts).close();
+    createFullPool(path("sdk-producer"), cfg.poolSize, texts).close();
+  }
   if (groups.has("tail")) {
     const small = Array.from({ length: cfg.tailSmallCount }, (_, i) => smallText(i));
     createPoolWith(path("tail-small"), cfg.tailPoolSize, small).close();
@@ -107,6 +115,8 @@ export async function runHttpSuite({ cfg, texts, groups, log }) {
       noopUrl: `http://127.0.0.1:${server.info.noopPort}`,
       appendPool: "append",
       batchPool: "batch",
+      sdkPlainPool: "sdk-plain",
+      sdkProducerPool: "sdk-producer",
       followPool: "follow",
       poolPath: (name) => join(dir, `${name}.spool`),
     };
@@ -196,6 +206,44 @@ export async function runHttpSuite({ cfg, texts, groups, log }) {
           serverCpu: med(res, key, "serverCpu"),
           clientCpu: med(res, key, "clientCpu"),
         });
+      }
+    }
+
+    if (groups.has("producer")) {
+      const sdk = await forkChild(SDK_LOAD, [], { name: "SDK load generator", ...loadCpu(cfg) });
+      started.push(sdk);
+      if (!sdk.info.hasProducer) {
+        log("HTTP SDK producer: SKIPPED, the built @spool/client has no pool.producer()");
+        notes.push(
+          "- HTTP SDK producer rows: SKIPPED, the built @spool/client (packages/client/dist) has no `pool.producer()`; build the client with its producer and rerun",
+        );
+      } else {
+        const c = cfg.sdkCallers;
+        log(
+          `HTTP SDK producer against plain SDK appends (${c} callers, ${cfg.seconds} s per run):`,
+        );
+        const res = await runRounds(sdkProducerCases({ ...env, sdk }), cfg.rounds, log);
+        const plain = `sdk plain append, ${c} callers`;
+        const producer = `sdk producer append, ${c} callers`;
+        const latency = (key) =>
+          `p50 ${formatMs(med(res, key, "p50"))}, p99 ${formatMs(med(res, key, "p99"))}`;
+        rows.push({
+          name: `HTTP SDK producer.append, ${c} concurrent callers`,
+          spool: res.get(producer).rate,
+          spoolText: `${rate(res.get(producer).rate)} (${latency(producer)})`,
+          baselineName: `SDK pool.append, ${c} concurrent callers`,
+          baseline: res.get(plain).rate,
+          baselineText: `${rate(res.get(plain).rate)} (${latency(plain)})`,
+        });
+        addDetail(res, plain, `SDK pool.append, ${c} callers (rate in msg/s)`);
+        addDetail(
+          res,
+          producer,
+          `SDK producer.append, ${c} callers (rate in msg/s, CPU per message)`,
+        );
+        notes.push(
+          `- HTTP SDK rows: @spool/client (built dist) in its own load process, ${c} concurrent callers each awaiting one append at a time of the ~1 KB events; producer: one \`pool.producer(id)\` shared by the callers, a new id per run, the server's state for it checked after each run to count every answered append once; plain: \`pool.append\`; each on its own full ${cfg.poolSize} pool`,
+        );
       }
     }
 
