@@ -243,7 +243,8 @@ export function flushCases(cfg, events, texts, shared) {
 /**
  * Idempotent producers: `pool.producer(id)`'s appends (each numbered by the helper, its state
  * committed into the pool's ledger with the frame) against plain appends of the same events, on
- * pools prepared alike (each its own full 64 MiB pool); single appends and batches of 100.
+ * pools prepared alike (each its own full 64 MiB pool); single appends (also through the append
+ * option with an explicit seq) and batches of 100.
  */
 export function producerCases(cfg, events, texts, shared) {
   const single = { count: cfg.appendCount, warm: cfg.warm, maxMs: cfg.maxMs };
@@ -284,6 +285,19 @@ export function producerCases(cfg, events, texts, shared) {
       open: () => producerState("producer-single"),
       body: (s) => (i) => s.producer.append(events[i % events.length]),
       check: checkProducer(1),
+    }),
+    // The same through the append option with the caller's own seq (no helper): tells the
+    // ledger write apart from the helper's way there (its single append is a batch of one).
+    steadyCase("producer option append", {
+      ...single,
+      open: () => ({ ...spoolState("producer-option", cfg, texts, shared), seq: 0 }),
+      body: (s) => (i) =>
+        s.pool.append(events[i % events.length], { producer: { id: "bench", seq: ++s.seq } }),
+      check: (s) => {
+        const lastSeq = s.pool.producerState("bench")?.lastSeq;
+        if (lastSeq !== s.seq)
+          throw new Error(`producer bench: ledger lastSeq ${lastSeq}, expected ${s.seq} messages`);
+      },
     }),
     steadyCase("plain appendBatch(100)", {
       ...batch,

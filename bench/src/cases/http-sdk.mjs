@@ -35,6 +35,7 @@ function sdkCase(key, env, { pool, mode }) {
         p50: r.p50,
         p99: r.p99,
         clientCpu: r.cpu,
+        retries: r.retries,
         serverCpu: (serverCpu / r.seconds) * 100,
         serverUsPerRequest: (serverCpu * 1e6) / r.appends,
       };

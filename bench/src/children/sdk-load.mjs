@@ -3,9 +3,9 @@
 // time through @spool/client for `ms` milliseconds: `pool.append(event)` (mode "plain") or
 // `producer.append(event)` on one `pool.producer(id, { epoch })` shared by all callers (mode
 // "producer", the SDK coalescing concurrent appends into batches). Returns the appends
-// completed, the time taken (first start to last answer), per-append latency at µs resolution
-// and this process's CPU use. Any failed append fails the run; in producer mode the server's
-// state for the producer must then say exactly that many messages were committed.
+// completed, the time taken (first start to last answer), per-append latency at µs resolution,
+// this process's CPU use and the producer's retries. Any failed append fails the run; in
+// producer mode the server's state for the producer must then count exactly those appends.
 //
 // The SDK is imported from its built dist by path: the bench's package.json does not list
 // @spool/client (adding it would change the workspace lockfile).
@@ -44,10 +44,11 @@ async function producerState(baseUrl, pool, id) {
 async function run({ baseUrl, pool: name, mode, callers, ms, producerId, epoch = 0 }) {
   const pool = clientFor(baseUrl).pool(name);
   let producer;
+  let retries = 0;
   if (mode === "producer") {
     if (typeof pool.producer !== "function")
       throw new Error("@spool/client has no pool.producer(): the SDK producer is not built");
-    producer = pool.producer(producerId, { epoch });
+    producer = pool.producer(producerId, { epoch, onRetry: () => retries++ });
   } else if (mode !== "plain") throw new Error(`unknown mode ${mode}`);
   const append = producer ? (e) => producer.append(e) : (e) => pool.append(e);
   const latencies = newHistogram();
@@ -61,14 +62,19 @@ async function run({ baseUrl, pool: name, mode, callers, ms, producerId, epoch =
       const sent = nowMs();
       const message = await append(events[next++ % events.length]);
       record(latencies, nowMs() - sent);
-      if (!(message?.seq > 0)) throw new Error(`append answered ${JSON.stringify(message)}`);
+      // A message, or (producer, after a retry) a duplicate's original or receipt.
+      if (message === null || typeof message !== "object")
+        throw new Error(`append answered ${JSON.stringify(message)}`);
       done++;
     }
   };
   await Promise.all(Array.from({ length: callers }, caller));
   const seconds = (nowMs() - start) / 1000;
   const used = process.cpuUsage(cpu);
-  await producer?.close?.();
+  if (producer) {
+    await producer.flush?.();
+    producer.close?.();
+  }
   if (producer) {
     const state = await producerState(baseUrl, name, producerId);
     if (state.last_seq !== done || state.epoch !== epoch)
@@ -82,6 +88,7 @@ async function run({ baseUrl, pool: name, mode, callers, ms, producerId, epoch =
     p50: quantile(latencies, 50),
     p99: quantile(latencies, 99),
     cpu: ((used.user + used.system) / 1e6 / seconds) * 100,
+    retries,
   };
 }
 

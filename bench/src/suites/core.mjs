@@ -143,6 +143,12 @@ export async function runCoreSuite({ cfg, events, texts, log }) {
       target: { kind: "ratioAtLeast", value: 0.85 },
     },
     {
+      name: "append with the producer option (explicit seq, no helper), 1 writer, fast",
+      spool: r(producer, "producer option append"),
+      baselineName: "plain pool.append, same run",
+      baseline: r(producer, "plain append"),
+    },
+    {
       name: "appendBatch(100) with a producer",
       spool: r(producer, "producer appendBatch(100)"),
       baselineName: "plain appendBatch(100), same run",

@@ -241,8 +241,9 @@ export async function runHttpSuite({ cfg, texts, groups, log }) {
           producer,
           `SDK producer.append, ${c} callers (rate in msg/s, CPU per message)`,
         );
+        const retries = res.get(producer).details.reduce((sum, d) => sum + d.retries, 0);
         notes.push(
-          `- HTTP SDK rows: @spool/client (built dist) in its own load process, ${c} concurrent callers each awaiting one append at a time of the ~1 KB events; producer: one \`pool.producer(id)\` shared by the callers, a new id per run, the server's state for it checked after each run to count every answered append once; plain: \`pool.append\`; each on its own full ${cfg.poolSize} pool`,
+          `- HTTP SDK rows: @spool/client (built dist) in its own load process, ${c} concurrent callers each awaiting one append at a time of the ~1 KB events; producer: one \`pool.producer(id)\` shared by the callers, a new id per run, the server's state for it checked after each run to count every answered append once; plain: \`pool.append\`; each on its own full ${cfg.poolSize} pool; producer retries in the timed runs: ${retries}`,
         );
       }
     }
