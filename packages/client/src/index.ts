@@ -17,6 +17,8 @@ export type {
   Message,
   PoolInfo,
   PoolListEntry,
+  ProducerInfo,
+  ProducerOptions,
   SpoolErrorJson,
   TailEnd,
 } from "@spool/core/shared";
@@ -49,6 +51,12 @@ export {
   type FollowStatus,
   isRetryable,
 } from "./follow.js";
-export { RemoteMessage } from "./message.js";
+export {
+  type Appended,
+  type DuplicateReceipt,
+  isDuplicateReceipt,
+  RemoteMessage,
+} from "./message.js";
 export type { TailOptions } from "./options.js";
 export { RemotePool } from "./pool.js";
+export { RemoteProducer, type RemoteProducerOptions } from "./producer.js";

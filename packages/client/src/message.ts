@@ -7,9 +7,39 @@
  * never a full parse; any other spelling of an envelope (another server, extra spaces) falls
  * back to one JSON.parse, so every valid envelope is accepted; a line that is not an envelope
  * (or has a seq that is not a positive safe integer) is refused; `toJsonLine()` is the line as
- * received, with its newline, byte for byte.
+ * received, with its newline, byte for byte. A producer's duplicate (the original envelope with
+ * `"duplicate":true` as its last member) is a message with `duplicate: true` whose `data` excludes
+ * the mark; a receipt (`{"seq":N|null,"duplicate":true}`, a duplicate whose original the pool no
+ * longer shows) is the plain object `{ seq, duplicate: true }`, core's receipt shape.
  */
 import { type Envelope, type Message, parseTime } from "@spool/core/shared";
+
+/**
+ * A producer's duplicate whose original the pool cannot show (overwritten since, or committed
+ * before the producer's last commit): the fields of core's `DuplicateReceipt` (its JSON, which
+ * the server sends), `seq` the pool seq of the original when known, else null. Spelled here
+ * because core's class has a Node-only `toJsonLine` the SDK cannot offer in every runtime; a
+ * type test keeps the two in step.
+ */
+export interface DuplicateReceipt {
+  /** The pool seq the original was stored at, when known. */
+  readonly seq: number | null;
+  readonly duplicate: true;
+}
+
+/** What a producer's append answers per message: the committed (or original) message, or a receipt. */
+export type Appended<T = unknown> = Message<T> | DuplicateReceipt;
+
+/**
+ * True for a receipt (a duplicate without its original), false for a message.
+ *
+ * @example
+ * const answer = await pool.append(data, { producer: { id: "ingest", seq: 7 } });
+ * if (isDuplicateReceipt(answer)) console.log("already stored at", answer.seq);
+ */
+export function isDuplicateReceipt(value: Appended<unknown>): value is DuplicateReceipt {
+  return value.duplicate === true && !("time" in value);
+}
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -18,6 +48,8 @@ const SEQ_PREFIX = ascii('{"seq":');
 const TIME_PREFIX = ascii(',"time":"');
 const TAGS_PREFIX = ascii('","meta":{"tags":');
 const DATA_PREFIX = ascii('},"data":');
+/** How a duplicate's envelope ends: the mark, then the envelope's closing brace. */
+const DUPLICATE_SUFFIX = ascii(',"duplicate":true}');
 
 function ascii(text: string): Uint8Array {
   return encoder.encode(text);
@@ -37,6 +69,8 @@ interface Spans {
   tagsEnd: number;
   dataStart: number;
   dataEnd: number;
+  /** The line ends with the duplicate mark (a valid JSON value never ends so). */
+  duplicate: boolean;
 }
 
 /** Locates the parts of a canonical line (`line` ends with `}` or `}\n`); undefined otherwise. */
@@ -79,7 +113,11 @@ function canonicalSpans(line: Uint8Array): Spans | undefined {
   let end = line.length;
   if (line[end - 1] === 0x0a) end--;
   if (line[end - 1] !== 0x7d || end - 1 <= dataStart) return undefined;
-  return { seq, time, tagsStart, tagsEnd, dataStart, dataEnd: end - 1 };
+  const suffixAt = end - DUPLICATE_SUFFIX.length;
+  if (suffixAt > dataStart && matchesAt(line, suffixAt, DUPLICATE_SUFFIX)) {
+    return { seq, time, tagsStart, tagsEnd, dataStart, dataEnd: suffixAt, duplicate: true };
+  }
+  return { seq, time, tagsStart, tagsEnd, dataStart, dataEnd: end - 1, duplicate: false };
 }
 
 /**
@@ -100,12 +138,19 @@ export class RemoteMessage<T = unknown> implements Message<T> {
   #decoded = false;
   #dataBytes: Uint8Array | undefined;
   #instant: { sec: number; nanos: number } | undefined;
+  #duplicate: boolean;
 
   private constructor(line: Uint8Array, seq: number, time: string, spans: Spans | undefined) {
     this.#line = line;
     this.seq = seq;
     this.time = time;
     this.#spans = spans;
+    this.#duplicate = spans?.duplicate === true;
+  }
+
+  /** True only on a producer's duplicate (the original message, answered instead of a copy). */
+  get duplicate(): true | undefined {
+    return this.#duplicate ? true : undefined;
   }
 
   /**
@@ -153,6 +198,7 @@ export class RemoteMessage<T = unknown> implements Message<T> {
           ? line
           : appendNewline(line);
     const message = new RemoteMessage<T>(bytes, env.seq, env.time, undefined);
+    message.#duplicate = env.duplicate === true;
     message.#tags = tags;
     message.#data = env.data as T;
     message.#decoded = true;
@@ -202,7 +248,14 @@ export class RemoteMessage<T = unknown> implements Message<T> {
   }
 
   toJSON(): Envelope<T> {
-    return { seq: this.seq, time: this.time, meta: { tags: [...this.tags] }, data: this.data };
+    const envelope: Envelope<T> = {
+      seq: this.seq,
+      time: this.time,
+      meta: { tags: [...this.tags] },
+      data: this.data,
+    };
+    if (this.#duplicate) envelope.duplicate = true;
+    return envelope;
   }
 
   toJsonLine(): Uint8Array {
@@ -231,4 +284,36 @@ export function messageFromBody<T>(body: Uint8Array, key: string): RemoteMessage
   }
   const parsed = JSON.parse(decoder.decode(body)) as Record<string, unknown>;
   return RemoteMessage.fromEnvelope<T>(parsed[key]);
+}
+
+/** A receipt from its wire shape `{"seq":N|null,"duplicate":true}`, or undefined for anything else. */
+function receiptOf(value: unknown): DuplicateReceipt | undefined {
+  const r = value as { seq?: unknown; duplicate?: unknown; time?: unknown } | null;
+  if (typeof r !== "object" || r === null || r.duplicate !== true || "time" in r) return undefined;
+  const seq = r.seq;
+  if (seq !== null && (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 1)) {
+    return undefined;
+  }
+  return Object.freeze({ seq, duplicate: true as const });
+}
+
+/** An append's answer from a parsed envelope or receipt (a TypeError for anything else). */
+export function appendedFromEnvelope<T>(value: unknown): Appended<T> {
+  return receiptOf(value) ?? RemoteMessage.fromEnvelope<T>(value);
+}
+
+/**
+ * The answer of a `{"<key>":<envelope or receipt>}` append response: a message sliced from the
+ * bytes when the server spliced it canonically (a duplicate included), else parsed.
+ */
+export function appendedFromBody<T>(body: Uint8Array, key: string): Appended<T> {
+  const prefix = ascii(`{"${key}":`);
+  let end = body.length;
+  while (end > 0 && (body[end - 1] === 0x0a || body[end - 1] === 0x20)) end--;
+  if (matchesAt(body, 0, prefix) && body[end - 1] === 0x7d) {
+    const inner = body.subarray(prefix.length, end - 1);
+    if (canonicalSpans(inner)) return RemoteMessage.fromLine<T>(appendNewline(inner));
+  }
+  const parsed = JSON.parse(decoder.decode(body)) as Record<string, unknown>;
+  return appendedFromEnvelope<T>(parsed[key]);
 }

@@ -6,7 +6,9 @@
  * option is refused with Usage naming it, before any request); every request
  * addresses the pool by its percent-encoded name; a closed handle refuses every later call with
  * Usage and aborts its running tails and follows; appended data is sent as JSON text and the
- * committed envelope comes back byte for byte as stored.
+ * committed envelope comes back byte for byte as stored. A `producer` option (checked by core's
+ * `checkProducer` before sending) makes an append idempotent: a retried one answers the original
+ * message marked `duplicate: true`, or a receipt `{ seq, duplicate: true }`.
  */
 import {
   type AppendInput,
@@ -14,14 +16,19 @@ import {
   type BatchAppendOptions,
   checkAppendCondition,
   checkCondition,
+  checkProducerId,
   type Message,
   type PoolInfo,
+  type ProducerInfo,
+  type ProducerOptions,
 } from "@spool/core/shared";
+import { getProducerState, postAppend, postBatch } from "./appends.js";
 import { usage } from "./errors.js";
 import { Follower, type FollowOptions } from "./follow.js";
 import { poolPath, protocolError, readText, send, sendJson, type Transport } from "./http.js";
-import { messageFromBody, RemoteMessage } from "./message.js";
+import { type Appended, messageFromBody } from "./message.js";
 import { checkOptionKeys, type TailOptions } from "./options.js";
+import { RemoteProducer, type RemoteProducerOptions } from "./producer.js";
 import { tailMessages } from "./tail.js";
 import {
   dataJson,
@@ -29,6 +36,7 @@ import {
   expectedLastSeqMember,
   inputJson,
   poolInfoFromJson,
+  producerMembers,
   tagsMember,
 } from "./wire.js";
 
@@ -37,9 +45,9 @@ const encoder = new TextEncoder();
 /** The options each pool method knows; any other is refused with Usage naming it. */
 const KNOWN = {
   signal: ["signal"],
-  append: ["tags", "durability", "expectedLastSeq"],
-  appendJson: ["tags", "durability", "trusted", "expectedLastSeq"],
-  appendBatch: ["durability", "expectedLastSeq"],
+  append: ["tags", "durability", "expectedLastSeq", "producer"],
+  appendJson: ["tags", "durability", "trusted", "expectedLastSeq", "producer"],
+  appendBatch: ["durability", "expectedLastSeq", "producer"],
   batchItem: ["data", "json", "trusted", "tags"],
 } as const;
 
@@ -99,8 +107,16 @@ export class RemotePool {
    *
    * @example
    * const msg = await pool.append({ step: "lint" }, { tags: ["build"], durability: "flush" });
+   * @example
+   * // Idempotent: a retry of seq 7 by "ingest" answers the original, marked duplicate: true.
+   * const answer = await pool.append({ line: 7 }, { producer: { id: "ingest", seq: 7 } });
    */
-  async append<T>(data: T, options: AppendOptions = {}): Promise<Message<T>> {
+  async append<T>(
+    data: T,
+    options: AppendOptions & { producer: ProducerOptions },
+  ): Promise<Appended<T>>;
+  async append<T>(data: T, options?: AppendOptions): Promise<Message<T>>;
+  async append<T>(data: T, options: AppendOptions = {}): Promise<Appended<T>> {
     this.#check();
     checkOptionKeys(options, KNOWN.append, "pool.append()");
     return this.#appendText<T>(dataJson(data), options);
@@ -115,23 +131,24 @@ export class RemotePool {
    */
   async appendJson(
     json: string | Uint8Array,
+    options: AppendOptions & { trusted?: boolean; producer: ProducerOptions },
+  ): Promise<Appended>;
+  async appendJson(
+    json: string | Uint8Array,
+    options?: AppendOptions & { trusted?: boolean },
+  ): Promise<Message>;
+  async appendJson(
+    json: string | Uint8Array,
     options: AppendOptions & { trusted?: boolean } = {},
-  ): Promise<Message> {
+  ): Promise<Appended> {
     this.#check();
     checkOptionKeys(options, KNOWN.appendJson, "pool.appendJson()");
     return this.#appendText(inputJson({ json, trusted: options.trusted === true }), options);
   }
 
-  async #appendText<T>(text: string, options: AppendOptions): Promise<Message<T>> {
-    const body = `{"data":${text}${tagsMember(options.tags)}${durabilityMember(options.durability)}${expectedLastSeqMember(options.expectedLastSeq)}}`;
-    const path = poolPath(this.name, "/append");
-    const response = await send(this.#t, { method: "POST", path, body });
-    const bytes = encoder.encode(await readText(response, { method: "POST", path }));
-    try {
-      return messageFromBody<T>(bytes, "message");
-    } catch (error) {
-      throw protocolError(response.status, "POST append", error);
-    }
+  async #appendText<T>(text: string, options: AppendOptions): Promise<Appended<T>> {
+    const body = `{"data":${text}${tagsMember(options.tags)}${durabilityMember(options.durability)}${expectedLastSeqMember(options.expectedLastSeq)}${producerMembers(options.producer)}}`;
+    return postAppend<T>(this.#t, this.name, body);
   }
 
   /**
@@ -143,8 +160,16 @@ export class RemotePool {
    */
   async appendBatch<T = unknown>(
     inputs: readonly AppendInput[],
+    options: BatchAppendOptions & { producer: ProducerOptions },
+  ): Promise<Appended<T>[]>;
+  async appendBatch<T = unknown>(
+    inputs: readonly AppendInput[],
+    options?: BatchAppendOptions,
+  ): Promise<Message<T>[]>;
+  async appendBatch<T = unknown>(
+    inputs: readonly AppendInput[],
     options: BatchAppendOptions = {},
-  ): Promise<Message<T>[]> {
+  ): Promise<Appended<T>[]> {
     this.#check();
     if (!Array.isArray(inputs)) {
       throw usage(
@@ -156,23 +181,49 @@ export class RemotePool {
     inputs.forEach((input, i) => {
       checkOptionKeys(input, KNOWN.batchItem, `pool.appendBatch() (message ${i})`);
     });
+    const producer = producerMembers(options.producer);
     if (inputs.length === 0) return this.#emptyBatch(options.expectedLastSeq);
     const items = inputs.map((input) => `{"data":${inputJson(input)}${tagsMember(input.tags)}}`);
-    const body = `{"messages":[${items.join(",")}]${durabilityMember(options.durability)}${expectedLastSeqMember(options.expectedLastSeq)}}`;
-    const answer = await sendJson(this.#t, {
-      method: "POST",
-      path: poolPath(this.name, "/append_batch"),
-      body,
-    });
-    const list = (answer as { messages?: unknown }).messages;
-    if (!Array.isArray(list) || list.length !== inputs.length) {
-      throw protocolError(200, "POST append_batch: the answer does not list every message");
-    }
-    try {
-      return list.map((envelope) => RemoteMessage.fromEnvelope<T>(envelope));
-    } catch (error) {
-      throw protocolError(200, "POST append_batch", error);
-    }
+    const body = `{"messages":[${items.join(",")}]${durabilityMember(options.durability)}${expectedLastSeqMember(options.expectedLastSeq)}${producer}}`;
+    return postBatch<T>(this.#t, this.name, body, inputs.length);
+  }
+
+  /**
+   * The state the pool keeps for producer `id` (epoch, last producer seq, the pool seq it was
+   * stored at, when), or null when it keeps none (never seen, or dropped as the least recently
+   * used).
+   *
+   * @example
+   * const last = (await pool.producerState("ingest"))?.lastSeq ?? 0;
+   */
+  async producerState(
+    id: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ProducerInfo | null> {
+    this.#check();
+    checkOptionKeys(options, KNOWN.signal, "pool.producerState()");
+    return getProducerState(this.#t, this.name, checkProducerId(id), options.signal);
+  }
+
+  /**
+   * A producer that numbers its own appends and retries them until the server acknowledges them:
+   * on first use it continues after the last seq the pool keeps for `id` (from 1 for a new
+   * producer); concurrent appends are sent together as one batch (one batch in flight at a time);
+   * network failures, 5xx and Busy are retried with backoff, safely, because the server
+   * deduplicates by producer seq. Each append resolves with its own message (or duplicate).
+   *
+   * @example
+   * const ingest = pool.producer("ingest", { epoch: 1 });
+   * await Promise.all(lines.map((line) => ingest.append({ line })));
+   * await ingest.close();
+   */
+  producer(id: string, options: RemoteProducerOptions = {}): RemoteProducer {
+    this.#check();
+    return new RemoteProducer(
+      { transport: this.#t, pool: this.name, scope: this.#scope.signal },
+      id,
+      options,
+    );
   }
 
   /**

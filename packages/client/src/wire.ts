@@ -12,6 +12,7 @@ import {
   type AppendInput,
   checkCount,
   checkDurability,
+  checkProducer,
   encodeTags,
   isOneJsonValueShape,
   normaliseJsonText,
@@ -148,4 +149,14 @@ export function durabilityMember(durability: string | undefined): string {
 export function expectedLastSeqMember(expected: number | undefined): string {
   const value = checkCount("expectedLastSeq", expected, 0);
   return value === undefined ? "" : `,"expected_last_seq":${value}`;
+}
+
+/**
+ * `,"producer_id":"…","producer_epoch":E,"producer_seq":S` (or nothing) for a body: the producer
+ * checked by core's `checkProducer` (its id is plain ASCII of a fixed set, so it needs no escape).
+ */
+export function producerMembers(producer: unknown): string {
+  const claim = checkProducer(producer);
+  if (claim === undefined) return "";
+  return `,"producer_id":"${claim.id}","producer_epoch":${claim.epoch},"producer_seq":${claim.seq}`;
 }
