@@ -11,17 +11,19 @@
 
 import { spawn } from "node:child_process";
 import {
+  type Appended,
   type AppendOptions,
   createPool,
   deletePool,
   type Gap,
   isSpoolError,
   listPools,
-  type Message,
   openPool,
   type Pool,
+  type ProducerOptions,
   poolInfoJson,
   poolListEntryJson,
+  producerInfoJson,
   type SpoolErrorJson,
   spoolErrorFromJson,
   type TailOptions,
@@ -29,14 +31,16 @@ import {
 import { lockstep } from "../lockstep.js";
 import { childScript } from "../process.js";
 import {
+  appendAnswer,
   batchInput,
   concurrentInput,
   expectedLastSeqInput,
   hexBytes,
+  isDuplicate,
   optionalNumber,
   optionalString,
   optionalStrings,
-  receipt,
+  producerInput,
   tailInputOptions,
 } from "./inputs.js";
 import type { Driver, DriverSession, DriverStep, Outcome, SessionContext } from "./types.js";
@@ -51,7 +55,7 @@ function withPool<T>(ref: string, dir: string, use: (pool: Pool) => T): T {
 }
 
 /** The message's JSONL line as core renders it (its stored bytes spliced), without the newline. */
-function jsonLine(message: Message): string {
+function jsonLine(message: { toJsonLine(): Uint8Array }): string {
   const line = message.toJsonLine();
   return new TextDecoder("utf-8", { fatal: true }).decode(line.subarray(0, line.length - 1));
 }
@@ -121,7 +125,20 @@ function appendOptions(input: Record<string, unknown>): AppendOptions {
     options.durability = durability as NonNullable<AppendOptions["durability"]>;
   const expected = expectedLastSeqInput(input);
   if (expected !== undefined) options.expectedLastSeq = expected as number;
+  const producer = producerInput(input);
+  if (producer !== undefined) options.producer = producer as ProducerOptions;
   return options;
+}
+
+/**
+ * The outcome of an append's answers: receipts for what was committed, a producer's duplicates
+ * whole, and the JSONL lines of the duplicates (as core renders them) when there are any.
+ */
+function answered(answers: readonly Appended[], one: boolean): Outcome {
+  const results = answers.map((a) => appendAnswer(a.toJSON()));
+  const lines = answers.filter((_a, i) => isDuplicate(results[i])).map(jsonLine);
+  const result = one ? { message: results[0] } : { messages: results };
+  return { status: "ok", result, ...(lines.length > 0 ? { lines } : {}) };
 }
 
 async function runStep(step: DriverStep, dir: string): Promise<Outcome> {
@@ -152,18 +169,18 @@ async function runStep(step: DriverStep, dir: string): Promise<Outcome> {
       return { status: "ok", result: { ok: true } };
     case "append": {
       const options = appendOptions(input);
-      const message = withPool(need(step.pool, "append"), dir, (pool) =>
+      const message: Appended = withPool(need(step.pool, "append"), dir, (pool) =>
         typeof input.json_hex === "string"
           ? pool.appendJson(hexBytes(input.json_hex), options)
           : typeof input.json === "string"
             ? pool.appendJson(input.json, options)
             : pool.append(input.data, options),
       );
-      return { status: "ok", result: { message: receipt(message.toJSON()) } };
+      return answered([message], true);
     }
     case "append_batch": {
-      const { messages, durability, expectedLastSeq } = batchInput(input);
-      const committed: Message[] = withPool(need(step.pool, "append_batch"), dir, (pool) =>
+      const { messages, durability, expectedLastSeq, producer } = batchInput(input);
+      const committed: Appended[] = withPool(need(step.pool, "append_batch"), dir, (pool) =>
         pool.appendBatch(
           messages.map((m) => ({ data: m.data, tags: m.tags })),
           {
@@ -171,10 +188,18 @@ async function runStep(step: DriverStep, dir: string): Promise<Outcome> {
             ...(expectedLastSeq === undefined
               ? {}
               : { expectedLastSeq: expectedLastSeq as number }),
+            ...(producer === undefined ? {} : { producer: producer as ProducerOptions }),
           },
         ),
       );
-      return { status: "ok", result: { messages: committed.map((m) => receipt(m.toJSON())) } };
+      return answered(committed, false);
+    }
+    case "producer_state": {
+      const id = input.id as string;
+      const state = withPool(need(step.pool, "producer_state"), dir, (pool) =>
+        pool.producerState(id),
+      );
+      return { status: "ok", result: { producer: state ? producerInfoJson(state) : null } };
     }
     case "get": {
       const seq = input.seq as number;

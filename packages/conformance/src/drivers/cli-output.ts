@@ -33,7 +33,10 @@ export function jsonLines(text: string): unknown[] {
 }
 
 const ENVELOPE_LINE = /^\{"seq":[1-9]\d*,"time":"[^"]+","meta":\{"tags":\[.*\]\},"data":.+\}$/;
-const RECEIPT_LINE = /^\{"seq":[1-9]\d*,"time":"[^"]+","meta":\{"tags":\[.*\]\}\}$/;
+const RECEIPT_LINE =
+  /^\{"seq":[1-9]\d*,"time":"[^"]+","meta":\{"tags":\[.*\]\}(?:,"duplicate":true)?\}$/;
+/** A producer's duplicate whose original the pool no longer shows: `{"seq":N|null,"duplicate":true}`. */
+const BARE_DUPLICATE_LINE = /^\{"seq":(?:[1-9]\d*|null),"duplicate":true\}$/;
 
 /**
  * JSONL envelope lines, each checked to be spec/api/v0 §2.2's exact rendering (key order, no
@@ -47,10 +50,13 @@ export function envelopeLines(text: string): unknown[] {
   return jsonLines(text);
 }
 
-/** `feed` receipt lines (`{"seq","time","meta"}` in that order, never `data`); throws if not. */
+/**
+ * `feed` receipt lines (`{"seq","time","meta"}` in that order, never `data`; a producer's
+ * duplicate with `"duplicate":true` last, or `{"seq","duplicate"}`); throws if not.
+ */
 export function receiptLines(text: string): unknown[] {
   for (const line of text.split("\n")) {
-    if (line !== "" && !RECEIPT_LINE.test(line))
+    if (line !== "" && !RECEIPT_LINE.test(line) && !BARE_DUPLICATE_LINE.test(line))
       throw new Error(`not a receipt line {"seq","time","meta"}: ${line.slice(0, 200)}`);
   }
   return jsonLines(text);

@@ -13,11 +13,19 @@
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { PRODUCER_ID_PATTERN } from "@spool/core";
 import { lockstep } from "../lockstep.js";
 import { runProcess } from "../process.js";
 import { POOL_INFO_KEYS } from "../runner/shapes.js";
 import { checkKeyOrder, cliOutcome, envelopeLines, receiptLines } from "./cli-output.js";
-import { batchInput, concurrentInput, hexBytes, optionalNumber } from "./inputs.js";
+import {
+  batchInput,
+  concurrentInput,
+  hexBytes,
+  optionalNumber,
+  producerFields,
+  producerInput,
+} from "./inputs.js";
 import type { Driver, DriverSession, DriverStep, Outcome, SessionContext } from "./types.js";
 
 export interface CliDriverOptions {
@@ -135,6 +143,16 @@ class CliSession implements DriverSession {
         });
       }
       case "append": {
+        if (producerInput(input) !== undefined) {
+          if (typeof input.json === "string" || typeof input.json_hex === "string")
+            return { status: "skipped", reason: "the cli driver feeds a producer's data as JSONL" };
+          const tags = input.tags as string[] | undefined;
+          return this.producerFeed(
+            step,
+            [tags === undefined ? { data: input.data } : { data: input.data, tags }],
+            true,
+          );
+        }
         const text = typeof input.json === "string" ? input.json : JSON.stringify(input.data);
         const bytes = typeof input.json_hex === "string" ? hexBytes(input.json_hex) : undefined;
         if (text === undefined && bytes === undefined)
@@ -154,7 +172,8 @@ class CliSession implements DriverSession {
         }));
       }
       case "append_batch": {
-        const { messages, durability, expectedLastSeq } = batchInput(input);
+        const { messages, durability, expectedLastSeq, producer } = batchInput(input);
+        if (producer !== undefined) return this.producerFeed(step, messages, false);
         const tags = JSON.stringify(messages[0]?.tags ?? []);
         if (messages.some((m) => JSON.stringify(m.tags ?? []) !== tags))
           return { status: "skipped", reason: "the CLI tags every message of one feed alike" };
@@ -178,6 +197,8 @@ class CliSession implements DriverSession {
           1,
         );
       }
+      case "producer_state":
+        return this.producerState(ref, input.id);
       case "tail":
         return this.tail(ref, input);
       case "concurrent_append":
@@ -185,6 +206,105 @@ class CliSession implements DriverSession {
       default:
         return { status: "skipped", reason: `the cli driver does not know op ${step.op}` };
     }
+  }
+
+  /** The producer `id` as `spool pool info --json` lists it (null when the pool keeps none). */
+  async producerState(ref: string, id: unknown): Promise<Outcome> {
+    return cliOutcome(await this.spool(["pool", "info", ref, "--json"]), (out) => {
+      const producers = (JSON.parse(out) as { pool?: { producers?: unknown } }).pool?.producers;
+      if (!Array.isArray(producers)) throw new Error("no `pool.producers` list");
+      const kept = producers.find((p) => (p as { id?: unknown }).id === id);
+      return { producer: kept ?? null };
+    });
+  }
+
+  /**
+   * A producer's append as `spool feed --producer ID [--producer-epoch N]`, where record k of the
+   * input is producer seq k and the records the pool already committed for the producer are left
+   * out (its `resumed` notice counts them). A step at producer seq s > 1 is fed after s − 1
+   * placeholder records, which the CLI leaves out as committed: so the driver first reads the
+   * kept state (`pool info --json`) and skips the step when those seqs are not all committed
+   * (the CLI cannot start a producer or an epoch past seq 1, nor skip ahead), or when the step's
+   * own seqs are already committed (the CLI leaves them out instead of answering duplicates),
+   * unless `surface_input.cli.rerun` says the step is such a rerun. The result's `skipped` is
+   * the CLI's count of left-out records beyond the placeholders, when there are any.
+   */
+  async producerFeed(
+    step: DriverStep,
+    messages: { data: unknown; tags?: string[] }[],
+    one: boolean,
+  ): Promise<Outcome> {
+    const { input } = step;
+    const ref = step.pool ?? "";
+    const { id, seq, epoch } = producerFields(producerInput(input));
+    const rerun = step.surface?.rerun === true;
+    const tags = JSON.stringify(messages[0]?.tags ?? []);
+    if (messages.some((m) => JSON.stringify(m.tags ?? []) !== tags))
+      return { status: "skipped", reason: "the CLI tags every message of one feed alike" };
+    if (!(typeof seq === "number" && Number.isSafeInteger(seq) && seq >= 1))
+      return {
+        status: "skipped",
+        reason: `the CLI numbers a feed's records itself (record k is producer seq k, from 1): a producer seq of ${JSON.stringify(seq)} cannot be given`,
+      };
+    let placeholders = 0;
+    const wholeEpoch =
+      epoch === undefined || (Number.isSafeInteger(epoch) && (epoch as number) >= 0);
+    if (typeof id === "string" && PRODUCER_ID_PATTERN.test(id) && wholeEpoch) {
+      const e = (epoch as number | undefined) ?? 0;
+      const state = await this.producerState(ref, id);
+      const kept =
+        state.status === "ok"
+          ? ((state.result as { producer: { epoch: number; last_seq: number } | null } | null)
+              ?.producer ?? null)
+          : null;
+      if (kept && kept.epoch > e) {
+        // fenced off: the CLI refuses before it reads a record
+      } else if (kept && kept.epoch === e) {
+        if (seq - 1 > kept.last_seq)
+          return {
+            status: "skipped",
+            reason: `the CLI cannot skip ahead: record k of a feed is producer seq k, and seqs ${kept.last_seq + 1}..${seq - 1} are not committed`,
+          };
+        if (seq <= kept.last_seq && !rerun)
+          return {
+            status: "skipped",
+            reason:
+              "the CLI leaves out the records a producer already committed instead of answering them as duplicates (the manifest's cli rerun steps show that)",
+          };
+        placeholders = seq - 1;
+      } else if (seq > 1) {
+        return {
+          status: "skipped",
+          reason: `the CLI starts a new producer (or a new epoch) at seq 1: record k of a feed is producer seq k, so it cannot start at seq ${seq}`,
+        };
+      }
+      if (placeholders > 0 && input.expected_last_seq !== undefined)
+        return {
+          status: "skipped",
+          reason:
+            "the CLI's --if-last-seq conditions a whole feed, and the committed records it leaves out move the expectation along: a condition on a later record cannot be given",
+        };
+    }
+    const args = ["feed", ref, "--file", "-", "--in", "jsonl", ...tagArgs(messages[0]?.tags)];
+    args.push(`--producer=${String(id)}`);
+    if (epoch !== undefined) args.push(`--producer-epoch=${String(epoch)}`);
+    if (input.durability !== undefined) args.push("--durability", String(input.durability));
+    if (input.expected_last_seq !== undefined)
+      args.push("--if-last-seq", String(input.expected_last_seq));
+    const records =
+      "null\n".repeat(placeholders) + messages.map((m) => `${JSON.stringify(m.data)}\n`).join("");
+    return cliOutcome(await this.spool(args, records), (out, notices) => {
+      const receipts = receiptLines(out);
+      const left = notices
+        .filter((n) => n.kind === "resumed")
+        .reduce((sum, n) => sum + (typeof n.skipped === "number" ? n.skipped : 0), 0);
+      const skipped = left - placeholders;
+      const result: Record<string, unknown> = one
+        ? { message: single(receipts, "receipt line") }
+        : { messages: receipts };
+      if (skipped !== 0) result.skipped = skipped;
+      return result;
+    });
   }
 
   async tail(ref: string, input: Record<string, unknown>): Promise<Outcome> {

@@ -49,6 +49,22 @@ export function sendRaw(
 
 const poolPath = (name: string, suffix = "") => `/v0/pools/${encodeURIComponent(name)}${suffix}`;
 
+/**
+ * A producer input as protocol v0's body members (`producer_id`, `producer_epoch`,
+ * `producer_seq`), every field as given, unchecked; a field protocol v0 has no name for is sent
+ * as `producer_<field>` (the server refuses unknown members), so the request says what the
+ * input says.
+ */
+function producerMembers(producer: unknown): string {
+  if (producer === undefined) return "";
+  if (producer === null || typeof producer !== "object" || Array.isArray(producer))
+    return `,"producer_id":${JSON.stringify(producer)}`;
+  return Object.entries(producer as Record<string, unknown>)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `,${JSON.stringify(`producer_${key}`)}:${JSON.stringify(value)}`)
+    .join("");
+}
+
 /** The request a step's input spells in protocol v0, or undefined when there is none. */
 export function probeFor(step: DriverStep): RawRequest | undefined {
   const { op, pool, input } = step;
@@ -83,13 +99,30 @@ export function probeFor(step: DriverStep): RawRequest | undefined {
         input.expected_last_seq === undefined
           ? ""
           : `,"expected_last_seq":${JSON.stringify(input.expected_last_seq)}`;
-      const tail = new TextEncoder().encode(`${tags}${durability}${expected}}`);
+      const tail = new TextEncoder().encode(
+        `${tags}${durability}${expected}${producerMembers(input.producer)}}`,
+      );
       const middle = typeof data === "string" ? new TextEncoder().encode(data) : data;
       const body = new Uint8Array(head.length + middle.length + tail.length);
       body.set(head, 0);
       body.set(middle, head.length);
       body.set(tail, head.length + middle.length);
       return { method: "POST", path: poolPath(pool, "/append"), body };
+    }
+    case "append_batch": {
+      // Only a producer's batch: the body the SDK would have sent, the producer as given.
+      if (input.producer === undefined || !Array.isArray(input.messages)) return undefined;
+      const messages = (input.messages as { data?: unknown; tags?: unknown }[]).map((m) =>
+        m.tags === undefined ? { data: m.data } : { data: m.data, tags: m.tags },
+      );
+      const durability =
+        input.durability === undefined ? "" : `,"durability":${JSON.stringify(input.durability)}`;
+      const expected =
+        input.expected_last_seq === undefined
+          ? ""
+          : `,"expected_last_seq":${JSON.stringify(input.expected_last_seq)}`;
+      const body = `{"messages":${JSON.stringify(messages)}${durability}${expected}${producerMembers(input.producer)}}`;
+      return { method: "POST", path: poolPath(pool, "/append_batch"), body };
     }
     case "tail": {
       const query = new URLSearchParams();

@@ -29,8 +29,10 @@ import {
 } from "@spool/client";
 import {
   isOneJsonValueShape,
+  type ProducerOptions,
   poolInfoJson,
   poolListEntryJson,
+  producerInfoJson,
   type SpoolErrorJson,
 } from "@spool/core";
 import type { TokenSpec } from "@spool/http-server";
@@ -39,13 +41,15 @@ import { SessionServer } from "./http-server.js";
 import { caughtUpTail, lineText } from "./http-tail.js";
 import { exchangeProblems, Recorder, sameAsWire, wireError } from "./http-wire.js";
 import {
+  appendAnswer,
   batchInput,
   concurrentInput,
   expectedLastSeqInput,
   hexBytes,
+  isDuplicate,
   optionalString,
   optionalStrings,
-  receipt,
+  producerInput,
   writerData,
 } from "./inputs.js";
 import type { Driver, DriverSession, DriverStep, Outcome, SessionContext } from "./types.js";
@@ -228,7 +232,20 @@ class HttpSession implements DriverSession {
             : typeof input.json === "string"
               ? await pool.appendJson(input.json, { ...options, trusted: true })
               : await pool.append(input.data, options);
-        return { result: { message: receipt(message.toJSON()) } };
+        return this.#answered([message], true);
+      }
+      case "producer_state": {
+        const state = await this.#pool(step.pool, "producer_state").producerState(
+          input.id as string,
+        );
+        if (state === null) return { result: { producer: null } };
+        const producer = producerInfoJson(state);
+        return this.#checked(
+          { producer },
+          "producer state",
+          (wire) => (wire as { producer?: unknown }).producer,
+          producer,
+        );
       }
       case "append_batch":
         return this.#batch(step);
@@ -301,7 +318,7 @@ class HttpSession implements DriverSession {
 
   async #batch(step: DriverStep): Promise<Result> {
     const name = need(step.pool, "append_batch");
-    const { messages, durability, expectedLastSeq } = batchInput(step.input);
+    const { messages, durability, expectedLastSeq, producer } = batchInput(step.input);
     if (messages.length === 0) {
       // The SDK answers an empty batch with [] without a request (like the local API); the step
       // is about the protocol's answer to one, so the driver sends that request itself.
@@ -318,9 +335,48 @@ class HttpSession implements DriverSession {
       {
         ...(durability === undefined ? {} : { durability: durability as "fast" | "flush" }),
         ...(expectedLastSeq === undefined ? {} : { expectedLastSeq: expectedLastSeq as number }),
+        ...(producer === undefined ? {} : { producer: producer as ProducerOptions }),
       },
     );
-    return { result: { messages: committed.map((m) => receipt(m.toJSON())) } };
+    return this.#answered(committed, false);
+  }
+
+  /**
+   * The result of an append's answers (receipts for what was committed, a producer's duplicates
+   * whole) and the duplicates' lines: a duplicate message's line as the SDK received it, a
+   * receipt's as the server sent it; a receipt the SDK does not hand over as the server sent it
+   * is a violation.
+   */
+  #answered(answers: readonly unknown[], one: boolean): Result {
+    const body = this.#recorder.lastJson() as { message?: unknown; messages?: unknown } | undefined;
+    const wire: unknown[] = one
+      ? [body?.message]
+      : Array.isArray(body?.messages)
+        ? body.messages
+        : [];
+    const results: unknown[] = [];
+    const lines: string[] = [];
+    const violations: string[] = [];
+    answers.forEach((answer, i) => {
+      const message = answer as { toJSON?: () => unknown; toJsonLine?: () => Uint8Array };
+      if (typeof message.toJSON === "function" && typeof message.toJsonLine === "function") {
+        const result = appendAnswer(message.toJSON());
+        results.push(result);
+        if (isDuplicate(result)) lines.push(lineText(message.toJsonLine()));
+        return;
+      }
+      // A receipt: a plain object { seq, duplicate } (the original is not held any more).
+      const result = { ...(answer as Record<string, unknown>) };
+      results.push(result);
+      const problem = sameAsWire("duplicate receipt", result, wire[i]);
+      if (problem) violations.push(problem);
+      lines.push(JSON.stringify(wire[i]));
+    });
+    return {
+      result: one ? { message: results[0] } : { messages: results },
+      ...(lines.length > 0 ? { lines } : {}),
+      ...(violations.length > 0 ? { violations } : {}),
+    };
   }
 
   async #concurrent(pool: RemotePool, input: Record<string, unknown>) {
@@ -347,13 +403,20 @@ class HttpSession implements DriverSession {
 }
 
 function appendOptions(input: Record<string, unknown>) {
-  const options: { tags?: string[]; durability?: "fast" | "flush"; expectedLastSeq?: number } = {};
+  const options: {
+    tags?: string[];
+    durability?: "fast" | "flush";
+    expectedLastSeq?: number;
+    producer?: ProducerOptions;
+  } = {};
   const tags = optionalStrings(input, "tags");
   const durability = optionalString(input, "durability");
   if (tags !== undefined) options.tags = tags;
   if (durability !== undefined) options.durability = durability as "fast" | "flush";
   const expected = expectedLastSeqInput(input);
   if (expected !== undefined) options.expectedLastSeq = expected as number;
+  const producer = producerInput(input);
+  if (producer !== undefined) options.producer = producer as ProducerOptions;
   return options;
 }
 

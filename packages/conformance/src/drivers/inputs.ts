@@ -38,11 +38,53 @@ export function expectedLastSeqInput(input: Record<string, unknown>): unknown {
   return input.expected_last_seq;
 }
 
-/** An `append_batch` input: `{messages: [{data, tags?}], durability?, expected_last_seq?}`. */
+/**
+ * An idempotent producer's `producer: {id, seq, epoch?}`, as given (passed through untyped, so a
+ * bad one reaches the surface as it is), or undefined.
+ */
+export function producerInput(input: Record<string, unknown>): unknown {
+  return input.producer;
+}
+
+/** A producer input's fields, read without checking them (undefined when absent). */
+export function producerFields(value: unknown): {
+  id: unknown;
+  seq: unknown;
+  epoch: unknown;
+} {
+  const p = (value !== null && typeof value === "object" ? value : {}) as Record<string, unknown>;
+  return { id: p.id, seq: p.seq, epoch: p.epoch };
+}
+
+/**
+ * The normalised answer of one appended message: a receipt for a message committed now; for a
+ * producer's duplicate, the answer whole (the original envelope with `duplicate: true`, data
+ * included, or `{seq, duplicate: true}` when the pool no longer holds the original).
+ */
+export function appendAnswer(envelope: unknown): Record<string, unknown> {
+  const e = envelope as Envelope & { duplicate?: unknown };
+  if (e !== null && typeof e === "object" && e.duplicate === true) return { ...e };
+  return receipt(e);
+}
+
+/** Whether an append answer is a producer's duplicate. */
+export function isDuplicate(answer: unknown): boolean {
+  return (
+    answer !== null &&
+    typeof answer === "object" &&
+    (answer as Record<string, unknown>).duplicate === true
+  );
+}
+
+/**
+ * An `append_batch` input: `{messages: [{data, tags?}], durability?, expected_last_seq?,
+ * producer?}`.
+ */
 export function batchInput(input: Record<string, unknown>): {
   messages: { data: unknown; tags?: string[] }[];
   durability: string | undefined;
   expectedLastSeq: unknown;
+  producer: unknown;
 } {
   const messages = input.messages;
   if (!Array.isArray(messages)) throw new Error("append_batch needs input.messages (an array)");
@@ -53,6 +95,7 @@ export function batchInput(input: Record<string, unknown>): {
     }),
     durability: optionalString(input, "durability"),
     expectedLastSeq: expectedLastSeqInput(input),
+    producer: producerInput(input),
   };
 }
 

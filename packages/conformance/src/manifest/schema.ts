@@ -20,6 +20,10 @@ export const ErrorExpectSchema = z.looseObject({
   offset: z.optional(z.union([z.boolean(), z.number()])),
   /** A Conflict's newest seq (spec/api/v0 §7.2). */
   newest_seq: z.optional(z.union([z.boolean(), z.number()])),
+  /** A producer's Conflict: the producer seq the pool expects next (spec/api/v0 §7.2). */
+  expected_seq: z.optional(z.union([z.boolean(), z.number()])),
+  /** A producer's Conflict: the producer's current epoch, when a stale epoch was fenced off. */
+  epoch: z.optional(z.union([z.boolean(), z.number()])),
 });
 
 export const ExpectSchema = z.looseObject({

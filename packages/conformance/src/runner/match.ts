@@ -151,6 +151,8 @@ export function checkExpect(
     presence("seq", e.seq, actual.seq, out);
     presence("offset", e.offset, actual.offset, out);
     presence("newest_seq", e.newest_seq, actual.newest_seq, out);
+    presence("expected_seq", e.expected_seq, actual.expected_seq, out);
+    presence("epoch", e.epoch, actual.epoch, out);
     return out;
   }
   if (outcome.status === "error") {

@@ -30,7 +30,7 @@ export const TIME_PLACEHOLDER = "<time>";
 /** What a nested error's message becomes (messages are not a contract). */
 export const MESSAGE_PLACEHOLDER = "<message>";
 const TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/;
-const TIME_KEYS = new Set(["time", "oldest_time", "newest_time"]);
+const TIME_KEYS = new Set(["time", "oldest_time", "newest_time", "last_time"]);
 
 /** A normalised outcome: what expectations and parity look at. */
 export type Normalised =
@@ -44,6 +44,8 @@ export type Normalised =
         seq?: unknown;
         offset?: unknown;
         newest_seq?: unknown;
+        expected_seq?: unknown;
+        epoch?: unknown;
       };
     };
 
@@ -141,7 +143,7 @@ export function normalise(
     if (outcome.lines !== undefined) normalised.lines = normaliseLines(outcome.lines, unordered);
     return normalised;
   }
-  const { kind, hint, path, seq, offset, newest_seq } = outcome.error;
+  const { kind, hint, path, seq, offset, newest_seq, expected_seq, epoch } = outcome.error;
   const error: Extract<Normalised, { status: "error" }>["error"] = {
     kind,
     hint: typeof hint === "string" && hint.length > 0,
@@ -150,6 +152,8 @@ export function normalise(
   if (seq !== undefined) error.seq = seq;
   if (offset !== undefined) error.offset = offset;
   if (newest_seq !== undefined) error.newest_seq = newest_seq;
+  if (expected_seq !== undefined) error.expected_seq = expected_seq;
+  if (epoch !== undefined) error.epoch = epoch;
   return { status: "error", error };
 }
 

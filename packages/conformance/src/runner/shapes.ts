@@ -24,6 +24,18 @@ export const POOL_INFO_KEYS = [
   "max_message_bytes",
   "oldest_time",
   "newest_time",
+  "producer_count",
+  "producer_capacity",
+  "producers",
+] as const;
+
+/** A kept producer's fields in their documented order (spec/http/v0 §2.2). */
+export const PRODUCER_INFO_KEYS = [
+  "id",
+  "epoch",
+  "last_seq",
+  "last_pool_seq",
+  "last_time",
 ] as const;
 
 const INTEGER_KEYS = new Set([
@@ -36,6 +48,8 @@ const INTEGER_KEYS = new Set([
   "bytes_used",
   "bytes_free",
   "max_message_bytes",
+  "producer_count",
+  "producer_capacity",
 ]);
 
 type Rec = Record<string, unknown>;
@@ -70,11 +84,36 @@ function poolInfo(info: unknown, at: string, out: string[]): void {
   }
   if (empty && (info.newest_time !== null || info.message_count !== 0))
     out.push(`${at}: an empty pool (bounds {}) must have message_count 0 and newest_time null`);
+  if ("producers" in info) {
+    list(info.producers, `${at}.producers`, out, (p, pat) => producer(p, pat, out));
+    if (Array.isArray(info.producers) && info.producers.length !== info.producer_count)
+      out.push(`${at}.producer_count: not the number of producers listed`);
+  }
+}
+
+/** A kept producer `{id, epoch, last_seq, last_pool_seq, last_time}`. */
+function producer(value: unknown, at: string, out: string[]): void {
+  if (!isRecord(value)) {
+    out.push(`${at}: expected a producer object, got ${JSON.stringify(value)}`);
+    return;
+  }
+  for (const key of PRODUCER_INFO_KEYS) if (!(key in value)) out.push(`${at}.${key}: missing`);
+  if ("id" in value && typeof value.id !== "string") out.push(`${at}.id: not a string`);
+  for (const key of ["epoch", "last_seq", "last_pool_seq"]) {
+    if (key in value && !(Number.isSafeInteger(value[key]) && (value[key] as number) >= 0))
+      out.push(`${at}.${key}: not a whole number`);
+  }
+  if ("last_time" in value && typeof value.last_time !== "string")
+    out.push(`${at}.last_time: not a string`);
 }
 
 function receipt(message: unknown, at: string, out: string[], withData: boolean): void {
   if (!isRecord(message)) {
     out.push(`${at}: expected an envelope object, got ${JSON.stringify(message)}`);
+    return;
+  }
+  if ("duplicate" in message) {
+    duplicate(message, at, out);
     return;
   }
   if (!isSeq(message.seq)) out.push(`${at}.seq: not a seq`);
@@ -83,6 +122,25 @@ function receipt(message: unknown, at: string, out: string[], withData: boolean)
   if (!Array.isArray(tags) || tags.some((t) => typeof t !== "string"))
     out.push(`${at}.meta.tags: not an array of strings`);
   if (withData && !("data" in message)) out.push(`${at}.data: missing`);
+}
+
+/**
+ * A producer's duplicate in an append answer: the original envelope (with its data, except in a
+ * CLI receipt) with
+ * `duplicate: true`, or `{seq, duplicate: true}` (seq null when not known) when the pool no
+ * longer holds the original.
+ */
+function duplicate(message: Rec, at: string, out: string[]): void {
+  if (message.duplicate !== true) out.push(`${at}.duplicate: not true`);
+  const keys = Object.keys(message);
+  if (keys.length === 2 && "seq" in message) {
+    if (message.seq !== null && !isSeq(message.seq)) out.push(`${at}.seq: neither a seq nor null`);
+    return;
+  }
+  const { duplicate: _mark, ...envelope } = message;
+  receipt(envelope, at, out, false);
+  if (keys[keys.length - 1] !== "duplicate")
+    out.push(`${at}.duplicate: not the envelope's last member`);
 }
 
 function list(
@@ -146,6 +204,9 @@ export function shapeProblems(op: string, result: unknown): string[] {
         if (!isRecord(g) || !isSeq(g.from) || !isSeq(g.to) || !isSeq(g.count))
           out.push(`${at}: not a gap {from, to, count}`);
       });
+      break;
+    case "producer_state":
+      if (r.producer !== null) producer(r.producer, "result.producer", out);
       break;
     case "concurrent_append":
       if (!Number.isSafeInteger(r.appended)) out.push("result.appended: not an integer");
