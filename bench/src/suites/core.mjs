@@ -206,6 +206,14 @@ export async function runCoreSuite({ cfg, events, texts, log }) {
   notes.push(
     `- Spool pools: ${cfg.poolSize}, filled until wrapped before timing (every timed append evicts, as in a long-lived bounded pool); no tags; single appends with pool.append(object) (stringify included)`,
   );
+  const perRound = (key, base) =>
+    producer
+      .get(key)
+      .rates.map((x, i) => (x / producer.get(base).rates[i]).toFixed(2))
+      .join(" ");
+  notes.push(
+    `- producer ÷ plain per round (the spread behind the medians): helper append ${perRound("producer append", "plain append")}; option append ${perRound("producer option append", "plain append")}; appendBatch(100) ${perRound("producer appendBatch(100)", "plain appendBatch(100)")}`,
+  );
   notes.push(
     `- producer rows: producer \`bench\` (epoch 0, new at the first warm-up append) on its own full pool, against plain appends on another pool prepared alike; ${cfg.producerRounds} interleaved round(s), median shown; after each round the pool's ledger is checked to hold the producer's last seq = every message appended`,
   );
