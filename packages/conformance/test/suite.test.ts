@@ -33,4 +33,4 @@ test("every manifest passes on the api, cli and http drivers, with parity", asyn
     expect(record?.status, step.id).toBe("pass");
   }
   expect(report.parity.compared).toBeGreaterThan(report.steps / 2);
-}, 300_000);
+}, 420_000);

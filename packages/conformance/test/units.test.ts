@@ -262,3 +262,70 @@ test("a nested error's message and hint are worded per surface: masked for parit
     },
   });
 });
+
+test("producers: duplicate answers, receipts, kept producers and their Conflict fields", async () => {
+  const { shapeProblems } = await import("../src/runner/shapes.js");
+  const { receiptLines } = await import("../src/drivers/cli-output.js");
+  const { appendAnswer } = await import("../src/drivers/inputs.js");
+  const time = "2026-11-22T10:15:30.123456789Z";
+  const original = { seq: 2, time, meta: { tags: [] }, data: 1, duplicate: true };
+  // A committed message is a receipt; a duplicate is answered whole; so is a bare receipt.
+  expect(appendAnswer({ seq: 3, time, meta: { tags: [] }, data: 1 })).toEqual({
+    seq: 3,
+    time,
+    meta: { tags: [] },
+  });
+  expect(appendAnswer(original)).toEqual(original);
+  expect(appendAnswer({ seq: null, duplicate: true })).toEqual({ seq: null, duplicate: true });
+  expect(shapeProblems("append", { message: original })).toEqual([]);
+  expect(shapeProblems("append_batch", { messages: [{ seq: null, duplicate: true }] })).toEqual([]);
+  expect(shapeProblems("append", { message: { seq: 0, duplicate: true } })).toEqual([
+    "result.message.seq: neither a seq nor null",
+  ]);
+  expect(
+    shapeProblems("append", {
+      message: { duplicate: true, seq: 2, time, meta: { tags: [] }, data: 1 },
+    }),
+  ).toContain("result.message.duplicate: not the envelope's last member");
+  const kept = { id: "a", epoch: 0, last_seq: 1, last_pool_seq: 1, last_time: time };
+  expect(shapeProblems("producer_state", { producer: kept })).toEqual([]);
+  expect(shapeProblems("producer_state", { producer: null })).toEqual([]);
+  expect(shapeProblems("producer_state", { producer: { ...kept, last_seq: -1 } })).toEqual([
+    "result.producer.last_seq: not a whole number",
+  ]);
+  // CLI feed receipts of duplicates: the receipt marked last, or the bare receipt.
+  expect(
+    receiptLines(`{"seq":2,"time":"${time}","meta":{"tags":[]},"duplicate":true}\n`),
+  ).toHaveLength(1);
+  expect(receiptLines('{"seq":null,"duplicate":true}\n{"seq":4,"duplicate":true}\n')).toHaveLength(
+    2,
+  );
+  expect(() => receiptLines('{"duplicate":true,"seq":4}\n')).toThrow(/not a receipt line/);
+  // A producer's Conflict keeps expected_seq and epoch for expectations and parity.
+  const conflict = normalise(
+    {
+      status: "error",
+      error: { kind: "Conflict", message: "m", hint: "h", expected_seq: 5, epoch: 1 },
+    },
+    [],
+  );
+  expect(conflict).toEqual({
+    status: "error",
+    error: { kind: "Conflict", hint: true, expected_seq: 5, epoch: 1 },
+  });
+  if (conflict.status !== "error") throw new Error("unreachable");
+  expect(
+    checkExpect(
+      { error: { kind: "Conflict", expected_seq: 4, epoch: false } },
+      conflict,
+      "m",
+      10,
+      "cli",
+    ),
+  ).toEqual(expect.arrayContaining([expect.stringContaining("expected_seq")]));
+  // last_time of a kept producer is masked like every commit time.
+  expect(normalise({ status: "ok", result: { producer: kept } }, [])).toEqual({
+    status: "ok",
+    result: { producer: { ...kept, last_time: "<time>" } },
+  });
+});

@@ -221,13 +221,14 @@ class CliSession implements DriverSession {
   /**
    * A producer's append as `spool feed --producer ID [--producer-epoch N]`, where record k of the
    * input is producer seq k and the records the pool already committed for the producer are left
-   * out (its `resumed` notice counts them). A step at producer seq s > 1 is fed after s − 1
-   * placeholder records, which the CLI leaves out as committed: so the driver first reads the
-   * kept state (`pool info --json`) and skips the step when those seqs are not all committed
-   * (the CLI cannot start a producer or an epoch past seq 1, nor skip ahead), or when the step's
-   * own seqs are already committed (the CLI leaves them out instead of answering duplicates),
-   * unless `surface_input.cli.rerun` says the step is such a rerun. The result's `skipped` is
-   * the CLI's count of left-out records beyond the placeholders, when there are any.
+   * out (its `resumed` notice counts them). A step at producer seq 1 is fed as it is, so one
+   * whose records are committed shows what the CLI does with them (a rerun). A step at seq s > 1
+   * is fed after s − 1 placeholder records, which the CLI leaves out as committed: so the driver
+   * first reads the kept state (`pool info --json`) and skips the step when those seqs are not
+   * all committed (the CLI cannot start a producer or an epoch past seq 1, nor skip ahead), or
+   * when the step's own seqs are committed too (the CLI leaves them out instead of answering
+   * duplicates). The result's `skipped` is the CLI's count of left-out records beyond the
+   * placeholders, when there are any.
    */
   async producerFeed(
     step: DriverStep,
@@ -237,7 +238,6 @@ class CliSession implements DriverSession {
     const { input } = step;
     const ref = step.pool ?? "";
     const { id, seq, epoch } = producerFields(producerInput(input));
-    const rerun = step.surface?.rerun === true;
     const tags = JSON.stringify(messages[0]?.tags ?? []);
     if (messages.some((m) => JSON.stringify(m.tags ?? []) !== tags))
       return { status: "skipped", reason: "the CLI tags every message of one feed alike" };
@@ -249,7 +249,7 @@ class CliSession implements DriverSession {
     let placeholders = 0;
     const wholeEpoch =
       epoch === undefined || (Number.isSafeInteger(epoch) && (epoch as number) >= 0);
-    if (typeof id === "string" && PRODUCER_ID_PATTERN.test(id) && wholeEpoch) {
+    if (seq > 1 && typeof id === "string" && PRODUCER_ID_PATTERN.test(id) && wholeEpoch) {
       const e = (epoch as number | undefined) ?? 0;
       const state = await this.producerState(ref, id);
       const kept =
@@ -265,14 +265,14 @@ class CliSession implements DriverSession {
             status: "skipped",
             reason: `the CLI cannot skip ahead: record k of a feed is producer seq k, and seqs ${kept.last_seq + 1}..${seq - 1} are not committed`,
           };
-        if (seq <= kept.last_seq && !rerun)
+        if (seq <= kept.last_seq)
           return {
             status: "skipped",
             reason:
-              "the CLI leaves out the records a producer already committed instead of answering them as duplicates (the manifest's cli rerun steps show that)",
+              "the CLI leaves out the records a producer already committed instead of answering them as duplicates (a feed from seq 1 shows that)",
           };
         placeholders = seq - 1;
-      } else if (seq > 1) {
+      } else {
         return {
           status: "skipped",
           reason: `the CLI starts a new producer (or a new epoch) at seq 1: record k of a feed is producer seq k, so it cannot start at seq ${seq}`,
