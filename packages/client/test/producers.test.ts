@@ -6,7 +6,6 @@
  * numbers messages itself, coalesces concurrent appends into batches (one in flight) and retries
  * until acknowledged, proven by a loopback proxy that drops answers after the server committed.
  */
-import { createServer, type Server, Socket } from "node:net";
 import type { Appended as CoreAppended, Message } from "@spool/core/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -17,6 +16,7 @@ import {
   type RemotePool,
   SpoolHttpError,
 } from "../src/index.js";
+import { dropProxy } from "./helpers/drop-proxy.js";
 import { offlineClient } from "./helpers/offline.js";
 import { rejection, startServer, type TestServer } from "./helpers/server.js";
 
@@ -304,69 +304,3 @@ describe("pool.producer()", () => {
     expect(q.closed).toBe(true);
   });
 });
-
-interface DropProxy {
-  url: string;
-  /** Drops the answers of the next `n` append_batch requests (closing their connections). */
-  dropNext(n: number): void;
-  dropped(): number;
-  close(): Promise<void>;
-}
-
-/**
- * A TCP proxy on loopback in front of `port`. For a dropped request the server's answer (which
- * it sends only after committing) is discarded and both connections are destroyed, so the client
- * sees the connection fail with no answer.
- */
-async function dropProxy(port: number): Promise<DropProxy> {
-  let toDrop = 0;
-  let dropped = 0;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = new Socket();
-    sockets.add(client);
-    sockets.add(upstream);
-    let drop = false;
-    upstream.connect(port, "127.0.0.1");
-    client.on("data", (chunk: Buffer) => {
-      if (toDrop > 0 && chunk.includes("POST /v0/pools/p/append_batch")) {
-        toDrop--;
-        drop = true;
-      }
-      upstream.write(chunk);
-    });
-    upstream.on("data", (chunk: Buffer) => {
-      if (drop) {
-        dropped++;
-        client.destroy();
-        upstream.destroy();
-        return;
-      }
-      client.write(chunk);
-    });
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on("close", end);
-    upstream.on("close", end);
-    client.on("error", end);
-    upstream.on("error", end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    dropNext: (n) => {
-      toDrop = n;
-    },
-    dropped: () => dropped,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
