@@ -136,6 +136,19 @@ describe("producers in one process", () => {
     reopened.close();
   });
 
+  it("a handle that read the empty ledger reads it again whole once another handle wrote it", () => {
+    const path = join(tempDir(), "two.spool");
+    const a = Pool.create(path, { size: "64K" });
+    const b = Pool.open(path);
+    expect(a.producerState("x")).toBeNull(); // caches the empty table
+    b.append(1, { producer: { id: "x", seq: 1 } }); // writes the half header and a record
+    expect(a.producerState("x")?.lastSeq).toBe(1);
+    expect(a.append(2, { producer: { id: "x", seq: 2 } }).seq).toBe(2);
+    expect(b.append(2, { producer: { id: "x", seq: 2 } }).duplicate).toBe(true);
+    a.close();
+    b.close();
+  });
+
   it("pool.producer numbers its appends and continues after the pool's last seq", async () => {
     const path = join(tempDir(), "h.spool");
     const pool = Pool.create(path, { size: "1M" });

@@ -98,7 +98,8 @@ export class LedgerView {
     }
     if (ref.turn === this.#turn && ref.len === this.#len) return this.#table;
     const half = this.#halfOffset(ref.turn);
-    const incremental = ref.turn === this.#turn && ref.len > this.#len;
+    // Only records follow a cached length: a cache of an empty half (len 0) has not read its header.
+    const incremental = ref.turn === this.#turn && this.#len > 0 && ref.len > this.#len;
     const from = incremental ? this.#len : 0;
     const bytes = Buffer.alloc(ref.len - from);
     this.#file.readMetaExact(bytes, 0, bytes.length, half + from);
