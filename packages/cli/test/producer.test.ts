@@ -45,8 +45,8 @@ function numbered(name: string, count: number, pad = 40): string {
 }
 
 /** The `n` of every message of local pool `name`, in seq order (one replay, no lookups). */
-async function numbersIn(name: string): Promise<number[]> {
-  const pool = openPool(name, { dir: tmp.dir, readOnly: true });
+async function numbersIn(name: string, dir = tmp.dir): Promise<number[]> {
+  const pool = openPool(name, { dir, readOnly: true });
   try {
     const out: number[] = [];
     for await (const m of pool.tail<{ n: number }>({ since: 1, follow: false })) out.push(m.data.n);
@@ -56,8 +56,8 @@ async function numbersIn(name: string): Promise<number[]> {
   }
 }
 
-function newestOf(name: string): number {
-  const pool = openPool(name, { dir: tmp.dir, readOnly: true });
+function newestOf(name: string, dir = tmp.dir): number {
+  const pool = openPool(name, { dir, readOnly: true });
   try {
     return pool.readState().newest;
   } finally {
@@ -130,11 +130,47 @@ describe("feed --producer: rerun after SIGKILL", () => {
     expect(newestOf("ingest")).toBe(total);
   }, 180_000);
 
-  // Skipped until core's fix: a handle that read the ledger while it was empty (info or
-  // producerState: LedgerView.read caches turn T, len 0) later reads it under the lock after
-  // another process wrote the first records, takes that as an incremental read from offset 0,
-  // decodes the half header as a record and throws Corrupt "ledger record is damaged".
-  it.skip("two feeds of one producer racing store every record once (the later one gets duplicates)", async () => {
+  it("works the same on a remote pool (spool serve's app): killed mid-file, rerun, exactly once", async () => {
+    const total = 60_000;
+    const file = numbered("remote.jsonl", total, 20);
+    const servedDir = `${tmp.dir}/served`;
+    const ref = `${served.base}/remote-ingest`;
+    const created = await run(tmp.dir, [
+      "pool",
+      "create",
+      `${servedDir}/remote-ingest.spool`,
+      "--size",
+      "16M",
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    let last = 0;
+    let killed = 0;
+    for (let round = 0; round < 3 && last < total; round++) {
+      const child = start(tmp.dir, ["feed", ref, "--file", file, "--producer", "net", "-q"]);
+      const done = collect(child, 60_000, null);
+      const target = last + 3_000 + round * 4_001;
+      const until = Date.now() + 30_000;
+      while (
+        newestOf("remote-ingest", servedDir) < target &&
+        child.exitCode === null &&
+        Date.now() < until
+      )
+        await sleep(2);
+      child.kill("SIGKILL");
+      if ((await done).signal === "SIGKILL") killed++;
+      last = newestOf("remote-ingest", servedDir);
+    }
+    expect(killed).toBeGreaterThanOrEqual(1);
+    const rerun = await run(tmp.dir, ["feed", ref, "--file", file, "--producer", "net", "-q"], {
+      timeoutMs: 60_000,
+    });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const numbers = await numbersIn("remote-ingest", servedDir);
+    expect(numbers.length).toBe(total);
+    expect(numbers.every((n, i) => n === i + 1)).toBe(true);
+  }, 120_000);
+
+  it("two feeds of one producer racing store every record once (the later one gets duplicates)", async () => {
     const total = 60_000;
     const file = numbered("race.jsonl", total, 10);
     await createPool(tmp.dir, "race", [], "16M");
