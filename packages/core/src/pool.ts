@@ -429,7 +429,8 @@ export class Pool {
     result: CommitResult,
   ): Appended<T>[] {
     const skipped = result.duplicates.length;
-    const committed = committedMessages<T>(scratch, frames.slice(skipped), result.committed);
+    const appended = skipped === 0 ? frames : frames.slice(skipped);
+    const committed = committedMessages<T>(scratch, appended, result.committed);
     if (skipped === 0) return committed;
     const answers: Appended<T>[] = result.duplicates.map((seq) => this.#original<T>(seq));
     return answers.concat(committed);

@@ -158,13 +158,15 @@ export function checkProducer(value: unknown): ProducerClaim | undefined {
       "pass producer: { id: 'ingest', seq: 1 }",
     );
   }
-  const { id, seq, epoch, ...rest } = value as Record<string, unknown>;
-  const unknown = Object.keys(rest);
-  if (unknown.length > 0) {
-    throw usage(
-      `unknown producer field ${JSON.stringify(unknown[0])}`,
-      "a producer has id, seq and epoch only",
-    );
+  const { id, seq, epoch } = value as Record<string, unknown>;
+  // No rest spread here: this runs on every producer append.
+  for (const key in value) {
+    if (key !== "id" && key !== "seq" && key !== "epoch") {
+      throw usage(
+        `unknown producer field ${JSON.stringify(key)}`,
+        "a producer has id, seq and epoch only",
+      );
+    }
   }
   return {
     id: checkProducerId(id),

@@ -158,7 +158,8 @@ export class LedgerView {
     const size = records.reduce((sum, r) => sum + recordSize(r), 0);
     const start = ref.len === 0 ? HALF_HEADER_SIZE : ref.len;
     if (start + size <= this.layout.halfSize) {
-      const bytes = Buffer.alloc(start - ref.len + size);
+      // Every byte is written below (encodeRecord zero-fills its padding).
+      const bytes = Buffer.allocUnsafe(start - ref.len + size);
       let at = 0;
       if (ref.len === 0) {
         encodeHalfHeader(bytes, 0, ref.turn);

@@ -19,7 +19,12 @@ import { entryKey, type LedgerTable } from "./ledger.js";
 
 const KIND = RECORD_KINDS.producer;
 
+/** Decoded states, per record (records are immutable once in a table). */
+const decoded = new WeakMap<LedgerRecord, ProducerState>();
+
 function stateOf(record: LedgerRecord, path: string): ProducerState {
+  const known = decoded.get(record);
+  if (known) return known;
   const value = record.value && decodeProducerValue(record.value);
   if (!value) {
     throw new SpoolError("Corrupt", `pool ledger: the state of producer ${record.key} is damaged`, {
@@ -27,7 +32,9 @@ function stateOf(record: LedgerRecord, path: string): ProducerState {
       hint: "run `spool doctor`; the messages themselves are unaffected",
     });
   }
-  return { id: record.key, ...value };
+  const state = { id: record.key, ...value };
+  decoded.set(record, state);
+  return state;
 }
 
 /** The state the pool keeps for producer `id`, or undefined. */
@@ -56,13 +63,15 @@ export function producerRecords(
   capacity: number,
   path: string,
 ): LedgerRecord[] {
-  const { id, ...value } = next;
+  const id = next.id;
   const records: LedgerRecord[] = [];
   if (!table.has(entryKey(KIND, id))) {
     // Most recent first: everything past the newest capacity − 1 makes room for the new one.
     for (const old of listProducers(table, path).slice(capacity - 1))
       records.push({ kind: KIND, key: old.id });
   }
-  records.push({ kind: KIND, key: id, value: encodeProducerValue(value) });
+  const record: LedgerRecord = { kind: KIND, key: id, value: encodeProducerValue(next) };
+  decoded.set(record, next);
+  records.push(record);
   return records;
 }

@@ -214,7 +214,7 @@ export function commitLocked(
       const decision = decideProducer(kept, producer, frames.length, file.path);
       for (let i = 0; i < decision.duplicates; i++)
         duplicates.push(kept && poolSeqOf(kept, producer.seq + i));
-      frames = frames.slice(decision.duplicates);
+      if (decision.duplicates > 0) frames = frames.slice(decision.duplicates);
       // Every message is a duplicate: nothing to write, and the condition was met when they were.
       if (frames.length === 0) return { committed: [], duplicates };
     }

@@ -199,13 +199,14 @@ export function decodeRecord(
 export type ProducerValue = Omit<ProducerState, "id">;
 
 export function encodeProducerValue(value: ProducerValue): Buffer {
-  const buf = Buffer.alloc(PRODUCER_VALUE_SIZE);
+  const buf = Buffer.allocUnsafe(PRODUCER_VALUE_SIZE); // every byte is written below
   writeU64(buf, 0, value.epoch);
   writeU64(buf, 8, value.lastSeq);
   writeU64(buf, 16, value.lastPoolSeq);
   writeU64(buf, 24, value.batchFirstSeq);
   writeU64(buf, 32, value.timeSec);
   buf.writeUInt32LE(value.timeNanos, 40);
+  buf.writeUInt32LE(0, 44);
   return buf;
 }
 
