@@ -275,6 +275,18 @@ function appendNewline(line: Uint8Array): Uint8Array {
  * spliced it canonically, parsed otherwise.
  */
 export function messageFromBody<T>(body: Uint8Array, key: string): RemoteMessage<T> {
+  return fromBody(body, key, (value) => RemoteMessage.fromEnvelope<T>(value));
+}
+
+/**
+ * The value under `key` of a `{"<key>":…}` response body: a message sliced from the bytes when
+ * the server spliced an envelope canonically, else `fromParsed` of the parsed value.
+ */
+function fromBody<T, R>(
+  body: Uint8Array,
+  key: string,
+  fromParsed: (value: unknown) => R,
+): RemoteMessage<T> | R {
   const prefix = ascii(`{"${key}":`);
   let end = body.length;
   while (end > 0 && (body[end - 1] === 0x0a || body[end - 1] === 0x20)) end--;
@@ -283,7 +295,7 @@ export function messageFromBody<T>(body: Uint8Array, key: string): RemoteMessage
     if (canonicalSpans(inner)) return RemoteMessage.fromLine<T>(appendNewline(inner));
   }
   const parsed = JSON.parse(decoder.decode(body)) as Record<string, unknown>;
-  return RemoteMessage.fromEnvelope<T>(parsed[key]);
+  return fromParsed(parsed[key]);
 }
 
 /** A receipt from its wire shape `{"seq":N|null,"duplicate":true}`, or undefined for anything else. */
@@ -307,13 +319,5 @@ export function appendedFromEnvelope<T>(value: unknown): Appended<T> {
  * bytes when the server spliced it canonically (a duplicate included), else parsed.
  */
 export function appendedFromBody<T>(body: Uint8Array, key: string): Appended<T> {
-  const prefix = ascii(`{"${key}":`);
-  let end = body.length;
-  while (end > 0 && (body[end - 1] === 0x0a || body[end - 1] === 0x20)) end--;
-  if (matchesAt(body, 0, prefix) && body[end - 1] === 0x7d) {
-    const inner = body.subarray(prefix.length, end - 1);
-    if (canonicalSpans(inner)) return RemoteMessage.fromLine<T>(appendNewline(inner));
-  }
-  const parsed = JSON.parse(decoder.decode(body)) as Record<string, unknown>;
-  return appendedFromEnvelope<T>(parsed[key]);
+  return fromBody(body, key, (value) => appendedFromEnvelope<T>(value));
 }

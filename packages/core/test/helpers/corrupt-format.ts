@@ -17,7 +17,9 @@ export const SLOT_A = 64;
 export const SLOT_B = 128;
 export const SLOT_BYTES = 64;
 /** Header bytes a reader never looks at. */
-export const UNUSED_HEADER: Range = { start: 192, end: HEADER_BYTES };
+/** The ledger descriptor (format §15.1): damage there refuses producers, not messages. */
+export const LEDGER_DESCRIPTOR: Range = { start: 192, end: 256 };
+export const UNUSED_HEADER: Range = { start: 256, end: HEADER_BYTES };
 
 const FRAME_HEAD = 48;
 const MARKER = 8;
