@@ -138,7 +138,7 @@ export const REMOTE_HINTS: { readonly [K in ErrorKind]: Partial<Record<Situation
     "condition-failed": () =>
       "another writer appended first; nothing was appended: read the pool again (its newest seq is newest_seq in this error), decide, and retry with expected_last_seq set to it (SDK: expectedLastSeq)",
     "producer-gap": ({ pool }) =>
-      `messages between are missing: send from producer_seq = expected_seq (in this error), or restart the producer with a higher producer_epoch; GET /v0/pools/${pool}/producers/{id} shows its state (SDK: pool.producerState(id))`,
+      `messages between are missing: send from producer_seq = expected_seq (in this error), or restart the producer with a higher producer_epoch; GET /v0/pools/${pool}/producers/PRODUCER_ID (your producer_id) shows its state (SDK: pool.producerState(id))`,
     "producer-fenced": () =>
       "a newer incarnation of this producer (its producer_epoch is epoch in this error) is writing; stop this one, or restart it with a producer_epoch above epoch",
   },
