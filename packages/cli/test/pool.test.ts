@@ -55,6 +55,32 @@ describe("pool create", () => {
     expect(out.pools[0]?.bounds).toEqual({});
   });
 
+  it("--ledger-size sets how many producers a pool keeps; a bad one is Usage and creates nothing", async () => {
+    const r = await run(dir, [
+      "pool",
+      "create",
+      "big",
+      "--size",
+      "1M",
+      "--ledger-size",
+      "256K",
+      "--json",
+    ]);
+    expect(r.code).toBe(0);
+    const [pool] = (JSON.parse(r.stdout) as { pools: Record<string, unknown>[] }).pools;
+    expect(pool).toMatchObject({ producer_capacity: 511, producer_count: 0 });
+    for (const bad of ["1K", "2049", "65M", "lots"]) {
+      const refused = await run(dir, ["pool", "create", `bad${bad}`, "--ledger-size", bad]);
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toMatch(/ledger size|size/);
+      expect(refused.stderr).toMatch(/hint/i);
+    }
+    const list = await run(dir, ["pool", "list", "--json"]);
+    expect(
+      (JSON.parse(list.stdout) as { pools: { name: string }[] }).pools.map((p) => p.name),
+    ).toEqual(["big"]);
+  });
+
   it("prints a human line per pool", async () => {
     const r = await run(dir, ["pool", "create", "h"]);
     expect(r.code).toBe(0);

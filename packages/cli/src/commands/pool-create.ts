@@ -1,5 +1,5 @@
 /**
- * `spool pool create NAME... [--size 64M] [--index-capacity N] [--json]`.
+ * `spool pool create NAME... [--size 64M] [--index-capacity N] [--ledger-size 64K] [--json]`.
  *
  * Invariants: never truncates or replaces an existing pool (core's create); best effort over the
  * names (each is tried; the status is the exit code of the first failure); `--json` prints
@@ -25,6 +25,11 @@ const OPTIONS = commandOptions(
       min: 1,
       describe: "seq→offset index slots (default: one per 512 bytes)",
     },
+    "ledger-size": {
+      type: "string",
+      describe:
+        "bytes kept for producer state: 2K..64M, a multiple of 16 (default 1/32 of the pool, up to 8M)",
+    },
     ...DOCUMENT_OUTPUT,
   },
 );
@@ -44,6 +49,7 @@ export const command: CommandModule = {
           dir: ctx.dir,
           ...(args.size === undefined ? {} : { size: args.size }),
           ...(args.indexCapacity === undefined ? {} : { indexCapacity: args.indexCapacity }),
+          ...(args.ledgerSize === undefined ? {} : { ledgerSize: args.ledgerSize }),
         });
         created.push(pool.info());
         pool.close();
