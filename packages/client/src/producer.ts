@@ -27,53 +27,27 @@
  */
 import {
   type AppendInput,
-  checkCount,
-  checkDurability,
   checkProducer,
-  type Durability,
   type ProducerClaim,
   type SpoolError,
   usage,
   utf8ByteLength,
 } from "@spool/core/shared";
 import { getProducerState, postBatch } from "./appends.js";
-import { type BackoffOptions, backoffDelay, resolveBackoff, sleep } from "./backoff.js";
-import { isNetworkError, isTlsError } from "./errors.js";
+import { backoffDelay, sleep } from "./backoff.js";
 import type { Transport } from "./http.js";
 import type { Appended } from "./message.js";
 import { checkOptionKeys } from "./options.js";
-import { dataJson, durabilityMember, inputJson, tagsMember } from "./wire.js";
+import { type Entry, takeBatch } from "./producer-batches.js";
+import {
+  type ProducerSettings,
+  producerSettings,
+  type RemoteProducerOptions,
+  retryable,
+} from "./producer-settings.js";
+import { dataJson, inputJson, tagsMember } from "./wire.js";
 
-/** Options of `pool.producer(id, options)`. */
-export interface RemoteProducerOptions {
-  /** Raise it when restarting a producer to fence off its older incarnation. Default 0. */
-  epoch?: number;
-  /** Durability of every batch (`fast` or `flush`). Default: the server's (`fast`). */
-  durability?: Durability;
-  /** Longest wait, in ms, for more appends before sending the next batch while one is in flight. Default 1. */
-  lingerMs?: number;
-  /** Most messages per batch. Default 1000. */
-  maxBatchMessages?: number;
-  /** About the most bytes of message JSON per batch. Default 1 MiB. */
-  maxBatchBytes?: number;
-  /** Delays between retries (default 50 ms growing to 2 s; `maxAttempts` default: never give up). */
-  backoff?: BackoffOptions;
-  /** Aborting it closes the producer (as `close()`), with the signal's reason. */
-  signal?: AbortSignal;
-  /** Called before each retry with the error that caused it and the attempt number (from 1). */
-  onRetry?: (error: SpoolError, attempt: number) => void;
-}
-
-const OPTION_KEYS = [
-  "epoch",
-  "durability",
-  "lingerMs",
-  "maxBatchMessages",
-  "maxBatchBytes",
-  "backoff",
-  "signal",
-  "onRetry",
-];
+export type { RemoteProducerOptions } from "./producer-settings.js";
 
 /** What a producer needs of its pool handle. */
 export interface ProducerTarget {
@@ -81,21 +55,6 @@ export interface ProducerTarget {
   pool: string;
   /** Aborted when the pool handle is closed. */
   scope?: AbortSignal | undefined;
-}
-
-/** One caller's append (one message, or the messages of one appendBatch). */
-interface Entry {
-  /** Each message as its batch item text `{"data":…,"tags":…}`. */
-  items: string[];
-  bytes: number;
-  /** When it was appended (performance.now()). */
-  arrived: number;
-  /** Appended while a batch was in flight: the next batch may linger for more. */
-  lingers: boolean;
-  /** Sent alone (after its batch failed with Usage). */
-  solo: boolean;
-  resolve(answers: Appended<unknown>[]): void;
-  reject(error: unknown): void;
 }
 
 const now = (): number => (typeof performance === "undefined" ? Date.now() : performance.now());
@@ -115,12 +74,7 @@ export class RemoteProducer {
   /** The producer's epoch. */
   readonly epoch: number;
   readonly #target: ProducerTarget;
-  readonly #durability: string;
-  readonly #lingerMs: number;
-  readonly #maxMessages: number;
-  readonly #maxBytes: number;
-  readonly #backoff: ReturnType<typeof resolveBackoff>;
-  readonly #onRetry: RemoteProducerOptions["onRetry"];
+  readonly #settings: ProducerSettings;
   readonly #controller = new AbortController();
   readonly #userSignal: AbortSignal | undefined;
   #next: number | undefined;
@@ -131,22 +85,12 @@ export class RemoteProducer {
 
   /** @internal Made by `RemotePool.producer`. */
   constructor(target: ProducerTarget, id: string, options: RemoteProducerOptions = {}) {
-    checkOptionKeys(options, OPTION_KEYS, "pool.producer()");
+    const settings = producerSettings(options);
     const claim = checkProducer({ id, seq: 0, epoch: options.epoch }) as ProducerClaim;
     this.id = claim.id;
     this.epoch = claim.epoch;
     this.#target = target;
-    this.#durability = durabilityMember(
-      options.durability === undefined ? undefined : checkDurability(options.durability),
-    );
-    this.#lingerMs = checkCount("lingerMs", options.lingerMs, 0) ?? 1;
-    this.#maxMessages = checkCount("maxBatchMessages", options.maxBatchMessages, 1) ?? 1000;
-    this.#maxBytes = checkCount("maxBatchBytes", options.maxBatchBytes, 1) ?? 1024 * 1024;
-    this.#backoff = resolveBackoff({ initialMs: 50, maxMs: 2000, ...options.backoff });
-    if (options.onRetry !== undefined && typeof options.onRetry !== "function") {
-      throw usage("onRetry must be a function", "pass onRetry: (error, attempt) => …");
-    }
-    this.#onRetry = options.onRetry;
+    this.#settings = settings;
     this.#userSignal = options.signal;
     const stop = () => this.#controller.abort();
     for (const signal of [options.signal, target.scope]) {
@@ -316,12 +260,12 @@ export class RemoteProducer {
     try {
       while (this.#queue.length > 0 && !signal.aborted) {
         const head = this.#queue[0] as Entry;
-        if (head.lingers && this.#lingerMs > 0) {
-          const wait = head.arrived + this.#lingerMs - now();
+        if (head.lingers && this.#settings.lingerMs > 0) {
+          const wait = head.arrived + this.#settings.lingerMs - now();
           if (wait > 0) await sleep(wait, signal);
           if (signal.aborted) break;
         }
-        await this.#send(this.#take());
+        await this.#send(takeBatch(this.#queue, this.#settings));
       }
     } finally {
       this.#running = false;
@@ -329,27 +273,6 @@ export class RemoteProducer {
       if (this.#queue.length > 0) this.#schedule();
       else for (const resolve of this.#idle.splice(0)) resolve();
     }
-  }
-
-  /** The next batch: entries from the head of the queue within the bounds (at least one). */
-  #take(): Entry[] {
-    const first = this.#queue.shift() as Entry;
-    const batch = [first];
-    if (first.solo) return batch;
-    let count = first.items.length;
-    let bytes = first.bytes;
-    while (this.#queue.length > 0) {
-      const next = this.#queue[0] as Entry;
-      if (next.solo) break;
-      if (count + next.items.length > this.#maxMessages || bytes + next.bytes > this.#maxBytes) {
-        break;
-      }
-      this.#queue.shift();
-      batch.push(next);
-      count += next.items.length;
-      bytes += next.bytes;
-    }
-    return batch;
   }
 
   /** Sends one batch until it is acknowledged, fails for good, or the producer stops. */
@@ -364,7 +287,7 @@ export class RemoteProducer {
           this.#next = (state?.lastSeq ?? 0) + 1;
         }
         const producer = `,"producer_id":"${this.id}","producer_epoch":${this.epoch},"producer_seq":${this.#next}`;
-        const body = `{"messages":[${items.join(",")}]${this.#durability}${producer}}`;
+        const body = `{"messages":[${items.join(",")}]${this.#settings.durability}${producer}}`;
         const answers = await postBatch(transport, pool, body, items.length, signal);
         this.#next += items.length;
         let at = 0;
@@ -380,10 +303,10 @@ export class RemoteProducer {
           return;
         }
         const spool = error as SpoolError;
-        if (retryable(spool) && attempt < this.#backoff.maxAttempts) {
+        if (retryable(spool) && attempt < this.#settings.backoff.maxAttempts) {
           attempt++;
-          this.#onRetry?.(spool, attempt);
-          await sleep(backoffDelay(attempt, this.#backoff), signal);
+          this.#settings.onRetry?.(spool, attempt);
+          await sleep(backoffDelay(attempt, this.#settings.backoff), signal);
           continue;
         }
         // The server disagrees about where the producer is: read its state before the next batch.
@@ -404,20 +327,4 @@ export class RemoteProducer {
     const stop = this.#stopError();
     for (const entry of this.#queue.splice(0)) entry.reject(stop);
   }
-}
-
-/**
- * Whether a failed batch may be sent again: no answer (but not a refused certificate), Busy, an
- * I/O failure, a request timeout (408), too many requests (429), or a 5xx that is not a damaged
- * pool. Safe because the server deduplicates by producer seq.
- */
-export function retryable(error: SpoolError): boolean {
-  if (isTlsError(error)) return false;
-  if (isNetworkError(error)) return true;
-  if (error?.isSpoolError !== true) return false;
-  if (error.kind === "Busy" || error.kind === "Io") return true;
-  const status = (error as { status?: unknown }).status;
-  if (typeof status !== "number") return false;
-  if (status === 408 || status === 429) return true;
-  return status >= 500 && error.kind !== "Corrupt";
 }
