@@ -13,9 +13,7 @@
 import * as fs from "node:fs";
 import { type AppendCondition, checkAppendCondition, checkCondition } from "./append-condition.js";
 import { type AppendInput, type EncodedFrame, FrameEncoder } from "./engine/encoder.js";
-import { LedgerView, ledgerRef, readPublishedTable } from "./engine/ledger.js";
 import { whenLocked } from "./engine/lock-wait.js";
-import { keptProducer, listProducers } from "./engine/producer-table.js";
 import { FrameReader } from "./engine/reader.js";
 import { StateView } from "./engine/state-view.js";
 import {
@@ -31,12 +29,11 @@ import {
   type PoolLayout,
   type PoolState,
 } from "./format/header.js";
-import { decodeLedgerDescriptor } from "./format/ledger.js";
-import { type Appended, DuplicateReceipt, type Message, StoredMessage } from "./message.js";
+import type { Appended, Message } from "./message.js";
 import { createPoolFile, createPoolFileAsync } from "./platform/create-file.js";
 import { PoolFile } from "./platform/file.js";
 import { holdPresence } from "./platform/lock.js";
-import { committedMessages, encodeBatch, encodedEnd } from "./pool-batch.js";
+import { encodeBatch, encodedEnd } from "./pool-batch.js";
 import {
   type AppendOptions,
   type AsyncAppendOptions,
@@ -49,14 +46,19 @@ import {
   poolNameOf,
 } from "./pool-options.js";
 import { PoolProducer } from "./pool-producer.js";
+import {
+  appendAnswers,
+  keptProducerState,
+  keptProducers,
+  openLedger,
+  type PoolLedger,
+} from "./pool-producers.js";
 import { describePool, getMessage } from "./pool-reads.js";
 import {
   checkProducer,
-  checkProducerId,
   type ProducerClaim,
   type ProducerInfo,
   type ProducerOptions,
-  producerInfo,
 } from "./producer.js";
 import { type TailSource, tailMessages } from "./tail.js";
 import { tailJsonl } from "./tail-jsonl.js";
@@ -84,13 +86,13 @@ export class Pool {
   /** What every append commits through (one per handle, not one per append). */
   readonly #writer: WriterContext;
   /** The ledger (producer state), or why the pool has none that can be used. */
-  readonly #ledger: LedgerView | (() => SpoolError);
+  readonly #ledger: PoolLedger;
 
   private constructor(
     file: PoolFile,
     layout: PoolLayout,
     lockTimeoutMs: number,
-    ledger: LedgerView | (() => SpoolError),
+    ledger: PoolLedger,
   ) {
     this.#file = file;
     this.path = file.path;
@@ -209,9 +211,7 @@ export class Pool {
    * it was stored at. Empty on a pool created before producer state existed.
    */
   producers(): ProducerInfo[] {
-    const ledger = this.#ledger;
-    if (typeof ledger === "function") return [];
-    return listProducers(this.#publishedTable(ledger), this.path).map(producerInfo);
+    return keptProducers(this.#ledger, () => this.readState(), this.path);
   }
 
   /**
@@ -222,11 +222,7 @@ export class Pool {
    * const last = pool.producerState("ingest")?.lastSeq ?? 0;
    */
   producerState(id: string): ProducerInfo | null {
-    checkProducerId(id);
-    const ledger = this.#ledger;
-    if (typeof ledger === "function") return null;
-    const kept = keptProducer(this.#publishedTable(ledger), id, this.path);
-    return kept ? producerInfo(kept) : null;
+    return keptProducerState(this.#ledger, () => this.readState(), id, this.path);
   }
 
   /**
@@ -243,10 +239,6 @@ export class Pool {
     const kept = this.producerState(claim.id);
     if (typeof this.#ledger === "function") throw this.#ledger();
     return new PoolProducer(this, claim.id, claim.epoch, (kept?.lastSeq ?? 0) + 1);
-  }
-
-  #publishedTable(ledger: LedgerView) {
-    return readPublishedTable(ledger, () => ledgerRef(this.readState()));
   }
 
   /**
@@ -419,33 +411,13 @@ export class Pool {
     return producer;
   }
 
-  /**
-   * What an append answers: a producer's duplicates first (the original messages, marked, where
-   * the pool still holds them; else receipts), then the messages it committed, in input order.
-   */
+  /** What an append answers, in input order (see pool-producers.ts). */
   #answer<T>(
     scratch: Buffer,
     frames: readonly EncodedFrame[],
     result: CommitResult,
   ): Appended<T>[] {
-    const skipped = result.duplicates.length;
-    const appended = skipped === 0 ? frames : frames.slice(skipped);
-    const committed = committedMessages<T>(scratch, appended, result.committed);
-    if (skipped === 0) return committed;
-    const answers: Appended<T>[] = result.duplicates.map((seq) => this.#original<T>(seq));
-    return answers.concat(committed);
-  }
-
-  /** The original of a duplicate stored at `seq`, marked, or a receipt when it is not held. */
-  #original<T>(seq: number | undefined): Appended<T> {
-    if (seq === undefined) return new DuplicateReceipt(null);
-    try {
-      const message = this.get<T>(seq);
-      if (message instanceof StoredMessage) return message.markDuplicate();
-    } catch (error) {
-      if (!(error instanceof SpoolError) || error.kind !== "NotFound") throw error;
-    }
-    return new DuplicateReceipt(seq);
+    return appendAnswers<T>(scratch, frames, result, (seq) => this.get<T>(seq));
   }
 
   /** Checks and encodes a batch into the encoder's buffer (Usage for what cannot be stored). */
@@ -503,37 +475,4 @@ export class Pool {
   close(): void {
     this.#file.close();
   }
-}
-
-/** The pool's ledger, or a function giving the error a producer append gets without one. */
-function openLedger(
-  file: PoolFile,
-  layout: PoolLayout,
-  header: Buffer,
-): LedgerView | (() => SpoolError) {
-  const descriptor = decodeLedgerDescriptor(header, {
-    indexEnd: layout.indexOffset + layout.indexCapacity * 16,
-    ringOffset: layout.ringOffset,
-  });
-  const path = file.path;
-  if (descriptor === "absent") {
-    return () =>
-      new SpoolError(
-        "Usage",
-        "this pool has no producer state: it was created before Spool kept any",
-        {
-          path,
-          hint: "create a new pool (`spool pool create`) and move the messages over to use producers",
-        },
-      );
-  }
-  if ("damaged" in descriptor) {
-    return () =>
-      new SpoolError("Corrupt", `pool ledger: ${descriptor.damaged}`, {
-        path,
-        offset: 192,
-        hint: "the pool's producer state is damaged; run `spool doctor`; the messages themselves are unaffected",
-      });
-  }
-  return new LedgerView(file, descriptor);
 }

@@ -29,29 +29,18 @@ import {
 } from "@spool/client";
 import {
   isOneJsonValueShape,
-  type ProducerOptions,
   poolInfoJson,
   poolListEntryJson,
   producerInfoJson,
   type SpoolErrorJson,
 } from "@spool/core";
 import type { TokenSpec } from "@spool/http-server";
+import { appendOptions, appendResult, type Result } from "./http-answers.js";
 import { probe, probeFor, sendRaw } from "./http-probe.js";
 import { SessionServer } from "./http-server.js";
 import { caughtUpTail, lineText } from "./http-tail.js";
 import { exchangeProblems, Recorder, sameAsWire, wireError } from "./http-wire.js";
-import {
-  appendAnswer,
-  batchInput,
-  concurrentInput,
-  expectedLastSeqInput,
-  hexBytes,
-  isDuplicate,
-  optionalString,
-  optionalStrings,
-  producerInput,
-  writerData,
-} from "./inputs.js";
+import { batchInput, concurrentInput, hexBytes, writerData } from "./inputs.js";
 import type { Driver, DriverSession, DriverStep, Outcome, SessionContext } from "./types.js";
 
 export interface HttpDriverOptions {
@@ -73,7 +62,6 @@ export interface HttpDriverOptions {
 }
 
 /** A step result before the wire checks: the outcome plus what the SDK saw of the wire. */
-type Result = { result: unknown; lines?: string[]; violations?: string[] };
 
 class Skip {
   constructor(readonly reason: string) {}
@@ -318,7 +306,7 @@ class HttpSession implements DriverSession {
 
   async #batch(step: DriverStep): Promise<Result> {
     const name = need(step.pool, "append_batch");
-    const { messages, durability, expectedLastSeq, producer } = batchInput(step.input);
+    const { messages } = batchInput(step.input);
     if (messages.length === 0) {
       // The SDK answers an empty batch with [] without a request (like the local API); the step
       // is about the protocol's answer to one, so the driver sends that request itself.
@@ -332,51 +320,14 @@ class HttpSession implements DriverSession {
       messages.map((m) =>
         m.tags === undefined ? { data: m.data } : { data: m.data, tags: m.tags },
       ),
-      {
-        ...(durability === undefined ? {} : { durability: durability as "fast" | "flush" }),
-        ...(expectedLastSeq === undefined ? {} : { expectedLastSeq: expectedLastSeq as number }),
-        ...(producer === undefined ? {} : { producer: producer as ProducerOptions }),
-      },
+      appendOptions(step.input),
     );
     return this.#answered(committed, false);
   }
 
-  /**
-   * The result of an append's answers (receipts for what was committed, a producer's duplicates
-   * whole) and the duplicates' lines: a duplicate message's line as the SDK received it, a
-   * receipt's as the server sent it; a receipt the SDK does not hand over as the server sent it
-   * is a violation.
-   */
+  /** The result of an append's answers, with the body the server sent (see http-answers.ts). */
   #answered(answers: readonly unknown[], one: boolean): Result {
-    const body = this.#recorder.lastJson() as { message?: unknown; messages?: unknown } | undefined;
-    const wire: unknown[] = one
-      ? [body?.message]
-      : Array.isArray(body?.messages)
-        ? body.messages
-        : [];
-    const results: unknown[] = [];
-    const lines: string[] = [];
-    const violations: string[] = [];
-    answers.forEach((answer, i) => {
-      const message = answer as { toJSON?: () => unknown; toJsonLine?: () => Uint8Array };
-      if (typeof message.toJSON === "function" && typeof message.toJsonLine === "function") {
-        const result = appendAnswer(message.toJSON());
-        results.push(result);
-        if (isDuplicate(result)) lines.push(lineText(message.toJsonLine()));
-        return;
-      }
-      // A receipt: a plain object { seq, duplicate } (the original is not held any more).
-      const result = { ...(answer as Record<string, unknown>) };
-      results.push(result);
-      const problem = sameAsWire("duplicate receipt", result, wire[i]);
-      if (problem) violations.push(problem);
-      lines.push(JSON.stringify(wire[i]));
-    });
-    return {
-      result: one ? { message: results[0] } : { messages: results },
-      ...(lines.length > 0 ? { lines } : {}),
-      ...(violations.length > 0 ? { violations } : {}),
-    };
+    return appendResult(answers, this.#recorder.lastJson(), one);
   }
 
   async #concurrent(pool: RemotePool, input: Record<string, unknown>) {
@@ -400,24 +351,6 @@ class HttpSession implements DriverSession {
   async close(): Promise<void> {
     await this.#server.close();
   }
-}
-
-function appendOptions(input: Record<string, unknown>) {
-  const options: {
-    tags?: string[];
-    durability?: "fast" | "flush";
-    expectedLastSeq?: number;
-    producer?: ProducerOptions;
-  } = {};
-  const tags = optionalStrings(input, "tags");
-  const durability = optionalString(input, "durability");
-  if (tags !== undefined) options.tags = tags;
-  if (durability !== undefined) options.durability = durability as "fast" | "flush";
-  const expected = expectedLastSeqInput(input);
-  if (expected !== undefined) options.expectedLastSeq = expected as number;
-  const producer = producerInput(input);
-  if (producer !== undefined) options.producer = producer as ProducerOptions;
-  return options;
 }
 
 /**

@@ -252,5 +252,5 @@ export function ledgerTurnLost(view: LedgerView): SpoolError {
   );
 }
 
-const LEDGER_DAMAGE_HINT =
+export const LEDGER_DAMAGE_HINT =
   "the pool's producer state is damaged; run `spool doctor`; the messages themselves are unaffected";
