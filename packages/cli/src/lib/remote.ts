@@ -190,16 +190,8 @@ class RemoteTarget implements PoolTarget {
   append(inputs: readonly AppendInput[], options: BatchAppendOptions = {}) {
     return this.#call(() => this.#pool.appendBatch(inputs, options) as Promise<Appended[]>);
   }
-  /** The SDK's `producerState`; from the pool's info on an SDK without it. */
   producerState(id: string): Promise<ProducerInfo | null> {
-    const sdk = this.#pool as unknown as {
-      producerState?: (id: string) => Promise<ProducerInfo | null>;
-    };
-    return this.#call(async () =>
-      typeof sdk.producerState === "function"
-        ? sdk.producerState(id)
-        : ((await this.#pool.info()).producers.find((p) => p.id === id) ?? null),
-    );
+    return this.#call(() => this.#pool.producerState(id));
   }
   get(seq: number): Promise<Message> {
     return this.#call(() => this.#pool.get(seq));
