@@ -19,6 +19,7 @@ export {
   poolFileSize,
   poolNameOf,
 } from "./pool.js";
+export { deadLetterProducerId, defaultMember, PoolCursor, PoolGroup } from "./pool-consumers.js";
 export {
   createPool,
   createPoolAsync,
@@ -32,5 +33,6 @@ export {
 } from "./pool-dir.js";
 export { PoolProducer } from "./pool-producer.js";
 export * from "./shared.js";
+export { jsonlChunkLastSeq } from "./tail-jsonl.js";
 export { type VerifyIssue, type VerifyReport, verifyPool } from "./verify.js";
 export { boundsJson, poolInfoJson, poolListEntryJson } from "./wire.js";

@@ -7,6 +7,7 @@
  */
 
 import { basename } from "node:path";
+import type { CursorInfo, GroupInfo } from "./consumers.js";
 import { computeLayout } from "./engine/layout.js";
 import { FRAME_HEADER_SIZE, MARKER_SIZE, PAYLOAD_OVERHEAD } from "./format/frame.js";
 import type { PoolLayout } from "./format/header.js";
@@ -95,6 +96,10 @@ export interface PoolInfo {
   producerCapacity: number;
   /** The kept producers, the most recent first. */
   producers: ProducerInfo[];
+  /** The durable cursors the pool keeps, by name (spec/api/v0 §3.11). */
+  cursors: CursorInfo[];
+  /** The consumer groups the pool keeps, by name (spec/api/v0 §3.12). */
+  groups: GroupInfo[];
 }
 
 /** The pool name shown for a path: the file name without `.spool`. */

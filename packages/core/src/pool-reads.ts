@@ -51,6 +51,8 @@ export function describePool(
     producerCount: 0,
     producerCapacity: layout.ledger?.producerCapacity ?? 0,
     producers: [],
+    cursors: [],
+    groups: [],
   };
 }
 

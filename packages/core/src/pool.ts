@@ -11,11 +11,15 @@
  * (engine/writer.ts) and tails (tail.ts).
  */
 import * as fs from "node:fs";
+import * as nodePath from "node:path";
 import { type AppendCondition, checkAppendCondition, checkCondition } from "./append-condition.js";
+import type { CursorInfo, GroupInfo, GroupSettings } from "./consumers.js";
+import { checkConsumerName } from "./consumers.js";
 import { type AppendInput, type EncodedFrame, FrameEncoder } from "./engine/encoder.js";
 import { whenLocked } from "./engine/lock-wait.js";
 import { FrameReader } from "./engine/reader.js";
 import { StateView } from "./engine/state-view.js";
+import { startSeq } from "./engine/tail-cursor.js";
 import {
   type CommitResult,
   commitFrames,
@@ -34,6 +38,15 @@ import { createPoolFile, createPoolFileAsync } from "./platform/create-file.js";
 import { PoolFile } from "./platform/file.js";
 import { holdPresence } from "./platform/lock.js";
 import { encodeBatch, encodedEnd } from "./pool-batch.js";
+import {
+  type ConsumerHost,
+  keptCursors,
+  keptGroups,
+  LedgerCommits,
+  openTailCursor,
+  PoolCursor,
+  PoolGroup,
+} from "./pool-consumers.js";
 import {
   type AppendOptions,
   type AsyncAppendOptions,
@@ -61,8 +74,8 @@ import {
   type ProducerOptions,
 } from "./producer.js";
 import { type TailSource, tailMessages } from "./tail.js";
-import { tailJsonl } from "./tail-jsonl.js";
-import type { TailOptions } from "./tail-options.js";
+import { jsonlChunkLastSeq, tailJsonl } from "./tail-jsonl.js";
+import { checkOptions, type TailOptions } from "./tail-options.js";
 import { checkCount, checkDurability } from "./validate.js";
 
 export { maxPayloadBytes, poolFileSize, poolNameOf } from "./pool-options.js";
@@ -87,6 +100,10 @@ export class Pool {
   readonly #writer: WriterContext;
   /** The ledger (producer state), or why the pool has none that can be used. */
   readonly #ledger: PoolLedger;
+  /** What cursors and groups use of this handle. */
+  readonly #host: ConsumerHost;
+  /** Commits of ledger records alone: cursors and groups. */
+  readonly #commits: LedgerCommits;
 
   private constructor(
     file: PoolFile,
@@ -110,6 +127,20 @@ export class Pool {
       reader: this.#reader,
       tailCache: new Map(),
     };
+    this.#host = {
+      path: this.path,
+      name: this.name,
+      writer: this.#writer,
+      ledger,
+      readState: () => this.readState(),
+      get: (seq) => this.get(seq),
+      openSibling: (name) =>
+        Pool.open(nodePath.join(nodePath.dirname(this.path), `${name}.spool`), {
+          lockTimeoutMs: lockTimeoutMs,
+        }),
+      assertWritable: () => file.assertWritable(),
+    };
+    this.#commits = new LedgerCommits(this.#host);
   }
 
   /**
@@ -196,14 +227,49 @@ export class Pool {
     return this.#state.read();
   }
 
-  /** The pool's size, bounds and usage, and the producers it keeps. */
+  /** The pool's size, bounds and usage, and the producers, cursors and groups it keeps. */
   info(): PoolInfo {
     const info = describePool(this.readState(), this.layout, this.#reader, this.path);
     const producers = this.producers();
     info.producerCount = producers.length;
     info.producerCapacity = this.layout.ledger?.producerCapacity ?? 0;
     info.producers = producers;
+    info.cursors = this.cursors();
+    info.groups = this.groups();
     return info;
+  }
+
+  /**
+   * A durable cursor (spec/api/v0 §3.11): its info, ack, reset and delete. A tail with
+   * `{ cursor: name }` creates it.
+   *
+   * @example
+   * for await (const msg of pool.tail({ cursor: "indexer" })) { index(msg); pool.cursor("indexer").ack(msg.seq); }
+   */
+  cursor(name: string): PoolCursor {
+    return new PoolCursor(this.#commits, checkConsumerName(name, "cursor"));
+  }
+
+  /** The cursors the pool keeps, by name (none on a pool without a ledger). */
+  cursors(): CursorInfo[] {
+    return keptCursors(this.#commits);
+  }
+
+  /**
+   * A consumer group (spec/api/v0 §3.12): members claim messages with a lease and ack or nack
+   * them; `settings` (since, maxAttempts, deadLetter, retention) are stored by its next change.
+   *
+   * @example
+   * const jobs = pool.group("workers", { maxAttempts: 5, deadLetter: "failed" });
+   * for (const d of jobs.claim({ max: 10 })) { run(d.message.data); jobs.ack(d); }
+   */
+  group(name: string, settings?: GroupSettings): PoolGroup {
+    return new PoolGroup(this.#host, this.#commits, checkConsumerName(name, "group"), settings);
+  }
+
+  /** The groups the pool keeps, by name (none on a pool without a ledger). */
+  groups(): GroupInfo[] {
+    return keptGroups(this.#commits);
   }
 
   /**
@@ -442,12 +508,23 @@ export class Pool {
    * for await (const msg of pool.tail({ last: 10, timeoutMs: 1000 })) console.log(msg.data);
    */
   tail<T = unknown>(options: TailOptions = {}): AsyncIterable<Message<T>> {
-    return tailMessages<T>(this.#tailSource(), this.#pinStart(options));
+    const pinned = this.#pinStart(options);
+    const messages = tailMessages<T>(this.#tailSource(), pinned);
+    if (pinned.autoAck !== true || pinned.cursor === undefined) return messages;
+    const cursor = this.cursor(pinned.cursor);
+    return ackingTail(messages, (seq) => cursor.ackAsync(seq));
   }
 
-  /** Like `tail`, but yields chunks of JSONL (one envelope per line) spliced from stored bytes. */
+  /**
+   * Like `tail`, but yields chunks of JSONL (one envelope per line) spliced from stored bytes;
+   * `jsonlChunkLastSeq(chunk)` names each chunk's last seq (to ack after writing it).
+   */
   tailJsonl(options: TailOptions = {}): AsyncIterable<Buffer> {
-    return tailJsonl(this.#tailSource(), this.#pinStart(options));
+    const pinned = this.#pinStart(options);
+    const chunks = tailJsonl(this.#tailSource(), pinned);
+    if (pinned.autoAck !== true || pinned.cursor === undefined) return chunks;
+    const cursor = this.cursor(pinned.cursor);
+    return ackingTail(chunks, (seq) => cursor.ackAsync(seq));
   }
 
   #tailSource(): TailSource {
@@ -459,8 +536,22 @@ export class Pool {
     };
   }
 
-  /** Pins the default start ("the next new message") to the moment `tail` is called. */
+  /**
+   * Pins the default start ("the next new message") to the moment `tail` is called; with a
+   * cursor, the start is after its committed seq (a new cursor is created at the tail's start).
+   */
   #pinStart(options: TailOptions): TailOptions {
+    if (options.cursor !== undefined) {
+      checkOptions(options); // every Usage error before the cursor is written
+      const name = checkConsumerName(options.cursor, "cursor");
+      const cursor = openTailCursor(this.#commits, name, (state) =>
+        options.sinceTime !== undefined
+          ? this.#commits.seqAt(options.sinceTime, state)
+          : startSeq(options, state),
+      );
+      const { since: _s, sinceTime: _t, last: _l, ...rest } = options;
+      return { ...rest, since: cursor.committed + 1 };
+    }
     if (
       options.since !== undefined ||
       options.last !== undefined ||
@@ -475,4 +566,38 @@ export class Pool {
   close(): void {
     this.#file.close();
   }
+}
+
+/**
+ * A tail that acks, when the next item is asked for, the last seq of the item before (a message,
+ * or a JSONL chunk's last line): what the consumer asked past was handled. An ending tail
+ * (return, throw) acks nothing more: the item it ended on may not have been handled.
+ */
+function ackingTail<I extends Message | Buffer>(
+  inner: AsyncIterable<I>,
+  ack: (seq: number) => Promise<unknown>,
+): AsyncIterableIterator<I> {
+  const it = inner[Symbol.asyncIterator]();
+  let pending = 0;
+  return {
+    async next() {
+      if (pending > 0) {
+        const seq = pending;
+        pending = 0;
+        await ack(seq);
+      }
+      const result = await it.next();
+      if (!result.done) {
+        const item = result.value;
+        pending = Buffer.isBuffer(item) ? (jsonlChunkLastSeq(item) ?? 0) : (item as Message).seq;
+      }
+      return result;
+    },
+    return: (value?: unknown) =>
+      it.return ? it.return(value) : Promise.resolve({ done: true, value: undefined }),
+    throw: (error?: unknown) => (it.throw ? it.throw(error) : Promise.reject(error)),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  } as AsyncIterableIterator<I>;
 }

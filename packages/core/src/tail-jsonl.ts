@@ -26,6 +26,14 @@ interface SharedLines {
   starts: number[];
 }
 
+/** The seq of each chunk's last line (chunks are fresh views, so one entry per yield). */
+const lastSeqs = new WeakMap<Buffer, number>();
+
+/** The seq of the last line of a chunk `tailJsonl` yielded (for acking after it was written). */
+export function jsonlChunkLastSeq(chunk: Buffer): number | undefined {
+  return lastSeqs.get(chunk);
+}
+
 /** JSONL chunks: each holds whole lines, one envelope per message, spliced from stored bytes. */
 export function tailJsonl(source: TailSource, options: TailOptions): AsyncIterableIterator<Buffer> {
   return stoppable((stop) => jsonlChunks(source, options, stop));
@@ -42,7 +50,9 @@ async function* jsonlChunks(
     const lines = sharing && batch.origin ? sharedLines(batch.origin.origin) : undefined;
     if (lines && batch.origin) {
       if (signal?.aborted) return options.onEnd?.("aborted");
-      yield lines.buf.subarray(lines.starts[batch.origin.from]);
+      const chunk = lines.buf.subarray(lines.starts[batch.origin.from]);
+      lastSeqs.set(chunk, (batch.frames[batch.frames.length - 1] as FrameRef).seq);
+      yield chunk;
       continue;
     }
     const frames = batch.frames;
@@ -56,7 +66,9 @@ async function* jsonlChunks(
       const at = writeLines(out, batch.buf, frames, i, end.index);
       i = end.index;
       if (signal?.aborted) return options.onEnd?.("aborted");
-      yield out.subarray(0, at);
+      const chunk = out.subarray(0, at);
+      lastSeqs.set(chunk, (frames[i - 1] as FrameRef).seq);
+      yield chunk;
     }
   }
 }

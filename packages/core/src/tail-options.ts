@@ -7,6 +7,7 @@
  * `last` exclude each other; where expressions are compiled here, once per tail.
  */
 
+import { checkConsumerName } from "./consumers.js";
 import type { Gap } from "./engine/tail-cursor.js";
 import { SpoolError } from "./errors.js";
 import { type Instant, requireTime } from "./time.js";
@@ -59,6 +60,13 @@ export interface TailOptions {
   /** Called once when the tail ends by itself, with the reason. */
   onEnd?: (reason: TailEnd) => void;
   /**
+   * A durable cursor (spec/api/v0 §3.11): the tail starts after its committed seq; a cursor the
+   * pool does not keep is created where since/sinceTime/last (default: the next new message) say.
+   */
+  cursor?: string;
+  /** With `cursor`: ack each message when the next one is asked for (default false). */
+  autoAck?: boolean;
+  /**
    * JSONL only: the caller never modifies a chunk (it only writes or copies it), so a chunk
    * may be the very bytes handed to other tails of the same open pool that want the same
    * lines (followers at the live edge): formatted once instead of once per tail.
@@ -93,6 +101,21 @@ export function checkOptions(options: TailOptions): CheckedOptions {
   if (options.tags !== undefined && !Array.isArray(options.tags)) {
     throw new SpoolError("Usage", "the tag filter must be an array of strings", {
       hint: 'pass tags as a list of strings, e.g. ["build"]',
+    });
+  }
+  if (options.cursor !== undefined) checkConsumerName(options.cursor, "cursor");
+  if (options.autoAck !== undefined && typeof options.autoAck !== "boolean") {
+    throw new SpoolError(
+      "Usage",
+      `autoAck must be true or false, got ${JSON.stringify(options.autoAck)}`,
+      {
+        hint: "autoAck: true acks each message when the next one is asked for",
+      },
+    );
+  }
+  if (options.autoAck === true && options.cursor === undefined) {
+    throw new SpoolError("Usage", "autoAck needs a cursor", {
+      hint: "name the cursor to ack: tail({ cursor: 'indexer', autoAck: true })",
     });
   }
   return {

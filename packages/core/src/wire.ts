@@ -6,6 +6,12 @@
  * `bounds` is `{}` on the wire (Plasmite's clients read `bounds.oldest` and fail on null; the
  * local API keeps null) and its times are null, never omitted; new fields are only ever added.
  */
+import {
+  type CursorInfoJson,
+  cursorInfoJson,
+  type GroupInfoJson,
+  groupInfoJson,
+} from "./consumers.js";
 import type { SpoolErrorJson } from "./errors.js";
 import type { PoolInfo } from "./pool.js";
 import type { PoolListEntry } from "./pool-dir.js";
@@ -44,6 +50,8 @@ export interface PoolInfoJson {
   producer_count: number;
   producer_capacity: number;
   producers: ProducerInfoJson[];
+  cursors: CursorInfoJson[];
+  groups: GroupInfoJson[];
 }
 
 /** A pool listing entry on the wire: the info, or the error that kept the pool from opening. */
@@ -76,6 +84,8 @@ export function poolInfoJson(info: PoolInfo): PoolInfoJson {
     producer_count: info.producerCount,
     producer_capacity: info.producerCapacity,
     producers: info.producers.map(producerInfoJson),
+    cursors: (info.cursors ?? []).map(cursorInfoJson),
+    groups: (info.groups ?? []).map(groupInfoJson),
   };
 }
 

@@ -36,12 +36,14 @@ import {
   STATE_SLOT_SIZE,
   slotFor,
 } from "../format/header.js";
+import type { LedgerRecord } from "../format/ledger.js";
 import type { PoolFile } from "../platform/file.js";
 import { lockFile, unlockFile } from "../platform/lock.js";
 import { decideProducer, type ProducerClaim, poolSeqOf } from "../producer.js";
 import { compareInstants, now } from "../time.js";
 import type { Durability } from "../validate.js";
 import { type ProbeResult, planAppend } from "./append-plan.js";
+import { blockingFloor } from "./consumer-ops.js";
 import type { EncodedFrame } from "./encoder.js";
 import {
   LedgerMoved,
@@ -232,6 +234,7 @@ export function commitLocked(
         resync: (seq, offset) => ctx.reader.nextReadable(seq, offset, state),
       },
     );
+    if (plan.evicted > 0) refuseBlockedEviction(ctx, state, plan.oldest);
     let generation = state.generation;
     if (plan.evicted > 0) {
       generation++;
@@ -317,6 +320,74 @@ export function commitLocked(
     if (ledgerPlan && ledger) ledger.view.committed(ledgerPlan);
     if (durability === "flush") file.datasync();
     return { committed, duplicates };
+  } finally {
+    unlockFile(file.fd);
+  }
+}
+
+/**
+ * Busy when evicting up to `oldest` would overwrite a message a group with retention `block`
+ * has not finished (spec/api/v0 §3.12); nothing has been written yet.
+ */
+function refuseBlockedEviction(ctx: WriterContext, state: PoolState, oldest: number): void {
+  if (typeof ctx.ledger === "function" || state.ledgerLen === 0) return;
+  const floor = blockingFloor(readLocked(ctx.ledger, state), ctx.file.path);
+  if (!floor || floor.seq >= oldest || floor.seq > state.newest) return;
+  throw new SpoolError(
+    "Busy",
+    `the append would overwrite message ${floor.seq}, which group ${floor.group} (retention block) has not finished: nothing was appended`,
+    {
+      path: ctx.file.path,
+      seq: floor.seq,
+      hint: "let the group's members catch up (ack), or set the group's retention to lost",
+    },
+  );
+}
+
+/** What a commit of ledger records alone (no frames) is given, to plan the records. */
+export interface LedgerCommitScene {
+  table: ReturnType<LedgerView["read"]>;
+  state: PoolState;
+}
+
+/**
+ * Commits ledger records without frames (a cursor's ack, a group's claim): under the writer lock,
+ * `change` plans the records from the table and state read under it, and they are published by
+ * one state write (the bounds unchanged, the generation advanced), so the change is all or
+ * nothing. No records: nothing is written. Takes the lock itself unless `locked` (see
+ * lock-wait.ts).
+ */
+export function commitLedger<R>(
+  ctx: WriterContext,
+  durability: Durability,
+  change: (scene: LedgerCommitScene) => { records: readonly LedgerRecord[]; result: R },
+  locked = false,
+): R {
+  const { file } = ctx;
+  if (!locked) {
+    file.assertWritable();
+    lockFile(file.fd, ctx.lockTimeoutMs, file.path);
+  }
+  try {
+    file.assertLength(ctx.layout.fileSize);
+    const view = ledgerOf(ctx);
+    let state = ctx.state.read();
+    if (ctx.state.damaged) state = recoverState(ctx, state);
+    const { records, result } = change({ table: readLocked(view, state), state });
+    if (records.length === 0) return result;
+    const plan = view.plan(ledgerRef(state), records);
+    for (const write of plan.writes)
+      file.writeMeta(write.bytes, 0, write.bytes.length, write.position);
+    if (durability === "flush") file.datasync();
+    publish(ctx, {
+      ...state,
+      generation: state.generation + 1,
+      ledgerTurn: plan.ref.turn,
+      ledgerLen: plan.ref.len,
+    });
+    view.committed(plan);
+    if (durability === "flush") file.datasync();
+    return result;
   } finally {
     unlockFile(file.fd);
   }

@@ -33,8 +33,17 @@ export const MIN_LEDGER_SIZE = 2048;
 export const MAX_LEDGER_SIZE = 64 * 1024 * 1024;
 
 /** Record kinds: one byte each. */
-export const RECORD_KINDS = { producer: 0x50 } as const;
-export type RecordKind = (typeof RECORD_KINDS)[keyof typeof RECORD_KINDS];
+export const RECORD_KINDS = {
+  producer: 0x50,
+  /** A durable cursor (spec/api/v0 §3.11): key = its name. */
+  cursor: 0x43,
+  /** A consumer group's frontier, settings and counters: key = its name. */
+  group: 0x47,
+  /** One delivery of a group in flight or waiting: key = `GROUP/SEQ`. */
+  delivery: 0x44,
+} as const;
+/** A record's kind: one of RECORD_KINDS, or a later version's (kept, not interpreted). */
+export type RecordKind = number;
 export const OP_PUT = 1;
 export const OP_DELETE = 2;
 
@@ -186,7 +195,8 @@ export function decodeRecord(
   const valueLen = buf.readUInt32LE(at + 12);
   if (RECORD_HEADER_SIZE + keyLen + valueLen > size) return undefined;
   if (op !== OP_PUT && op !== OP_DELETE) return undefined;
-  if (!Object.values(RECORD_KINDS).includes(kind as RecordKind)) return undefined;
+  // A kind this version does not know (a later one's) is kept as it is: it is carried over when
+  // the table is rewritten and otherwise ignored, so older readers never call a newer pool corrupt.
   const keyStart = at + RECORD_HEADER_SIZE;
   const key = buf.toString("utf8", keyStart, keyStart + keyLen);
   const record: LedgerRecord = { kind: kind as RecordKind, key };

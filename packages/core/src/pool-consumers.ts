@@ -1,0 +1,585 @@
+/**
+ * The consumer side of a pool handle (spec/api/v0 §3.11–3.12): durable cursors and consumer
+ * groups over the ledger, each operation one commit of ledger records (writer.ts
+ * `commitLedger`), synchronous or waiting for the lock without blocking the event loop.
+ *
+ * Invariants: every change is planned from the table and state read under the writer lock (the
+ * planners in engine/group-ops.ts), so processes sharing a pool never lose each other's changes;
+ * a pool without a usable ledger refuses consumers with the error its descriptor calls for;
+ * given-up deliveries are moved to the dead-letter pool exactly once (numbered, appended by an
+ * idempotent producer, then deleted), and a failed move is retried by the next claim or nack.
+ */
+import { createHash } from "node:crypto";
+import { hostname } from "node:os";
+import {
+  type CheckedGroupSettings,
+  type ClaimOptions,
+  type ClaimWaitOptions,
+  type CursorInfo,
+  checkAckSeq,
+  checkClaimOptions,
+  checkDeliveryRef,
+  checkDurationMs,
+  checkGroupSettings,
+  clipError,
+  DEFAULT_LEASE_MS,
+  type Delivery,
+  type DeliveryRef,
+  type ExtendOptions,
+  type GroupInfo,
+  type GroupSettings,
+  type NackOptions,
+} from "./consumers.js";
+import {
+  cursorInfo,
+  givenUpOf,
+  groupInfo,
+  groupInfos,
+  type LedgerChange,
+  type LedgerScene,
+  planAck,
+  planClaim,
+  planCursorAck,
+  planCursorDelete,
+  planCursorOpen,
+  planCursorReset,
+  planDeadLettered,
+  planExtend,
+  planGroupDelete,
+  planGroupSettle,
+  planNack,
+} from "./engine/consumer-ops.js";
+import { consumerRoom, deliveriesOf, keptGroup, listCursors } from "./engine/consumer-table.js";
+import { ledgerRef, readPublishedTable } from "./engine/ledger.js";
+import { whenLocked } from "./engine/lock-wait.js";
+import { seqAtOrAfter } from "./engine/seek.js";
+import { commitLedger, type LedgerCommitScene, type WriterContext } from "./engine/writer.js";
+import { SpoolError } from "./errors.js";
+import type { PoolState } from "./format/header.js";
+import type { Message } from "./message.js";
+import { subscribe } from "./platform/notify.js";
+import type { PoolLedger } from "./pool-producers.js";
+import { PRODUCER_ID_PATTERN } from "./producer.js";
+import { formatTime, type Instant, requireTime } from "./time.js";
+import { checkDurability, type Durability, validatePoolName } from "./validate.js";
+
+/** What the consumer handles need of their pool handle. */
+export interface ConsumerHost {
+  readonly path: string;
+  readonly name: string;
+  readonly writer: WriterContext;
+  readonly ledger: PoolLedger;
+  readState(): PoolState;
+  /** The message at `seq` (throws NotFound, Corrupt). */
+  get(seq: number): Message;
+  /** Opens a pool of the same directory by name (the dead-letter pool). */
+  openSibling(name: string): DeadLetterTarget;
+  /** Throws Permission on a read-only handle. */
+  assertWritable(): void;
+}
+
+/** What a dead-letter pool must do: a producer's batch append. */
+export interface DeadLetterTarget {
+  appendBatch(
+    inputs: { json: string; tags: string[]; trusted: boolean }[],
+    options: { producer: { id: string; epoch: number; seq: number } },
+  ): unknown;
+  close(): void;
+}
+
+/** The default member name: this host and process, in the member alphabet. */
+export function defaultMember(): string {
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9._\-@]/g, "-")
+      .slice(0, 40) || "host";
+  const member = `${host}:${process.pid}`;
+  return PRODUCER_ID_PATTERN.test(member) ? member : `member:${process.pid}`;
+}
+
+function instantOf(time: string | Date): Instant {
+  if (time instanceof Date) {
+    const ms = time.getTime();
+    if (!Number.isFinite(ms)) {
+      throw new SpoolError("Usage", "time is an invalid Date", {
+        hint: 'pass a valid Date or RFC 3339 text, e.g. "2026-11-22T10:00:00Z"',
+      });
+    }
+    const sec = Math.floor(ms / 1000);
+    return { sec, nanos: (ms - sec * 1000) * 1_000_000 };
+  }
+  if (typeof time !== "string") {
+    throw new SpoolError("Usage", "time must be RFC 3339 text or a Date", {
+      hint: 'e.g. "2026-11-22T10:00:00Z"',
+    });
+  }
+  return requireTime(time, "time");
+}
+
+/** Runs ledger planners for one pool handle. */
+export class LedgerCommits {
+  readonly #host: ConsumerHost;
+
+  constructor(host: ConsumerHost) {
+    this.#host = host;
+  }
+
+  #view() {
+    const ledger = this.#host.ledger;
+    if (typeof ledger === "function") throw ledger();
+    return ledger;
+  }
+
+  #scene(base: LedgerCommitScene): LedgerScene {
+    return {
+      table: base.table,
+      state: base.state,
+      nowMs: Date.now(),
+      path: this.#host.path,
+      room: consumerRoom(this.#view().layout),
+    };
+  }
+
+  /** Commits the records `plan` makes (sync: waits for the lock by blocking). */
+  run<R>(plan: (scene: LedgerScene) => LedgerChange<R>, durability: Durability = "fast"): R {
+    this.#view();
+    this.#host.assertWritable();
+    return commitLedger(this.#host.writer, durability, (base) => plan(this.#scene(base)));
+  }
+
+  /** `run` waiting for the lock without blocking the event loop. */
+  async runAsync<R>(
+    plan: (scene: LedgerScene) => LedgerChange<R>,
+    options: { durability?: Durability | undefined; signal?: AbortSignal | undefined } = {},
+  ): Promise<R> {
+    this.#view();
+    this.#host.assertWritable();
+    const { writer } = this.#host;
+    return whenLocked(
+      writer.file,
+      writer.lockTimeoutMs,
+      () =>
+        commitLedger(writer, options.durability ?? "fast", (base) => plan(this.#scene(base)), true),
+      { signal: options.signal },
+    );
+  }
+
+  /** A read of the published table, without the lock (empty without a ledger). */
+  read<R>(reader: (scene: LedgerScene) => R): R {
+    const ledger = this.#host.ledger;
+    const state = this.#host.readState();
+    if (typeof ledger === "function") {
+      return reader({ table: new Map(), state, nowMs: Date.now(), path: this.#host.path, room: 0 });
+    }
+    let read = state;
+    const table = readPublishedTable(ledger, () => {
+      read = this.#host.readState();
+      return ledgerRef(read);
+    });
+    return reader({
+      table,
+      state: read,
+      nowMs: Date.now(),
+      path: this.#host.path,
+      room: consumerRoom(ledger.layout),
+    });
+  }
+
+  /** The seq a start at `time` names (the first message at or after it, else the next new). */
+  seqAt(time: string | Date, state: PoolState): number {
+    const t = instantOf(time);
+    return seqAtOrAfter(state.oldest, state.newest, t, (seq) => {
+      try {
+        const m = this.#host.get(seq);
+        return { sec: m.timeSec, nanos: m.timeNanos };
+      } catch {
+        return undefined;
+      }
+    });
+  }
+}
+
+/** A durable cursor of one pool handle: `pool.cursor(name)`. */
+export class PoolCursor {
+  readonly name: string;
+  readonly #commits: LedgerCommits;
+
+  constructor(commits: LedgerCommits, name: string) {
+    this.#commits = commits;
+    this.name = name;
+  }
+
+  /** The cursor; NotFound when the pool does not keep it. */
+  info(): CursorInfo {
+    return this.#commits.read((scene) => {
+      const found = listCursors(scene.table, scene.path).find(([n]) => n === this.name);
+      if (!found) {
+        throw new SpoolError("NotFound", `cursor ${this.name} not found`, {
+          path: scene.path,
+          hint: "a tail with this cursor creates it; `spool cursor list POOL` shows the kept ones",
+        });
+      }
+      return cursorInfo(this.name, found[1], scene.state);
+    });
+  }
+
+  /** Commits progress up to `seq` (a lower ack changes nothing). */
+  ack(seq: number, options: { durability?: Durability } = {}): CursorInfo {
+    const at = checkAckSeq(seq);
+    return this.#commits.run(
+      (s) => planCursorAck(s, this.name, at),
+      checkDurability(options.durability),
+    );
+  }
+
+  /** `ack` waiting for the lock without blocking the event loop. */
+  ackAsync(
+    seq: number,
+    options: { durability?: Durability; signal?: AbortSignal } = {},
+  ): Promise<CursorInfo> {
+    const at = checkAckSeq(seq);
+    return this.#commits.runAsync((s) => planCursorAck(s, this.name, at), {
+      durability: checkDurability(options.durability),
+      signal: options.signal,
+    });
+  }
+
+  /** Moves the cursor: the next tail starts at `seq`, or at the first message at/after `time`. */
+  reset(to: { seq: number } | { time: string | Date }): CursorInfo {
+    return this.#commits.run((s) => planCursorReset(s, this.name, this.#target(to, s.state)));
+  }
+
+  resetAsync(to: { seq: number } | { time: string | Date }): Promise<CursorInfo> {
+    return this.#commits.runAsync((s) => planCursorReset(s, this.name, this.#target(to, s.state)));
+  }
+
+  #target(to: { seq: number } | { time: string | Date }, state: PoolState): number {
+    if (typeof to !== "object" || to === null) {
+      throw new SpoolError("Usage", "reset takes { seq } or { time }", {
+        hint: "e.g. cursor.reset({ seq: 1 }) or cursor.reset({ time: '2026-12-01T00:00:00Z' })",
+      });
+    }
+    if ("seq" in to && "time" in to) {
+      throw new SpoolError("Usage", "reset takes { seq } or { time }, not both", {
+        hint: "give one of seq and time",
+      });
+    }
+    if ("seq" in to) return checkAckSeq(to.seq);
+    if ("time" in to) return this.#commits.seqAt(to.time, state);
+    throw new SpoolError("Usage", "reset takes { seq } or { time }", {
+      hint: "e.g. cursor.reset({ seq: 1 })",
+    });
+  }
+
+  /** Removes the cursor; NotFound when absent. Answers what it was. */
+  delete(): CursorInfo {
+    return this.#commits.run((s) => planCursorDelete(s, this.name));
+  }
+
+  deleteAsync(): Promise<CursorInfo> {
+    return this.#commits.runAsync((s) => planCursorDelete(s, this.name));
+  }
+}
+
+/** A tail's cursor: the kept one, or one created at `start` (Permission on a read-only handle). */
+export function openTailCursor(
+  commits: LedgerCommits,
+  name: string,
+  start: (state: PoolState) => number,
+): CursorInfo {
+  return commits.run((s) => planCursorOpen(s, name, start(s.state)));
+}
+
+/** The cursors the pool keeps, by name. */
+export function keptCursors(commits: LedgerCommits): CursorInfo[] {
+  return commits.read((scene) =>
+    listCursors(scene.table, scene.path).map(([name, value]) =>
+      cursorInfo(name, value, scene.state),
+    ),
+  );
+}
+
+/** The groups the pool keeps, by name. */
+export function keptGroups(commits: LedgerCommits): GroupInfo[] {
+  return commits.read((scene) => groupInfos(scene.table, scene.state, scene.nowMs, scene.path));
+}
+
+/** The dead-letter producer's id for a group of a pool: stable, in the producer alphabet. */
+export function deadLetterProducerId(pool: string, group: string): string {
+  const hash = createHash("sha256").update(`${pool}\u0000${group}`).digest("hex").slice(0, 32);
+  return `spool.dl.${hash}`;
+}
+
+/** A consumer group of one pool handle: `pool.group(name, settings)`. */
+export class PoolGroup {
+  readonly name: string;
+  readonly #host: ConsumerHost;
+  readonly #commits: LedgerCommits;
+  readonly #settings: CheckedGroupSettings;
+  /** The last dead-letter move that failed (it is retried by the next claim or nack). */
+  deadLetterError: Error | undefined;
+
+  constructor(host: ConsumerHost, commits: LedgerCommits, name: string, settings?: GroupSettings) {
+    this.#host = host;
+    this.#commits = commits;
+    this.name = name;
+    this.#settings = checkGroupSettings(settings, (pool) => this.#checkDeadLetter(pool));
+  }
+
+  #checkDeadLetter(pool: string): string {
+    const name = validatePoolName(pool);
+    if (name === this.#host.name) {
+      throw new SpoolError("Usage", `group ${this.name} cannot dead-letter into its own pool`, {
+        hint: "name another pool of the same directory, e.g. failed-jobs",
+      });
+    }
+    return name;
+  }
+
+  /** Creates the group when absent and stores the settings given; answers its info. */
+  ensure(): GroupInfo {
+    this.#checkTarget();
+    return this.#commits.run((s) => planGroupSettle(s, this.name, this.#settings));
+  }
+
+  /** The dead-letter pool must exist: checked once, where the settings name one. */
+  #checkTarget(): void {
+    const target = this.#settings.deadLetter;
+    if (!target || this.#targetChecked) return;
+    this.#host.openSibling(target).close();
+    this.#targetChecked = true;
+  }
+  #targetChecked = false;
+
+  /** Up to `max` deliveries, each leased for `leaseMs` (see spec/api/v0 §3.12). */
+  claim<T = unknown>(options: ClaimOptions = {}): Delivery<T>[] {
+    const checked = checkClaimOptions(options, defaultMember);
+    this.#checkTarget();
+    const result = this.#commits.run((s) => this.#planClaim(s, checked));
+    return this.#delivered<T>(result, checked.member);
+  }
+
+  /**
+   * `claim` without blocking the event loop; with `waitMs`, waits up to that long for something
+   * to claim (an append, a nack's delay or a lease ending) and answers [] when nothing came.
+   */
+  async claimAsync<T = unknown>(options: ClaimWaitOptions = {}): Promise<Delivery<T>[]> {
+    const checked = checkClaimOptions(options, defaultMember);
+    const waitMs =
+      options.waitMs === undefined ? 0 : checkDurationMs("waitMs", options.waitMs, 0, 0);
+    this.#checkTarget();
+    const deadline = Date.now() + waitMs;
+    const sub = waitMs > 0 ? subscribe(this.#host.path) : undefined;
+    try {
+      for (;;) {
+        const mark = sub?.mark() ?? 0;
+        const result = await this.#commits.runAsync((s) => this.#planClaim(s, checked), {
+          signal: options.signal,
+        });
+        const delivered = this.#delivered<T>(result, checked.member);
+        const left = deadline - Date.now();
+        if (delivered.length > 0 || !sub || left <= 0 || options.signal?.aborted) return delivered;
+        const wake = result.wakeMs === undefined ? left : Math.max(1, result.wakeMs - Date.now());
+        await sub.wait(Math.min(left, wake, 1000), mark, options.signal);
+      }
+    } finally {
+      sub?.release();
+    }
+  }
+
+  #planClaim(scene: LedgerScene, options: { max: number; leaseMs: number; member: string }) {
+    return planClaim(scene, this.name, this.#settings, options, (seq) => {
+      try {
+        return this.#host.get(seq);
+      } catch {
+        return undefined;
+      }
+    });
+  }
+
+  #delivered<T>(result: ReturnType<typeof planClaim>["result"], member: string): Delivery<T>[] {
+    if (result.givenUp) this.#moveDeadLetters();
+    return result.claimed.map((c) => ({
+      seq: c.seq,
+      attempt: c.attempt,
+      leaseUntil: msText(c.deadlineMs),
+      member,
+      message: c.message as Message<T>,
+    }));
+  }
+
+  /** Finishes deliveries (one or a list; all or none). */
+  ack(deliveries: DeliveryRef | readonly DeliveryRef[]): number {
+    const refs = refsOf(deliveries);
+    return this.#commits.run((s) => planAck(s, this.name, refs));
+  }
+
+  ackAsync(
+    deliveries: DeliveryRef | readonly DeliveryRef[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<number> {
+    const refs = refsOf(deliveries);
+    return this.#commits.runAsync((s) => planAck(s, this.name, refs), options);
+  }
+
+  /** Gives a delivery back: claimable again after `delayMs`, or given up after its last attempt. */
+  nack(delivery: DeliveryRef, options: NackOptions = {}): void {
+    const { ref, delayMs, error } = nackArgs(delivery, options);
+    const result = this.#commits.run((s) => planNack(s, this.name, ref, delayMs, error));
+    if (result.givenUp) this.#moveDeadLetters();
+  }
+
+  async nackAsync(
+    delivery: DeliveryRef,
+    options: NackOptions & { signal?: AbortSignal } = {},
+  ): Promise<void> {
+    const { ref, delayMs, error } = nackArgs(delivery, options);
+    const result = await this.#commits.runAsync(
+      (s) => planNack(s, this.name, ref, delayMs, error),
+      options,
+    );
+    if (result.givenUp) this.#moveDeadLetters();
+  }
+
+  /** Renews a delivery's lease from now; answers the new lease end. */
+  extend(delivery: DeliveryRef, options: ExtendOptions = {}): string {
+    const ref = checkDeliveryRef(delivery);
+    const leaseMs = checkDurationMs("leaseMs", options.leaseMs, DEFAULT_LEASE_MS);
+    return msText(this.#commits.run((s) => planExtend(s, this.name, ref, leaseMs)));
+  }
+
+  async extendAsync(
+    delivery: DeliveryRef,
+    options: ExtendOptions & { signal?: AbortSignal } = {},
+  ): Promise<string> {
+    const ref = checkDeliveryRef(delivery);
+    const leaseMs = checkDurationMs("leaseMs", options.leaseMs, DEFAULT_LEASE_MS);
+    return msText(
+      await this.#commits.runAsync((s) => planExtend(s, this.name, ref, leaseMs), options),
+    );
+  }
+
+  /** The group's state now; NotFound when the pool does not keep it. */
+  info(): GroupInfo {
+    return this.#commits.read((scene) => {
+      const group = keptGroup(scene.table, this.name, scene.path);
+      if (!group) {
+        throw new SpoolError("NotFound", `group ${this.name} not found`, {
+          path: scene.path,
+          hint: "a claim creates the group; `spool group list POOL` shows the kept ones",
+        });
+      }
+      return groupInfo(this.name, group, scene, deliveriesOf(scene.table, this.name, scene.path));
+    });
+  }
+
+  /** Removes the group and its deliveries; NotFound when absent. */
+  delete(): GroupInfo {
+    return this.#commits.run((s) => planGroupDelete(s, this.name));
+  }
+
+  deleteAsync(): Promise<GroupInfo> {
+    return this.#commits.runAsync((s) => planGroupDelete(s, this.name));
+  }
+
+  /**
+   * Moves given-up deliveries to the dead-letter pool, in their numbers' order, by the group's
+   * idempotent producer (a repeated move is answered as duplicates), then deletes their records.
+   * A failure is kept in `deadLetterError`; the records stay, and the next call retries.
+   */
+  #moveDeadLetters(): void {
+    try {
+      const pending = this.#commits.read((scene) => {
+        const group = keptGroup(scene.table, this.name, scene.path);
+        if (!group || group.deadLetter === "") return undefined;
+        return { group, items: givenUpOf(scene.table, this.name, scene.path) };
+      });
+      if (!pending || pending.items.length === 0) return;
+      const target = this.#host.openSibling(pending.group.deadLetter);
+      try {
+        const producer = deadLetterProducerId(this.#host.name, this.name);
+        for (const run of consecutiveRuns(pending.items)) {
+          target.appendBatch(
+            run.map((item) =>
+              this.#deadLetterInput(item.seq, item.delivery.attempt, item.delivery.error),
+            ),
+            {
+              producer: {
+                id: producer,
+                epoch: pending.group.createdMs,
+                seq: (run[0] as (typeof run)[number]).delivery.deadLetterNo,
+              },
+            },
+          );
+        }
+      } finally {
+        target.close();
+      }
+      const moved = pending.items.map((i) => ({
+        seq: i.seq,
+        deadLetterNo: i.delivery.deadLetterNo,
+      }));
+      this.#commits.run((s) => planDeadLettered(s, this.name, moved));
+      this.deadLetterError = undefined;
+    } catch (error) {
+      this.deadLetterError = error as Error;
+    }
+  }
+
+  #deadLetterInput(
+    seq: number,
+    attempts: number,
+    error: string,
+  ): { json: string; tags: string[]; trusted: boolean } {
+    let message: Message | undefined;
+    try {
+      message = this.#host.get(seq);
+    } catch {
+      message = undefined;
+    }
+    const data = message ? Buffer.from(message.dataBytes).toString("utf8") : "null";
+    const why = message ? error : `${error} (the message was overwritten before it was moved)`;
+    const json =
+      `{"pool":${JSON.stringify(this.#host.name)},"group":${JSON.stringify(this.name)},"seq":${seq},` +
+      `"time":${message ? JSON.stringify(message.time) : "null"},"attempts":${attempts},` +
+      `"error":${JSON.stringify(why)},"data":${data}}`;
+    return { json, tags: message ? [...message.tags] : [], trusted: true };
+  }
+}
+
+function consecutiveRuns<T extends { delivery: { deadLetterNo: number } }>(
+  items: readonly T[],
+): T[][] {
+  const runs: T[][] = [];
+  for (const item of items) {
+    const run = runs[runs.length - 1];
+    const last = run?.[run.length - 1];
+    if (run && last && item.delivery.deadLetterNo === last.delivery.deadLetterNo + 1)
+      run.push(item);
+    else runs.push([item]);
+  }
+  return runs;
+}
+
+function refsOf(deliveries: DeliveryRef | readonly DeliveryRef[]): DeliveryRef[] {
+  const list = Array.isArray(deliveries) ? deliveries : [deliveries];
+  if (list.length === 0) {
+    throw new SpoolError("Usage", "ack needs at least one delivery", {
+      hint: "pass the delivery a claim returned, or { seq, attempt }",
+    });
+  }
+  return list.map((d) => checkDeliveryRef(d));
+}
+
+function nackArgs(delivery: DeliveryRef, options: NackOptions) {
+  return {
+    ref: checkDeliveryRef(delivery),
+    delayMs: checkDurationMs("delayMs", options.delayMs, 0, 0),
+    error: clipError(options.error),
+  };
+}
+
+function msText(ms: number): string {
+  const sec = Math.floor(ms / 1000);
+  return formatTime(sec, (ms - sec * 1000) * 1_000_000);
+}
