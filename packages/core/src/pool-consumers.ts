@@ -373,9 +373,17 @@ export class PoolGroup {
     try {
       for (;;) {
         const mark = sub?.mark() ?? 0;
-        const result = await this.#commits.runAsync((s) => this.#planClaim(s, checked), {
-          signal: options.signal,
-        });
+        if (options.signal?.aborted) return [];
+        let result: ReturnType<typeof planClaim>["result"];
+        try {
+          result = await this.#commits.runAsync((s) => this.#planClaim(s, checked), {
+            signal: options.signal,
+          });
+        } catch (error) {
+          // Cancelled while waiting for the lock: nothing was claimed.
+          if (options.signal?.aborted) return [];
+          throw error;
+        }
         const delivered = this.#delivered<T>(result, checked.member);
         const left = deadline - Date.now();
         if (delivered.length > 0 || !sub || left <= 0 || options.signal?.aborted) return delivered;

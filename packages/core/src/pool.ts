@@ -541,6 +541,7 @@ export class Pool {
    * cursor, the start is after its committed seq (a new cursor is created at the tail's start).
    */
   #pinStart(options: TailOptions): TailOptions {
+    if (options.autoAck !== undefined && options.cursor === undefined) checkOptions(options);
     if (options.cursor !== undefined) {
       checkOptions(options); // every Usage error before the cursor is written
       const name = checkConsumerName(options.cursor, "cursor");

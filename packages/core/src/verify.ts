@@ -8,7 +8,8 @@
  * intact message) do not lose messages.
  */
 import * as fs from "node:fs";
-import { LedgerMoved, LedgerView, ledgerRef } from "./engine/ledger.js";
+import { deliveriesOf, listCursors, listGroups } from "./engine/consumer-table.js";
+import { LedgerMoved, type LedgerTable, LedgerView, ledgerRef } from "./engine/ledger.js";
 import { listProducers } from "./engine/producer-table.js";
 import { FrameReader, indexSlot, MAX_RESYNCS } from "./engine/reader.js";
 import { assessDamagedState } from "./engine/recover.js";
@@ -276,8 +277,9 @@ function checkIndex(
 }
 
 /**
- * Checks the ledger (producer state): its descriptor, the published table (every record whole,
- * every producer's state decodable) and that no producer names a pool seq past the newest. A pool
+ * Checks the ledger (producer and consumer state): its descriptor, the published table (every
+ * record whole, every producer's, cursor's, group's and delivery's state decodable) and that none
+ * names a pool seq past the newest. A pool
  * created before the ledger existed has none, which is not a problem.
  */
 function checkLedger(
@@ -297,16 +299,16 @@ function checkLedger(
   };
   if ("damaged" in descriptor) {
     issue(
-      `pool ledger: ${descriptor.damaged}; producer appends are refused`,
+      `pool ledger: ${descriptor.damaged}; producer appends, cursors and groups are refused`,
       LEDGER_DESCRIPTOR_OFFSET,
     );
     return;
   }
   try {
-    const producers = listProducers(
-      new LedgerView(file, descriptor).read(ledgerRef(state)),
-      file.path,
-    );
+    const table = new LedgerView(file, descriptor).read(ledgerRef(state));
+    const producers = listProducers(table, file.path);
+    for (const problem of consumerProblems(table, state, file.path))
+      issue(problem, descriptor.offset);
     for (const producer of producers) {
       if (producer.lastPoolSeq > state.newest) {
         issue(
@@ -319,7 +321,34 @@ function checkLedger(
     if (error instanceof LedgerMoved) {
       issue("pool ledger: its active half does not hold the published turn", descriptor.offset);
     } else if (isSpoolError(error)) {
-      issue(`${error.message}; producer appends are refused`, error.offset ?? descriptor.offset);
+      issue(
+        `${error.message}; producer appends, cursors and groups are refused`,
+        error.offset ?? descriptor.offset,
+      );
     } else throw error;
   }
+}
+
+/** What is inconsistent in the table's cursors and groups (each decoded: Corrupt throws). */
+function consumerProblems(table: LedgerTable, state: PoolState, path: string): string[] {
+  const problems: string[] = [];
+  for (const [name, cursor] of listCursors(table, path)) {
+    if (cursor.committed > state.newest)
+      problems.push(
+        `pool ledger: cursor ${name} is at seq ${cursor.committed}, past the newest ${state.newest}`,
+      );
+  }
+  for (const [name, group] of listGroups(table, path)) {
+    if (group.next > state.newest + 1)
+      problems.push(
+        `pool ledger: group ${name} would deliver seq ${group.next} next, past the newest ${state.newest}`,
+      );
+    for (const [seq] of deliveriesOf(table, name, path)) {
+      if (seq >= group.next)
+        problems.push(
+          `pool ledger: group ${name} has a delivery of seq ${seq}, which it never delivered`,
+        );
+    }
+  }
+  return problems;
 }

@@ -253,4 +253,4 @@ export function ledgerTurnLost(view: LedgerView): SpoolError {
 }
 
 export const LEDGER_DAMAGE_HINT =
-  "the pool's producer state is damaged; run `spool doctor`; the messages themselves are unaffected";
+  "the pool's producer and consumer state is damaged; run `spool doctor`; the messages themselves are unaffected";

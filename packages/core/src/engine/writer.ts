@@ -325,13 +325,29 @@ export function commitLocked(
   }
 }
 
+/** The blocking floor of a ledger's table, per published (turn, len): a table never changes under one. */
+const floors = new WeakMap<
+  LedgerView,
+  { turn: number; len: number; floor: ReturnType<typeof blockingFloor> }
+>();
+
 /**
  * Busy when evicting up to `oldest` would overwrite a message a group with retention `block`
  * has not finished (spec/api/v0 §3.12); nothing has been written yet.
  */
 function refuseBlockedEviction(ctx: WriterContext, state: PoolState, oldest: number): void {
   if (typeof ctx.ledger === "function" || state.ledgerLen === 0) return;
-  const floor = blockingFloor(readLocked(ctx.ledger, state), ctx.file.path);
+  const view = ctx.ledger;
+  let memo = floors.get(view);
+  if (!memo || memo.turn !== state.ledgerTurn || memo.len !== state.ledgerLen) {
+    memo = {
+      turn: state.ledgerTurn,
+      len: state.ledgerLen,
+      floor: blockingFloor(readLocked(view, state), ctx.file.path),
+    };
+    floors.set(view, memo);
+  }
+  const { floor } = memo;
   if (!floor || floor.seq >= oldest || floor.seq > state.newest) return;
   throw new SpoolError(
     "Busy",
