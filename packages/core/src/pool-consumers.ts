@@ -87,14 +87,18 @@ export interface DeadLetterTarget {
   close(): void;
 }
 
-/** The default member name: this host and process, in the member alphabet. */
+let memberOfThisProcess: string | undefined;
+
+/** The default member name: this host and process, in the member alphabet (computed once). */
 export function defaultMember(): string {
+  if (memberOfThisProcess !== undefined) return memberOfThisProcess;
   const host =
     hostname()
       .replace(/[^A-Za-z0-9._\-@]/g, "-")
       .slice(0, 40) || "host";
   const member = `${host}:${process.pid}`;
-  return PRODUCER_ID_PATTERN.test(member) ? member : `member:${process.pid}`;
+  memberOfThisProcess = PRODUCER_ID_PATTERN.test(member) ? member : `member:${process.pid}`;
+  return memberOfThisProcess;
 }
 
 function instantOf(time: string | Date): Instant {

@@ -123,6 +123,8 @@ describe("durable cursors", () => {
       expectSpoolError(() => pool.cursor("c").ack(bad as number), "Usage");
     expectSpoolError(() => pool.tail({ autoAck: true }), "Usage", /autoAck needs a cursor/);
     expectSpoolError(() => pool.cursor("c").reset({ seq: 0 }), "Usage");
+    expectSpoolError(() => pool.cursor("c").reset({ seq: 5 }), "Usage", /the pool's next seq is 4/);
+    expect(pool.cursor("c").reset({ seq: 4 }).committed).toBe(3);
     expectSpoolError(() => pool.cursor("c").reset({ time: "yesterday" }), "Usage");
     expectSpoolError(() => pool.cursor("c").reset({} as { seq: number }), "Usage");
     // Usage before anything is written: a bad start option creates no cursor.
@@ -332,6 +334,7 @@ describe("consumer groups", () => {
     );
     expectSpoolError(() => pool.group("g", { retention: "keep" } as never), "Usage", /retention/);
     expectSpoolError(() => pool.group("g", { since: 0 }), "Usage", /since/);
+    expectSpoolError(() => pool.group("later", { since: 4 }).claim(), "Usage", /next seq is 3/);
     expectSpoolError(() => pool.group("g", { deadLetter: "jobs" }), "Usage", /its own pool/);
     expectSpoolError(
       () => pool.group("g", { deadLetter: "missing" }).claim(),

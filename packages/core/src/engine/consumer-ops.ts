@@ -124,6 +124,7 @@ export function planCursorReset(
   name: string,
   start: number,
 ): LedgerChange<CursorInfo> {
+  checkStart(scene, start, `cursor ${name}`);
   const kept = keptCursor(scene.table, name, scene.path);
   const value = {
     committed: Math.max(0, start - 1),
@@ -142,6 +143,18 @@ export function planCursorDelete(scene: LedgerScene, name: string): LedgerChange
     records: [deleteRecord(RECORD_KINDS.cursor, name)],
     result: cursorInfo(name, kept, scene.state),
   };
+}
+
+/** Usage unless `start` (the next seq to deliver) is at most the pool's next seq. */
+function checkStart(scene: LedgerScene, start: number, what: string): void {
+  const next = scene.state.newest + 1;
+  if (start > next) {
+    throw new SpoolError(
+      "Usage",
+      `cannot start ${what} at seq ${start}: the pool's next seq is ${next}`,
+      { path: scene.path, seq: start, hint: `start at a seq from 1 to ${next}, "oldest" or "new"` },
+    );
+  }
 }
 
 // Groups.
@@ -181,6 +194,8 @@ function settled(
         retention: "lost",
         deadLetter: "",
       };
+  if (!kept && typeof settings.since === "number")
+    checkStart(scene, settings.since, `group ${name}`);
   let changed = kept === undefined;
   if (settings.maxAttempts !== undefined && settings.maxAttempts !== group.maxAttempts) {
     group.maxAttempts = settings.maxAttempts;
@@ -489,7 +504,14 @@ export function planNack(
   const group = groupOrThrow(scene, name);
   const d = ownDelivery(scene, name, group, ref, "nack");
   if (group.maxAttempts > 0 && d.attempt >= group.maxAttempts) {
-    const record = giveUp(name, ref.seq, d, error || "nacked", group);
+    const old = deliveryEntry(scene.table, name, ref.seq);
+    let record = giveUp(name, ref.seq, d, error || "nacked", group);
+    const grow = recordSize(record) - (old ? recordSize(old) : 0);
+    if (record.value && consumerBytes(scene.table) + grow > scene.room) {
+      // No room for the error text: the dead letter says only that it was nacked.
+      group.deadLettered--;
+      record = giveUp(name, ref.seq, d, "nacked", group);
+    }
     return {
       records: [record, groupRecord(name, group)],
       result: { givenUp: group.deadLetter !== "" },
