@@ -58,23 +58,23 @@ const GROUP_HEAD_SIZE = 96;
 const RETENTION_CODES = { lost: 0, block: 1 } as const;
 
 export function encodeGroupValue(value: GroupValue): Buffer {
-  const name = Buffer.from(value.deadLetter, "utf8");
-  const buf = Buffer.alloc(GROUP_HEAD_SIZE + name.length);
-  const counters = [
-    value.next,
-    value.createdMs,
-    value.delivered,
-    value.redelivered,
-    value.acked,
-    value.deadLettered,
-    value.exhausted,
-    value.lostToRetention,
-  ];
-  for (const [i, n] of counters.entries()) writeU64(buf, i * 8, n);
+  // Called on every claim and ack: pooled memory, every byte written below.
+  const nameLen = value.deadLetter === "" ? 0 : Buffer.byteLength(value.deadLetter, "utf8");
+  const buf = Buffer.allocUnsafe(GROUP_HEAD_SIZE + nameLen);
+  writeU64(buf, 0, value.next);
+  writeU64(buf, 8, value.createdMs);
+  writeU64(buf, 16, value.delivered);
+  writeU64(buf, 24, value.redelivered);
+  writeU64(buf, 32, value.acked);
+  writeU64(buf, 40, value.deadLettered);
+  writeU64(buf, 48, value.exhausted);
+  writeU64(buf, 56, value.lostToRetention);
   buf.writeUInt32LE(value.maxAttempts, 64);
   buf[68] = RETENTION_CODES[value.retention];
-  buf.writeUInt16LE(name.length, 70);
-  name.copy(buf, GROUP_HEAD_SIZE);
+  buf[69] = 0;
+  buf.writeUInt16LE(nameLen, 70);
+  buf.fill(0, 72, GROUP_HEAD_SIZE);
+  if (nameLen > 0) buf.write(value.deadLetter, GROUP_HEAD_SIZE, "utf8");
   return buf;
 }
 
