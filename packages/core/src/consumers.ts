@@ -48,6 +48,11 @@ export interface ClaimOptions {
   leaseMs?: number;
   /** Who claims (shown in info): 1–64 of `A–Z a–z 0–9 . _ - : / @`; default `HOST:PID`. */
   member?: string;
+  /**
+   * Deliveries to ack in the same commit, before claiming (by the rules of `ack`: all or
+   * none): a worker's loop finishes one message and takes the next in one step.
+   */
+  ack?: readonly DeliveryRef[];
 }
 
 /** `claimAsync`'s options: a claim that may wait for something to claim. */
@@ -203,11 +208,18 @@ export function checkDeliveryRef(value: unknown): DeliveryRef {
 export function checkClaimOptions(
   options: ClaimOptions,
   defaultMember: () => string,
-): { max: number; leaseMs: number; member: string } {
+): { max: number; leaseMs: number; member: string; ack: DeliveryRef[] } {
+  if (options.ack !== undefined && !Array.isArray(options.ack)) {
+    throw usage(
+      `a claim's ack must be a list of deliveries, got ${shown(options.ack)}`,
+      "pass ack: [delivery] with the deliveries to finish",
+    );
+  }
   return {
     max: options.max === undefined ? 1 : checkWhole("max", options.max, 1, MAX_CLAIM),
     leaseMs: checkDurationMs("leaseMs", options.leaseMs, DEFAULT_LEASE_MS),
     member: options.member === undefined ? defaultMember() : checkMember(options.member),
+    ack: (options.ack ?? []).map((ref) => checkDeliveryRef(ref)),
   };
 }
 

@@ -389,6 +389,7 @@ export class PoolGroup {
           throw error;
         }
         const delivered = this.#delivered<T>(result, checked.member);
+        checked.ack = []; // committed by the first claim: a retry after a wait acks nothing
         const left = deadline - Date.now();
         if (delivered.length > 0 || !sub || left <= 0 || options.signal?.aborted) return delivered;
         const wake = result.wakeMs === undefined ? left : Math.max(1, result.wakeMs - Date.now());
@@ -399,7 +400,10 @@ export class PoolGroup {
     }
   }
 
-  #planClaim(scene: LedgerScene, options: { max: number; leaseMs: number; member: string }) {
+  #planClaim(
+    scene: LedgerScene,
+    options: { max: number; leaseMs: number; member: string; ack: DeliveryRef[] },
+  ) {
     return planClaim(scene, this.name, this.#settings, options, (seq) => {
       try {
         return this.#host.get(seq);

@@ -173,6 +173,29 @@ describe("consumer groups", () => {
     expect(pool.groups().map((x) => x.name)).toEqual(["w"]);
   });
 
+  it("a claim acks the deliveries it is given in the same commit, all or none", async () => {
+    const { pool } = filled(5);
+    const g = pool.group("g", { since: "oldest" });
+    let [d] = g.claim({ member: "w" });
+    for (let seq = 2; seq <= 5; seq++) {
+      const next = g.claim({ member: "w", ack: [d as Delivery] });
+      expect(next.map((x) => x.seq)).toEqual([seq]);
+      d = next[0];
+    }
+    expect(g.info()).toMatchObject({ acked: 4, inFlight: 1, lag: 1 });
+    // A bad ack refuses the whole claim: nothing is claimed, nothing acked.
+    expectSpoolError(
+      () => g.claim({ ack: [{ seq: 1, attempt: 1 }] }),
+      "Conflict",
+      /no longer pending/,
+    );
+    expect(g.info()).toMatchObject({ acked: 4, inFlight: 1 });
+    expect(await g.claimAsync({ ack: [d as Delivery], waitMs: 50 })).toEqual([]);
+    expect(g.info()).toMatchObject({ acked: 5, lag: 0 });
+    expectSpoolError(() => g.claim({ ack: {} as never }), "Usage", /list of deliveries/);
+    expectSpoolError(() => pool.group("none").claim({ ack: [{ seq: 1, attempt: 1 }] }), "NotFound");
+  });
+
   it("an expired lease makes a message claimable again; the old attempt can no longer finish it", async () => {
     const { pool } = filled(2);
     const g = pool.group("g", { since: "oldest" });

@@ -310,16 +310,32 @@ export function planClaim(
   scene: LedgerScene,
   name: string,
   settings: CheckedGroupSettings,
-  options: { max: number; leaseMs: number; member: string },
+  options: { max: number; leaseMs: number; member: string; ack?: readonly DeliveryRef[] },
   read: (seq: number) => Message | undefined,
 ): LedgerChange<ClaimResult> {
   const { state, nowMs } = scene;
+  const acks = options.ack ?? [];
+  // Acks given with the claim come first, by the rules of `ack` (all or none).
+  if (acks.length > 0 && !keptGroup(scene.table, name, scene.path))
+    throw unknownGroup(name, scene.path);
   const { group, changed: settledNow } = settled(scene, name, settings);
   let changed = settledNow;
   const records: LedgerRecord[] = [];
-  const deliveries = deliveriesOf(scene.table, name, scene.path);
-  if (sweep(scene, name, group, deliveries, records)) changed = true;
   let bytes = consumerBytes(scene.table);
+  const acked = new Set<number>();
+  if (acks.length > 0) {
+    distinct(acks, scene.path);
+    for (const ref of acks) {
+      ownDelivery(scene, name, group, ref, "ack");
+      records.push(deleteRecord(RECORD_KINDS.delivery, deliveryKey(name, ref.seq)));
+      bytes -= recordSize(deliveryEntry(scene.table, name, ref.seq) as LedgerRecord);
+      acked.add(ref.seq);
+      group.acked++;
+    }
+    changed = true;
+  }
+  const deliveries = deliveriesOf(scene.table, name, scene.path).filter(([seq]) => !acked.has(seq));
+  if (sweep(scene, name, group, deliveries, records)) changed = true;
   const deadlineMs = nowMs + options.leaseMs;
   const claimed: Claimed[] = [];
   let givenUp = false;
