@@ -6,13 +6,19 @@
  * RFC 3339 time or an age; `--no-follow` prints the selection up to the newest message and exits 0
  * (local and remote pools; `--timeout` does not apply then); `--replay` prints the selection at recorded pace and exits; JSONL
  * output (the default off a terminal) is the exact stored envelope; exit status 124 when
- * `--timeout` ends the follow, 9 (RetentionGap) under `--gap error`.
+ * `--timeout` ends the follow, 9 (RetentionGap) under `--gap error`. With `--cursor NAME` the
+ * follow starts after the cursor's committed seq (a new cursor is placed by --tail/--since, else
+ * at the next new message) and acks each seq once its output was written to stdout; SIGINT and
+ * SIGTERM then stop it after those acks are committed (exit 128 + N).
  */
-import { checkTag, formatTime, TIMEOUT_EXIT_CODE } from "@spool/core";
+import { constants } from "node:os";
+import { checkConsumerName, checkTag, formatTime, TIMEOUT_EXIT_CODE } from "@spool/core";
 import { parseDuration, parseSince } from "../lib/args.js";
 import type { CommandModule } from "../lib/command.js";
+import { CursorAcks } from "../lib/cursor-acks.js";
 import { usage } from "../lib/errors.js";
 import { type FollowPlan, runFollow } from "../lib/follow-loop.js";
+import type { Io } from "../lib/io.js";
 import { commandOptions } from "../lib/option-table.js";
 import { STREAM_OUTPUT, streamFormat } from "../lib/output-format.js";
 import {
@@ -23,15 +29,26 @@ import {
   TAIL_OPTION,
   TIMEOUT_OPTION,
 } from "../lib/shared-options.js";
-import { isRemoteRef, openTarget } from "../lib/target.js";
+import { isRemoteRef, openTarget, type PoolTarget } from "../lib/target.js";
 
 const OPTIONS = commandOptions(
   "follow",
   { pool: POOL_OPERAND },
   {
     ...REMOTE_OPTIONS,
-    tail: TAIL_OPTION,
-    since: { type: "string", describe: "Start at a seq, an RFC 3339 time, or an age (10m)" },
+    tail: {
+      ...TAIL_OPTION,
+      describe: "Replay the newest N messages first (with --cursor: a new one)",
+    },
+    since: {
+      type: "string",
+      describe: "Start at a seq, an RFC 3339 time, or an age (10m) (with --cursor: a new one)",
+    },
+    cursor: {
+      type: "string",
+      describe:
+        "Durable cursor: start after what it acked, ack each message once printed (a new cursor starts at --tail/--since, else at the next new message)",
+    },
     one: { type: "boolean", describe: "Exit after the first matching message" },
     max: { type: "number", int: true, min: 0, describe: "Exit after N matching messages" },
     timeout: TIMEOUT_OPTION,
@@ -85,13 +102,16 @@ export const command: CommandModule = {
     const timeoutMs =
       args.timeout === undefined ? undefined : parseDuration(args.timeout, "--timeout");
     const since = args.since === undefined ? undefined : parseSince(args.since, Date.now());
+    const cursorName =
+      args.cursor === undefined ? undefined : checkCursorFlag(args.cursor, args.replay);
     const where =
       args.where.length > 0
         ? await (await import("../lib/where.js")).compileWhere(args.where)
         : undefined;
     const target = await openTarget(args.pool, {
       dir: ctx.dir,
-      readOnly: true,
+      // a cursor is written: created at the start, then acked
+      readOnly: cursorName === undefined,
       remote: remoteAccess(args),
     });
     try {
@@ -111,6 +131,7 @@ export const command: CommandModule = {
           ...(isRemoteRef(args.pool) && args.where.length > 0 ? { where: args.where } : {}),
           gapPolicy: args.gap,
           follow: args.follow && args.replay === undefined,
+          ...(cursorName === undefined ? {} : { cursor: cursorName }),
         },
         where,
         one: args.one,
@@ -120,10 +141,60 @@ export const command: CommandModule = {
         format: streamFormat(args, ctx.io.stdoutTty),
         dataOnly: args.dataOnly,
       };
-      const end = await runFollow(target, plan, ctx.io);
-      return end === "timeout" ? TIMEOUT_EXIT_CODE : 0;
+      if (cursorName === undefined) {
+        const end = await runFollow(target, plan, ctx.io);
+        return end === "timeout" ? TIMEOUT_EXIT_CODE : 0;
+      }
+      return await followWithCursor(target, plan, cursorName, ctx.io);
     } finally {
       target.close();
     }
   },
 };
+
+/** Checks `--cursor NAME` (the cursor alphabet, core's words) and what it cannot go with. */
+function checkCursorFlag(name: string, replay: number | undefined): string {
+  if (replay !== undefined) {
+    throw usage(
+      "--cursor and --replay do not go together",
+      "--replay re-emits history at its recorded pace; follow with --cursor to resume and ack",
+    );
+  }
+  return checkConsumerName(name, "cursor");
+}
+
+/**
+ * Follows with a durable cursor: acks what was written; SIGINT/SIGTERM end the follow once the
+ * acks of what was written are committed (exit 128 + N, as the signal would have).
+ */
+async function followWithCursor(
+  target: PoolTarget,
+  plan: FollowPlan,
+  name: string,
+  io: Io,
+): Promise<number> {
+  const stop = new AbortController();
+  const acks = new CursorAcks(target.consumers().cursor(name), io.out, () => stop.abort());
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled !== undefined) process.exit(128 + (constants.signals[signal] ?? 0));
+    signalled = signal;
+    stop.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const end = await runFollow(
+      target,
+      { ...plan, handled: (seq) => acks.handled(seq) },
+      io,
+      stop.signal,
+    );
+    await acks.settle();
+    if (signalled !== undefined) return 128 + (constants.signals[signalled] ?? 0);
+    return end === "timeout" ? TIMEOUT_EXIT_CODE : 0;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

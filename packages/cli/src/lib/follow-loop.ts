@@ -6,10 +6,13 @@
  * per-line stage is needed the stored-bytes chunks go to stdout untouched (the fast path);
  * output waits for stdout to drain (bounded memory; a slow reader makes the tail wait); gaps
  * become rate-limited `drop` notices; `--timeout` is an idle timeout measured from the start or
- * the last printed message and ends the follow with "timeout" (the CLI exits 124).
+ * the last printed message and ends the follow with "timeout" (the CLI exits 124); with
+ * `handled` (follow --cursor), every seq the follow is done with (printed, or left out by a
+ * filter) is reported right after its output was queued, in order, and never a seq past the
+ * last printed one when --one/--max stop the follow mid-chunk.
  */
 import type { TailOptions } from "@spool/core";
-import { parseTime } from "@spool/core";
+import { jsonlChunkLastSeq, parseTime } from "@spool/core";
 import type { Io } from "./io.js";
 import { DropReporter, notice } from "./notices.js";
 import { dataLine, prettyData, prettyLine, seqOf, splitLines, timeOf } from "./render.js";
@@ -36,6 +39,8 @@ export interface FollowPlan {
   settle?: (() => Promise<void>) | undefined;
   /** A custom renderer (duplex chat); returns undefined to print nothing. */
   render?: ((line: Buffer) => string | undefined) | undefined;
+  /** Told each seq the follow is done with, after its output was queued (follow --cursor). */
+  handled?: ((seq: number) => void) | undefined;
 }
 
 export type FollowEnd = "done" | "timeout";
@@ -81,6 +86,14 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 function nanosOf(time: string): bigint {
   const t = parseTime(time);
   return t ? BigInt(t.sec) * 1_000_000_000n + BigInt(t.nanos) : 0n;
+}
+
+/** The seq of a chunk's last line (core names it for its own chunks). */
+function lastSeqOf(chunk: Buffer): number {
+  const known = jsonlChunkLastSeq(chunk);
+  if (known !== undefined) return known;
+  const end = chunk.length > 0 && chunk[chunk.length - 1] === 10 ? chunk.length - 1 : chunk.length;
+  return seqOf(chunk.subarray(chunk.lastIndexOf(10, end - 1) + 1));
 }
 
 function renderer(plan: FollowPlan, io: Io): (line: Buffer) => string | Buffer | undefined {
@@ -137,6 +150,7 @@ export async function runFollow(
     outer: for await (const chunk of tail) {
       if (!perLine) {
         const wait = io.out.write(chunk);
+        plan.handled?.(lastSeqOf(chunk));
         idle?.touch();
         if (wait) await wait;
         continue;
@@ -183,8 +197,12 @@ export async function runFollow(
         }
         idle?.touch();
         printed++;
-        if (limit !== undefined && printed >= limit) break outer;
+        if (limit !== undefined && printed >= limit) {
+          plan.handled?.(seqOf(line));
+          break outer;
+        }
       }
+      plan.handled?.(lastSeqOf(chunk));
     }
   } finally {
     idle?.stop();

@@ -5,7 +5,9 @@
  * `--color` (auto: only on a terminal, never with NO_COLOR, always with FORCE_COLOR); writes to
  * stdout are batched per tick, wait for 'drain' when the pipe is full (memory stays bounded), and
  * a closed pipe (EPIPE, e.g. `spool follow x | head -1`) ends the process quietly with status 0,
- * unless a command chose otherwise (feed and tap keep working and stop printing).
+ * unless a command chose otherwise (feed and tap keep working and stop printing); `afterWrites`
+ * callbacks run, in order, once the stream has written everything queued before them (true), or
+ * once it is known it never will (false: the reader went away).
  */
 import { fstatSync, statSync } from "node:fs";
 
@@ -65,6 +67,9 @@ export function createIo(mode: ColorMode = "auto", env: NodeJS.ProcessEnv = proc
 
 const FLUSH_BYTES = 64 * 1024;
 
+/** Called once what was queued before it was written (true), or can no longer be (false). */
+export type WrittenCallback = (written: boolean) => void;
+
 /**
  * A buffered writer over a Node writable stream. `write` queues; the queue is flushed when it
  * passes 64 KiB or on the next macrotask, and `write` returns a promise only when the caller
@@ -74,6 +79,10 @@ export class Output {
   readonly #stream: NodeJS.WritableStream;
   #pending: (string | Uint8Array)[] = [];
   #pendingBytes = 0;
+  /** Callbacks waiting for the queued (not yet flushed) bytes. */
+  #pendingCallbacks: WrittenCallback[] = [];
+  /** Flushed writes whose stream callback has not fired yet, oldest first. */
+  #inFlight: WrittenCallback[][] = [];
   #scheduled: NodeJS.Immediate | undefined;
   #drain: Promise<void> | undefined;
   #closed = false;
@@ -83,10 +92,34 @@ export class Output {
     // EPIPE (the reader went away) is the common case; any other write error (EIO after a
     // terminal hang-up, …) also means nobody can read what we print, so it ends output the same way.
     stream.on("error", () => {
-      this.#closed = true;
-      this.#pending = [];
+      this.#close();
       onClosed();
     });
+  }
+
+  /** Output ends: nothing queued or in flight will be written. */
+  #close(): void {
+    this.#closed = true;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    const waiting = [...this.#inFlight.flat(), ...this.#pendingCallbacks];
+    this.#inFlight = [];
+    this.#pendingCallbacks = [];
+    for (const callback of waiting) callback(false);
+  }
+
+  /**
+   * Calls `callback(true)` once everything written so far reached the stream (its write
+   * callback fired), or `callback(false)` when it never will (the reader went away).
+   */
+  afterWrites(callback: WrittenCallback): void {
+    if (this.#closed) queueMicrotask(() => callback(false));
+    else if (this.#pending.length > 0) this.#pendingCallbacks.push(callback);
+    else {
+      const last = this.#inFlight[this.#inFlight.length - 1];
+      if (last) last.push(callback);
+      else queueMicrotask(() => callback(true));
+    }
   }
 
   /** True once the reader went away (EPIPE, or seen by `watchReader`). */
@@ -103,8 +136,7 @@ export class Output {
     const timer = setInterval(() => {
       if (this.#closed || !isReaderGone()) return;
       clearInterval(timer);
-      this.#closed = true;
-      this.#pending = [];
+      this.#close();
       onClosed();
     }, 200);
     timer.unref();
@@ -138,7 +170,16 @@ export class Output {
     this.#pending = [];
     this.#pendingBytes = 0;
     const chunk = parts.length === 1 ? (parts[0] as string | Uint8Array) : joinParts(parts);
-    const ok = this.#stream.write(chunk);
+    const callbacks = this.#pendingCallbacks;
+    this.#pendingCallbacks = [];
+    this.#inFlight.push(callbacks);
+    const ok = this.#stream.write(chunk, (error) => {
+      const at = this.#inFlight.indexOf(callbacks);
+      if (at < 0) return; // already failed by #close
+      // writes complete in order: the ones before have completed too
+      const done = this.#inFlight.splice(0, at + 1).flat();
+      for (const callback of done) callback(!error);
+    });
     if (!ok && !this.#drain) {
       this.#drain = new Promise<void>((resolve) => {
         const done = (): void => {

@@ -24,8 +24,10 @@ import {
   type TailOptions,
 } from "@spool/core";
 import { checkBearerToken, parseTokenFile } from "@spool/server/tokens";
+import type { ConsumerAccess } from "./consumer-handles.js";
 import { messageLine } from "./envelope.js";
 import { usage } from "./errors.js";
+import { remoteConsumers } from "./remote-consumers.js";
 import type { PoolTarget } from "./target.js";
 
 /** How to reach and authenticate to a server: the CLI's remote flags. */
@@ -41,21 +43,6 @@ export interface RemoteRef {
   name: string;
   baseUrl: string;
   url: string;
-}
-
-/** The flags given for a local pool, where they mean nothing (Usage). */
-export function refuseRemoteFlagsForLocal(ref: string, access: RemoteAccess | undefined): void {
-  const given = [
-    access?.token !== undefined ? "--token" : undefined,
-    access?.tokenFile !== undefined ? "--token-file" : undefined,
-    access?.tlsCa !== undefined ? "--tls-ca" : undefined,
-    access?.tlsSkipVerify ? "--tls-skip-verify" : undefined,
-  ].filter((flag) => flag !== undefined);
-  if (given.length === 0) return;
-  throw usage(
-    `${given.join(", ")} ${given.length === 1 ? "applies" : "apply"} only to remote pools, and ${ref} is a local pool`,
-    "pass a remote reference such as https://host:9700/POOL, or leave the flag out",
-  );
 }
 
 function readToken(access: RemoteAccess): string | undefined {
@@ -211,6 +198,9 @@ class RemoteTarget implements PoolTarget {
   /** The tail's lines as chunks (the SDK keeps each envelope line exactly as the server sent it). */
   async *tailJsonl(options: TailOptions): AsyncIterable<Buffer> {
     for await (const message of this.tail(options)) yield messageLine(message);
+  }
+  consumers(): ConsumerAccess {
+    return remoteConsumers(this.#pool, (error) => explainRemoteError(error, this.#ref));
   }
   close(): void {
     this.#pool.close();

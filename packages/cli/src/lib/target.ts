@@ -5,7 +5,9 @@
  *
  * Invariants: a target never redefines envelope, tail or error semantics (it forwards core's);
  * `append` is atomic per call (one batch, one lock); `--create` creates only when the pool is
- * missing and tolerates losing a creation race to another process.
+ * missing and tolerates losing a creation race to another process; a local pool never loads
+ * remote.ts (nor the SDK and server modules it imports): the remote flags given with a local pool
+ * are refused here.
  */
 import {
   type Appended,
@@ -24,7 +26,8 @@ import {
   SpoolError,
   type TailOptions,
 } from "@spool/core";
-import { withContext } from "./errors.js";
+import { type ConsumerAccess, localConsumers } from "./consumer-handles.js";
+import { usage, withContext } from "./errors.js";
 import type { RemoteAccess } from "./remote.js";
 
 /** One pool, local or (later) remote. */
@@ -52,6 +55,8 @@ export interface PoolTarget {
   tailJsonl(options: TailOptions): AsyncIterable<Buffer>;
   /** Tail as messages. */
   tail(options: TailOptions): AsyncIterable<Message>;
+  /** Durable cursors and consumer groups (spec/api/v0 §3.11–3.12). */
+  consumers(): ConsumerAccess;
   close(): void;
 }
 
@@ -101,6 +106,9 @@ class LocalTarget implements PoolTarget {
   tail(options: TailOptions): AsyncIterable<Message> {
     return this.#pool.tail(options);
   }
+  consumers(): ConsumerAccess {
+    return localConsumers(this.#pool);
+  }
   close(): void {
     this.#pool.close();
   }
@@ -142,6 +150,21 @@ function openLocal(ref: string, options: OpenTargetOptions): Pool {
   return open();
 }
 
+/** The flags given for a local pool, where they mean nothing (Usage). */
+export function refuseRemoteFlagsForLocal(ref: string, access: RemoteAccess | undefined): void {
+  const given = [
+    access?.token !== undefined ? "--token" : undefined,
+    access?.tokenFile !== undefined ? "--token-file" : undefined,
+    access?.tlsCa !== undefined ? "--tls-ca" : undefined,
+    access?.tlsSkipVerify ? "--tls-skip-verify" : undefined,
+  ].filter((flag) => flag !== undefined);
+  if (given.length === 0) return;
+  throw usage(
+    `${given.join(", ")} ${given.length === 1 ? "applies" : "apply"} only to remote pools, and ${ref} is a local pool`,
+    "pass a remote reference such as https://host:9700/POOL, or leave the flag out",
+  );
+}
+
 /**
  * Opens the pool named by `ref` (a name, a path, or a URL).
  *
@@ -165,6 +188,6 @@ export async function openTarget(ref: string, options: OpenTargetOptions): Promi
     const { openRemote } = await import("./remote.js");
     return openRemote(resolved, options.remote, options.create);
   }
-  if (options.remote) (await import("./remote.js")).refuseRemoteFlagsForLocal(ref, options.remote);
+  if (options.remote) refuseRemoteFlagsForLocal(ref, options.remote);
   return new LocalTarget(openLocal(ref, options));
 }
