@@ -9,10 +9,12 @@
  */
 import yargs, { type Argv } from "yargs";
 import {
+  COMMAND_GROUPS,
   COMMANDS,
   type CommandEntry,
+  type CommandGroup,
+  commandGroup,
   findCommand,
-  POOL_GROUP,
   topLevelWords,
 } from "./commands/registry.js";
 import { rememberCommandLine } from "./lib/args.js";
@@ -67,9 +69,10 @@ function withNewline(text: string): string {
 }
 
 function topLevelHelp(): string {
-  const parser = baseParser(["--help"], "spool")
-    .usage("spool <command> [options]\n\nPersistent, bounded, inspectable JSON message pools.")
-    .command(`${POOL_GROUP.name} <command>`, POOL_GROUP.describe);
+  const parser = baseParser(["--help"], "spool").usage(
+    "spool <command> [options]\n\nPersistent, bounded, inspectable JSON message pools.",
+  );
+  for (const group of COMMAND_GROUPS) parser.command(`${group.name} <command>`, group.describe);
   for (const entry of COMMANDS) {
     if (entry.hidden) continue;
     const names = [entry.path.join(" "), ...(entry.aliases ?? [])];
@@ -84,9 +87,9 @@ function topLevelHelp(): string {
   return withNewline(parseWith(parser, ["--help"]).output);
 }
 
-function poolHelp(): string {
-  const parser = baseParser(["--help"], "spool").usage("spool pool <command> [options]");
-  for (const entry of POOL_GROUP.commands)
+function groupHelp(group: CommandGroup): string {
+  const parser = baseParser(["--help"], "spool").usage(`spool ${group.name} <command> [options]`);
+  for (const entry of group.commands)
     parser.command(`${entry.path.join(" ")} ${entry.usage}`.trim(), entry.describe);
   return withNewline(parseWith(parser, ["--help"]).output);
 }
@@ -177,14 +180,16 @@ async function dispatch(argv: readonly string[], setIo: (mode: ColorMode) => Io)
     }
     throw usage("no command given", "run `spool --help` for the list of commands");
   }
-  if (words[0] === POOL_GROUP.name && words.length === 1) {
+  const group = commandGroup(words[0]);
+  if (group && words.length === 1) {
     if (wantsHelp(rest)) {
-      process.stdout.write(poolHelp());
+      process.stdout.write(groupHelp(group));
       return 0;
     }
+    const names = group.commands.map((c) => c.path[1] as string);
     throw usage(
-      "`spool pool` needs a subcommand: create, list, info or delete",
-      "run `spool pool --help`",
+      `\`spool ${group.name}\` needs a subcommand: ${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`,
+      `run \`spool ${group.name} --help\``,
     );
   }
   const entry = findCommand(words);
@@ -199,8 +204,9 @@ async function help(rest: readonly string[], setIo: (mode: ColorMode) => Io): Pr
     process.stdout.write(topLevelHelp());
     return 0;
   }
-  if (words[0] === POOL_GROUP.name && words.length === 1) {
-    process.stdout.write(poolHelp());
+  const group = commandGroup(words[0]);
+  if (group && words.length === 1) {
+    process.stdout.write(groupHelp(group));
     return 0;
   }
   const entry = findCommand(words);
@@ -211,19 +217,19 @@ async function help(rest: readonly string[], setIo: (mode: ColorMode) => Io): Pr
 /** Usage for command words that name no command, with the likely one when it was a typo. */
 function unknownCommand(words: readonly string[]): Error {
   const name = words.join(" ");
-  const inPool = words[0] === POOL_GROUP.name;
-  const typed = inPool ? (words[1] ?? "") : (words[0] ?? "");
-  const known = inPool
-    ? POOL_GROUP.commands.map((c) => c.path[1] as string)
-    : [...topLevelWords(), POOL_GROUP.name, "help"];
+  const group = commandGroup(words[0]);
+  const typed = group ? (words[1] ?? "") : (words[0] ?? "");
+  const known = group
+    ? group.commands.map((c) => c.path[1] as string)
+    : [...topLevelWords(), ...COMMAND_GROUPS.map((g) => g.name), "help"];
   const guess = closest(typed, known);
-  const spelled = guess === undefined ? undefined : inPool ? `pool ${guess}` : guess;
+  const spelled = guess === undefined ? undefined : group ? `${group.name} ${guess}` : guess;
   return usage(
     `unknown command \`${name}\`${spelled ? `; did you mean \`${spelled}\`?` : ""}`,
     spelled
       ? `run \`spool ${spelled} --help\` for its options`
-      : inPool
-        ? "run `spool pool --help` for the pool commands"
+      : group
+        ? `run \`spool ${group.name} --help\` for the ${group.name} commands`
         : "run `spool --help` for the list of commands",
   );
 }

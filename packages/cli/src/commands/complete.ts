@@ -14,7 +14,13 @@ import yargs from "yargs";
 import { splitCommand } from "../lib/argv.js";
 import type { CommandModule } from "../lib/command.js";
 import { GLOBAL_OPTIONS } from "../lib/shared-options.js";
-import { findCommand, POOL_GROUP, subcommandsOf, topLevelWords } from "./registry.js";
+import {
+  COMMAND_GROUPS,
+  commandGroup,
+  findCommand,
+  subcommandsOf,
+  topLevelWords,
+} from "./registry.js";
 
 const GLOBAL_FLAGS = [...Object.keys(GLOBAL_OPTIONS).map((flag) => `--${flag}`), "--help"];
 
@@ -82,10 +88,10 @@ async function candidates(words: readonly string[], current: string): Promise<st
   const { words: commandWords } = splitCommand(words);
   if (commandWords.length === 0) {
     if (current.startsWith("-")) return GLOBAL_FLAGS;
-    return [POOL_GROUP.name, ...topLevelWords()];
+    return [...COMMAND_GROUPS.map((g) => g.name), ...topLevelWords()];
   }
-  if (commandWords[0] === POOL_GROUP.name && commandWords.length === 1)
-    return POOL_GROUP.commands.map((c) => c.path[1] as string);
+  const group = commandGroup(commandWords[0]);
+  if (group && commandWords.length === 1) return group.commands.map((c) => c.path[1] as string);
   const subcommands = commandWords.length === 1 ? subcommandsOf(commandWords[0] as string) : [];
   if (subcommands.length > 0 && !current.startsWith("-") && words.length === 1) return subcommands;
   const facts = await optionFacts(commandWords);

@@ -5,7 +5,8 @@
  * (help, completion) costs nothing; every loader resolves to a CommandModule; `usage` holds only
  * the positional part that follows the command words; an alias (`get` for `fetch`) is another
  * name of a one-word command, found by findCommand, listed by help, completion and did-you-mean,
- * and never the name of another command.
+ * and never the name of another command; a command group's name (`pool`, `cursor`, `group`) is
+ * a first word only, never a command by itself.
  */
 import type { CommandModule } from "../lib/command.js";
 
@@ -23,7 +24,7 @@ export interface CommandEntry {
   examples?: readonly (readonly [string, string])[];
 }
 
-/** A group of subcommands (only `pool` today). */
+/** A group of subcommands: `pool`, `cursor` and `group` (never run alone). */
 export interface CommandGroup {
   name: string;
   describe: string;
@@ -80,6 +81,87 @@ export const POOL_GROUP: CommandGroup = {
   ],
 };
 
+export const CURSOR_GROUP: CommandGroup = {
+  name: "cursor",
+  describe: "List, show, reset and delete a pool's durable cursors",
+  commands: [
+    {
+      path: ["cursor", "list"],
+      usage: "<pool>",
+      describe: "List the cursors a pool keeps (committed seq, lag, last ack)",
+      load: () => mod(import("./cursor-list.js")),
+      examples: [
+        ["spool cursor list jobs", "every cursor of jobs, with its lag"],
+        ["spool cursor list jobs --json", "the same as one JSON document"],
+      ],
+    },
+    {
+      path: ["cursor", "show"],
+      usage: "<pool> <name>",
+      describe: "Show one cursor",
+      load: () => mod(import("./cursor-show.js")),
+      examples: [["spool cursor show jobs indexer", "the committed seq and lag of indexer"]],
+    },
+    {
+      path: ["cursor", "reset"],
+      usage: "<pool> <name>",
+      describe: "Move a cursor: the next follow with it starts at --since (creates it if absent)",
+      load: () => mod(import("./cursor-reset.js")),
+      examples: [
+        ["spool cursor reset jobs indexer --since 1", "replay everything the pool still holds"],
+        ["spool cursor reset jobs indexer --since 10m", "replay the last ten minutes"],
+        ["spool cursor reset jobs indexer --since 0s", "skip to the next new message"],
+      ],
+    },
+    {
+      path: ["cursor", "delete"],
+      usage: "<pool> <name>",
+      describe: "Delete a cursor",
+      load: () => mod(import("./cursor-delete.js")),
+      examples: [["spool cursor delete jobs indexer", "forget the cursor indexer"]],
+    },
+  ],
+};
+
+export const GROUP_GROUP: CommandGroup = {
+  name: "group",
+  describe: "List, show and delete a pool's consumer groups",
+  commands: [
+    {
+      path: ["group", "list"],
+      usage: "<pool>",
+      describe: "List the consumer groups a pool keeps (lag, in flight, dead letters)",
+      load: () => mod(import("./group-list.js")),
+      examples: [
+        ["spool group list jobs", "every group of jobs, with its lag and deliveries in flight"],
+        ["spool group list jobs --json", "the same as one JSON document"],
+      ],
+    },
+    {
+      path: ["group", "show"],
+      usage: "<pool> <name>",
+      describe: "Show one consumer group: counters, settings, members",
+      load: () => mod(import("./group-show.js")),
+      examples: [["spool group show jobs workers", "what the group workers has done and holds"]],
+    },
+    {
+      path: ["group", "delete"],
+      usage: "<pool> <name>",
+      describe: "Delete a consumer group and its deliveries",
+      load: () => mod(import("./group-delete.js")),
+      examples: [["spool group delete jobs workers", "forget the group workers"]],
+    },
+  ],
+};
+
+/** Every command group, in the order help lists them. */
+export const COMMAND_GROUPS: readonly CommandGroup[] = [POOL_GROUP, CURSOR_GROUP, GROUP_GROUP];
+
+/** The command group named `word`, if any. */
+export function commandGroup(word: string | undefined): CommandGroup | undefined {
+  return COMMAND_GROUPS.find((g) => g.name === word);
+}
+
 export const COMMANDS: readonly CommandEntry[] = [
   {
     path: ["feed"],
@@ -119,6 +201,10 @@ export const COMMANDS: readonly CommandEntry[] = [
         "everything from seq 1; stop after 5 s without news",
       ],
       ["spool follow build --tag ci --where '.ok == false'", "only failed ci messages"],
+      [
+        "spool follow build --cursor indexer",
+        "resume after what the cursor indexer acked; ack each message once printed",
+      ],
     ],
   },
   {
@@ -139,6 +225,24 @@ export const COMMANDS: readonly CommandEntry[] = [
     examples: [
       ["spool tap dev -- npm run dev", "run a dev server and record its output lines"],
       ["spool tap ci --tag build -- make", "record a build's output, tagged"],
+    ],
+  },
+  {
+    path: ["work"],
+    usage: "<pool>",
+    describe:
+      "Run a command once per message of a consumer group: spool work POOL --group G -- CMD",
+    load: () => mod(import("./work.js")),
+    examples: [
+      ["spool work jobs --group mailer -- ./send-mail.sh", "one worker: each message on stdin"],
+      [
+        "spool work jobs --group mailer --concurrency 4 --max-attempts 5 --dead-letter failed -- ./send-mail.sh",
+        "four at a time; after 5 failed attempts a message goes to the pool failed",
+      ],
+      [
+        "spool work jobs --group mailer --timeout 10s -- ./send-mail.sh",
+        "drain the queue: stop after 10 s with nothing to do",
+      ],
     ],
   },
   {
@@ -213,7 +317,8 @@ export function subcommandsOf(word: string): string[] {
  * an alias (["get"] is `fetch`).
  */
 export function findCommand(words: readonly string[]): CommandEntry | undefined {
-  if (words[0] === POOL_GROUP.name) return POOL_GROUP.commands.find((c) => c.path[1] === words[1]);
+  const group = commandGroup(words[0]);
+  if (group) return group.commands.find((c) => c.path[1] === words[1]);
   return COMMANDS.find(
     (c) =>
       (c.path.length === words.length && c.path.every((w, i) => w === words[i])) ||

@@ -4,11 +4,13 @@
  *
  * Invariants: the global options that take a value (`--dir`, `--color`) may precede the command
  * words and keep their value; everything after `--` is passed through untouched; at most two
- * words are taken (`pool` and its subcommand, or `serve` followed by `init` or `check`), one
- * otherwise.
+ * words are taken (a command group, `pool`, `cursor` or `group`, and its subcommand, or `serve`
+ * followed by `init` or `check`), one otherwise.
  */
 
 const GLOBAL_WITH_VALUE = new Set(["--dir", "--color"]);
+/** First words that are command groups: always followed by a subcommand. */
+const GROUP_WORDS = new Set(["pool", "cursor", "group"]);
 /** Second words that make `serve` a two-word command (`serve` alone runs the server). */
 const SERVE_SUBCOMMANDS = new Set(["init", "check"]);
 
@@ -37,7 +39,8 @@ export function splitCommand(argv: readonly string[]): Split {
     const wantsWord =
       words.length === 0 ||
       (words.length === 1 &&
-        (words[0] === "pool" || (words[0] === "serve" && SERVE_SUBCOMMANDS.has(arg))));
+        (GROUP_WORDS.has(words[0] as string) ||
+          (words[0] === "serve" && SERVE_SUBCOMMANDS.has(arg))));
     if (!arg.startsWith("-") && wantsWord) {
       words.push(arg);
       continue;

@@ -31,6 +31,18 @@ export const POOL_OPERAND = {
   describe: "Pool name or path",
 } as const satisfies OptionSpec;
 
+/** The operand naming a durable cursor of a pool. */
+export const CURSOR_OPERAND = {
+  type: "string",
+  describe: "Cursor name (1–64 of A–Z a–z 0–9 . _ -)",
+} as const satisfies OptionSpec;
+
+/** The operand naming a consumer group of a pool. */
+export const GROUP_OPERAND = {
+  type: "string",
+  describe: "Group name (1–64 of A–Z a–z 0–9 . _ -)",
+} as const satisfies OptionSpec;
+
 /** `--create` and `--create-size`: create the pool when it does not exist. */
 export const CREATE_OPTIONS = {
   create: { type: "boolean", describe: "Create the pool if it does not exist" },

@@ -1,0 +1,42 @@
+/**
+ * `spool cursor list POOL [OUTPUT]`: the durable cursors a pool keeps (spec/cli/v0 §6.5), by name.
+ *
+ * Invariants: read-only (a local pool is opened without write access); `--json` prints
+ * `{"cursors":[CURSOR...]}` in core's wire spelling (cursorInfoJson), `--jsonl` one CURSOR a line;
+ * a pool without a ledger lists no cursors.
+ */
+import type { CommandModule } from "../lib/command.js";
+import { cursorInfoJson, cursorsTable, printList } from "../lib/consumer-text.js";
+import { commandOptions } from "../lib/option-table.js";
+import { DOCUMENT_OUTPUT, outputFormat } from "../lib/output-format.js";
+import { POOL_OPERAND, REMOTE_OPTIONS, remoteAccess } from "../lib/shared-options.js";
+import { openTarget } from "../lib/target.js";
+
+const OPTIONS = commandOptions(
+  "cursor list",
+  { pool: POOL_OPERAND },
+  { ...REMOTE_OPTIONS, ...DOCUMENT_OUTPUT },
+);
+
+export const command: CommandModule = {
+  builder: OPTIONS.builder,
+
+  async run(raw, ctx) {
+    const args = OPTIONS.parse(raw);
+    const format = outputFormat(args, "document", "pretty");
+    const target = await openTarget(args.pool, {
+      dir: ctx.dir,
+      readOnly: true,
+      remote: remoteAccess(args),
+    });
+    try {
+      const list = await target.consumers().cursors();
+      printList(ctx.io, format, "cursors", list.map(cursorInfoJson), () =>
+        cursorsTable(list, ctx.io.color),
+      );
+    } finally {
+      target.close();
+    }
+    return 0;
+  },
+};
