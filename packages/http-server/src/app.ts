@@ -14,17 +14,20 @@ import { SpoolError } from "@spool/core";
 import { Hono } from "hono";
 import { routePath } from "hono/route";
 import { createAuthorizer } from "./auth.js";
+import { readConsumers } from "./consumer-metrics.js";
 import type { AppContext } from "./context.js";
 import { corsMiddleware } from "./cors.js";
 import { errorResponse, statusOf, toSpoolError } from "./errors.js";
 import { TailSlots } from "./limits.js";
-import { Metrics, type MetricsSnapshot, routeLabel } from "./metrics.js";
+import { MAX_POOL_LABELS, Metrics, type MetricsSnapshot, routeLabel } from "./metrics.js";
 import { anyWriter, type CreateAppOptions, resolveOptions } from "./options.js";
 import { PoolRegistry } from "./pools.js";
 import { rawRequestPath } from "./raw-path.js";
 import { operationOf, remoteError } from "./remote.js";
 import { ensureProtocolHeaders } from "./responses.js";
+import { cursorRoutes } from "./routes/cursors.js";
 import { discoveryRoutes } from "./routes/discovery.js";
+import { groupRoutes } from "./routes/groups.js";
 import { healthRoutes } from "./routes/health.js";
 import { messageRoutes } from "./routes/messages.js";
 import { metricsRoutes } from "./routes/metrics.js";
@@ -72,7 +75,12 @@ export interface AppMetrics {
 export function createApp(options: CreateAppOptions = {}): SpoolApp {
   const resolved = resolveOptions(options);
   const tails = new TailSlots(resolved.limits.maxConcurrentTails);
-  const metrics = resolved.metrics.enabled ? new Metrics(() => tails.count) : undefined;
+  const metrics = resolved.metrics.enabled
+    ? new Metrics(
+        () => tails.count,
+        () => readConsumers(resolved.dir, MAX_POOL_LABELS),
+      )
+    : undefined;
   const shutdown = new AbortController();
   const ctx: AppContext = {
     options: resolved,
@@ -122,6 +130,8 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
   messageRoutes(app, ctx);
   producerRoutes(app, ctx);
   tailRoutes(app, ctx);
+  cursorRoutes(app, ctx);
+  groupRoutes(app, ctx);
 
   app.notFound((c) => {
     const { error, headers } = unmatchedError(c.req.method, c.req.path);

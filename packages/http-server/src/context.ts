@@ -6,7 +6,7 @@
  * Invariants: a route states its operation (read, write, meta) once, in its guard; the guard
  * authenticates before any body byte is read.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { Authorizer, Operation } from "./auth.js";
 import { limitBody, type TailSlots } from "./limits.js";
 import type { Metrics } from "./metrics.js";
@@ -26,11 +26,17 @@ export interface AppContext {
   shutdown: AbortSignal;
 }
 
-/** Middleware: 401 without a valid token (when tokens are configured), 403 when `op` is not allowed. */
-export function guard(ctx: AppContext, op: Operation): MiddlewareHandler {
+/**
+ * Middleware: 401 without a valid token (when tokens are configured), 403 when `op` is not
+ * allowed. `op` may depend on the request (a tail with `cursor` consumes), read from its URL only.
+ */
+export function guard(
+  ctx: AppContext,
+  op: Operation | ((c: Context) => Operation),
+): MiddlewareHandler {
   return async (c, next) => {
     const mode = ctx.auth.authenticate(c.req.header("authorization"));
-    ctx.auth.authorize(mode, op);
+    ctx.auth.authorize(mode, typeof op === "function" ? op(c) : op);
     await next();
   };
 }

@@ -11,7 +11,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 
-const ALLOW_METHODS = "GET, HEAD, POST, DELETE";
+const ALLOW_METHODS = "GET, HEAD, POST, PUT, DELETE";
 const ALLOW_HEADERS =
   "authorization, content-type, last-event-id, spool-expected-last-seq, spool-producer-id, spool-producer-epoch, spool-producer-seq";
 const MAX_AGE_SECONDS = "600";

@@ -8,9 +8,12 @@
  * patterns ("unmatched" for anything else, never the raw path), status codes, error kinds, tail
  * formats, and pool names of pools this app appended to, capped at MAX_POOL_LABELS (later pools
  * count under the label `(other)`, which no pool name can spell); counters never decrease; every
- * error kind is present from the start (at 0).
+ * error kind is present from the start (at 0). The consumer families (cursor and group lag and
+ * counters) are read from the pools' ledgers at render time (consumer-metrics.ts), never counted
+ * here.
  */
 import { ERROR_KINDS, type ErrorKind } from "@spool/core";
+import { type PoolConsumers, renderConsumers } from "./consumer-metrics.js";
 
 /** Upper bounds (seconds) of the request latency histogram buckets; `+Inf` is implied. */
 export const LATENCY_BUCKETS: readonly number[] = [
@@ -68,6 +71,7 @@ export interface MetricsSnapshot {
  */
 export class Metrics {
   readonly #openTails: () => number;
+  readonly #consumers: () => readonly PoolConsumers[];
   /** route → (status × 16 + method index) → series. */
   readonly #requests = new Map<string, Map<number, RequestSeries>>();
   readonly #pools = new Map<string, PoolCounters>();
@@ -80,9 +84,13 @@ export class Metrics {
   #whereErrors = 0;
   #skipped = 0;
 
-  /** `openTails` is read at render time (the tail slots own that number). */
-  constructor(openTails: () => number) {
+  /**
+   * `openTails` is read at render time (the tail slots own that number), and so are `consumers`
+   * (the pools' ledgers own those numbers; default: none).
+   */
+  constructor(openTails: () => number, consumers: () => readonly PoolConsumers[] = () => []) {
     this.#openTails = openTails;
+    this.#consumers = consumers;
   }
 
   /** One answered request: `route` is the matched route pattern (or "unmatched"). */
@@ -282,6 +290,7 @@ export class Metrics {
       "Messages overwritten before a tail read them (skipped under gap_policy=continue).",
     );
     out.push(`spool_tail_skipped_messages_total ${this.#skipped}`);
+    renderConsumers(this.#consumers(), out, family, labels);
     return `${out.join("\n")}\n`;
   }
 

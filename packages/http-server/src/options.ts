@@ -44,6 +44,11 @@ export interface Limits {
    * wait never blocks the server. Default 10,000 ms.
    */
   lockTimeoutMs?: number | undefined;
+  /**
+   * Longest a group claim waits for a message (`wait_ms`; a longer wait is shortened to this,
+   * and the claim answers what it has, possibly nothing). Default 30,000 ms.
+   */
+  maxClaimWaitMs?: number | undefined;
 }
 
 export interface CreateAppOptions {
@@ -95,6 +100,7 @@ export const DEFAULT_LIMITS: Readonly<ResolvedOptions["limits"]> = Object.freeze
   maxPoolSize: 1024 ** 3,
   maxTotalPoolBytes: 16 * 1024 ** 3,
   lockTimeoutMs: 10_000,
+  maxClaimWaitMs: 30_000,
 });
 
 const accessSchema = z.enum(["read-only", "write-only", "read-write"]);
@@ -121,6 +127,7 @@ const optionsSchema = z.strictObject({
       maxPoolSize: positive.optional(),
       maxTotalPoolBytes: positive.optional(),
       lockTimeoutMs: z.int().min(0).optional(),
+      maxClaimWaitMs: z.int().min(0).max(86_400_000).optional(),
     })
     .optional(),
   cors: z.strictObject({ origins: z.array(z.string().min(1)) }).optional(),

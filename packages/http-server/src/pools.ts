@@ -279,3 +279,23 @@ async function poolBytes(dir: string): Promise<number> {
   );
   return sizes.reduce((sum, size) => sum + size, 0);
 }
+
+/**
+ * Runs `use` with `name`'s pool leased until the promise settles, so a change waiting for the
+ * pool's lock never finds its handle closed under it.
+ *
+ * @example
+ * const info = await withLease(ctx.pools, "jobs", (pool) => pool.cursor("indexer").ackAsync(42));
+ */
+export async function withLease<R>(
+  registry: PoolRegistry,
+  name: string,
+  use: (pool: Pool) => Promise<R>,
+): Promise<R> {
+  const lease = registry.lease(name);
+  try {
+    return await use(lease.pool);
+  } finally {
+    lease.release();
+  }
+}

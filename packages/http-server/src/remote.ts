@@ -44,6 +44,7 @@ export type Operation =
   | "append"
   | "get"
   | "tail"
+  | "consumer"
   | "other";
 
 /** What a core error is about, as seen from the client's side of the connection. */
@@ -68,6 +69,12 @@ export type Situation =
   | "producer-gap"
   | "producer-fenced"
   | "no-producer-state"
+  | "no-consumer-state"
+  | "cursor-missing"
+  | "group-missing"
+  | "ledger-full"
+  | "retention-blocked"
+  | "lease-expired"
   | "internal";
 
 /** What a hint may name. */
@@ -90,6 +97,10 @@ export const REMOTE_HINTS: { readonly [K in ErrorKind]: Partial<Record<Situation
   NotFound: {
     "pool-missing": ({ pool }) =>
       `create it with POST /v0/pools {"pool": "${pool}"} (SDK: client.createPool("${pool}")), or list the pools with GET /v0/pools`,
+    "cursor-missing": ({ pool }) =>
+      `a tail with this cursor creates it (GET /v0/pools/${pool}/tail?cursor=NAME; SDK: pool.follow({ cursor })); GET /v0/pools/${pool}/cursors lists the kept ones`,
+    "group-missing": ({ pool }) =>
+      `a claim creates the group (POST /v0/pools/${pool}/groups/NAME/claim), and so does PUT /v0/pools/${pool}/groups/NAME (SDK: pool.group(name).claim()); GET /v0/pools/${pool}/groups lists the kept ones`,
     "message-missing": ({ pool }) =>
       `ask for a seq within the pool's bounds (GET /v0/pools/${pool}/info; SDK: pool.info()); overwritten messages are gone: a pool created with a larger size_bytes (SDK: createPool(name, { size })) keeps more history`,
   },
@@ -103,6 +114,10 @@ export const REMOTE_HINTS: { readonly [K in ErrorKind]: Partial<Record<Situation
     "lock-timeout": () =>
       "another process on the server holds the pool's writer lock; nothing was appended: retry the request (the server's lock timeout is a server setting)",
     "pool-busy": () => "the pool is busy on the server; retry the request shortly",
+    "ledger-full": ({ pool }) =>
+      `the pool keeps no more cursors, groups or deliveries in flight: ack or nack deliveries, delete unused cursors and groups (DELETE /v0/pools/${pool}/cursors/NAME, DELETE /v0/pools/${pool}/groups/NAME), or ${OPERATOR} to recreate the pool with a larger ledger`,
+    "retention-blocked": ({ pool }) =>
+      `nothing was appended: let the group's members catch up (GET /v0/pools/${pool}/groups shows their lag), or set the group's retention to lost (PUT /v0/pools/${pool}/groups/NAME {"retention": "lost"}); then retry`,
   },
   Corrupt: {
     damaged: ({ pool, file }) =>
@@ -122,6 +137,8 @@ export const REMOTE_HINTS: { readonly [K in ErrorKind]: Partial<Record<Situation
       "send size_bytes (SDK: createPool(name, { size })) between 16384 (16 KiB) and 1099511627776 (1 TiB), e.g. 1048576, or leave it out for the server's default",
     "pool-file": ({ file }) =>
       `the server cannot use the pool file ${file} in its pool directory; ${OPERATOR} to check it`,
+    "no-consumer-state": ({ pool }) =>
+      `this pool was created before Spool kept consumer state: tail it without cursor, or create a new pool (POST /v0/pools) and move the messages over (SDK: client.createPool); delete the old one with DELETE /v0/pools/${pool}`,
     "no-producer-state": ({ pool }) =>
       `this pool was created before Spool kept producer state: append without producer_id, or create a new pool (POST /v0/pools) and move the messages over (SDK: client.createPool); delete the old one with DELETE /v0/pools/${pool}`,
   },
@@ -139,6 +156,8 @@ export const REMOTE_HINTS: { readonly [K in ErrorKind]: Partial<Record<Situation
       "another writer appended first; nothing was appended: read the pool again (its newest seq is newest_seq in this error), decide, and retry with expected_last_seq set to it (SDK: expectedLastSeq)",
     "producer-gap": ({ pool }) =>
       `messages between are missing: send from producer_seq = expected_seq (in this error), or restart the producer with a higher producer_epoch; GET /v0/pools/${pool}/producers/PRODUCER_ID (your producer_id) shows its state (SDK: pool.producerState(id))`,
+    "lease-expired": () =>
+      "the message will be delivered again: claim with a longer lease_ms (SDK: leaseMs), or extend the lease (POST …/extend) while working on it",
     "producer-fenced": () =>
       "a newer incarnation of this producer (its producer_epoch is epoch in this error) is writing; stop this one, or restart it with a producer_epoch above epoch",
   },
@@ -169,21 +188,35 @@ export function operationOf(method: string, route: string): Operation {
     case "/v0/pools/:pool/events":
       return "tail";
     default:
-      return "other";
+      return route.startsWith("/v0/pools/:pool/cursors") ||
+        route.startsWith("/v0/pools/:pool/groups")
+        ? "consumer"
+        : "other";
   }
 }
 
 /** The situation of `error` met during `op`, or undefined when its own hint stands. */
 export function situationOf(error: SpoolError, op: Operation): Situation | undefined {
   const onFile = error.path !== undefined;
+  const consuming = op === "consumer" || op === "tail";
   switch (error.kind) {
     case "NotFound":
+      if (op === "consumer") {
+        // Core's consumer errors start with what they are about.
+        if (/^cursor \S+ not found/.test(error.message)) return "cursor-missing";
+        if (/^group \S+ not found/.test(error.message)) return "group-missing";
+        if (error.seq !== undefined) return undefined; // a seq the group never delivered
+      }
       if (error.seq !== undefined) return "message-missing";
       return onFile ? "pool-missing" : undefined;
     case "AlreadyExists":
       return onFile ? "pool-exists" : undefined;
     case "Busy":
       if (!onFile) return undefined;
+      if (error.message.startsWith("the pool's ledger has no room")) return "ledger-full";
+      if (error.message.startsWith("the append would overwrite message")) {
+        return "retention-blocked";
+      }
       if (op === "delete") return "pool-in-use";
       if (op === "append") return "lock-timeout";
       return "pool-busy";
@@ -194,7 +227,11 @@ export function situationOf(error: SpoolError, op: Operation): Situation | undef
     case "Usage":
       if (onFile) {
         if (error.message === "the pool is closed") return "pool-closed";
-        if (error.message.startsWith("this pool has no producer state")) return "no-producer-state";
+        if (error.message.startsWith("this pool has no producer state")) {
+          return consuming ? "no-consumer-state" : "no-producer-state";
+        }
+        // core's consumer checks (an ack past the newest seq, a start past the next): its hint
+        if (op === "consumer" || error.message.startsWith("cannot start cursor")) return undefined;
         return op === "append" ? "too-large" : "pool-file";
       }
       // core's name and size validation: the only ones whose hints speak of paths and units.
@@ -216,7 +253,10 @@ export function situationOf(error: SpoolError, op: Operation): Situation | undef
     case "Conflict":
       if (error.newestSeq !== undefined) return "condition-failed";
       if (error.expectedSeq !== undefined) return "producer-gap";
-      return error.epoch !== undefined ? "producer-fenced" : undefined;
+      if (error.epoch !== undefined) return "producer-fenced";
+      return op === "consumer" && error.message.includes(": its lease expired")
+        ? "lease-expired"
+        : undefined;
     case "Internal":
       return "internal";
   }

@@ -4,14 +4,19 @@
  *
  * Invariants: everything that can be refused is refused before the response starts, with a
  * status (unknown pool 404, no free tail slot 423, a start seq already overwritten under
- * `gap_policy=error` 410); the stream holds a tail slot and a pool lease until it ends, and both
- * are released on every path (including a refusal after they were taken); HEAD answers the
- * headers of a valid request and starts no tail (hono answers HEAD with the GET handler and drops
- * the body without cancelling it, so a tail started for HEAD would never end).
+ * `gap_policy=error` 410, a cursor the ledger has no room for 423); the stream holds a tail slot
+ * and a pool lease until it ends, and both are released on every path (including a refusal after
+ * they were taken); HEAD answers the headers of a valid request and starts no tail and creates no
+ * cursor (hono answers HEAD with the GET handler and drops the body without cancelling it, so a
+ * tail started for HEAD would never end). A tail with `cursor` starts after the cursor's committed
+ * seq; a kept cursor is read without the writer lock (the tail then runs from that seq, as core's
+ * tail with the cursor would), and only a new one is created by core's tail (one commit).
  */
 import {
   compileWhere,
   formatTime,
+  isSpoolError,
+  type Pool,
   requireTimeOrAge,
   SpoolError,
   type TailOptions,
@@ -39,6 +44,8 @@ export interface TailQuery {
   gap_policy?: string | undefined;
   /** `"false"`: end once caught up with the newest message (core's `follow: false`). */
   follow?: string | undefined;
+  /** A durable cursor's name (checked by core's rule). */
+  cursor?: string | undefined;
 }
 
 /**
@@ -84,6 +91,7 @@ export function tailStart(query: TailQuery, resumeAfter?: number, nowMs = Date.n
     ...(query.timeout_ms === undefined ? {} : { timeoutMs: query.timeout_ms }),
     ...(query.tag === undefined ? {} : { tags: query.tag }),
     ...(query.follow === "false" ? { follow: false } : {}),
+    ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
     ...(query.gap_policy === undefined
       ? {}
       : { gapPolicy: query.gap_policy as "continue" | "error" }),
@@ -103,7 +111,7 @@ export interface TailRequest {
 
 /** Answers a tail request in `request.framing`; see the module invariants. */
 export function answerTail(c: Context, ctx: AppContext, request: TailRequest): Response {
-  const { pool: name, start: options, framing } = request;
+  const { pool: name, framing } = request;
 
   if (c.req.method === "HEAD") {
     ctx.pools.get(name);
@@ -111,8 +119,11 @@ export function answerTail(c: Context, ctx: AppContext, request: TailRequest): R
   }
   const slot = ctx.tails.acquire();
   let lease: ReturnType<typeof ctx.pools.lease> | undefined;
+  let stream: ReadableStream<Uint8Array>;
+  const metrics = ctx.metrics;
   try {
     lease = ctx.pools.lease(name);
+    const options = withKeptCursor(lease.pool, request.start);
     if (options.gapPolicy === "error" && options.since !== undefined) {
       const bounds = lease.pool.info().bounds;
       if (bounds && options.since < bounds.oldest) {
@@ -127,24 +138,43 @@ export function answerTail(c: Context, ctx: AppContext, request: TailRequest): R
         );
       }
     }
+    // Core pins the start (and creates a new cursor) when the tail is made: its errors are
+    // answered as a status, with the slot and lease released.
+    stream = tailStream({
+      lease,
+      slot,
+      framing,
+      options,
+      requestSignal: c.req.raw.signal,
+      heartbeatMs: request.heartbeatMs,
+      onGap: metrics && ((gap) => metrics.gap(gap.count)),
+      onWhereError: metrics && (() => metrics.whereError()),
+      onError: metrics && ((error) => metrics.error(error.kind)),
+      remote: (error) => remoteError(error, "tail", ctx.remote),
+    });
   } catch (error) {
     lease?.release();
     slot.release();
     throw error;
   }
-  const metrics = ctx.metrics;
   metrics?.tailStarted(request.format);
-  const stream = tailStream({
-    lease,
-    slot,
-    framing,
-    options,
-    requestSignal: c.req.raw.signal,
-    heartbeatMs: request.heartbeatMs,
-    onGap: metrics && ((gap) => metrics.gap(gap.count)),
-    onWhereError: metrics && (() => metrics.whereError()),
-    onError: metrics && ((error) => metrics.error(error.kind)),
-    remote: (error) => remoteError(error, "tail", ctx.remote),
-  });
   return protocolResponse(stream, 200, framing.contentType, request.headers);
+}
+
+/**
+ * A tail of a cursor the pool keeps runs from its committed seq + 1 (its start options only
+ * place a new cursor), read from the published ledger without the lock; a cursor the pool does
+ * not keep stays in the options, for core's tail to create it at the tail's start.
+ */
+function withKeptCursor(pool: Pool, start: TailStart): TailStart {
+  if (start.cursor === undefined) return start;
+  let committed: number;
+  try {
+    committed = pool.cursor(start.cursor).info().committed;
+  } catch (error) {
+    if (isSpoolError(error) && error.kind === "NotFound") return start;
+    throw error;
+  }
+  const { cursor: _c, since: _s, sinceTime: _t, last: _l, ...rest } = start;
+  return { ...rest, since: committed + 1 };
 }

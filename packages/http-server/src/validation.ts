@@ -16,6 +16,7 @@
  * is never silently ignored.
  */
 import {
+  checkConsumerName,
   checkKnownKeys,
   checkProducerId,
   checkTag,
@@ -152,6 +153,23 @@ export const BODY_FIELDS = {
     "producer_seq",
   ],
   batch_message: ["data", "tags"],
+  cursor_ack: ["seq", "durability"],
+  cursor_reset: ["seq", "time"],
+  group_put: ["since", "max_attempts", "dead_letter", "retention"],
+  group_claim: [
+    "max",
+    "lease_ms",
+    "member",
+    "wait_ms",
+    "since",
+    "max_attempts",
+    "dead_letter",
+    "retention",
+  ],
+  group_ack: ["seq", "attempt", "deliveries"],
+  delivery: ["seq", "attempt"],
+  group_nack: ["seq", "attempt", "delay_ms", "error"],
+  group_extend: ["seq", "attempt", "lease_ms"],
 } as const satisfies Record<string, readonly string[]>;
 
 /**
@@ -207,6 +225,8 @@ export function tailQuery(maxTimeoutMs: number) {
     since_time: z.string().optional(),
     gap_policy: z.enum(GAP_POLICIES as [string, ...string[]]).optional(),
     follow: z.enum(["true", "false"]).optional(),
+    /** A durable cursor (spec/http/v0 §3.3): core's name rule. */
+    cursor: coreChecked((value) => checkConsumerName(value, "cursor")).optional(),
   });
 }
 

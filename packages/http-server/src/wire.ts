@@ -1,6 +1,7 @@
 /**
  * Wire shapes of pools and messages: PoolInfo in core's wire spelling (with its path as the
- * app shows paths, remote.ts) and message envelopes spliced from the stored bytes.
+ * app shows paths, remote.ts), message envelopes spliced from the stored bytes, and a claim's
+ * deliveries (each envelope spliced the same way, so it is byte for byte `GET messages/{seq}`'s).
  *
  * Invariants: a PoolInfo's `path` is never absolute unless the app exposes paths; an envelope is never built with JSON.parse/JSON.stringify of `data`, only by
  * splicing the stored bytes; keys are plain ASCII literals of the routes.
@@ -8,6 +9,7 @@
 import {
   poolInfoJson as corePoolInfoJson,
   poolListEntryJson as corePoolListEntryJson,
+  type Delivery,
   type PoolInfo,
   type PoolInfoJson,
   type PoolListEntry,
@@ -75,6 +77,23 @@ export function messagesBody(key: string, messages: readonly JsonLine[]): Buffer
   out[at++] = 0x5d;
   out[at] = 0x7d;
   return out;
+}
+
+/**
+ * `{"deliveries":[{"seq","attempt","lease_until","member","message":<envelope>},…]}` for a
+ * claim's deliveries, the envelopes spliced from their stored lines.
+ *
+ * @example
+ * deliveriesBody([d]) // {"deliveries":[{"seq":7,"attempt":1,"lease_until":"…","member":"w-1","message":{"seq":7,…}}]}
+ */
+export function deliveriesBody(deliveries: readonly Delivery[]): Buffer {
+  const parts: Buffer[] = [Buffer.from('{"deliveries":[', "latin1")];
+  deliveries.forEach((d, i) => {
+    const head = `${i > 0 ? "," : ""}{"seq":${d.seq},"attempt":${d.attempt},"lease_until":${JSON.stringify(d.leaseUntil)},"member":${JSON.stringify(d.member)},"message":`;
+    parts.push(Buffer.from(head, "utf8"), envelopeBytes(d.message), Buffer.from("}", "latin1"));
+  });
+  parts.push(Buffer.from("]}", "latin1"));
+  return Buffer.concat(parts);
 }
 
 /** The envelope's JSON bytes without the trailing newline of its JSONL line. */

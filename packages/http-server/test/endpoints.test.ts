@@ -29,13 +29,17 @@ describe("pools", () => {
     });
     // An empty pool's bounds are {} on the wire (Plasmite's clients read bounds.oldest).
     expect(res.json.pool.bounds).toEqual({});
+    expect(res.json.pool.cursors).toEqual([]);
+    expect(res.json.pool.groups).toEqual([]);
     expect(Object.keys(res.json.pool).sort()).toEqual(
       [
         "bounds",
         "bytes_free",
         "bytes_used",
+        "cursors",
         "file_size",
         "format_version",
+        "groups",
         "index_capacity",
         "index_stride",
         "max_message_bytes",

@@ -97,6 +97,16 @@ describe("content", () => {
       spool_tail_gaps_total: "counter",
       spool_tail_where_errors_total: "counter",
       spool_tail_skipped_messages_total: "counter",
+      spool_cursor_lag: "gauge",
+      spool_group_lag: "gauge",
+      spool_group_in_flight: "gauge",
+      spool_group_waiting: "gauge",
+      spool_group_deliveries_total: "counter",
+      spool_group_redeliveries_total: "counter",
+      spool_group_acks_total: "counter",
+      spool_group_dead_letters_total: "counter",
+      spool_group_exhausted_total: "counter",
+      spool_group_lost_to_retention_total: "counter",
     });
     for (const kind of ERROR_KINDS) {
       expect(samples.some((s) => s.name === "spool_errors_total" && s.labels.kind === kind)).toBe(

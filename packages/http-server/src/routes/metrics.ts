@@ -1,7 +1,8 @@
 /**
  * `GET /metrics`: the app's metrics in the Prometheus text exposition format 0.0.4.
  *
- * Invariants: reads no pool; with tokens configured it needs a valid token of any access mode
+ * Invariants: reads no message (the consumer families are read from the pools' ledgers,
+ * consumer-metrics.ts); with tokens configured it needs a valid token of any access mode
  * (401 otherwise) unless the app was built with `metrics: { public: true }`; with
  * `metrics: false` the path answers 404 NotFound with a hint (and nothing is collected).
  */

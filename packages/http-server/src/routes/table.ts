@@ -7,7 +7,7 @@
  */
 
 export interface RouteSpec {
-  method: "GET" | "POST" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "DELETE";
   path: string;
 }
 
@@ -27,6 +27,19 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: "GET", path: "/v0/pools/:pool/producers/:id" },
   { method: "GET", path: "/v0/pools/:pool/tail" },
   { method: "GET", path: "/v0/pools/:pool/events" },
+  { method: "GET", path: "/v0/pools/:pool/cursors" },
+  { method: "GET", path: "/v0/pools/:pool/cursors/:name" },
+  { method: "DELETE", path: "/v0/pools/:pool/cursors/:name" },
+  { method: "POST", path: "/v0/pools/:pool/cursors/:name/ack" },
+  { method: "POST", path: "/v0/pools/:pool/cursors/:name/reset" },
+  { method: "GET", path: "/v0/pools/:pool/groups" },
+  { method: "GET", path: "/v0/pools/:pool/groups/:group" },
+  { method: "PUT", path: "/v0/pools/:pool/groups/:group" },
+  { method: "DELETE", path: "/v0/pools/:pool/groups/:group" },
+  { method: "POST", path: "/v0/pools/:pool/groups/:group/claim" },
+  { method: "POST", path: "/v0/pools/:pool/groups/:group/ack" },
+  { method: "POST", path: "/v0/pools/:pool/groups/:group/nack" },
+  { method: "POST", path: "/v0/pools/:pool/groups/:group/extend" },
 ];
 
 const compiled = ROUTES.map((route) => ({

@@ -6,10 +6,12 @@
  * response starts) and run the same tail machinery (tail-request.ts, streaming.ts); they differ
  * only in framing and in their own extras: `gap_lines` (JSONL), `retry_ms`, `heartbeat_ms` and
  * the `Last-Event-ID` header (SSE), which resumes after that seq and takes precedence over
- * `since_seq`, `since_time` and `last`. Both are read operations.
+ * `since_seq`, `since_time` and `last`. Both are read operations; with `cursor=NAME` (a durable
+ * cursor, spec/http/v0 §3.3) they consume (read-write access), since they may create the cursor.
  */
 import { SpoolError } from "@spool/core";
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
+import type { Operation } from "../auth.js";
 import { type AppContext, guard } from "../context.js";
 import { jsonlFraming, sseFraming } from "../framing.js";
 import { answerTail, tailStart } from "../tail-request.js";
@@ -30,7 +32,7 @@ export function tailRoutes(app: Hono, ctx: AppContext): void {
   const jsonlKeys = Object.keys(jsonlQuery.shape);
   const sseKeys = Object.keys(sseQuery.shape);
 
-  app.get("/v0/pools/:pool/tail", guard(ctx, "read"), (c) => {
+  app.get("/v0/pools/:pool/tail", guard(ctx, tailOperation), (c) => {
     const pool = poolParam(c.req.param("pool"));
     const url = new URL(c.req.url);
     const query = parse(jsonlQuery, queryObject(url, ["tag", "where"], jsonlKeys), "query");
@@ -42,7 +44,7 @@ export function tailRoutes(app: Hono, ctx: AppContext): void {
     });
   });
 
-  app.get("/v0/pools/:pool/events", guard(ctx, "read"), (c) => {
+  app.get("/v0/pools/:pool/events", guard(ctx, tailOperation), (c) => {
     const pool = poolParam(c.req.param("pool"));
     const url = new URL(c.req.url);
     const query = parse(sseQuery, queryObject(url, ["tag", "where"], sseKeys), "query");
@@ -56,6 +58,11 @@ export function tailRoutes(app: Hono, ctx: AppContext): void {
       heartbeatMs: query.heartbeat_ms ?? HEARTBEAT_MS.default,
     });
   });
+}
+
+/** A tail reads; a tail with a cursor consumes (it may create the cursor). */
+function tailOperation(c: Context): Operation {
+  return c.req.query("cursor") === undefined ? "read" : "consume";
 }
 
 /** The seq in a `Last-Event-ID` header (absent or empty: none); anything else is 400. */

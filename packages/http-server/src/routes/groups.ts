@@ -1,0 +1,112 @@
+/**
+ * Consumer group routes (spec/http/v0 §3.4): list, read, configure and delete the groups a pool
+ * keeps; claim deliveries (long-polling), ack, nack and extend them.
+ *
+ * Invariants: listing and reading are meta operations (every access mode); everything else
+ * consumes (read-write access); names, members and every body field are checked before the pool
+ * is touched (consumer-input.ts); changes wait for the pool's writer lock through core's
+ * asynchronous operations, with the pool leased meanwhile; a claim waits at most `wait_ms`, cut
+ * to the server's limit, and stops waiting (answering what it has: nothing) when the client goes
+ * away or the server shuts down; a delivery's `message` is spliced from the stored bytes, byte
+ * for byte the envelope `GET …/messages/{seq}` answers. Answers use core's wire spelling of a
+ * group. Unknown body fields and query parameters are 400 Usage.
+ */
+import { checkConsumerName, groupInfoJson } from "@spool/core";
+import type { Hono } from "hono";
+import {
+  claimInput,
+  extendInput,
+  groupAckInput,
+  groupPutInput,
+  nackInput,
+  optionalObject,
+} from "../consumer-input.js";
+import { type AppContext, bodyLimit, guard } from "../context.js";
+import { withLease } from "../pools.js";
+import { jsonBytesResponse, jsonResponse } from "../responses.js";
+import { bodyText, checkQueryKeys, parseJsonObject, poolParam } from "../validation.js";
+import { deliveriesBody } from "../wire.js";
+
+export function groupRoutes(app: Hono, ctx: AppContext): void {
+  const body = bodyLimit(ctx);
+  const names = (c: { req: { param(name: string): string | undefined; url: string } }) => {
+    const pool = poolParam(c.req.param("pool"));
+    const group = checkConsumerName(c.req.param("group"), "group");
+    checkQueryKeys(new URL(c.req.url), []);
+    return { pool, group };
+  };
+  const { maxClaimWaitMs, maxBatchMessages } = ctx.options.limits;
+
+  app.get("/v0/pools/:pool/groups", guard(ctx, "meta"), (c) => {
+    const pool = poolParam(c.req.param("pool"));
+    checkQueryKeys(new URL(c.req.url), []);
+    return jsonResponse({ groups: ctx.pools.get(pool).groups().map(groupInfoJson) });
+  });
+
+  app.get("/v0/pools/:pool/groups/:group", guard(ctx, "meta"), (c) => {
+    const { pool, group } = names(c);
+    return jsonResponse({ group: groupInfoJson(ctx.pools.get(pool).group(group).info()) });
+  });
+
+  app.put("/v0/pools/:pool/groups/:group", guard(ctx, "consume"), body, async (c) => {
+    const { pool, group } = names(c);
+    const settings = groupPutInput(optionalObject(await bodyText(c.req)));
+    // Core has no asynchronous ensure: one commit under the lock (see the report to core).
+    const info = ctx.pools.get(pool).group(group, settings).ensure();
+    return jsonResponse({ group: groupInfoJson(info) });
+  });
+
+  app.delete("/v0/pools/:pool/groups/:group", guard(ctx, "consume"), async (c) => {
+    const { pool, group } = names(c);
+    const info = await withLease(ctx.pools, pool, (p) => p.group(group).deleteAsync());
+    return jsonResponse({ group: groupInfoJson(info) });
+  });
+
+  app.post("/v0/pools/:pool/groups/:group/claim", guard(ctx, "consume"), body, async (c) => {
+    const { pool, group } = names(c);
+    const input = claimInput(optionalObject(await bodyText(c.req)), maxClaimWaitMs);
+    // The wait ends when the client goes away or the server shuts down: nothing more is claimed.
+    const signal = AbortSignal.any([c.req.raw.signal, ctx.shutdown]);
+    const deliveries = await withLease(ctx.pools, pool, (p) =>
+      p.group(group, input.settings).claimAsync({
+        max: input.max,
+        leaseMs: input.leaseMs,
+        waitMs: input.waitMs,
+        signal,
+        ...(input.member === undefined ? {} : { member: input.member }),
+      }),
+    );
+    return jsonBytesResponse(deliveriesBody(deliveries));
+  });
+
+  app.post("/v0/pools/:pool/groups/:group/ack", guard(ctx, "consume"), body, async (c) => {
+    const { pool, group } = names(c);
+    const refs = groupAckInput(parseJsonObject(await bodyText(c.req)), maxBatchMessages);
+    const acked = await withLease(ctx.pools, pool, (p) =>
+      p.group(group).ackAsync(refs, { signal: ctx.shutdown }),
+    );
+    return jsonResponse({ acked });
+  });
+
+  app.post("/v0/pools/:pool/groups/:group/nack", guard(ctx, "consume"), body, async (c) => {
+    const { pool, group } = names(c);
+    const input = nackInput(parseJsonObject(await bodyText(c.req)));
+    await withLease(ctx.pools, pool, (p) =>
+      p.group(group).nackAsync(input.ref, {
+        delayMs: input.delayMs,
+        signal: ctx.shutdown,
+        ...(input.error === undefined ? {} : { error: input.error }),
+      }),
+    );
+    return jsonResponse({ ok: true });
+  });
+
+  app.post("/v0/pools/:pool/groups/:group/extend", guard(ctx, "consume"), body, async (c) => {
+    const { pool, group } = names(c);
+    const input = extendInput(parseJsonObject(await bodyText(c.req)));
+    const leaseUntil = await withLease(ctx.pools, pool, (p) =>
+      p.group(group).extendAsync(input.ref, { leaseMs: input.leaseMs, signal: ctx.shutdown }),
+    );
+    return jsonResponse({ lease_until: leaseUntil });
+  });
+}
