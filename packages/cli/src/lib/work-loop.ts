@@ -101,18 +101,23 @@ export class WorkLoop {
         await this.#nextEnd();
         continue;
       }
-      let waitMs = CLAIM_WAIT_MS;
-      if (this.#running.size === 0 && this.#plan.idleMs !== undefined) {
-        const left = this.#plan.idleMs - (Date.now() - this.#lastActive);
-        if (left <= 0) {
-          end = "idle";
-          break;
-        }
-        waitMs = Math.min(left, CLAIM_WAIT_MS);
-      }
+      // Idle: no job runs; the claim then waits at most what is left of --timeout (at least
+      // one claim is made, so the group and its settings are checked even with --timeout 0).
+      const idle = this.#running.size === 0 && this.#plan.idleMs !== undefined;
+      const left = idle ? (this.#plan.idleMs as number) - (Date.now() - this.#lastActive) : 0;
+      const waitMs = idle ? Math.max(0, Math.min(left, CLAIM_WAIT_MS)) : CLAIM_WAIT_MS;
       const deliveries = await this.#claimUpTo(free, waitMs);
       if (deliveries.length > 0) this.#lastActive = Date.now();
       for (const delivery of deliveries) this.#start(delivery);
+      if (
+        deliveries.length === 0 &&
+        idle &&
+        this.#running.size === 0 &&
+        (this.#plan.idleMs as number) - (Date.now() - this.#lastActive) <= 0
+      ) {
+        end = "idle";
+        break;
+      }
     }
     await Promise.all(this.#running);
     if (this.#fatal !== undefined) throw this.#fatal;
