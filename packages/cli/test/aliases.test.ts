@@ -2,7 +2,7 @@
 // `spool verify` = `doctor`, `--last` = `--tail`, `--gap-policy` = `--gap`; help lists them,
 // completion offers them, and did-you-mean suggests them.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { COMMANDS, findCommand, POOL_GROUP } from "../src/commands/registry.js";
+import { COMMAND_GROUPS, COMMANDS, findCommand } from "../src/commands/registry.js";
 import { jsonLines, run, tempDir } from "./helpers.js";
 
 let tmp: ReturnType<typeof tempDir>;
@@ -18,7 +18,11 @@ const complete = async (...words: string[]) =>
 
 describe("command aliases", () => {
   it("name one command each, and never another command's name", () => {
-    const names = new Set([POOL_GROUP.name, "help", ...COMMANDS.map((c) => c.path[0] as string)]);
+    const names = new Set([
+      ...COMMAND_GROUPS.map((g) => g.name),
+      "help",
+      ...COMMANDS.map((c) => c.path[0] as string),
+    ]);
     const aliases = COMMANDS.flatMap((c) => c.aliases ?? []);
     expect(aliases.sort()).toEqual(["append", "get", "verify"]);
     expect(new Set(aliases).size).toBe(aliases.length);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { COMMANDS, POOL_GROUP } from "../src/commands/registry.js";
+import { COMMAND_GROUPS, COMMANDS } from "../src/commands/registry.js";
 import { run } from "./helpers.js";
 
 let dir: string;
@@ -15,7 +15,9 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const entries = [...POOL_GROUP.commands, ...COMMANDS].filter((entry) => !entry.hidden);
+const entries = [...COMMAND_GROUPS.flatMap((g) => g.commands), ...COMMANDS].filter(
+  (entry) => !entry.hidden,
+);
 
 describe("examples in --help", () => {
   it.each(entries.map((entry) => [entry.path.join(" "), entry] as const))(

@@ -13,7 +13,9 @@ import {
   checkCount,
   checkDurability,
   checkProducer,
+  cursorInfoFromJson,
   encodeTags,
+  groupInfoFromJson,
   isOneJsonValueShape,
   normaliseJsonText,
   type PoolInfo,
@@ -71,6 +73,15 @@ export function poolInfoFromJson(value: unknown, what: string): PoolInfo {
     // Older servers send no producers; an entry of the wrong shape is left out.
     producers: (Array.isArray(j.producers) ? j.producers : []).flatMap((p) => {
       const info = producerInfoFromJson(p);
+      return info ? [info] : [];
+    }),
+    // Older servers send no cursors or groups; an entry of the wrong shape is left out.
+    cursors: (Array.isArray(j.cursors) ? j.cursors : []).flatMap((c) => {
+      const info = cursorInfoFromJson(c);
+      return info ? [info] : [];
+    }),
+    groups: (Array.isArray(j.groups) ? j.groups : []).flatMap((g) => {
+      const info = groupInfoFromJson(g);
       return info ? [info] : [];
     }),
   };

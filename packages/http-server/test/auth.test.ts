@@ -1,9 +1,11 @@
-// Bearer tokens and access modes: no token, wrong token, and each access mode × each endpoint.
+// Bearer tokens and access modes: no token, wrong token, and each access mode × each endpoint
+// (consumers: listing and reading cursors and groups is meta; a tail with a cursor, cursor acks,
+// resets and deletes, and group changes and claims consume, which needs read-write).
 import { afterEach, describe, expect, test } from "vitest";
 import type { AccessMode, CreateAppOptions } from "../src/index.js";
 import { type Fixture, makeApp, send } from "./helpers/fixtures.js";
 
-type Op = "read" | "write" | "meta" | "open";
+type Op = "read" | "write" | "meta" | "consume";
 interface Endpoint {
   op: Op;
   method: string;
@@ -28,6 +30,18 @@ function endpoints(n: number): Endpoint[] {
     },
     { op: "read", method: "GET", path: "/v0/pools/p/messages/1" },
     { op: "read", method: "GET", path: "/v0/pools/p/tail?since_seq=1&max=1" },
+    { op: "meta", method: "GET", path: "/v0/pools/p/cursors" },
+    { op: "meta", method: "GET", path: "/v0/pools/p/cursors/kept" },
+    { op: "meta", method: "GET", path: "/v0/pools/p/groups" },
+    { op: "meta", method: "GET", path: "/v0/pools/p/groups/kept" },
+    { op: "consume", method: "GET", path: `/v0/pools/p/tail?cursor=c${n}&since_seq=1&max=1` },
+    { op: "consume", method: "GET", path: `/v0/pools/p/events?cursor=e${n}&since_seq=1&max=1` },
+    { op: "consume", method: "POST", path: "/v0/pools/p/cursors/kept/ack", body: { seq: 1 } },
+    { op: "consume", method: "POST", path: "/v0/pools/p/cursors/kept/reset", body: { seq: 1 } },
+    { op: "consume", method: "DELETE", path: `/v0/pools/p/cursors/del${n}` },
+    { op: "consume", method: "PUT", path: `/v0/pools/p/groups/g${n}`, body: { since: "oldest" } },
+    { op: "consume", method: "POST", path: `/v0/pools/p/groups/g${n}/claim`, body: {} },
+    { op: "consume", method: "DELETE", path: `/v0/pools/p/groups/del${n}` },
   ];
 }
 
@@ -42,6 +56,12 @@ async function setup(options: CreateAppOptions): Promise<Fixture> {
   const { createPool } = await import("@spool/core");
   const pool = createPool("p", { dir: f.dir });
   pool.append({ seed: true });
+  pool.cursor("kept").reset({ seq: 1 });
+  pool.group("kept").ensure();
+  for (let n = 0; n < 4; n++) {
+    pool.cursor(`del${n}`).reset({ seq: 1 });
+    pool.group(`del${n}`).ensure();
+  }
   pool.close();
   for (let n = 0; n < 4; n++) createPool(`gone${n}`, { dir: f.dir }).close();
   return f;
@@ -93,7 +113,7 @@ describe("tokens", () => {
 
 describe("access modes × endpoints", () => {
   const allowed: Record<AccessMode, Op[]> = {
-    "read-write": ["read", "write", "meta"],
+    "read-write": ["read", "write", "meta", "consume"],
     "read-only": ["read", "meta"],
     "write-only": ["write", "meta"],
   };
