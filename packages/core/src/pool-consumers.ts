@@ -346,6 +346,12 @@ export class PoolGroup {
     return this.#commits.run((s) => planGroupSettle(s, this.name, this.#settings));
   }
 
+  /** `ensure` without blocking the event loop while another process holds the writer lock. */
+  ensureAsync(): Promise<GroupInfo> {
+    this.#checkTarget();
+    return this.#commits.runAsync((s) => planGroupSettle(s, this.name, this.#settings));
+  }
+
   /** The dead-letter pool must exist: checked once, where the settings name one. */
   #checkTarget(): void {
     const target = this.#settings.deadLetter;

@@ -294,7 +294,7 @@ describe("consumer groups", () => {
     expect(g.info().lostToRetention).toBe(oldest - 1);
   });
 
-  it("retention block: an append that would overwrite an unfinished message is Busy", () => {
+  it("retention block: an append that would overwrite an unfinished message is Busy", async () => {
     const dir = tempDir();
     const pool = Pool.create(join(dir, "small.spool"), { size: "64K" });
     const g = pool.group("g", { since: "oldest", retention: "block" });
@@ -317,8 +317,9 @@ describe("consumer groups", () => {
     g.ack(ds);
     pool.append({ after: true });
     expect(pool.readState().newest).toBe(appended + 1);
-    // retention lost lifts the block.
-    pool.group("g", { retention: "lost" }).ensure();
+    // retention lost lifts the block (ensureAsync stores settings like ensure).
+    const info = await pool.group("g", { retention: "lost" }).ensureAsync();
+    expect(info.retention).toBe("lost");
     for (let i = 0; i < 500; i++) pool.append({ pad: "x".repeat(100) });
   });
 
