@@ -141,11 +141,16 @@ export interface ClaimInput {
   member: string | undefined;
   /** The wait, already shortened to the server's limit. */
   waitMs: number;
+  /** Deliveries to ack in the claim's commit, before claiming. */
+  ack: DeliveryRef[];
   settings: GroupSettings;
 }
 
-/** `POST …/groups/{group}/claim`: `{max, lease_ms, member, wait_ms}` plus optional settings. */
-export function claimInput(body: Body, maxWaitMs: number): ClaimInput {
+/**
+ * `POST …/groups/{group}/claim`: `{max, lease_ms, member, wait_ms, ack}` plus optional settings;
+ * `ack` is a list like the ack endpoint's `deliveries` (at most `maxDeliveries`), possibly empty.
+ */
+export function claimInput(body: Body, maxWaitMs: number, maxDeliveries: number): ClaimInput {
   checkBodyFields(Object.keys(body), BODY_FIELDS.group_claim);
   const max = whole(body, "max", 1, MAX_CLAIM) ?? 1;
   const leaseMs = checkDurationMs("lease_ms", body.lease_ms, DEFAULT_LEASE_MS);
@@ -156,6 +161,7 @@ export function claimInput(body: Body, maxWaitMs: number): ClaimInput {
     leaseMs,
     member,
     waitMs: Math.min(waitMs, maxWaitMs),
+    ack: body.ack === undefined ? [] : deliveryList(body.ack, "ack", 0, maxDeliveries),
     settings: groupSettingsInput(body),
   };
 }
@@ -171,15 +177,20 @@ export function groupAckInput(body: Body, maxDeliveries: number): DeliveryRef[] 
       'send {"seq": 7, "attempt": 1} or {"deliveries": [{"seq": 7, "attempt": 1}, …]}',
     );
   }
-  if (!Array.isArray(list) || list.length === 0 || list.length > maxDeliveries) {
+  return deliveryList(list, "deliveries", 1, maxDeliveries);
+}
+
+/** A body's list of `{seq, attempt}` under `name`, of `min` to `max` entries. */
+function deliveryList(list: unknown, name: string, min: number, max: number): DeliveryRef[] {
+  if (!Array.isArray(list) || list.length < min || list.length > max) {
     throw usage(
-      `deliveries must be a list of 1 to ${maxDeliveries} {seq, attempt}`,
-      'send {"deliveries": [{"seq": 7, "attempt": 1}, …]}',
+      `${name} must be a list of ${min} to ${max} {seq, attempt}`,
+      `send {"${name}": [{"seq": 7, "attempt": 1}, …]}`,
     );
   }
   return list.map((item, i) => {
     if (typeof item === "object" && item !== null && !Array.isArray(item)) {
-      checkBodyFields(Object.keys(item), BODY_FIELDS.delivery, `deliveries[${i}].`);
+      checkBodyFields(Object.keys(item), BODY_FIELDS.delivery, `${name}[${i}].`);
     }
     return checkDeliveryRef(item);
   });

@@ -161,6 +161,7 @@ export const BODY_FIELDS = {
     "lease_ms",
     "member",
     "wait_ms",
+    "ack",
     "since",
     "max_attempts",
     "dead_letter",

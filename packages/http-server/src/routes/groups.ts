@@ -51,8 +51,7 @@ export function groupRoutes(app: Hono, ctx: AppContext): void {
   app.put("/v0/pools/:pool/groups/:group", guard(ctx, "consume"), body, async (c) => {
     const { pool, group } = names(c);
     const settings = groupPutInput(optionalObject(await bodyText(c.req)));
-    // Core has no asynchronous ensure: one commit under the lock (see the report to core).
-    const info = ctx.pools.get(pool).group(group, settings).ensure();
+    const info = await withLease(ctx.pools, pool, (p) => p.group(group, settings).ensureAsync());
     return jsonResponse({ group: groupInfoJson(info) });
   });
 
@@ -64,7 +63,11 @@ export function groupRoutes(app: Hono, ctx: AppContext): void {
 
   app.post("/v0/pools/:pool/groups/:group/claim", guard(ctx, "consume"), body, async (c) => {
     const { pool, group } = names(c);
-    const input = claimInput(optionalObject(await bodyText(c.req)), maxClaimWaitMs);
+    const input = claimInput(
+      optionalObject(await bodyText(c.req)),
+      maxClaimWaitMs,
+      maxBatchMessages,
+    );
     // The wait ends when the client goes away or the server shuts down: nothing more is claimed.
     const signal = AbortSignal.any([c.req.raw.signal, ctx.shutdown]);
     const deliveries = await withLease(ctx.pools, pool, (p) =>
@@ -72,6 +75,7 @@ export function groupRoutes(app: Hono, ctx: AppContext): void {
         max: input.max,
         leaseMs: input.leaseMs,
         waitMs: input.waitMs,
+        ack: input.ack,
         signal,
         ...(input.member === undefined ? {} : { member: input.member }),
       }),
