@@ -214,6 +214,11 @@ describe("spool cursor list|show|reset|delete", () => {
       `${JSON.stringify(doc.cursors[0])}\n`,
     );
     expect((await spool("cursor", "list", "p")).code).toBe(0);
+    // pool info names them with their lag; --json lists them in full.
+    const info = await spool("pool", "info", "p");
+    expect(info.stdout).toMatch(/\ncursors: {3}2 \(a lag 1, b lag 3\)\ngroups: {4}0\n$/);
+    const infoJson = JSON.parse((await spool("pool", "info", "p", "--json")).stdout);
+    expect(infoJson.pool.cursors).toEqual(doc.cursors);
   });
 
   it("reset moves a cursor by seq, time or age (and creates one); delete forgets it", async () => {

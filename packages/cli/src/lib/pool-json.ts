@@ -4,7 +4,8 @@
  *
  * Invariants: every PoolInfo field appears exactly once under its wire name; `bounds` and the
  * times are null for an empty pool, never omitted; human output never feeds scripts (it lists
- * at most PRODUCERS_SHOWN producers; `--json` lists every one the pool keeps).
+ * at most PRODUCERS_SHOWN producers and CONSUMERS_SHOWN cursors and groups; `--json` lists every
+ * one the pool keeps).
  */
 import type { PoolInfo } from "@spool/core";
 
@@ -36,8 +37,32 @@ export function poolInfoText(info: PoolInfo): string {
   ];
   if (info.oldestTime) lines.push(`oldest:    ${info.oldestTime}`);
   if (info.newestTime) lines.push(`newest:    ${info.newestTime}`);
-  lines.push(...producerLines(info));
+  lines.push(...producerLines(info), ...consumerLines(info));
   return lines.join("\n");
+}
+
+/** How many cursors and groups `pool info` names on its line (`--json` lists every one). */
+export const CONSUMERS_SHOWN = 10;
+
+/** The cursor and group lines of the human pool info: each by name with its lag. */
+function consumerLines(info: PoolInfo): string[] {
+  const line = (label: string, names: string[]) => {
+    const shown = names.slice(0, CONSUMERS_SHOWN);
+    const more = names.length - shown.length;
+    const list =
+      shown.length === 0 ? "" : ` (${shown.join(", ")}${more > 0 ? `, … ${more} more` : ""})`;
+    return `${label}${names.length}${list}`;
+  };
+  return [
+    line(
+      "cursors:   ",
+      info.cursors.map((c) => `${c.name} lag ${c.lag}`),
+    ),
+    line(
+      "groups:    ",
+      info.groups.map((g) => `${g.name} lag ${g.lag}, ${g.inFlight} in flight`),
+    ),
+  ];
 }
 
 /** How many producers `pool info` lists by name (the most recent first). */
