@@ -26,6 +26,8 @@ const INFO_KEYS = [
   "producer_count",
   "producer_capacity",
   "producers",
+  "cursors",
+  "groups",
 ];
 
 describe("pool create", () => {
