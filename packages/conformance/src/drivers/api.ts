@@ -30,10 +30,13 @@ import {
 } from "@spool/core";
 import { lockstep } from "../lockstep.js";
 import { childScript } from "../process.js";
+import { consumerOp } from "./api-consumers.js";
+import { CONSUMER_OPS } from "./consumer-inputs.js";
 import {
   appendAnswer,
   batchInput,
   concurrentInput,
+  cursorTailOptions,
   expectedLastSeqInput,
   hexBytes,
   isDuplicate,
@@ -73,6 +76,7 @@ async function tail(
   const gaps: Gap[] = [];
   const options: TailOptions = {
     ...tailInputOptions(input),
+    ...cursorTailOptions(input),
     follow: false,
     onGap: (gap) => gaps.push(gap),
   };
@@ -216,6 +220,11 @@ async function runStep(step: DriverStep, dir: string): Promise<Outcome> {
         result: await concurrent(need(step.pool, "concurrent_append"), dir, input),
       };
     default:
+      if (CONSUMER_OPS.has(step.op))
+        return withPool(need(step.pool, step.op), dir, (pool) => ({
+          status: "ok",
+          ...consumerOp(pool, step.op, input, jsonLine),
+        }));
       return { status: "skipped", reason: `the api driver does not know op ${step.op}` };
   }
 }

@@ -17,6 +17,7 @@ import { PRODUCER_ID_PATTERN } from "@spool/core";
 import { lockstep } from "../lockstep.js";
 import { runProcess } from "../process.js";
 import { POOL_INFO_KEYS } from "../runner/shapes.js";
+import { cliConsumerOp } from "./cli-consumers.js";
 import { checkKeyOrder, cliOutcome, envelopeLines, receiptLines } from "./cli-output.js";
 import {
   batchInput,
@@ -204,7 +205,12 @@ class CliSession implements DriverSession {
       case "concurrent_append":
         return this.concurrent(ref, input);
       default:
-        return { status: "skipped", reason: `the cli driver does not know op ${step.op}` };
+        return (
+          (await cliConsumerOp((args, stdin) => this.spool(args, stdin), step.op, ref, input)) ?? {
+            status: "skipped",
+            reason: `the cli driver does not know op ${step.op}`,
+          }
+        );
     }
   }
 
@@ -311,7 +317,33 @@ class CliSession implements DriverSession {
     const max = optionalNumber(input, "max");
     if (max !== undefined && !(Number.isSafeInteger(max) && max >= 0))
       return { status: "skipped", reason: "the CLI has no --max (emulated only for counts ≥ 0)" };
-    const args = ["follow", ref, "--replay", "0", "--jsonl", ...tagArgs(input.tags)];
+    const cursor = input.cursor;
+    if (input.auto_ack !== undefined && input.auto_ack !== true)
+      return {
+        status: "skipped",
+        reason: "the CLI has no follow that keeps a cursor without acks",
+      };
+    if (input.auto_ack === true && cursor === undefined)
+      return { status: "skipped", reason: "the CLI acks only with follow --cursor NAME" };
+    if (cursor !== undefined && input.auto_ack !== true)
+      return {
+        status: "skipped",
+        reason:
+          "follow --cursor acks every message once printed: a cursor tail without acks (auto_ack) cannot be given",
+      };
+    // A cursor cannot go with --replay: --no-follow stops when caught up too, and --max is real.
+    const args =
+      cursor === undefined
+        ? ["follow", ref, "--replay", "0", "--jsonl", ...tagArgs(input.tags)]
+        : [
+            "follow",
+            ref,
+            `--cursor=${String(cursor)}`,
+            "--no-follow",
+            "--jsonl",
+            ...tagArgs(input.tags),
+            ...(max === undefined ? [] : [`--max=${max}`]),
+          ];
     if (input.since !== undefined) args.push("--since", String(input.since));
     if (input.since_time !== undefined) args.push("--since", String(input.since_time));
     const where = input.where;

@@ -20,7 +20,7 @@ import type { DriverStep } from "./types.js";
 
 /** A request: method, path (with query) under the base URL, JSON body text (or raw bytes). */
 export interface RawRequest {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PUT" | "DELETE";
   path: string;
   body?: string | Uint8Array;
 }
@@ -47,7 +47,9 @@ export function sendRaw(
   });
 }
 
-const poolPath = (name: string, suffix = "") => `/v0/pools/${encodeURIComponent(name)}${suffix}`;
+/** A pool's URL path (`/v0/pools/NAME` and `suffix`), the name as one path segment. */
+export const poolPath = (name: string, suffix = "") =>
+  `/v0/pools/${encodeURIComponent(name)}${suffix}`;
 
 /**
  * A producer input as protocol v0's body members (`producer_id`, `producer_epoch`,

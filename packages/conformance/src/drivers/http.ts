@@ -35,7 +35,9 @@ import {
   type SpoolErrorJson,
 } from "@spool/core";
 import type { TokenSpec } from "@spool/http-server";
+import { CONSUMER_OPS } from "./consumer-inputs.js";
 import { appendOptions, appendResult, type Result } from "./http-answers.js";
+import { cursorTail, type HttpConsumerContext, httpConsumerOp } from "./http-consumers.js";
 import { probe, probeFor, sendRaw } from "./http-probe.js";
 import { SessionServer } from "./http-server.js";
 import { caughtUpTail, lineText } from "./http-tail.js";
@@ -242,6 +244,13 @@ class HttpSession implements DriverSession {
         return { result: { message: message.toJSON() }, lines: [lineText(message.toJsonLine())] };
       }
       case "tail": {
+        if (input.cursor !== undefined || input.auto_ack !== undefined) {
+          if (input.cursor === undefined)
+            throw new Skip(
+              "HTTP tails never ack: auto_ack is the client acking its cursor, so it needs one",
+            );
+          return cursorTail(this.#consumers(), need(step.pool, "tail"), input);
+        }
         const pool = this.#pool(step.pool, "tail");
         const { lines, ...result } = await caughtUpTail(pool, input, this.#recorder);
         return { result, lines };
@@ -250,9 +259,23 @@ class HttpSession implements DriverSession {
         return {
           result: await this.#concurrent(this.#pool(step.pool, "concurrent_append"), input),
         };
-      default:
-        throw new Skip(`the http driver does not know op ${step.op}`);
+      default: {
+        const name = CONSUMER_OPS.has(step.op) ? need(step.pool, step.op) : "";
+        const result = await httpConsumerOp(this.#consumers(), step.op, name, input);
+        if (result === undefined) throw new Skip(`the http driver does not know op ${step.op}`);
+        return result;
+      }
     }
+  }
+
+  /** What the consumer ops (http-consumers.ts) need of this session, for the step running now. */
+  #consumers(): HttpConsumerContext {
+    return {
+      recorder: this.#recorder,
+      baseUrl: this.#server.url,
+      bearer: this.#bearer,
+      answer: (request) => this.#answer(request),
+    };
   }
 
   /** `result`, with a violation when the SDK's `value` is not what the server sent. */

@@ -151,6 +151,19 @@ export function tailInputOptions(input: Record<string, unknown>): TailInput {
 }
 
 /**
+ * A `tail` step's durable cursor: `cursor` (its name, as given) and `auto_ack` (the library's
+ * `autoAck`), only the keys the step gives.
+ */
+export function cursorTailOptions(
+  input: Record<string, unknown>,
+): Pick<TailOptions, "cursor" | "autoAck"> {
+  const options: Pick<TailOptions, "cursor" | "autoAck"> = {};
+  if (input.cursor !== undefined) options.cursor = input.cursor as string;
+  if (input.auto_ack !== undefined) options.autoAck = input.auto_ack as boolean;
+  return options;
+}
+
+/**
  * The bytes of a `json_hex` input (raw bytes, which may be invalid UTF-8 on purpose).
  *
  * @example

@@ -4,7 +4,8 @@
  *
  * Invariants: a manifest that does not load is an error naming the file and the problem (never
  * a silently empty suite); manifests of a directory load in file-name order; step ids are unique
- * within a manifest and `requires` only names earlier steps.
+ * within a manifest and `requires` only names earlier steps; a tail names where it starts, unless
+ * it follows a durable cursor.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
@@ -59,7 +60,10 @@ export function parseManifest(text: string, file: string): Manifest {
     }
     if (step.op === "tail") {
       const input = step.input ?? {};
-      if (input.since === undefined && input.last === undefined && input.since_time === undefined) {
+      // A cursor tail starts after the cursor (a new one at the next new message): no start needed.
+      const started =
+        input.since !== undefined || input.last !== undefined || input.since_time !== undefined;
+      if (!started && input.cursor === undefined) {
         throw new ManifestError(
           file,
           `step ${index} (${step.id}): a tail needs "since", "since_time" or "last" (conformance tails stop when caught up)`,

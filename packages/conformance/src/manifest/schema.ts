@@ -5,7 +5,8 @@
  * Invariants: `conformance_version` is 0; step ids are unique within a manifest; unknown keys
  * are allowed and ignored (the format is additive), unknown ops are loaded and later skipped
  * with a reason by a runner or driver that does not know them; a `tail` step names a start
- * (`since`, `since_time` or `last`) because conformance tails stop when caught up.
+ * (`since`, `since_time` or `last`) because conformance tails stop when caught up, unless it
+ * follows a durable `cursor` (which starts after what the cursor acked).
  */
 import * as z from "zod";
 

@@ -12,7 +12,9 @@
  * locally, HTTP requests and served paths remotely); `unordered` tails sort
  * their messages canonically and move the seqs to a sorted `seqs` list. Envelope lines keep every
  * byte except the commit time (`"time":"<time>"`, only where the contract's form sits right after
- * the seq), and under `unordered` the seq too, sorted.
+ * the seq), a dead letter's original commit time (right after its `pool`, `group` and `seq`, at
+ * the start of its data), and under `unordered` the seq too, sorted. The times of durable
+ * consumers (`ack_time`, `created_time`, `lease_until`) are times like the others.
  *
  * **The intended difference `served-paths`.** The library and the CLI name a pool file by its
  * absolute path; HTTP names it by its name inside the served pool directory (`a.spool`,
@@ -30,7 +32,16 @@ export const TIME_PLACEHOLDER = "<time>";
 /** What a nested error's message becomes (messages are not a contract). */
 export const MESSAGE_PLACEHOLDER = "<message>";
 const TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/;
-const TIME_KEYS = new Set(["time", "oldest_time", "newest_time", "last_time"]);
+const TIME_KEYS = new Set([
+  "time",
+  "oldest_time",
+  "newest_time",
+  "last_time",
+  // durable consumers (spec/http/v0 §3.3–3.4): a cursor's, a group's, a delivery's
+  "ack_time",
+  "created_time",
+  "lease_until",
+]);
 
 /** A normalised outcome: what expectations and parity look at. */
 export type Normalised =
@@ -105,9 +116,16 @@ function unorder(result: unknown): unknown {
 }
 
 const LINE_TIME = /^\{"seq":(\d+),"time":"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z"/;
+/**
+ * A dead letter's data (spec/api/v0 §3.12), which carries the original message's commit time:
+ * `"data":{"pool":…,"group":…,"seq":N,"time":"…"`. Pool and group names need no escapes.
+ */
+const DEAD_LETTER_TIME =
+  /,"data":\{"pool":"[^"\\]*","group":"[^"\\]*","seq":\d+,"time":"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z"/;
 
 /**
- * Envelope lines with the commit time replaced (and, when `unordered`, the seq, then sorted).
+ * Envelope lines with the commit time replaced (and, when `unordered`, the seq, then sorted), and
+ * in a dead letter's data the original message's commit time too.
  *
  * @example
  * normaliseLines(['{"seq":3,"time":"2026-11-22T10:15:30.123456789Z","meta":{"tags":[]},"data":1.50}'])
@@ -115,11 +133,13 @@ const LINE_TIME = /^\{"seq":(\d+),"time":"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\
  */
 export function normaliseLines(lines: readonly string[], unordered = false): string[] {
   const out = lines.map((line) =>
-    line.replace(LINE_TIME, (_, seq: string) =>
-      unordered
-        ? `{"seq":<seq>,"time":"${TIME_PLACEHOLDER}"`
-        : `{"seq":${seq},"time":"${TIME_PLACEHOLDER}"`,
-    ),
+    line
+      .replace(LINE_TIME, (_, seq: string) =>
+        unordered
+          ? `{"seq":<seq>,"time":"${TIME_PLACEHOLDER}"`
+          : `{"seq":${seq},"time":"${TIME_PLACEHOLDER}"`,
+      )
+      .replace(DEAD_LETTER_TIME, (text) => `${text.slice(0, -32)}"${TIME_PLACEHOLDER}"`),
   );
   return unordered ? out.sort() : out;
 }

@@ -1,7 +1,8 @@
 /**
  * The shapes every successful result must have, whatever the manifest checks: complete PoolInfo
  * (every field of spec/http/v0 §2.2, `null` rather than omitted), envelopes with `seq`, `time`,
- * `meta.tags` and `data`, receipts, gaps. A surface that drops a field fails here even when no
+ * `meta.tags` and `data`, receipts, gaps, durable cursors, consumer groups and their deliveries
+ * (spec/http/v0 §3.3–3.4). A surface that drops a field fails here even when no
  * manifest names that field and every surface drops it alike (which parity cannot see).
  *
  * Invariants: checks are on the raw result (before normalisation); extra fields are allowed
@@ -27,7 +28,36 @@ export const POOL_INFO_KEYS = [
   "producer_count",
   "producer_capacity",
   "producers",
+  "cursors",
+  "groups",
 ] as const;
+
+/** A durable cursor's fields in their documented order (spec/http/v0 §3.3). */
+export const CURSOR_INFO_KEYS = ["name", "committed", "lag", "ack_time", "created_time"] as const;
+
+/** A consumer group's fields in their documented order (spec/http/v0 §3.4). */
+export const GROUP_INFO_KEYS = [
+  "name",
+  "next",
+  "lag",
+  "in_flight",
+  "waiting",
+  "members",
+  "oldest_unfinished",
+  "delivered",
+  "redelivered",
+  "acked",
+  "dead_lettered",
+  "exhausted",
+  "lost_to_retention",
+  "max_attempts",
+  "dead_letter",
+  "retention",
+  "created_time",
+] as const;
+
+/** A delivery's fields in their documented order (spec/http/v0 §3.4). */
+export const DELIVERY_KEYS = ["seq", "attempt", "lease_until", "member", "message"] as const;
 
 /** A kept producer's fields in their documented order (spec/http/v0 §2.2). */
 export const PRODUCER_INFO_KEYS = [
@@ -89,6 +119,83 @@ function poolInfo(info: unknown, at: string, out: string[]): void {
     if (Array.isArray(info.producers) && info.producers.length !== info.producer_count)
       out.push(`${at}.producer_count: not the number of producers listed`);
   }
+  if ("cursors" in info) list(info.cursors, `${at}.cursors`, out, (c, cat) => cursor(c, cat, out));
+  if ("groups" in info) list(info.groups, `${at}.groups`, out, (g, gat) => group(g, gat, out));
+}
+
+const isWhole = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+const isTimeOrNull = (v: unknown): boolean => v === null || typeof v === "string";
+
+/** A durable cursor `{name, committed, lag, ack_time, created_time}`. */
+function cursor(value: unknown, at: string, out: string[]): void {
+  if (!isRecord(value)) {
+    out.push(`${at}: expected a cursor object, got ${JSON.stringify(value)}`);
+    return;
+  }
+  for (const key of CURSOR_INFO_KEYS) if (!(key in value)) out.push(`${at}.${key}: missing`);
+  if ("name" in value && typeof value.name !== "string") out.push(`${at}.name: not a string`);
+  for (const key of ["committed", "lag"])
+    if (key in value && !isWhole(value[key])) out.push(`${at}.${key}: not a whole number`);
+  if ("ack_time" in value && !isTimeOrNull(value.ack_time))
+    out.push(`${at}.ack_time: neither null nor a time`);
+  if ("created_time" in value && typeof value.created_time !== "string")
+    out.push(`${at}.created_time: not a string`);
+}
+
+/** A consumer group: frontier, lag, deliveries in flight, counters, settings. */
+function group(value: unknown, at: string, out: string[]): void {
+  if (!isRecord(value)) {
+    out.push(`${at}: expected a group object, got ${JSON.stringify(value)}`);
+    return;
+  }
+  for (const key of GROUP_INFO_KEYS) if (!(key in value)) out.push(`${at}.${key}: missing`);
+  if ("name" in value && typeof value.name !== "string") out.push(`${at}.name: not a string`);
+  for (const key of [
+    "next",
+    "lag",
+    "in_flight",
+    "waiting",
+    "delivered",
+    "redelivered",
+    "acked",
+    "dead_lettered",
+    "exhausted",
+    "lost_to_retention",
+    "max_attempts",
+  ]) {
+    if (key in value && !isWhole(value[key])) out.push(`${at}.${key}: not a whole number`);
+  }
+  if ("oldest_unfinished" in value && value.oldest_unfinished !== null)
+    if (!isSeq(value.oldest_unfinished))
+      out.push(`${at}.oldest_unfinished: neither null nor a seq`);
+  if ("dead_letter" in value && value.dead_letter !== null && typeof value.dead_letter !== "string")
+    out.push(`${at}.dead_letter: neither null nor a pool name`);
+  if ("retention" in value && value.retention !== "lost" && value.retention !== "block")
+    out.push(`${at}.retention: neither "lost" nor "block"`);
+  if ("created_time" in value && typeof value.created_time !== "string")
+    out.push(`${at}.created_time: not a string`);
+  if ("members" in value)
+    list(value.members, `${at}.members`, out, (m, mat) => {
+      if (!isRecord(m) || typeof m.member !== "string" || !isWhole(m.in_flight))
+        out.push(`${mat}: not a member {member, in_flight}`);
+    });
+}
+
+/** A delivery `{seq, attempt, lease_until, member, message}` (the message an envelope). */
+function delivery(value: unknown, at: string, out: string[]): void {
+  if (!isRecord(value)) {
+    out.push(`${at}: expected a delivery object, got ${JSON.stringify(value)}`);
+    return;
+  }
+  for (const key of DELIVERY_KEYS) if (!(key in value)) out.push(`${at}.${key}: missing`);
+  if ("seq" in value && !isSeq(value.seq)) out.push(`${at}.seq: not a seq`);
+  if ("attempt" in value && !isSeq(value.attempt)) out.push(`${at}.attempt: not an attempt ≥ 1`);
+  if ("lease_until" in value && typeof value.lease_until !== "string")
+    out.push(`${at}.lease_until: not a string`);
+  if ("member" in value && typeof value.member !== "string") out.push(`${at}.member: not a string`);
+  if ("message" in value) receipt(value.message, `${at}.message`, out, true);
+  if (isRecord(value.message) && value.message.seq !== value.seq)
+    out.push(`${at}.message.seq: not the delivery's seq`);
 }
 
 /** A kept producer `{id, epoch, last_seq, last_pool_seq, last_time}`. */
@@ -210,6 +317,41 @@ export function shapeProblems(op: string, result: unknown): string[] {
       break;
     case "concurrent_append":
       if (!Number.isSafeInteger(r.appended)) out.push("result.appended: not an integer");
+      break;
+    case "cursor_info":
+    case "cursor_ack":
+    case "cursor_reset":
+    case "cursor_delete":
+      cursor(r.cursor, "result.cursor", out);
+      break;
+    case "cursor_list":
+      list(r.cursors, "result.cursors", out, (c, at) => cursor(c, at, out));
+      break;
+    case "group_ensure":
+    case "group_info":
+    case "group_delete":
+      group(r.group, "result.group", out);
+      break;
+    case "group_list":
+      list(r.groups, "result.groups", out, (g, at) => group(g, at, out));
+      break;
+    case "group_claim":
+      list(r.deliveries, "result.deliveries", out, (d, at) => delivery(d, at, out));
+      break;
+    case "group_ack":
+      if (!isWhole(r.acked)) out.push("result.acked: not a whole number");
+      break;
+    case "group_nack":
+      if (r.ok !== true) out.push("result.ok: not true");
+      break;
+    case "group_extend":
+      if (typeof r.lease_until !== "string") out.push("result.lease_until: not a string");
+      break;
+    case "group_work":
+      list(r.jobs, "result.jobs", out, (j, at) => {
+        if (!isRecord(j) || !isSeq(j.seq) || !isSeq(j.attempt))
+          out.push(`${at}: not a job {seq, attempt}`);
+      });
       break;
   }
   return out;
