@@ -27,8 +27,11 @@ export interface BackoffOptions {
 export type ResolvedBackoff = Required<BackoffOptions>;
 
 /** Checks and defaults backoff options. */
-export function resolveBackoff(options: BackoffOptions = {}): ResolvedBackoff {
-  checkOptionKeys(options, BACKOFF_KEYS, "the backoff of pool.follow()");
+export function resolveBackoff(
+  options: BackoffOptions = {},
+  where = "the backoff of pool.follow()",
+): ResolvedBackoff {
+  checkOptionKeys(options, BACKOFF_KEYS, where);
   const out: ResolvedBackoff = {
     initialMs: options.initialMs ?? 100,
     maxMs: options.maxMs ?? 5000,

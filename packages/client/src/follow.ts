@@ -14,8 +14,21 @@
  * `break`, the signal and the handle's close end it at once, with no timer or request left; with
  * `follow: false` it ends (reason `caught-up`) once a connection caught up with the newest message
  * at the time of that connection's request.
+ *
+ * With a durable cursor (`cursor: NAME`, spec/api/v0 §3.11) the resume point is the server's
+ * cursor instead: every connection asks for `cursor=NAME` (and the pinned start, which only
+ * places a new cursor), so it starts after whatever was acked, by this follower or any other
+ * client; a message delivered but not acked before a disconnect is delivered again (at least
+ * once; never skipped on the follower's own say-so), and a cursor reset or another client's ack
+ * moves the resume point too. Progress is committed by `follower.ack(seq)` (retried like a
+ * connection, which is safe: acks are monotonic), or by `autoAck`,
+ * which acks each message when the next is asked for (never the one the follow ended on); an
+ * autoAck that failed is retried before the next connection, so with autoAck a reconnect repeats
+ * nothing.
  */
 import {
+  type CursorInfo,
+  type Durability,
   type Gap,
   isSpoolError,
   type PoolInfo,
@@ -24,9 +37,11 @@ import {
   type TailEnd,
 } from "@spool/core/shared";
 import { type BackoffOptions, backoffDelay, resolveBackoff, sleep } from "./backoff.js";
+import { RemoteCursor } from "./cursors.js";
 import { isNetworkError, isTlsError, usage } from "./errors.js";
 import type { RemoteMessage } from "./message.js";
 import { checkTailOptions, TAIL_OPTION_KEYS, type TailOptions } from "./options.js";
+import { linkSignals } from "./signals.js";
 import { TailIterator, type TailTarget } from "./tail.js";
 
 /** The options `pool.follow()` knows: the tail's plus reconnect behaviour and status. */
@@ -89,6 +104,11 @@ export class Follower<T = unknown> extends EventTarget implements AsyncIterable<
   #iterated = false;
   #broken = false;
   #next: number | undefined;
+  /** The pinned start (with a cursor: where a new cursor is placed). */
+  #start: number | undefined;
+  #cursor: RemoteCursor | undefined;
+  /** autoAck: the seq the caller moved past, not acked yet (0: none). */
+  #pendingAck = 0;
 
   /** @internal Made by `RemotePool.follow`. */
   constructor(
@@ -107,8 +127,83 @@ export class Follower<T = unknown> extends EventTarget implements AsyncIterable<
     return this.#state;
   }
 
-  /** The seq the follower resumes at on its next connection (known once the start is pinned). */
+  /**
+   * The seq the follower resumes at on its next connection (known once the start is pinned);
+   * with a cursor, the cursor's committed seq + 1 as this follower last saw it (read before each
+   * connection, and answered by its acks).
+   */
   get nextSeq(): number | undefined {
+    return this.#next;
+  }
+
+  /**
+   * With a cursor: commits progress up to `seq` (the server keeps the highest ack), so the next
+   * connection, and any later follow or tail with this cursor, starts after it. Failures the
+   * follow would reconnect after (`retryable`, e.g. the server restarting) are retried with its
+   * `backoff` (safe: an ack is idempotent), until `signal` aborts or the pool handle closes;
+   * others are thrown. Usage without a cursor. It may be called after the loop ended.
+   *
+   * @example
+   * const follower = pool.follow({ cursor: "indexer" });
+   * for await (const msg of follower) { await index(msg); await follower.ack(msg.seq); }
+   */
+  async ack(
+    seq: number,
+    options: { durability?: Durability; signal?: AbortSignal } = {},
+  ): Promise<CursorInfo> {
+    const cursor = this.#cursorHandle();
+    const backoff = resolveBackoff(this.#options.backoff);
+    const retry = this.#options.retryable ?? isRetryable;
+    const stop = linkSignals(options.signal, this.#target.scope);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const info = await cursor.ack(seq, options);
+          this.#next = info.committed + 1;
+          return info;
+        } catch (error) {
+          if (stop.signal.aborted || !isSpoolError(error) || !retry(error)) throw error;
+          if (attempt > backoff.maxAttempts) throw error;
+          await sleep(backoffDelay(attempt, backoff), stop.signal);
+          if (stop.signal.aborted) throw error;
+        }
+      }
+    } finally {
+      stop.release();
+    }
+  }
+
+  #cursorHandle(): RemoteCursor {
+    const name = this.#options.cursor;
+    if (name === undefined) {
+      throw usage(
+        "ack needs a cursor",
+        "follow with a durable cursor: pool.follow({ cursor: 'indexer' })",
+      );
+    }
+    this.#cursor ??= new RemoteCursor(this.#target, name);
+    return this.#cursor;
+  }
+
+  /** autoAck: acks the message the caller moved past (kept pending when it fails). */
+  async #flushAck(): Promise<void> {
+    if (this.#pendingAck === 0) return;
+    const info = await this.#cursorHandle().ack(this.#pendingAck, {
+      signal: this.#controller.signal,
+    });
+    this.#pendingAck = 0;
+    this.#next = info.committed + 1;
+  }
+
+  /** With a cursor: where this connection starts (committed + 1), or `pinned` for a new cursor. */
+  async #cursorStart(pinned: number): Promise<number> {
+    try {
+      const info = await this.#cursorHandle().info({ signal: this.#controller.signal });
+      this.#next = info.committed + 1;
+    } catch (error) {
+      if (!isSpoolError(error, "NotFound")) throw error;
+      this.#next = pinned; // the first connection creates it there
+    }
     return this.#next;
   }
 
@@ -156,11 +251,20 @@ export class Follower<T = unknown> extends EventTarget implements AsyncIterable<
         let ended: TailEnd | undefined;
         let tail: TailIterator<T> | undefined;
         try {
-          this.#next ??= await this.#pinStart();
-          const since = this.#next;
+          this.#start ??= await this.#pinStart();
+          const pinned = this.#start;
+          const withCursor = this.#options.cursor !== undefined;
+          let since: number;
+          if (withCursor) {
+            await this.#flushAck();
+            since = await this.#cursorStart(pinned);
+          } else {
+            this.#next ??= pinned;
+            since = this.#next;
+          }
           tail = new TailIterator<T>(
             { ...this.#target, scope: undefined },
-            this.#connectionOptions(since, delivered, (end) => {
+            this.#connectionOptions(withCursor ? pinned : since, delivered, (end) => {
               ended = end;
             }),
           );
@@ -169,9 +273,14 @@ export class Follower<T = unknown> extends EventTarget implements AsyncIterable<
             this.#emit({ state: "connected", since });
           };
           for (let r = await tail.next(); !r.done; r = await tail.next()) {
-            this.#next = r.value.seq + 1;
+            if (!withCursor) this.#next = r.value.seq + 1;
             delivered++;
             yield r.value;
+            // the caller asked for the next message: it is done with this one
+            if (this.#options.autoAck === true) {
+              this.#pendingAck = r.value.seq;
+              await this.#flushAck();
+            }
           }
           if (ended === "max" || ended === "timeout" || ended === "caught-up") {
             reason = ended;
@@ -229,7 +338,10 @@ export class Follower<T = unknown> extends EventTarget implements AsyncIterable<
     return startSeq(last === undefined ? {} : { last }, { oldest, newest });
   }
 
-  /** Options of one connection: resume at `since`, with what is left of `max`. */
+  /**
+   * Options of one connection: resume at `since` (with a cursor: the start that places a new
+   * cursor; a kept one resumes after its committed seq), with what is left of `max`.
+   */
   #connectionOptions(
     since: number,
     delivered: number,
@@ -241,8 +353,9 @@ export class Follower<T = unknown> extends EventTarget implements AsyncIterable<
       signal: this.#controller.signal,
       onEnd,
       onGap: (gap) => {
-        // Those seqs are gone: resume after them (under a filter, no message may follow soon).
-        this.#next = Math.max(this.#next ?? 0, gap.to + 1);
+        // Those seqs are gone: resume after them (under a filter, no message may follow soon);
+        // with a cursor the server's cursor decides where a reconnect resumes.
+        if (o.cursor === undefined) this.#next = Math.max(this.#next ?? 0, gap.to + 1);
         this.#emit({ state: "gap", gap });
         o.onGap?.(gap);
       },
@@ -252,6 +365,7 @@ export class Follower<T = unknown> extends EventTarget implements AsyncIterable<
       ...(o.tags === undefined ? {} : { tags: o.tags }),
       ...(o.where === undefined ? {} : { where: o.where }),
       ...(o.gapPolicy === undefined ? {} : { gapPolicy: o.gapPolicy }),
+      ...(o.cursor === undefined ? {} : { cursor: o.cursor }),
     };
   }
 }

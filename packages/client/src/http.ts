@@ -27,7 +27,7 @@ export interface Transport {
 }
 
 export interface RequestInput {
-  method: "GET" | "POST" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "DELETE";
   /** Path under the base URL, starting with `/v0/`. */
   path: string;
   query?: URLSearchParams | undefined;
@@ -92,6 +92,16 @@ export async function sendJson(t: Transport, input: RequestInput): Promise<unkno
 export async function readText(response: Response, input: RequestInput): Promise<string> {
   try {
     return await response.text();
+  } catch (error) {
+    if (isAbort(error, input.signal)) throw error;
+    throw networkError(`${input.method} ${input.path}`, error);
+  }
+}
+
+/** The body of a successful response as bytes (a broken connection is a NetworkError). */
+export async function readBytes(response: Response, input: RequestInput): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await response.arrayBuffer());
   } catch (error) {
     if (isAbort(error, input.signal)) throw error;
     throw networkError(`${input.method} ${input.path}`, error);

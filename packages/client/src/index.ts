@@ -10,11 +10,22 @@
 export type {
   AppendInput,
   AppendOptions,
+  ClaimOptions,
+  ClaimWaitOptions,
+  CursorInfo,
+  Delivery,
+  DeliveryRef,
   Durability,
   Envelope,
+  ExtendOptions,
   Gap,
   GapPolicy,
+  GroupInfo,
+  GroupRetention,
+  GroupSettings,
+  GroupStart,
   Message,
+  NackOptions,
   PoolInfo,
   PoolListEntry,
   ProducerInfo,
@@ -37,6 +48,12 @@ export {
   SpoolClient,
 } from "./client.js";
 export {
+  type ConsumedDelivery,
+  type ConsumeOptions,
+  GroupConsumer,
+} from "./consume.js";
+export { type CursorResetTarget, RemoteCursor } from "./cursors.js";
+export {
   isNetworkError,
   isTlsError,
   NetworkError,
@@ -51,6 +68,7 @@ export {
   type FollowStatus,
   isRetryable,
 } from "./follow.js";
+export { RemoteGroup } from "./groups.js";
 export {
   type Appended,
   type DuplicateReceipt,

@@ -6,10 +6,13 @@
  * two of `since`, `sinceTime` and `last`, a known gap policy, where expressions that compile (core's compiler), tags as core checks them: non-empty, at most
  * 256 bytes, no control characters), refused with a Usage error carrying a hint; the query uses the protocol's names (`since_seq`, `since_time`, `last`, `max`, `timeout_ms`,
  * repeated `tag`, repeated `where`, `gap_policy`, `follow=false`) and plain decimal digits, and always asks for gap lines
- * (`gap_lines=1`; a server that predates them ignores the parameter).
+ * (`gap_lines=1`; a server that predates them ignores the parameter); a durable cursor is sent as
+ * `cursor=NAME` (its start options then only place a new cursor, spec/api/v0 §3.11) and
+ * `autoAck` (core's rule: only with a cursor) is the SDK's own (it acks through the cursor).
  */
 import {
   type TailOptions as CoreTailOptions,
+  checkConsumerName,
   checkCount,
   checkGapPolicy,
   checkKnownKeys,
@@ -34,6 +37,8 @@ export const TAIL_OPTION_KEYS: readonly string[] = [
   "signal",
   "onGap",
   "onEnd",
+  "cursor",
+  "autoAck",
 ];
 
 /**
@@ -80,11 +85,29 @@ export function checkTailOptions(
     );
   }
   checkGapPolicy(options.gapPolicy);
+  checkCursorOptions(options);
   if (options.tags !== undefined) {
     if (!Array.isArray(options.tags)) {
       throw usage("tags must be an array of strings", 'pass tags such as ["build"]');
     }
     for (const tag of options.tags) checkTag(tag);
+  }
+}
+
+/** `cursor` and `autoAck` as core's tail checks them (the same words). */
+function checkCursorOptions(options: TailOptions): void {
+  if (options.cursor !== undefined) checkConsumerName(options.cursor, "cursor");
+  if (options.autoAck !== undefined && typeof options.autoAck !== "boolean") {
+    throw usage(
+      `autoAck must be true or false, got ${JSON.stringify(options.autoAck)}`,
+      "autoAck: true acks each message when the next one is asked for",
+    );
+  }
+  if (options.autoAck === true && options.cursor === undefined) {
+    throw usage(
+      "autoAck needs a cursor",
+      "name the cursor to ack: tail({ cursor: 'indexer', autoAck: true })",
+    );
   }
 }
 
@@ -109,6 +132,7 @@ export function tailQuery(options: TailOptions): URLSearchParams {
   }
   if (options.gapPolicy !== undefined) query.set("gap_policy", options.gapPolicy);
   if (options.follow === false) query.set("follow", "false");
+  if (options.cursor !== undefined) query.set("cursor", options.cursor);
   query.set("gap_lines", "1");
   return query;
 }

@@ -8,28 +8,34 @@
  * Usage and aborts its running tails and follows; appended data is sent as JSON text and the
  * committed envelope comes back byte for byte as stored. A `producer` option (checked by core's
  * `checkProducer` before sending) makes an append idempotent: a retried one answers the original
- * message marked `duplicate: true`, or a receipt `{ seq, duplicate: true }`.
+ * message marked `duplicate: true`, or a receipt `{ seq, duplicate: true }`. Durable cursors and
+ * consumer groups (`cursor`, `cursors`, `group`, `groups`) live in cursors.ts and groups.ts.
  */
 import {
   type AppendInput,
   type AppendOptions,
   type BatchAppendOptions,
+  type CursorInfo,
   checkAppendCondition,
   checkCondition,
   checkProducerId,
+  type GroupInfo,
+  type GroupSettings,
   type Message,
   type PoolInfo,
   type ProducerInfo,
   type ProducerOptions,
 } from "@spool/core/shared";
 import { getProducerState, postAppend, postBatch } from "./appends.js";
+import { listCursors, RemoteCursor } from "./cursors.js";
 import { usage } from "./errors.js";
 import { Follower, type FollowOptions } from "./follow.js";
+import { listGroups, RemoteGroup } from "./groups.js";
 import { poolPath, protocolError, readText, send, sendJson, type Transport } from "./http.js";
 import { type Appended, messageFromBody } from "./message.js";
 import { checkOptionKeys, type TailOptions } from "./options.js";
 import { RemoteProducer, type RemoteProducerOptions } from "./producer.js";
-import { tailMessages } from "./tail.js";
+import { type TailTarget, tailMessages } from "./tail.js";
 import {
   dataJson,
   durabilityMember,
@@ -69,6 +75,11 @@ export class RemotePool {
   constructor(transport: Transport, name: string) {
     this.#t = transport;
     this.name = name;
+  }
+
+  /** What tails, follows, cursors and groups of this handle address. */
+  get #target(): TailTarget {
+    return { transport: this.#t, pool: this.name, scope: this.#scope.signal };
   }
 
   /** True once `close` was called. */
@@ -219,11 +230,7 @@ export class RemotePool {
    */
   producer(id: string, options: RemoteProducerOptions = {}): RemoteProducer {
     this.#check();
-    return new RemoteProducer(
-      { transport: this.#t, pool: this.name, scope: this.#scope.signal },
-      id,
-      options,
-    );
+    return new RemoteProducer(this.#target, id, options);
   }
 
   /**
@@ -281,10 +288,7 @@ export class RemotePool {
    */
   tail<T = unknown>(options: TailOptions = {}): AsyncIterable<Message<T>> {
     this.#check();
-    return tailMessages<T>(
-      { transport: this.#t, pool: this.name, scope: this.#scope.signal },
-      options,
-    );
+    return tailMessages<T>(this.#target, options);
   }
 
   /**
@@ -297,11 +301,58 @@ export class RemotePool {
    */
   follow<T = unknown>(options: FollowOptions = {}): Follower<T> {
     this.#check();
-    return new Follower<T>(
-      { transport: this.#t, pool: this.name, scope: this.#scope.signal },
-      options,
-      (signal) => this.info({ signal }),
-    );
+    return new Follower<T>(this.#target, options, (signal) => this.info({ signal }));
+  }
+
+  /**
+   * A durable cursor of the pool by name (no request; the name is checked by core's rule): a
+   * position kept by the pool, shared by every client. A tail or follow with `cursor: name`
+   * creates it and starts after what it acked.
+   *
+   * @example
+   * const cursor = pool.cursor("indexer");
+   * await cursor.ack(42);
+   * console.log((await cursor.info()).committed); // 42
+   */
+  cursor(name: string): RemoteCursor {
+    this.#check();
+    return new RemoteCursor(this.#target, name);
+  }
+
+  /**
+   * The durable cursors the pool keeps, by name.
+   *
+   * @example
+   * for (const c of await pool.cursors()) console.log(c.name, c.committed, c.lag);
+   */
+  async cursors(options: { signal?: AbortSignal } = {}): Promise<CursorInfo[]> {
+    this.#check();
+    return listCursors(this.#target, options);
+  }
+
+  /**
+   * A consumer group of the pool by name, with the settings its claims send (no request; the name
+   * and settings are checked by core's rules): `since` (where a new group starts), `maxAttempts`,
+   * `deadLetter` (a pool of the same server), `retention`. The first claim creates the group.
+   *
+   * @example
+   * const jobs = pool.group("mailer", { maxAttempts: 5, deadLetter: "failed-jobs" });
+   * const [d] = await jobs.claim({ waitMs: 20_000 });
+   */
+  group(name: string, settings?: GroupSettings): RemoteGroup {
+    this.#check();
+    return new RemoteGroup(this.#target, name, settings);
+  }
+
+  /**
+   * The consumer groups the pool keeps, by name.
+   *
+   * @example
+   * for (const g of await pool.groups()) console.log(g.name, g.lag, g.inFlight);
+   */
+  async groups(options: { signal?: AbortSignal } = {}): Promise<GroupInfo[]> {
+    this.#check();
+    return listGroups(this.#target, options);
   }
 
   /**

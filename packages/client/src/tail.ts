@@ -11,8 +11,12 @@
  * final `{"error": …}` line is thrown as a SpoolHttpError; `return()` (a `break`), the caller's
  * signal and the pool handle's close all abort the request and cancel the body at once, exactly
  * once; an abort by the caller's signal ends iteration normally (`onEnd("aborted")`), never throws.
+ * With a durable cursor (`cursor=NAME`) the first seq is the server's (after the cursor's
+ * committed seq), so the tail's order checks start at the first message; `autoAck` acks each
+ * message when the next is asked for (cursors.ts).
  */
 import type { TailEnd } from "@spool/core/shared";
+import { autoAcking, RemoteCursor } from "./cursors.js";
 import { NetworkError, usage } from "./errors.js";
 import { GapCursor } from "./gap-cursor.js";
 import { isAbort, networkError, poolPath, protocolError, send, type Transport } from "./http.js";
@@ -39,7 +43,19 @@ export function tailMessages<T>(
   target: TailTarget,
   options: TailOptions,
 ): AsyncIterable<RemoteMessage<T>> {
-  return { [Symbol.asyncIterator]: () => new TailIterator<T>(target, options) };
+  return {
+    [Symbol.asyncIterator]: () => {
+      const tail = new TailIterator<T>(target, options);
+      const name = options.cursor;
+      if (options.autoAck !== true || name === undefined) return tail;
+      // made at the first ack, after the tail checked the options at its first next()
+      let cursor: RemoteCursor | undefined;
+      return autoAcking<T>(tail, () => {
+        cursor ??= new RemoteCursor(target, name);
+        return cursor;
+      }) as AsyncIterableIterator<RemoteMessage<T>>;
+    },
+  };
 }
 
 /** The iterator behind `tailMessages`; exported for `follow`, which reads one per connection. */
@@ -61,7 +77,9 @@ export class TailIterator<T> implements AsyncIterableIterator<RemoteMessage<T>> 
     this.#target = target;
     this.#options = options;
     this.#cursor = new GapCursor({
-      since: options.since,
+      // with a durable cursor the server starts after the cursor's committed seq, which may be
+      // before or after `since` (that only places a new cursor): the start is not known here
+      since: options.cursor === undefined ? options.since : undefined,
       // a tag or where filter makes seq jumps normal (only gap lines report gaps then)
       filtered:
         (options.tags?.length ?? 0) > 0 ||
