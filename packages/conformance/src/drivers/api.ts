@@ -6,7 +6,8 @@
  * `delete` sees only the handles a manifest asked for); results are built from core's own wire
  * spelling (`poolInfoJson`, `poolListEntryJson`, the envelope's `toJSON`); only SpoolErrors
  * become `error` outcomes, anything else thrown is reported as an Internal error with a
- * violation; concurrent writers are real child processes (dist/child.js), driven in lockstep.
+ * violation; concurrent writers are real child processes (dist/child.js), driven in lockstep;
+ * cursor and group ops are api-consumers.ts, on the step's own handle.
  */
 
 import { spawn } from "node:child_process";

@@ -8,7 +8,9 @@
  * SPOOL_DIR, colour and debug settings never leak in; conformance tails map to
  * `follow --replay 0` (stop when caught up), whose missing `--max` is emulated by keeping the
  * first N lines (a step the CLI cannot express is `skipped`, with why); concurrent writers are
- * `spool feed` processes fed one line at a time in lockstep (src/lockstep.ts).
+ * `spool feed` processes fed one line at a time in lockstep (src/lockstep.ts); a cursor tail is
+ * `follow --cursor NAME --no-follow` (which acks what it printed), the other consumer ops are the
+ * cursor, group and work commands (cli-consumers.ts).
  */
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";

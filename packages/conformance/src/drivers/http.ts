@@ -17,7 +17,8 @@
  * `tail` give their envelope lines as the SDK received them (`toJsonLine`) for byte parity; a conformance tail ends when caught up: at the newest seq the pool had when the
  * tail started, or after an idle `timeout_ms` when a filter hides the newest messages; after a
  * fixture changed the files the server is restarted, so pools are opened afresh as on the other
- * surfaces.
+ * surfaces. Durable consumers (cursor and group ops, a tail with `cursor`) are spoken as the
+ * protocol's raw requests (http-consumers.ts), through the same recorder and checks.
  */
 import {
   createClient,
