@@ -206,6 +206,11 @@ describe("consumer groups", () => {
     expect([again?.seq, again?.attempt]).toEqual([1, 2]);
     expectSpoolError(() => g.ack(d as Delivery), "Conflict", /delivered again since \(attempt 2\)/);
     expectSpoolError(() => g.extend(d as Delivery), "Conflict");
+    expectSpoolError(
+      () => g.extend({ seq: 1, attempt: 3 }),
+      "Conflict",
+      /delivered it 2 times \(attempt 2 is the latest\)/,
+    );
     const until = g.extend(again as Delivery, { leaseMs: 120_000 });
     expect(Date.parse(until)).toBeGreaterThan(Date.now() + 100_000);
     g.ack(again as Delivery);

@@ -455,6 +455,12 @@ function ownDelivery(
   }
   if (d.state === "given-up")
     throw conflict("it was given up after its last attempt", "see the group's dead-letter pool");
+  if (d.attempt < ref.attempt) {
+    throw conflict(
+      `the group delivered it ${d.attempt} time${d.attempt === 1 ? "" : "s"} (attempt ${d.attempt} is the latest)`,
+      `${verb} the attempt a claim returned`,
+    );
+  }
   if (d.attempt !== ref.attempt) {
     throw conflict(
       `it was delivered again since (attempt ${d.attempt})`,
