@@ -280,6 +280,21 @@ describe("spool work", () => {
     expect(await group("q")).toMatchObject({ acked: 3, next: 4, lag: 1, in_flight: 0 });
   });
 
+  it("says so when a new group without --since leaves the pool's messages out", async () => {
+    await createPool(dir, "jobs", ['{"n":1}', '{"n":2}']);
+    const first = await work(["jobs", "--group", "late", "--timeout", "0"]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(notices(first.stderr, "group_new")).toEqual([
+      { kind: "group_new", pool: "jobs", group: "late", since: "new", skipped: 2 },
+    ]);
+    // The group exists now: a rerun says nothing; neither does a new group with --since.
+    const again = await work(["jobs", "--group", "late", "--timeout", "0"]);
+    expect(notices(again.stderr, "group_new")).toEqual([]);
+    const oldest = await work(["jobs", "--group", "all", "--since", "oldest", "--timeout", "0"]);
+    expect(notices(oldest.stderr, "group_new")).toEqual([]);
+    expect(records().size).toBe(2);
+  });
+
   it("refuses bad input before anything is claimed", async () => {
     await createPool(dir, "jobs", ['{"n":1}']);
     const cases: [string[], string][] = [

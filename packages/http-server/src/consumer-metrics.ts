@@ -73,7 +73,8 @@ const GROUP_SERIES: readonly {
     name: "spool_group_deliveries_total",
     type: "counter",
     help: "Deliveries a consumer group made (first and later attempts), by pool and group.",
-    value: (g) => g.delivered,
+    // info's `delivered` counts first attempts; the later ones are `redelivered`
+    value: (g) => g.delivered + g.redelivered,
   },
   {
     name: "spool_group_redeliveries_total",

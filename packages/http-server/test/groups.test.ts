@@ -248,10 +248,14 @@ describe("settings, dead letters and retention", () => {
 
   test("the metrics carry each group's lag and counters", async () => {
     await claim("w", { since: "oldest", max: 2 });
+    await send(f.app, "POST", "/v0/pools/jobs/groups/w/nack", { seq: 1, attempt: 1 });
+    await claim("w"); // seq 1 again, attempt 2
     const text = (await send(f.app, "GET", "/metrics")).text;
     expect(text).toMatch(/spool_group_lag\{pool="jobs",group="w"\} 5/);
     expect(text).toMatch(/spool_group_in_flight\{pool="jobs",group="w"\} 2/);
-    expect(text).toMatch(/spool_group_deliveries_total\{pool="jobs",group="w"\} 2/);
+    // every attempt counts as a delivery; the later ones are also redeliveries
+    expect(text).toMatch(/spool_group_deliveries_total\{pool="jobs",group="w"\} 3/);
+    expect(text).toMatch(/spool_group_redeliveries_total\{pool="jobs",group="w"\} 1/);
   });
 });
 

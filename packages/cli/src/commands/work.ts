@@ -25,9 +25,10 @@ import { parseDuration } from "../lib/args.js";
 import type { CommandModule } from "../lib/command.js";
 import { usage } from "../lib/errors.js";
 import { checkCommand } from "../lib/job-process.js";
+import { notice } from "../lib/notices.js";
 import { commandOptions } from "../lib/option-table.js";
 import { POOL_OPERAND, REMOTE_OPTIONS, remoteAccess } from "../lib/shared-options.js";
-import { openTarget } from "../lib/target.js";
+import { openTarget, type PoolTarget } from "../lib/target.js";
 import { WorkLoop } from "../lib/work-loop.js";
 
 const OPTIONS = commandOptions(
@@ -150,6 +151,8 @@ export const command: CommandModule = {
 
     const target = await openTarget(args.pool, { dir: ctx.dir, remote: remoteAccess(args) });
     try {
+      // Counted before the first claim creates the group; told once the run went well.
+      const skipped = settings.since === undefined ? await newGroupSkips(target, groupName) : 0;
       const group = target.consumers().group(groupName, settings);
       const loop = new WorkLoop(
         {
@@ -175,6 +178,7 @@ export const command: CommandModule = {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
       }
+      if (skipped > 0) noticeNewGroupSkips(ctx.io, target.name, groupName, args.pool, skipped);
       const signal = loop.stoppedBy;
       return signal === undefined ? 0 : 128 + (constants.signals[signal] ?? 0);
     } finally {
@@ -182,3 +186,29 @@ export const command: CommandModule = {
     }
   },
 };
+
+/** How many messages a group this run creates without `--since` leaves out (0 if it exists). */
+async function newGroupSkips(target: PoolTarget, group: string): Promise<number> {
+  const info = await target.info();
+  return info.groups.some((g) => g.name === group) ? 0 : info.messageCount;
+}
+
+/**
+ * A group created without `--since` starts at the next new message: say so when the pool held
+ * messages it will never deliver (the user probably wanted `--since oldest`, which only counts
+ * when the group is created).
+ */
+function noticeNewGroupSkips(
+  io: Parameters<typeof notice>[0],
+  pool: string,
+  group: string,
+  poolRef: string,
+  skipped: number,
+): void {
+  notice(
+    io,
+    "group_new",
+    { pool, group, since: "new", skipped },
+    `group ${group} was created at the next new message: the ${skipped} messages already in ${pool} were not delivered (to work through them, run spool group delete ${poolRef} ${group}, then rerun with --since oldest)`,
+  );
+}

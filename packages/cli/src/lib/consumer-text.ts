@@ -60,7 +60,7 @@ export function groupText(info: GroupInfo): string {
     ["next", `${info.next} (the first seq never delivered)`],
     ["lag", `${info.lag} unfinished (${info.inFlight} in flight, ${info.waiting} waiting)`],
     ["oldest", info.oldestUnfinished === null ? "none unfinished" : String(info.oldestUnfinished)],
-    ["delivered", `${info.delivered} (${info.redelivered} redelivered)`],
+    ["delivered", `${info.delivered} messages (+ ${info.redelivered} redeliveries)`],
     ["acked", String(info.acked)],
     ["dead-lettered", String(info.deadLettered)],
     ["exhausted", `${info.exhausted} (given up without a dead-letter pool)`],
