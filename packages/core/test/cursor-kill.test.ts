@@ -99,13 +99,14 @@ describe("durable cursor under kill -9", () => {
     const committed: number[] = [];
     const stats = { openingKills: 0, openKills: 0, followingKills: 0, exitedEarly: 0, verified: 0 };
     try {
-      // Each follower is started while the one before it runs and waits for "go": a round is
-      // the follower's life, not Node's start-up.
-      let next: Child | undefined = startFollower(roundOptions(0));
+      // Followers are started two rounds ahead and wait for "go": a round is the follower's
+      // life, not Node's start-up.
+      const queue: Child[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        const child: Child = next ?? startFollower(roundOptions(round));
+        while (queue.length < 3 && round + queue.length < ROUNDS)
+          queue.push(startFollower(roundOptions(round + queue.length)));
+        const child = queue.shift() as Child;
         await child.waitForLine((l) => l === "ready", 30_000);
-        next = round + 1 < ROUNDS ? startFollower(roundOptions(round + 1)) : undefined;
         child.send("go\n");
         const when = prng.next();
         if (when < 0.15) {
