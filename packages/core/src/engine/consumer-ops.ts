@@ -124,7 +124,7 @@ export function planCursorReset(
   name: string,
   start: number,
 ): LedgerChange<CursorInfo> {
-  checkStart(scene, start, `cursor ${name}`);
+  checkStart(scene, start, `cursor ${name}`, "or at a time");
   const kept = keptCursor(scene.table, name, scene.path);
   const value = {
     committed: Math.max(0, start - 1),
@@ -145,14 +145,17 @@ export function planCursorDelete(scene: LedgerScene, name: string): LedgerChange
   };
 }
 
-/** Usage unless `start` (the next seq to deliver) is at most the pool's next seq. */
-function checkStart(scene: LedgerScene, start: number, what: string): void {
+/**
+ * Usage unless `start` (the next seq to deliver) is at most the pool's next seq; `others` names
+ * the other starts the caller's operation takes (a group's `"oldest"`/`"new"`, a cursor's time).
+ */
+function checkStart(scene: LedgerScene, start: number, what: string, others: string): void {
   const next = scene.state.newest + 1;
   if (start > next) {
     throw new SpoolError(
       "Usage",
       `cannot start ${what} at seq ${start}: the pool's next seq is ${next}`,
-      { path: scene.path, seq: start, hint: `start at a seq from 1 to ${next}, "oldest" or "new"` },
+      { path: scene.path, seq: start, hint: `start at a seq from 1 to ${next}, ${others}` },
     );
   }
 }
@@ -195,7 +198,7 @@ function settled(
         deadLetter: "",
       };
   if (!kept && typeof settings.since === "number")
-    checkStart(scene, settings.since, `group ${name}`);
+    checkStart(scene, settings.since, `group ${name}`, '"oldest" or "new"');
   let changed = kept === undefined;
   if (settings.maxAttempts !== undefined && settings.maxAttempts !== group.maxAttempts) {
     group.maxAttempts = settings.maxAttempts;
