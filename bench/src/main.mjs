@@ -1,8 +1,8 @@
 // Entry point of the benchmark suite (`pnpm bench` from the repository root): runs the selected
 // suites side by side in one run (the core suite in this process plus the child processes some
 // cases fork; the CLI suite running the built `spool` as child processes; the HTTP suite with
-// the server and the load generators in child processes), then
-// prints the machine, the payload shape, the notes of each suite and one markdown table of
+// the server and the load generators in child processes; the consumers suite with cursors and
+// consumer groups against a SQLite job queue and Redis Streams), then prints the machine, the payload shape, the notes of each suite and one markdown table of
 // Spool's figures, their ratios to the baselines and the targets. BENCH_QUICK=1 runs a 10x
 // smaller smoke test; `--only` (or BENCH_ONLY) picks suites or HTTP groups.
 import { readFileSync } from "node:fs";
@@ -12,16 +12,17 @@ import { describeEvents, makeEvents } from "./lib/payload.mjs";
 import { markdownTable } from "./lib/report.mjs";
 import { removeTempRoot, tempRoot } from "./lib/tmp.mjs";
 import { cliConfig, runCliSuite } from "./suites/cli.mjs";
+import { consumersConfig, runConsumersSuite } from "./suites/consumers.mjs";
 import { coreConfig, runCoreSuite } from "./suites/core.mjs";
 import { HTTP_GROUPS, httpConfig, runHttpSuite } from "./suites/http.mjs";
 
 const USAGE = `usage: node src/main.mjs [--only LIST]   (or BENCH_ONLY=LIST)
-  LIST is comma-separated: core, cli, http, ${HTTP_GROUPS.map((g) => `http-${g}`).join(", ")}
-  (default: everything: core, cli, http). BENCH_QUICK=1 runs a 10x smaller smoke test.`;
+  LIST is comma-separated: core, cli, http, ${HTTP_GROUPS.map((g) => `http-${g}`).join(", ")}, consumers
+  (default: everything: core, cli, http, consumers). BENCH_QUICK=1 runs a 10x smaller smoke test.`;
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
-/** The selection from --only / BENCH_ONLY: { core, cli: booleans, http: Set of HTTP groups }. */
+/** The selection from --only / BENCH_ONLY: { core, cli, consumers: booleans, http: Set of HTTP groups }. */
 function selection(argv) {
   let only = process.env.BENCH_ONLY;
   for (let i = 0; i < argv.length; i++) {
@@ -33,20 +34,21 @@ function selection(argv) {
     else if (arg.startsWith("--only=")) only = arg.slice("--only=".length);
     else usage(`unknown argument ${arg}`);
   }
-  const names = (only ?? "core,cli,http")
+  const names = (only ?? "core,cli,http,consumers")
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  const pick = { core: false, cli: false, http: new Set() };
+  const pick = { core: false, cli: false, consumers: false, http: new Set() };
   for (const name of names) {
     if (name === "core") pick.core = true;
     else if (name === "cli") pick.cli = true;
+    else if (name === "consumers") pick.consumers = true;
     else if (name === "http") for (const g of HTTP_GROUPS) pick.http.add(g);
     else if (name.startsWith("http-") && HTTP_GROUPS.includes(name.slice(5)))
       pick.http.add(name.slice(5));
     else usage(`unknown suite ${JSON.stringify(name)}`);
   }
-  if (!pick.core && !pick.cli && pick.http.size === 0) usage("nothing selected");
+  if (!pick.core && !pick.cli && !pick.consumers && pick.http.size === 0) usage("nothing selected");
   return pick;
 }
 
@@ -80,6 +82,7 @@ async function main() {
     pick.core ? "core" : "",
     pick.cli ? "cli" : "",
     ...[...pick.http].map((g) => `http-${g}`),
+    pick.consumers ? "consumers" : "",
   ].filter(Boolean);
   log(
     `spool bench (${suites.join(", ")})${quick ? " (QUICK smoke run: 10x smaller counts, 1 round)" : ""}; temp dir ${tempRoot()}`,
@@ -104,6 +107,11 @@ async function main() {
     notes.push(...http.notes);
     if (http.details) details.push(http.details);
   }
+  if (pick.consumers) {
+    const consumers = await runConsumersSuite({ cfg: consumersConfig(quick), texts, log });
+    rows.push(...consumers.rows);
+    notes.push(...consumers.notes);
+  }
 
   const out = [];
   out.push("");
@@ -116,8 +124,8 @@ async function main() {
     `- 1-min load average: ${loadBefore.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end; CPU pressure (share of the last minute some task waited for a CPU): ${pressureBefore} at start, ${cpuPressure()} at end (a load above ~1 or a pressure above a few % means other work shared the CPUs with this run)`,
   );
   out.push(`- suites: ${suites.join(", ")}`);
-  // The ~1 KB events are the payload of the core and HTTP suites (the CLI suite's notes give its own).
-  if (pick.core || pick.http.size > 0) out.push(`- payload: ${shape.text}`);
+  // The ~1 KB events are the payload of the core, HTTP and consumers suites (the CLI suite's notes give its own).
+  if (pick.core || pick.consumers || pick.http.size > 0) out.push(`- payload: ${shape.text}`);
   out.push(...notes);
   out.push("");
   out.push(markdownTable(rows));
