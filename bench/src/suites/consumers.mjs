@@ -34,6 +34,8 @@ export function consumersConfig(quick) {
     singleCount: n(5000),
     /** Untimed messages consumed before the first round of each case. */
     warm: n(2000),
+    /** Tails of N per round in the cursor cases. */
+    cursorPasses: quick ? 1 : 3,
     members: 4,
     poolSize: "64M",
     childTimeoutMs: 60_000,
@@ -248,8 +250,13 @@ export async function runConsumersSuite({ cfg, texts, log }) {
       median(overHttp.get(key).details.map((d) => d.serverUsPerMessage)).toFixed(1);
     const serverCpu = (key) => median(overHttp.get(key).details.map((d) => d.serverCpu)).toFixed(0);
     const version = redis.servers[0]?.version ?? redisVersion();
+    const split = (key) =>
+      members
+        .get(key)
+        .details.map((d) => d.perMember.join("/"))
+        .join(", ");
     notes.push(
-      `- consumers: Spool pool of ${cfg.poolSize} holding ${formatCount(cfg.count)} of the ~1 KB events (durability fast: page cache, no fsync); every round consumes ${formatCount(cfg.count)} messages (one-at-a-time loops: ${formatCount(cfg.singleCount)}) through a new cursor or group from seq 1; messages are not decoded (Spool hands over the stored bytes, Redis the bulk string's bytes, SQLite a JS string); ${cfg.rounds} interleaved round(s), median shown, after ${formatCount(cfg.warm)} untimed messages per case`,
+      `- consumers: Spool pool of ${cfg.poolSize} holding ${formatCount(cfg.count)} of the ~1 KB events (durability fast: page cache, no fsync); every round consumes ${formatCount(cfg.count)} messages (one-at-a-time loops: ${formatCount(cfg.singleCount)}) through a new cursor or group from seq 1 (cursor cases: ${cfg.cursorPasses} such tails per round); messages are not decoded (Spool hands over the stored bytes, Redis the bulk string's bytes, SQLite a JS string); ${cfg.rounds} interleaved round(s), median shown, after ${formatCount(cfg.warm)} untimed messages per case`,
     );
     notes.push(
       redis.servers.length > 0
@@ -260,7 +267,7 @@ export async function runConsumersSuite({ cfg, texts, log }) {
       "- SQLite job queue: better-sqlite3, WAL, synchronous=NORMAL, busy_timeout 10 s; `jobs(id INTEGER PRIMARY KEY, data, status, lease_until, attempt, member)`; claim = BEGIN IMMEDIATE + `UPDATE … WHERE id IN (SELECT id … WHERE status = 0 OR lease_until < now ORDER BY id LIMIT n) RETURNING`; ack = `DELETE … WHERE id = ? AND attempt = ?` (one transaction per batch); refilled untimed each round",
     );
     notes.push(
-      `- group members: ${m} child processes, each warmed up on a group (stream, database) of its own, then started together; each claims 100 with the previous 100 acked in the same step (Spool: sync \`claim({ max: 100, ack })\`, waiting for the writer lock by blocking) until nothing is left; total messages / (last end − first start)`,
+      `- group members: ${m} child processes, each warmed up on a group (stream, database) of its own, then started together; each claims 100 with the previous 100 acked in the same step (Spool: sync \`claim({ max: 100, ack })\`, which waits for the writer lock in core's native loop: flock retried between yields for ~100 µs, then between sleeps of 20 µs doubling to 1 ms) until nothing is left; total messages / (last end − first start); messages claimed by each member per round: ${["spool", "sqlite", ...redis.servers.map((s) => `redis ${s.persistence}`)].map((k) => `${k} ${split(k === "spool" ? `spool ${m} member processes` : k === "sqlite" ? `sqlite ${m} processes` : `${k} ${m} consumer processes`)}`).join("; ")}`,
     );
     notes.push(
       `- group over HTTP: @spool/http-server (createApp) on @hono/node-server in a child process (not pinned), workers in the bench process on keep-alive connections (node's http client, JSON answers parsed); server CPU per message: ${serverUs("http claim(100, ack in claim), 1 worker")} µs (ack in claim, 1 worker; ${serverCpu("http claim(100, ack in claim), 1 worker")}% of a core), ${serverUs("http claim(100) + ack request, 1 worker")} µs (claim + ack requests), ${serverUs(`http claim(100, ack in claim), ${m} workers`)} µs (${m} workers; ${serverCpu(`http claim(100, ack in claim), ${m} workers`)}% of a core). In-process Spool rows make no round trip; the Redis and HTTP rows make one (or two) per batch over loopback`,
