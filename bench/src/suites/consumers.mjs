@@ -15,9 +15,10 @@ import { groupCases, groupKeys, LOOPS } from "../cases/group.mjs";
 import { memberCases } from "../cases/group-members.mjs";
 import { httpGroupCases } from "../cases/http-group.mjs";
 import { forkChild } from "../lib/ipc.mjs";
-import { formatCount, median, runRounds } from "../lib/measure.mjs";
+import { formatCount, median, nowMs, runRounds } from "../lib/measure.mjs";
 import { REDIS_PERSISTENCE, redisVersion, startRedis } from "../lib/redis-server.mjs";
 import { buildRow, rate } from "../lib/report.mjs";
+import { RespClient } from "../lib/resp.mjs";
 import { createPoolWith } from "../lib/spool.mjs";
 import { freshDir, removeDir } from "../lib/tmp.mjs";
 
@@ -45,6 +46,22 @@ export function consumersConfig(quick) {
 /** "83.5k msg/s (12.0 µs/msg)". */
 function rateUs(value) {
   return `${rate(value)} (${(1e6 / value).toFixed(1)} µs/msg)`;
+}
+
+/** The median of 5 × 500 sequential PINGs, in µs: what one round trip to redis costs here. */
+async function pingRoundTrip(port) {
+  const client = await RespClient.connect(port);
+  try {
+    const runs = [];
+    for (let k = 0; k < 5; k++) {
+      const start = nowMs();
+      for (let i = 0; i < 500; i++) await client.call("PING");
+      runs.push(((nowMs() - start) * 1000) / 500);
+    }
+    return median(runs);
+  } finally {
+    client.close();
+  }
 }
 
 /** Starts the Redis servers; answers { servers, skipped: [why] }. */
@@ -91,6 +108,11 @@ export async function runConsumersSuite({ cfg, texts, log }) {
     log("consumers: starting redis-server");
     const redis = await startRedisServers(log);
     started.push(...redis.servers);
+
+    const pingUs =
+      redis.servers.length > 0 ? await pingRoundTrip(redis.servers[0].port) : undefined;
+    if (pingUs !== undefined)
+      log(`  PING round trip with the bench's client: ${pingUs.toFixed(0)} µs`);
 
     log(`durable cursor, tail of ${formatCount(cfg.count)} messages:`);
     const cursor = await runRounds(cursorCases(cfg, fx), cfg.rounds, log);
@@ -260,7 +282,7 @@ export async function runConsumersSuite({ cfg, texts, log }) {
     );
     notes.push(
       redis.servers.length > 0
-        ? `- Redis peer: redis-server ${version} on 127.0.0.1 (a free port), started and stopped by the bench: ${redis.servers.map((s) => `${s.label}${s.persistence === "aof" ? " (appendonly yes: every command written to the log, fsynced once a second)" : " (appendonly no)"}`).join("; ")}; RDB saves off (save "") and automatic AOF rewrites off in both, so no fork lands in a timed run; client: the bench's own pipelined RESP2 client (src/lib/resp.mjs) in the bench process; XADD prefill untimed; consumers have no lease (pending until XACK)${redis.skipped.length ? `; SKIPPED: ${redis.skipped.join("; ")}` : ""}`
+        ? `- Redis peer: redis-server ${version} on 127.0.0.1 (a free port), started and stopped by the bench: ${redis.servers.map((s) => `${s.label}${s.persistence === "aof" ? " (appendonly yes: every command written to the log, fsynced once a second)" : " (appendonly no)"}`).join("; ")}; RDB saves off (save "") and automatic AOF rewrites off in both, so no fork lands in a timed run; client: the bench's own pipelined RESP2 client (src/lib/resp.mjs) in the bench process${pingUs === undefined ? "" : `, one PING round trip ${pingUs.toFixed(0)} µs (median of 5 × 500)`}; XADD prefill untimed; consumers have no lease (pending until XACK)${redis.skipped.length ? `; SKIPPED: ${redis.skipped.join("; ")}` : ""}`
         : `- Redis rows SKIPPED: ${redis.skipped.join("; ")}`,
     );
     notes.push(
