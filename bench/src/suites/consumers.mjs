@@ -283,7 +283,7 @@ export async function runConsumersSuite({ cfg, texts, log }) {
     notes.push(
       redis.servers.length > 0
         ? `- Redis peer: redis-server ${version} on 127.0.0.1 (a free port), started and stopped by the bench: ${redis.servers.map((s) => `${s.label}${s.persistence === "aof" ? " (appendonly yes: every command written to the log, fsynced once a second)" : " (appendonly no)"}`).join("; ")}; RDB saves off (save "") and automatic AOF rewrites off in both, so no fork lands in a timed run; client: the bench's own pipelined RESP2 client (src/lib/resp.mjs) in the bench process${pingUs === undefined ? "" : `, one PING round trip ${pingUs.toFixed(0)} µs (median of 5 × 500)`}; XADD prefill untimed; consumers have no lease (pending until XACK)${redis.skipped.length ? `; SKIPPED: ${redis.skipped.join("; ")}` : ""}`
-        : `- Redis rows SKIPPED: ${redis.skipped.join("; ")}`,
+        : `- Redis rows SKIPPED: ${[...new Set(redis.skipped)].join("; ")}`,
     );
     notes.push(
       "- SQLite job queue: better-sqlite3, WAL, synchronous=NORMAL, busy_timeout 10 s; `jobs(id INTEGER PRIMARY KEY, data, status, lease_until, attempt, member)`; claim = BEGIN IMMEDIATE + `UPDATE … WHERE id IN (SELECT id … WHERE status = 0 OR lease_until < now ORDER BY id LIMIT n) RETURNING`; ack = `DELETE … WHERE id = ? AND attempt = ?` (one transaction per batch); refilled untimed each round",
