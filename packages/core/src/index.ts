@@ -19,7 +19,8 @@ export {
   poolFileSize,
   poolNameOf,
 } from "./pool.js";
-export { deadLetterProducerId, defaultMember, PoolCursor, PoolGroup } from "./pool-consumers.js";
+export { defaultMember } from "./pool-consumers.js";
+export { PoolCursor } from "./pool-cursor.js";
 export {
   createPool,
   createPoolAsync,
@@ -31,6 +32,7 @@ export {
   type PoolRef,
   resolvePoolRef,
 } from "./pool-dir.js";
+export { deadLetterProducerId, PoolGroup } from "./pool-group.js";
 export { PoolProducer } from "./pool-producer.js";
 export * from "./shared.js";
 export { jsonlChunkLastSeq } from "./tail-jsonl.js";

@@ -38,15 +38,9 @@ import { createPoolFile, createPoolFileAsync } from "./platform/create-file.js";
 import { PoolFile } from "./platform/file.js";
 import { holdPresence } from "./platform/lock.js";
 import { encodeBatch, encodedEnd } from "./pool-batch.js";
-import {
-  type ConsumerHost,
-  keptCursors,
-  keptGroups,
-  LedgerCommits,
-  openTailCursor,
-  PoolCursor,
-  PoolGroup,
-} from "./pool-consumers.js";
+import { type ConsumerHost, LedgerCommits } from "./pool-consumers.js";
+import { keptCursors, openTailCursor, PoolCursor } from "./pool-cursor.js";
+import { keptGroups, PoolGroup } from "./pool-group.js";
 import {
   type AppendOptions,
   type AsyncAppendOptions,

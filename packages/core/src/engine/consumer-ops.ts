@@ -1,5 +1,5 @@
 /**
- * The rules of consumer groups and cursors (spec/api/v0 §3.11–3.12) as pure planners: given the
+ * The rules of consumer groups (spec/api/v0 §3.12) as pure planners (cursors: cursor-ops.ts): given the
  * ledger table and the pool state read under the writer lock, and the time, each returns the
  * ledger records that make the change and what to answer. Nothing here does I/O; the file
  * engine commits the records in one publication (writer.ts `commitLedger`).
@@ -11,23 +11,20 @@
  * lease ends; a message overwritten before its group finished it is counted, never delivered;
  * the consumers' records never outgrow `room`.
  */
-import type { CheckedGroupSettings, CursorInfo, DeliveryRef, GroupInfo } from "../consumers.js";
+import type { CheckedGroupSettings, DeliveryRef, GroupInfo } from "../consumers.js";
 import { SpoolError } from "../errors.js";
 import type { DeliveryValue, GroupValue } from "../format/consumer-records.js";
 import type { PoolState } from "../format/header.js";
 import { type LedgerRecord, RECORD_KINDS, recordSize } from "../format/ledger.js";
 import type { Message } from "../message.js";
-import { formatTime } from "../time.js";
 import {
   consumerBytes,
-  cursorRecord,
   deleteRecord,
   deliveriesOf,
   deliveryEntry,
   deliveryKey,
   deliveryRecord,
   groupRecord,
-  keptCursor,
   keptDelivery,
   keptGroup,
   ledgerFull,
@@ -35,130 +32,15 @@ import {
 } from "./consumer-table.js";
 import type { LedgerTable } from "./ledger.js";
 
-/** What every planner is given. */
-export interface LedgerScene {
-  table: LedgerTable;
-  state: PoolState;
-  nowMs: number;
-  path: string;
-  /** Bytes the consumers' records may take (consumerRoom). */
-  room: number;
-}
+import {
+  checkRoom,
+  checkStart,
+  type LedgerChange,
+  type LedgerScene,
+  msText,
+} from "./ledger-scene.js";
 
-/** A planner's answer: the records to commit (none: nothing changes) and the result. */
-export interface LedgerChange<R> {
-  records: LedgerRecord[];
-  result: R;
-}
-
-function msText(ms: number): string {
-  const sec = Math.floor(ms / 1000);
-  return formatTime(sec, (ms - sec * 1000) * 1_000_000);
-}
-
-// Cursors.
-
-export function cursorInfo(
-  name: string,
-  value: { committed: number; ackMs: number; createdMs: number },
-  state: PoolState,
-): CursorInfo {
-  return {
-    name,
-    committed: value.committed,
-    lag: Math.max(0, state.newest - value.committed),
-    ackTime: value.ackMs === 0 ? null : msText(value.ackMs),
-    createdTime: msText(value.createdMs),
-  };
-}
-
-function unknownCursor(name: string, path: string): SpoolError {
-  return new SpoolError("NotFound", `cursor ${name} not found`, {
-    path,
-    hint: "a tail with this cursor creates it (`spool follow POOL --cursor NAME`); `spool cursor list POOL` shows the kept ones",
-  });
-}
-
-function checkRoom(scene: LedgerScene, adding: readonly LedgerRecord[], what: string): void {
-  const bytes = consumerBytes(scene.table) + adding.reduce((n, r) => n + recordSize(r), 0);
-  if (bytes > scene.room) throw ledgerFull(scene.path, what);
-}
-
-/** A tail's cursor: the kept one, or a new one whose next message is `start`. */
-export function planCursorOpen(
-  scene: LedgerScene,
-  name: string,
-  start: number,
-): LedgerChange<CursorInfo> {
-  const kept = keptCursor(scene.table, name, scene.path);
-  if (kept) return { records: [], result: cursorInfo(name, kept, scene.state) };
-  const value = { committed: Math.max(0, start - 1), ackMs: 0, createdMs: scene.nowMs };
-  const records = [cursorRecord(name, value)];
-  checkRoom(scene, records, `cursor ${name}`);
-  return { records, result: cursorInfo(name, value, scene.state) };
-}
-
-/** ack: the committed seq rises to `seq` (a lower one changes nothing). */
-export function planCursorAck(
-  scene: LedgerScene,
-  name: string,
-  seq: number,
-): LedgerChange<CursorInfo> {
-  const kept = keptCursor(scene.table, name, scene.path);
-  if (!kept) throw unknownCursor(name, scene.path);
-  if (seq > scene.state.newest) {
-    throw new SpoolError(
-      "Usage",
-      `cannot ack seq ${seq} on cursor ${name}: the pool's newest seq is ${scene.state.newest}`,
-      { path: scene.path, seq, hint: "ack only seqs the tail delivered" },
-    );
-  }
-  if (seq <= kept.committed) return { records: [], result: cursorInfo(name, kept, scene.state) };
-  const value = { ...kept, committed: seq, ackMs: scene.nowMs };
-  return { records: [cursorRecord(name, value)], result: cursorInfo(name, value, scene.state) };
-}
-
-/** reset: the next tail with the cursor starts at `start` (created when absent). */
-export function planCursorReset(
-  scene: LedgerScene,
-  name: string,
-  start: number,
-): LedgerChange<CursorInfo> {
-  checkStart(scene, start, `cursor ${name}`, "or at a time");
-  const kept = keptCursor(scene.table, name, scene.path);
-  const value = {
-    committed: Math.max(0, start - 1),
-    ackMs: kept?.ackMs ?? 0,
-    createdMs: kept?.createdMs ?? scene.nowMs,
-  };
-  const records = [cursorRecord(name, value)];
-  if (!kept) checkRoom(scene, records, `cursor ${name}`);
-  return { records, result: cursorInfo(name, value, scene.state) };
-}
-
-export function planCursorDelete(scene: LedgerScene, name: string): LedgerChange<CursorInfo> {
-  const kept = keptCursor(scene.table, name, scene.path);
-  if (!kept) throw unknownCursor(name, scene.path);
-  return {
-    records: [deleteRecord(RECORD_KINDS.cursor, name)],
-    result: cursorInfo(name, kept, scene.state),
-  };
-}
-
-/**
- * Usage unless `start` (the next seq to deliver) is at most the pool's next seq; `others` names
- * the other starts the caller's operation takes (a group's `"oldest"`/`"new"`, a cursor's time).
- */
-function checkStart(scene: LedgerScene, start: number, what: string, others: string): void {
-  const next = scene.state.newest + 1;
-  if (start > next) {
-    throw new SpoolError(
-      "Usage",
-      `cannot start ${what} at seq ${start}: the pool's next seq is ${next}`,
-      { path: scene.path, seq: start, hint: `start at a seq from 1 to ${next}, ${others}` },
-    );
-  }
-}
+export type { LedgerChange, LedgerScene } from "./ledger-scene.js";
 
 // Groups.
 
