@@ -19,6 +19,8 @@ import {
   checkAppendCondition,
   checkCondition,
   checkProducerId,
+  type EngineKind,
+  type EnginePool,
   type GroupInfo,
   type GroupSettings,
   type Message,
@@ -65,9 +67,11 @@ const KNOWN = {
  * const msg = await pool.append({ step: "lint", ok: true }, { tags: ["ci"] });
  * for await (const m of pool.tail({ since: msg.seq, max: 1 })) console.log(m.data);
  */
-export class RemotePool {
+export class RemotePool implements EnginePool {
   /** The pool's name on the server. */
   readonly name: string;
+  /** The engine-neutral interface's engine: a pool behind a Spool server. */
+  readonly engine: EngineKind = "http";
   readonly #t: Transport;
   readonly #scope = new AbortController();
 

@@ -8,12 +8,12 @@
  */
 
 export { fromSystemError } from "./errors.js";
+export { FileEngine, type FileEngineOptions, FileEnginePool } from "./file-engine.js";
 export { FORMAT_VERSION } from "./format/header.js";
 export { DuplicateReceipt, StoredMessage } from "./message.js";
 export { isReaderGone } from "./platform/lock.js";
 export { requireNativeAddon } from "./platform/native.js";
 export {
-  type AsyncAppendOptions,
   type OpenOptions,
   Pool,
   poolFileSize,

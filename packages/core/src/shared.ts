@@ -53,6 +53,13 @@ export {
 export type { AppendInput } from "./engine/encoder.js";
 export { seqAtOrAfter, seqAtOrAfterAsync } from "./engine/seek.js";
 export { type Bounds, type Gap, gapBefore, startSeq } from "./engine/tail-cursor.js";
+export type {
+  EngineCreateOptions,
+  EngineCursor,
+  EngineKind,
+  EnginePool,
+  PoolEngine,
+} from "./engine-api.js";
 export {
   ERROR_KINDS,
   ErrorKind,
@@ -78,7 +85,13 @@ export {
 } from "./json-text.js";
 export { checkKnownKeys, type KnownKeysContext, suggestKey } from "./known-keys.js";
 export type { Appended, Envelope, Message } from "./message.js";
-export type { AppendOptions, BatchAppendOptions, CreateOptions, PoolInfo } from "./pool.js";
+export type {
+  AppendOptions,
+  AsyncAppendOptions,
+  BatchAppendOptions,
+  CreateOptions,
+  PoolInfo,
+} from "./pool.js";
 export type { PoolListEntry } from "./pool-dir.js";
 export {
   checkProducer,
