@@ -4,7 +4,7 @@
  * server (`@spool/client`) all answer, so servers, drivers and tools program against this and not
  * against one engine's class.
  *
- * Invariants: types only (node-free; exported from `@spool/core/shared`); every operation keeps
+ * Invariants: types only (node-free; exported from the shared entry of core); every operation keeps
  * the semantics spec/api/v0 gives it (the envelope, seqs from 1 strictly increasing and never
  * reused, gaps reported, errors as SpoolError of the spec's kind); an engine that cannot give a
  * guarantee lists the deviation in its engine spec (spec/engines/<engine>/v0) and reports it at

@@ -170,7 +170,7 @@ export class DuplicateReceipt {
     return { seq: this.seq, duplicate: true };
   }
 
-  toJsonLine(): Buffer {
+  toJsonLine(): Uint8Array {
     return Buffer.from(`${JSON.stringify(this.toJSON())}\n`, "latin1");
   }
 }

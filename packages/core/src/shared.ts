@@ -106,7 +106,23 @@ export {
   producerInfoFromJson,
   producerInfoJson,
 } from "./producer.js";
-export type { TailEnd, TailOptions, WhereError } from "./tail-options.js";
+export {
+  hasEveryTag,
+  MAX_POLL_MS,
+  MIN_POLL_MS,
+  retentionGap,
+  type TailHooks,
+  TailMachine,
+  type TailStep,
+  whereKeepsEnvelope,
+} from "./tail-machine.js";
+export {
+  type CheckedOptions as CheckedTailOptions,
+  checkOptions as checkTailOptions,
+  type TailEnd,
+  type TailOptions,
+  type WhereError,
+} from "./tail-options.js";
 export {
   checkTime,
   formatTime,

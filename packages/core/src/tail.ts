@@ -10,24 +10,23 @@
  * follower takes frames another follower just read and validated as an immutable copy
  * (reader.ts `takeSharedRun`; replays always read the ring themselves), and with
  * `sharedChunks` their JSONL is formatted once. A read that fails validation always re-reads
- * the state itself. Options live in tail-options.ts, the JSONL form in tail-jsonl.ts.
+ * the state itself. The cursor's rules (expected seq, gaps and their policy, max, end reasons,
+ * the idle timeout and backoff, tag and where filters after gap accounting) are the
+ * engine-neutral TailMachine (tail-machine.ts); this module is the file engine's read strategy
+ * and wait around it. Options live in tail-options.ts, the JSONL form in tail-jsonl.ts.
  */
 
 import type { FrameReader, FrameRef, Run } from "./engine/reader.js";
 import { seqAtOrAfter } from "./engine/seek.js";
 import { shareRun, type TakenRun, takeSharedRun } from "./engine/shared-runs.js";
-import { gapBefore, startSeq } from "./engine/tail-cursor.js";
+import { startSeq } from "./engine/tail-cursor.js";
 import { SpoolError } from "./errors.js";
 import { FRAME_HEADER_SIZE, payloadLength } from "./format/frame.js";
 import type { PoolState } from "./format/header.js";
 import { type Message, messageFromFrame, StoredMessage } from "./message.js";
 import { type Subscription, subscribe } from "./platform/notify.js";
-import {
-  type CheckedOptions,
-  checkOptions,
-  type TailEnd,
-  type TailOptions,
-} from "./tail-options.js";
+import { hasEveryTag, TailMachine, whereKeepsEnvelope } from "./tail-machine.js";
+import { type CheckedOptions, checkOptions, type TailOptions } from "./tail-options.js";
 import type { Instant } from "./time.js";
 
 /** What a tail reads from. */
@@ -47,8 +46,6 @@ export interface Batch {
   origin?: TakenRun | undefined;
 }
 
-const MIN_POLL_MS = 2;
-const MAX_POLL_MS = 50;
 const MAX_FRAMES_PER_RUN = 4096;
 /** Consecutive failed reads of one live seq before it is reported as Corrupt. */
 const MAX_READ_RETRIES = 4;
@@ -57,7 +54,7 @@ function hasTags(buf: Buffer, frame: FrameRef, wanted: readonly string[]): boole
   if (frame.head.tagsLen <= 2) return false;
   const start = frame.at + FRAME_HEADER_SIZE;
   const tags = JSON.parse(buf.toString("utf8", start, start + frame.head.tagsLen)) as string[];
-  return wanted.every((tag) => tags.includes(tag));
+  return hasEveryTag(tags, wanted);
 }
 
 /** The envelope a where expression sees, decoded from a frame (tags and data parsed). */
@@ -109,19 +106,12 @@ function whereKeeps(
   opts: CheckedOptions,
   options: TailOptions,
 ): boolean {
-  const where = opts.where;
-  if (!where) return true;
-  let envelope: unknown;
-  try {
-    envelope = envelopeOf(buf, frame);
-  } catch {
-    options.onWhereError?.({ seq: frame.seq, message: "the stored message is not valid JSON" });
-    return false;
-  }
-  const verdict = where.test(envelope);
-  if (verdict === true || verdict === false) return verdict;
-  options.onWhereError?.({ seq: frame.seq, message: verdict.error });
-  return false;
+  return whereKeepsEnvelope(
+    opts.where,
+    frame.seq,
+    () => envelopeOf(buf, frame),
+    options.onWhereError,
+  );
 }
 
 /** The commit time of `seq`, or undefined when it is not readable (overwritten meanwhile). */
@@ -171,7 +161,6 @@ export async function* batches(
 ): AsyncGenerator<Batch> {
   const opts = checkOptions(options);
   const signal = options.signal;
-  const end = (reason: TailEnd): void => options.onEnd?.(reason);
   const sub = opts.follow ? subscribe(source.path) : undefined;
   // An abort frees the watcher at once, even if the consumer never pulls again.
   const release = (): void => sub?.release();
@@ -180,41 +169,29 @@ export async function* batches(
   try {
     let mark = sub?.mark() ?? 0;
     let state = source.readState();
-    let expected =
+    const start =
       opts.sinceTime === undefined
         ? startSeq(opts, state)
         : seqAtOrAfter(state.oldest, state.newest, opts.sinceTime, (seq) =>
             timeAt(source, seq, state),
           );
+    const cursor = new TailMachine(
+      opts,
+      { onGap: options.onGap, onEnd: options.onEnd, signal, stop, path: source.path },
+      start,
+      Date.now(),
+    );
+    /** The file offset of the expected seq when the last run ended cleanly there. */
     let pos: number | undefined;
-    let delivered = 0;
-    let idleSince = Date.now();
-    let poll = MIN_POLL_MS;
     let retries = 0;
     /** Set once the tail has caught up: only then does it take runs other tails shared. */
     let live = false;
     for (;;) {
-      if (stop.aborted) return;
-      if (signal?.aborted) return end("aborted");
-      if (opts.max !== undefined && delivered >= opts.max) return end("max");
-      const gap = gapBefore(expected, state);
-      if (gap) {
-        if (opts.gapPolicy === "error") {
-          throw new SpoolError(
-            "RetentionGap",
-            `messages ${gap.from}..${gap.to} were overwritten before they were read`,
-            {
-              path: source.path,
-              seq: gap.from,
-              hint: "read faster, use a larger pool, or follow with gap policy `continue` to skip ahead",
-            },
-          );
-        }
-        options.onGap?.(gap);
-        expected = state.oldest;
-        pos = undefined;
-      }
-      if (expected <= state.newest) {
+      const step = cursor.step(state, Date.now());
+      if (step.do === "end") return;
+      if (step.do === "read") {
+        const expected = step.from;
+        if (step.reposition) pos = undefined;
         // A follower that has caught up wants, after a change, what every other caught-up
         // follower of this file wants: the new frames, which one of them may have just read.
         let run: Run | TakenRun | undefined = live
@@ -259,19 +236,15 @@ export async function* batches(
           );
         }
         retries = 0;
-        expected = run.nextSeq;
         pos = run.problem ? undefined : run.nextOffset;
         let frames =
           opts.tags.length > 0
             ? run.frames.filter((f) => hasTags(run.buf, f, opts.tags))
             : run.frames;
         if (opts.where) frames = await whereFilter(run.buf, frames, opts, options, cancel);
-        if (opts.max !== undefined && frames.length > opts.max - delivered)
-          frames = frames.slice(0, opts.max - delivered);
+        const take = cursor.advance(run.nextSeq, frames.length, Date.now());
+        if (take < frames.length) frames = frames.slice(0, take);
         if (frames.length > 0) {
-          delivered += frames.length;
-          idleSince = Date.now();
-          poll = MIN_POLL_MS;
           const origin = "origin" in run && frames === run.frames ? run : undefined;
           yield { buf: run.buf, frames, origin };
         } else {
@@ -280,21 +253,15 @@ export async function* batches(
           // or a filter matching nothing in a large pool would hold the thread for seconds.
           await new Promise<void>((resolve) => setImmediate(resolve));
         }
-        if (!run.problem && expected <= state.newest) continue;
+        if (!run.problem && cursor.expected <= state.newest) continue;
         mark = sub?.mark() ?? 0;
         state = sharedState(source, sub);
         continue;
       }
-      if (!sub) return end("caught-up");
-      let wait = poll;
-      if (opts.timeoutMs !== undefined) {
-        const remaining = opts.timeoutMs - (Date.now() - idleSince);
-        if (remaining <= 0) return end("timeout");
-        wait = Math.min(wait, remaining);
-      }
+      if (!sub) return; // unreachable: a tail that does not follow ends at caught-up
       live = true;
-      await sub.wait(wait, mark, cancel);
-      poll = Math.min(poll * 2, MAX_POLL_MS);
+      await sub.wait(step.ms, mark, cancel);
+      cursor.waited();
       mark = sub.mark();
       state = sharedState(source, sub);
     }
