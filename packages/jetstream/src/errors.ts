@@ -18,6 +18,7 @@ export const API = {
   WrongLastSequence: 10071,
   MessageTooLarge: 10054,
   InsufficientResources: 10023,
+  NoSuitablePeers: 10005,
   ReplicasNotSupported: 10074,
   JetStreamNotEnabled: 10039,
   JetStreamNotEnabledForAccount: 10076,
@@ -77,6 +78,7 @@ export function toSpoolError(
           cause: error,
         });
       case API.InsufficientResources:
+      case API.NoSuitablePeers:
       case API.ReplicasNotSupported:
         return new SpoolError("Usage", `${what}: the NATS cluster cannot hold it: ${text}`, {
           path: location,

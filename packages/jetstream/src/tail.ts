@@ -10,7 +10,12 @@
  * stream had when the tail started; an abort ends the tail at once (`aborted`); ending the loop
  * (break, return, throw, abort) stops the consumer and frees its server state.
  */
-import { type ConsumerMessages, DeliverPolicy, type JsMsg } from "@nats-io/jetstream";
+import {
+  type Consumer,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JsMsg,
+} from "@nats-io/jetstream";
 import {
   type Bounds,
   checkCount,
@@ -176,9 +181,10 @@ export async function* tailPool<T>(
   }
   if (expected > endSeq) return end("caught-up");
 
+  let consumer: Consumer;
   let messages: ConsumerMessages;
   try {
-    const consumer = await ctx.js.consumers.get(ctx.stream, {
+    consumer = await ctx.js.consumers.get(ctx.stream, {
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: expected,
     });
@@ -262,6 +268,9 @@ export async function* tailPool<T>(
     }
   } finally {
     pending?.catch(() => {});
-    await messages.close().catch(() => {});
+    // stop() ends the pulls at once (close() would wait for buffered messages to be read);
+    // the delete frees the consumer on the server instead of leaving it to expire.
+    messages.stop();
+    await consumer.delete().catch(() => {});
   }
 }

@@ -34,15 +34,21 @@ function findNatsServer(): string | undefined {
 /** The nats-server binary, or undefined. */
 export const NATS_SERVER = findNatsServer();
 
-/** `describe`, or a skip (a failure in CI) when nats-server is not installed. */
-export const describeNats: typeof describe = (() => {
-  if (NATS_SERVER !== undefined) return describe;
+function checkPresence(): boolean {
+  if (NATS_SERVER !== undefined) return true;
   const line =
     "!!! nats-server not found: the JetStream tests are SKIPPED; install it with `apt-get install nats-server` (Debian package nats-server) !!!";
   if (process.env.CI === "true") throw new Error(`${line} (CI=true: this is a failure)`);
   console.warn(line);
-  return describe.skip;
-})();
+  return false;
+}
+
+/** `describe`, or a skip (a failure in CI) when nats-server is not installed. */
+const present = checkPresence();
+
+export function describeNats(name: string, body: () => void): void {
+  describe.skipIf(!present)(name, body);
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
