@@ -16,6 +16,7 @@ export default defineProject({
   test: {
     name: "jetstream",
     include: ["test/**/*.test.ts"],
+    globalSetup: ["test/nats-presence.ts"],
     pool: "forks",
     testTimeout: 20_000,
     hookTimeout: 30_000,

@@ -6,7 +6,7 @@
  * Invariants: nothing listens beyond 127.0.0.1; every process started is stopped by its own pid
  * in `stop()` (and its store dir removed); `kill(node)` is SIGKILL by pid and `restart(node)`
  * starts the same node again on the same ports and store. Without nats-server: outside CI the
- * suites skip with one loud line naming the Debian package; in CI (`CI=true`) that is a failure.
+ * suites skip (test/nats-presence.ts, the global setup, prints one loud line naming the Debian package); in CI (`CI=true`) that is a failure.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -15,35 +15,40 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe } from "vitest";
 
-function findNatsServer(): string | undefined {
-  if (process.env.NATS_SERVER) return process.env.NATS_SERVER;
+function runs(path: string): boolean {
   try {
-    const found = execFileSync("sh", ["-c", "command -v nats-server"], { encoding: "utf8" }).trim();
-    return found === "" ? undefined : found;
+    execFileSync(path, ["--version"], { stdio: "ignore" });
+    return true;
   } catch {
-    for (const path of ["/usr/sbin/nats-server", "/usr/bin/nats-server"]) {
-      try {
-        execFileSync(path, ["--version"], { stdio: "ignore" });
-        return path;
-      } catch {}
-    }
-    return undefined;
+    return false;
   }
+}
+
+/** `$NATS_SERVER` when set (it must run), else `nats-server` on PATH or in /usr/sbin, /usr/bin. */
+function findNatsServer(): string | undefined {
+  const given = process.env.NATS_SERVER;
+  if (given !== undefined && given !== "") return runs(given) ? given : undefined;
+  let found = "";
+  try {
+    found = execFileSync("sh", ["-c", "command -v nats-server"], { encoding: "utf8" }).trim();
+  } catch {}
+  const candidates = [found, "/usr/sbin/nats-server", "/usr/bin/nats-server"];
+  return candidates.find((path) => path !== "" && runs(path));
 }
 
 /** The nats-server binary, or undefined. */
 export const NATS_SERVER = findNatsServer();
 
+/** The one line a run without nats-server prints (test/nats-presence.ts prints it, once). */
+export const MISSING_LINE =
+  "!!! nats-server not found: the JetStream tests are SKIPPED; install it with `apt-get install nats-server` (Debian package nats-server) !!!";
+
 function checkPresence(): boolean {
   if (NATS_SERVER !== undefined) return true;
-  const line =
-    "!!! nats-server not found: the JetStream tests are SKIPPED; install it with `apt-get install nats-server` (Debian package nats-server) !!!";
-  if (process.env.CI === "true") throw new Error(`${line} (CI=true: this is a failure)`);
-  console.warn(line);
+  if (process.env.CI === "true") throw new Error(`${MISSING_LINE} (CI=true: this is a failure)`);
   return false;
 }
 
-/** `describe`, or a skip (a failure in CI) when nats-server is not installed. */
 const present = checkPresence();
 
 export function describeNats(name: string, body: () => void): void {
