@@ -37,6 +37,7 @@ import {
   type Encoded,
   EPOCH_HEADER,
   encodeInputs,
+  messageOf,
   PRODUCER_HEADER,
   PRODUCER_SEQ_HEADER,
   TAGS_HEADER,
@@ -169,16 +170,49 @@ function partialFailure(ctx: PoolContext, error: unknown, acks: PubAck[], of: nu
   return failed;
 }
 
-/** The committed messages of `acks`, read back from the stream. */
-async function readBack<T>(ctx: PoolContext, acks: readonly PubAck[]): Promise<Appended<T>[]> {
+/**
+ * The committed messages of `acks`, read back from the stream for their stored time. A message
+ * the ring discarded before its read-back (other writers overwhelming a small pool) is answered
+ * from what was published, timed by this host's clock (spec/engines/jetstream/v0, deviation 6).
+ */
+async function readBack<T>(
+  ctx: PoolContext,
+  acks: readonly PubAck[],
+  encs: readonly Encoded[],
+): Promise<Appended<T>[]> {
   return Promise.all(
-    acks.map(async (ack) => {
+    acks.map(async (ack, i) => {
       const msg = await storedAt(ctx, ack.seq);
-      if (msg === undefined) return new DuplicateReceipt(ack.seq) as Appended<T>; // already overwritten
+      if (msg === undefined) {
+        if (ack.duplicate) return new DuplicateReceipt(ack.seq) as Appended<T>;
+        const enc = encs[i] as Encoded;
+        const ms = Date.now();
+        const sec = Math.floor(ms / 1000);
+        const time = { sec, nanos: (ms - sec * 1000) * 1_000_000 };
+        return messageOf<T>(ack.seq, time, enc.tags, enc.dataBytes) as Appended<T>;
+      }
       const message = fromStored<T>(ctx, msg);
       return ack.duplicate ? message.markDuplicate() : message;
     }),
   );
+}
+
+/** Usage for a batch the ring cannot hold at once (it would discard its own first messages). */
+function checkBatchFits(ctx: PoolContext, encs: readonly Encoded[], subject: string): void {
+  if (encs.length < 2) return;
+  // JetStream's per-message cost: subject, headers and about 50 bytes of record overhead.
+  let bytes = 0;
+  for (const enc of encs) bytes += enc.dataBytes.length + enc.tags.length + subject.length + 200;
+  if (bytes > ctx.ringSize) {
+    throw new SpoolError(
+      "Usage",
+      "the batch is too large for this pool: it would overwrite itself",
+      {
+        path: ctx.path,
+        hint: "send it in smaller batches, or create a larger pool",
+      },
+    );
+  }
 }
 
 async function duplicatesOf<T>(
@@ -215,13 +249,14 @@ export async function appendInputs<T>(
     if (condition) checkCondition((await streamState(ctx)).bounds, condition, ctx.path);
     return [];
   }
+  checkBatchFits(ctx, encs, claim ? producerSubject(ctx.name, claim.id) : ctx.subject);
   if (!claim) {
     const { acks, error } = await publishChain(ctx, ctx.subject, encs, expectedLastSeq, undefined);
     if (error !== undefined) {
       if (acks.length === 0) throw await firstFailure(ctx, error, expectedLastSeq);
       throw partialFailure(ctx, error, acks, encs.length);
     }
-    return readBack<T>(ctx, acks);
+    return readBack<T>(ctx, acks, encs);
   }
   const subject = producerSubject(ctx.name, claim.id);
   for (let attempt = 1; ; attempt++) {
@@ -236,7 +271,7 @@ export async function appendInputs<T>(
       subjectSeq: kept?.lastPoolSeq ?? 0,
     };
     const { acks, error } = await publishChain(ctx, subject, rest, expectedLastSeq, stamp);
-    if (error === undefined) return [...answers, ...(await readBack<T>(ctx, acks))];
+    if (error === undefined) return [...answers, ...(await readBack<T>(ctx, acks, rest))];
     if (acks.length > 0) throw partialFailure(ctx, error, acks, encs.length);
     const failure = await firstFailure(ctx, error, expectedLastSeq);
     // A wrong last sequence that is not the caller's condition is this producer's subject:

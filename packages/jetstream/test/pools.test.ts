@@ -115,6 +115,15 @@ describeNats("JetStream pools (single node)", () => {
     expect(info.bytesUsed).toBeGreaterThan(0);
   });
 
+  it("refuses a batch the ring cannot hold at once, appending nothing", async () => {
+    const pool = await engine.create("small", { size: "16K" });
+    const big = "z".repeat(1000);
+    const batch = Array.from({ length: 20 }, (_, i) => ({ data: { i, big } }));
+    expect(await kindOf(pool.appendBatch(batch))).toBe("Usage");
+    expect((await pool.info()).bounds).toBeNull();
+    expect((await pool.appendBatch(batch.slice(0, 5))).length).toBe(5);
+  });
+
   it("refuses a conditional append whose expected last seq is not the newest", async () => {
     const pool = await engine.create("conditional");
     expect((await pool.append(1, { expectedLastSeq: 0 })).seq).toBe(1);
