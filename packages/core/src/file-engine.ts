@@ -4,8 +4,9 @@
  *
  * Invariants: a thin adapter with no semantics of its own — every call is the `Pool`'s
  * asynchronous twin (or its synchronous read, which never waits), so a file pool answers the
- * same bytes and errors through this interface as through its class; names are pool names (a
- * path or URL is Usage: the engine's directory says where pools are); `close()` closes every
+ * same bytes and errors through this interface as through its class; a pool is named by a
+ * reference as the local API takes it (a name in the engine's directory, or a path; a URL is
+ * Usage); `close()` closes every
  * handle the engine opened and later calls on them fail as on a closed `Pool`.
  */
 
@@ -37,7 +38,6 @@ import type {
 } from "./pool-options.js";
 import type { ProducerInfo, ProducerOptions } from "./producer.js";
 import type { TailOptions } from "./tail-options.js";
-import { validatePoolName } from "./validate.js";
 
 /** One file pool as an `EnginePool`. */
 export class FileEnginePool implements EnginePool {
@@ -158,7 +158,7 @@ export class FileEngine implements PoolEngine {
       );
     }
     const lockTimeoutMs = create.lockTimeoutMs ?? this.#options.lockTimeoutMs;
-    const pool = await createPoolAsync(checkName(name), {
+    const pool = await createPoolAsync(name, {
       ...create,
       dir: this.#options.dir,
       ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
@@ -168,7 +168,7 @@ export class FileEngine implements PoolEngine {
 
   async open(name: string): Promise<EnginePool> {
     const { dir, ...open } = this.#options;
-    return this.#track(openPool(checkName(name), { ...open, dir }));
+    return this.#track(openPool(name, { ...open, dir }));
   }
 
   async list(): Promise<PoolListEntry[]> {
@@ -176,7 +176,7 @@ export class FileEngine implements PoolEngine {
   }
 
   async delete(name: string, options: { force?: boolean } = {}): Promise<void> {
-    deletePool(checkName(name), { dir: this.#options.dir, force: options.force === true });
+    deletePool(name, { dir: this.#options.dir, force: options.force === true });
   }
 
   async close(): Promise<void> {
@@ -189,14 +189,4 @@ export class FileEngine implements PoolEngine {
     this.#open.add(handle);
     return handle;
   }
-}
-
-/** A pool name (Usage for a path or URL: the engine's directory says where pools are). */
-function checkName(name: string): string {
-  if (typeof name === "string" && (name.includes("/") || name.includes("\\"))) {
-    throw new SpoolError("Usage", `an engine opens pools by name, not by path: ${name}`, {
-      hint: "pass the pool's name and set the engine's dir to its directory",
-    });
-  }
-  return validatePoolName(name);
 }

@@ -52,15 +52,18 @@ describe("FileEngine", () => {
     await engine.close();
   });
 
-  it("refuses replicas and paths with a Usage hint", async () => {
-    const engine = new FileEngine({ dir: tempDir() });
+  it("refuses replicas and URLs with a Usage hint, and takes paths as the local API does", async () => {
+    const dir = tempDir();
+    const engine = new FileEngine({ dir });
     const replicas = await rejection(engine.create("r", { replicas: 3 }));
     expect(replicas.kind).toBe("Usage");
     expect(replicas.hint).toMatch(/JetStream/);
-    const path = await rejection(engine.open("/tmp/x.spool"));
-    expect(path.kind).toBe("Usage");
-    expect(path.hint).toBeTruthy();
+    const url = await rejection(engine.open("http://127.0.0.1:1/x"));
+    expect(url.kind).toBe("Usage");
+    expect(url.hint).toBeTruthy();
     expect((await rejection(engine.create("bad name\n"))).kind).toBe("Usage");
+    const byPath = await engine.create(`${dir}/sub/p.spool`, { size: "64K" });
+    expect((await byPath.info()).path).toBe(`${dir}/sub/p.spool`);
     await engine.close();
   });
 

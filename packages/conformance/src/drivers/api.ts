@@ -1,26 +1,29 @@
 /**
- * The `api` driver: runs steps in process through @spool/core's public API, in the session's
- * pool directory.
+ * The `api` driver: runs steps in process through the engine-neutral pool interface
+ * (spec/api/v0 §3.13): by default the file engine over the session's pool directory, or any
+ * `PoolEngine` the caller supplies (a JetStream cluster), so one suite checks every engine.
  *
  * Invariants: every op opens and closes its own pool handle (no handle outlives a step, so
  * `delete` sees only the handles a manifest asked for); results are built from core's own wire
  * spelling (`poolInfoJson`, `poolListEntryJson`, the envelope's `toJSON`); only SpoolErrors
  * become `error` outcomes, anything else thrown is reported as an Internal error with a
  * violation; concurrent writers are real child processes (dist/child.js), driven in lockstep;
- * cursor and group ops are api-consumers.ts, on the step's own handle.
+ * cursor and group ops are api-consumers.ts, on the step's own file pool handle; an op an
+ * engine does not have (consumers and child-process writers off the file engine) is `skipped`
+ * with the reason, never faked.
  */
 
 import { spawn } from "node:child_process";
 import {
   type Appended,
   type AppendOptions,
-  createPool,
-  deletePool,
+  type EngineCreateOptions,
+  type EnginePool,
+  FileEngine,
+  FileEnginePool,
   type Gap,
   isSpoolError,
-  listPools,
-  openPool,
-  type Pool,
+  type PoolEngine,
   type ProducerOptions,
   poolInfoJson,
   poolListEntryJson,
@@ -49,13 +52,22 @@ import {
 } from "./inputs.js";
 import type { Driver, DriverSession, DriverStep, Outcome, SessionContext } from "./types.js";
 
-function withPool<T>(ref: string, dir: string, use: (pool: Pool) => T): T {
-  const pool = openPool(ref, { dir });
+async function withPool<T>(
+  engine: PoolEngine,
+  ref: string,
+  use: (pool: EnginePool) => T | Promise<T>,
+): Promise<T> {
+  const pool = await engine.open(ref);
   try {
-    return use(pool);
+    return await use(pool);
   } finally {
-    pool.close();
+    await pool.close();
   }
+}
+
+/** The file pool under `pool`, or undefined on another engine. */
+function filePool(pool: EnginePool) {
+  return pool instanceof FileEnginePool ? pool.pool : undefined;
 }
 
 /** The message's JSONL line as core renders it (its stored bytes spliced), without the newline. */
@@ -70,8 +82,8 @@ function need(pool: string | undefined, op: string): string {
 }
 
 async function tail(
+  engine: PoolEngine,
   ref: string,
-  dir: string,
   input: Record<string, unknown>,
 ): Promise<{ result: { messages: unknown[]; gaps: Gap[] }; lines: string[] }> {
   const gaps: Gap[] = [];
@@ -81,8 +93,7 @@ async function tail(
     follow: false,
     onGap: (gap) => gaps.push(gap),
   };
-  const pool = openPool(ref, { dir });
-  try {
+  return withPool(engine, ref, async (pool) => {
     const messages: unknown[] = [];
     const lines: string[] = [];
     for await (const message of pool.tail(options)) {
@@ -91,14 +102,11 @@ async function tail(
     }
     const result = { messages, gaps: gaps.map(({ from, to, count }) => ({ from, to, count })) };
     return { result, lines };
-  } finally {
-    pool.close();
-  }
+  });
 }
 
-async function concurrent(ref: string, dir: string, input: Record<string, unknown>) {
+async function concurrent(path: string, input: Record<string, unknown>) {
   const { writers, count, tags } = concurrentInput(input);
-  const path = withPool(ref, dir, (pool) => pool.path); // NotFound etc. before any child starts
   const script = childScript();
   const runs = await lockstep(
     () =>
@@ -146,35 +154,39 @@ function answered(answers: readonly Appended[], one: boolean): Outcome {
   return { status: "ok", result, ...(lines.length > 0 ? { lines } : {}) };
 }
 
-async function runStep(step: DriverStep, dir: string): Promise<Outcome> {
+async function runStep(step: DriverStep, engine: PoolEngine): Promise<Outcome> {
   const { input } = step;
   switch (step.op) {
     case "create": {
-      const options: Parameters<typeof createPool>[1] = { dir };
+      const options: EngineCreateOptions = {};
       const size = input.size;
       const indexCapacity = optionalNumber(input, "index_capacity");
       if (typeof size === "string" || typeof size === "number") options.size = size;
       if (indexCapacity !== undefined) options.indexCapacity = indexCapacity;
-      const pool = createPool(need(step.pool, "create"), options);
+      const pool = await engine.create(need(step.pool, "create"), options);
       try {
-        return { status: "ok", result: { pool: poolInfoJson(pool.info()) } };
+        return { status: "ok", result: { pool: poolInfoJson(await pool.info()) } };
       } finally {
-        pool.close();
+        await pool.close();
       }
     }
     case "info":
       return {
         status: "ok",
-        result: { pool: withPool(need(step.pool, "info"), dir, (p) => poolInfoJson(p.info())) },
+        result: {
+          pool: await withPool(engine, need(step.pool, "info"), async (p) =>
+            poolInfoJson(await p.info()),
+          ),
+        },
       };
     case "list":
-      return { status: "ok", result: { pools: listPools({ dir }).map(poolListEntryJson) } };
+      return { status: "ok", result: { pools: (await engine.list()).map(poolListEntryJson) } };
     case "delete":
-      deletePool(need(step.pool, "delete"), { dir, force: input.force === true });
+      await engine.delete(need(step.pool, "delete"), { force: input.force === true });
       return { status: "ok", result: { ok: true } };
     case "append": {
       const options = appendOptions(input);
-      const message: Appended = withPool(need(step.pool, "append"), dir, (pool) =>
+      const message: Appended = await withPool(engine, need(step.pool, "append"), (pool) =>
         typeof input.json_hex === "string"
           ? pool.appendJson(hexBytes(input.json_hex), options)
           : typeof input.json === "string"
@@ -185,47 +197,63 @@ async function runStep(step: DriverStep, dir: string): Promise<Outcome> {
     }
     case "append_batch": {
       const { messages, durability, expectedLastSeq, producer } = batchInput(input);
-      const committed: Appended[] = withPool(need(step.pool, "append_batch"), dir, (pool) =>
-        pool.appendBatch(
-          messages.map((m) => ({ data: m.data, tags: m.tags })),
-          {
-            ...(durability === undefined ? {} : { durability: durability as "fast" | "flush" }),
-            ...(expectedLastSeq === undefined
-              ? {}
-              : { expectedLastSeq: expectedLastSeq as number }),
-            ...(producer === undefined ? {} : { producer: producer as ProducerOptions }),
-          },
-        ),
+      const committed: Appended[] = await withPool(
+        engine,
+        need(step.pool, "append_batch"),
+        (pool) =>
+          pool.appendBatch(
+            messages.map((m) => ({ data: m.data, tags: m.tags })),
+            {
+              ...(durability === undefined ? {} : { durability: durability as "fast" | "flush" }),
+              ...(expectedLastSeq === undefined
+                ? {}
+                : { expectedLastSeq: expectedLastSeq as number }),
+              ...(producer === undefined ? {} : { producer: producer as ProducerOptions }),
+            },
+          ),
       );
       return answered(committed, false);
     }
     case "producer_state": {
       const id = input.id as string;
-      const state = withPool(need(step.pool, "producer_state"), dir, (pool) =>
+      const state = await withPool(engine, need(step.pool, "producer_state"), (pool) =>
         pool.producerState(id),
       );
       return { status: "ok", result: { producer: state ? producerInfoJson(state) : null } };
     }
     case "get": {
       const seq = input.seq as number;
-      return withPool(need(step.pool, "get"), dir, (pool) => {
-        const message = pool.get(seq);
+      return withPool(engine, need(step.pool, "get"), async (pool) => {
+        const message = await pool.get(seq);
         return { status: "ok", result: { message: message.toJSON() }, lines: [jsonLine(message)] };
       });
     }
     case "tail":
-      return { status: "ok", ...(await tail(need(step.pool, "tail"), dir, input)) };
-    case "concurrent_append":
-      return {
-        status: "ok",
-        result: await concurrent(need(step.pool, "concurrent_append"), dir, input),
-      };
+      return { status: "ok", ...(await tail(engine, need(step.pool, "tail"), input)) };
+    case "concurrent_append": {
+      // NotFound etc. before any child starts; the writers are processes on the pool's file.
+      const path = await withPool(
+        engine,
+        need(step.pool, "concurrent_append"),
+        (pool) => filePool(pool)?.path,
+      );
+      if (path === undefined) {
+        return { status: "skipped", reason: `writer processes need a file pool (${engine.kind})` };
+      }
+      return { status: "ok", result: await concurrent(path, input) };
+    }
     default:
       if (CONSUMER_OPS.has(step.op))
-        return withPool(need(step.pool, step.op), dir, (pool) => ({
-          status: "ok",
-          ...consumerOp(pool, step.op, input, jsonLine),
-        }));
+        return withPool(engine, need(step.pool, step.op), (pool) => {
+          const file = filePool(pool);
+          if (file === undefined) {
+            return {
+              status: "skipped",
+              reason: `the api driver runs ${step.op} on file pools only (${engine.kind})`,
+            } satisfies Outcome;
+          }
+          return { status: "ok", ...consumerOp(file, step.op, input, jsonLine) } satisfies Outcome;
+        });
       return { status: "skipped", reason: `the api driver does not know op ${step.op}` };
   }
 }
@@ -236,14 +264,23 @@ async function runStep(step: DriverStep, dir: string): Promise<Outcome> {
  * @example
  * const report = await runSuite({ manifests, drivers: [apiDriver()] });
  */
-export function apiDriver(): Driver {
+export function apiDriver(
+  options: {
+    /** The driver's name in reports (default `api`). */
+    name?: string;
+    /** The engine a session's steps run on (default: the file engine over its pool dir). */
+    engine?: (context: SessionContext) => PoolEngine | Promise<PoolEngine>;
+  } = {},
+): Driver {
+  const engineOf = options.engine ?? ((context) => new FileEngine({ dir: context.poolDir }));
   return {
-    name: "api",
+    name: options.name ?? "api",
     async open(context: SessionContext): Promise<DriverSession> {
+      const engine = await engineOf(context);
       return {
         async run(step) {
           try {
-            return await runStep(step, context.poolDir);
+            return await runStep(step, engine);
           } catch (error) {
             if (isSpoolError(error)) return { status: "error", error: error.toJSON() };
             const message = error instanceof Error ? error.message : String(error);
@@ -254,7 +291,9 @@ export function apiDriver(): Driver {
             };
           }
         },
-        async close() {},
+        async close() {
+          await engine.close();
+        },
       };
     },
   };
