@@ -91,8 +91,17 @@ export interface NatsFixture {
   stop(): Promise<void>;
 }
 
+/** Servers still running: killed by pid if the test process exits without `stop()`. */
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const proc of running)
+    if (proc.pid !== undefined && proc.exitCode === null) proc.kill("SIGKILL");
+});
+
 function launch(node: NatsNode): void {
   const proc = spawn(NATS_SERVER as string, node.args, { stdio: ["ignore", "ignore", "pipe"] });
+  running.add(proc);
+  proc.once("exit", () => running.delete(proc));
   let log = "";
   proc.stderr?.on("data", (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-4000);
