@@ -275,6 +275,7 @@ export function apiDriver(
   const engineOf = options.engine ?? ((context) => new FileEngine({ dir: context.poolDir }));
   return {
     name: options.name ?? "api",
+    surface: "api",
     async open(context: SessionContext): Promise<DriverSession> {
       const engine = await engineOf(context);
       return {

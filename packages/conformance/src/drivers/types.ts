@@ -74,8 +74,14 @@ export interface DriverSession {
  * const driver: Driver = { name: "api", open: async (ctx) => ({ run: ..., close: async () => {} }) };
  */
 export interface Driver {
-  /** The surface name manifests use in `surfaces` and `codes` (`api`, `cli`, `http`, ...). */
+  /** The driver's name in reports (unique in a run; the surface's name unless `surface` is set). */
   readonly name: string;
+  /**
+   * The surface manifests name in `surfaces`, `surface_input`, `surface_options` and `codes`
+   * (`api`, `cli`, `http`); default `name`. Two drivers of one surface on different engines
+   * (`api` and `api-jetstream`) share it.
+   */
+  readonly surface?: string;
   /**
    * How the surface names pool files in its answers (PoolInfo `path`, error `path`):
    * `absolute` (the default: the library and the CLI give absolute paths) or `served` (names

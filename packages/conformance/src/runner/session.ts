@@ -87,13 +87,13 @@ export async function runSession(loaded: LoadedManifest, driver: Driver): Promis
   const session = await driver.open({
     poolDir,
     manifest: manifest.name,
-    options: manifest.surface_options?.[driver.name] ?? {},
+    options: manifest.surface_options?.[surfaceOf(driver)] ?? {},
   });
   try {
     for (const [index, step] of manifest.steps.entries()) {
       const record: StepRecord = { ...base(step, index), status: "skip" };
       records.push(record);
-      if (step.surfaces && !step.surfaces.includes(driver.name)) {
+      if (step.surfaces && !step.surfaces.includes(surfaceOf(driver))) {
         record.reason = `only on ${step.surfaces.join(", ")}`;
         continue;
       }
@@ -106,7 +106,7 @@ export async function runSession(loaded: LoadedManifest, driver: Driver): Promis
       try {
         const pool = resolveValue(step.pool, vars);
         const input = (resolveValue(step.input ?? {}, vars) ?? {}) as Record<string, unknown>;
-        const surfaceInput = step.surface_input?.[driver.name];
+        const surfaceInput = step.surface_input?.[surfaceOf(driver)];
         const surface =
           surfaceInput === undefined
             ? {}
@@ -162,7 +162,7 @@ export async function runSession(loaded: LoadedManifest, driver: Driver): Promis
           normalised,
           outcome.status === "error" ? outcome.error.message : undefined,
           outcome.code,
-          driver.name,
+          surfaceOf(driver),
         ),
       );
       if (outcome.status === "ok") {
@@ -181,4 +181,9 @@ export async function runSession(loaded: LoadedManifest, driver: Driver): Promis
     rmSync(root, { recursive: true, force: true });
   }
   return records;
+}
+
+/** The surface a driver stands for in manifests (`surfaces`, `surface_input`, `codes`). */
+function surfaceOf(driver: Driver): string {
+  return driver.surface ?? driver.name;
 }
