@@ -187,10 +187,11 @@ export class JetStreamEngine implements PoolEngine {
     return new JetStreamPool(ctx);
   }
 
-  async create(name: string, options: EngineCreateOptions = {}): Promise<EnginePool> {
-    validatePoolName(name);
+  async create(ref: string, options: EngineCreateOptions = {}): Promise<EnginePool> {
+    const name = validatePoolName(ref);
     const stream = streamName(name);
-    const size = parseSize(options.size ?? DEFAULT_POOL_SIZE);
+    // Rounded down to 4 KiB like a pool file's size, so both engines report the same size.
+    const size = Math.floor(parseSize(options.size ?? DEFAULT_POOL_SIZE) / 4096) * 4096;
     const replicas = checkReplicas(options.replicas);
     if (await this.#streamInfo(name)) {
       throw new SpoolError("AlreadyExists", `pool already exists: ${name}`, {
@@ -222,8 +223,8 @@ export class JetStreamEngine implements PoolEngine {
     return this.#poolOf(name, info);
   }
 
-  async open(name: string): Promise<EnginePool> {
-    validatePoolName(name);
+  async open(ref: string): Promise<EnginePool> {
+    const name = validatePoolName(ref);
     const info = await this.#streamInfo(name);
     if (!info || !isPoolStream(info)) throw this.#notFound(name);
     return this.#poolOf(name, info);
@@ -248,8 +249,8 @@ export class JetStreamEngine implements PoolEngine {
     return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  async delete(name: string, options: { force?: boolean } = {}): Promise<void> {
-    validatePoolName(name);
+  async delete(ref: string, options: { force?: boolean } = {}): Promise<void> {
+    const name = validatePoolName(ref);
     const info = await this.#streamInfo(name);
     if (!info || !isPoolStream(info)) throw this.#notFound(name);
     if (options.force !== true && info.state.consumer_count > 0) {

@@ -71,7 +71,9 @@ describeNats("JetStream pools (single node)", () => {
       cursors: [],
       groups: [],
     });
-    await engine.create("another");
+    await engine.create("another", { size: 20_000 });
+    expect((await engine.open("another.spool")).name).toBe("another");
+    expect((await (await engine.open("another")).info()).ringSize).toBe(16384);
     const names = (await engine.list()).map((e) => e.name);
     expect(names).toEqual([...names].sort());
     expect(names).toEqual(expect.arrayContaining(["another", "life.cycle"]));
