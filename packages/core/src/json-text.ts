@@ -128,3 +128,22 @@ export function isOneJsonValueShape(text: string): boolean {
   }
   return depth === 0 && !inString && text.length > 0;
 }
+
+function notSerialisable(reason: string, cause?: unknown): SpoolError {
+  return new SpoolError("Usage", `data is not JSON-serialisable: ${reason}`, {
+    hint: "send a JSON value: an object, array, string, number, boolean or null",
+    cause,
+  });
+}
+
+/** JSON text for a JS value; throws Usage for undefined, functions, symbols, BigInt, cycles. */
+export function stringifyData(data: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(data);
+  } catch (error) {
+    throw notSerialisable(error instanceof Error ? error.message : String(error), error);
+  }
+  if (text === undefined) throw notSerialisable(`${typeof data} has no JSON form`);
+  return text;
+}

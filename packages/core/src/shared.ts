@@ -81,6 +81,7 @@ export {
   isOneJsonValueShape,
   isWellFormedText,
   normaliseJsonText,
+  stringifyData,
   trimJsonWhitespace,
 } from "./json-text.js";
 export { checkKnownKeys, type KnownKeysContext, suggestKey } from "./known-keys.js";
@@ -103,6 +104,9 @@ export {
   type ProducerInfo,
   type ProducerInfoJson,
   type ProducerOptions,
+  type ProducerState,
+  poolSeqOf,
+  producerInfo,
   producerInfoFromJson,
   producerInfoJson,
 } from "./producer.js";

@@ -9,7 +9,7 @@
  */
 import { SpoolError } from "../errors.js";
 import { DATA_SEPARATOR, FRAME_HEADER_SIZE, frameLength, PAYLOAD_SUFFIX } from "../format/frame.js";
-import { normaliseJsonText } from "../json-text.js";
+import { normaliseJsonText, stringifyData } from "../json-text.js";
 import { encodeTags } from "../validate.js";
 
 /** One message to append: a JS value, or JSON text/bytes the caller already encoded. */
@@ -28,25 +28,6 @@ export interface EncodedFrame {
   length: number;
   tagsLen: number;
   dataLen: number;
-}
-
-function notSerialisable(reason: string, cause?: unknown): SpoolError {
-  return new SpoolError("Usage", `data is not JSON-serialisable: ${reason}`, {
-    hint: "send a JSON value: an object, array, string, number, boolean or null",
-    cause,
-  });
-}
-
-/** JSON text for a JS value; throws Usage for undefined, functions, symbols, BigInt, cycles. */
-export function stringifyData(data: unknown): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(data);
-  } catch (error) {
-    throw notSerialisable(error instanceof Error ? error.message : String(error), error);
-  }
-  if (text === undefined) throw notSerialisable(`${typeof data} has no JSON form`);
-  return text;
 }
 
 export class FrameEncoder {
