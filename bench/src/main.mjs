@@ -15,10 +15,11 @@ import { cliConfig, runCliSuite } from "./suites/cli.mjs";
 import { consumersConfig, runConsumersSuite } from "./suites/consumers.mjs";
 import { coreConfig, runCoreSuite } from "./suites/core.mjs";
 import { HTTP_GROUPS, httpConfig, runHttpSuite } from "./suites/http.mjs";
+import { jetstreamConfig, runJetStreamSuite } from "./suites/jetstream.mjs";
 
 const USAGE = `usage: node src/main.mjs [--only LIST]   (or BENCH_ONLY=LIST)
-  LIST is comma-separated: core, cli, http, ${HTTP_GROUPS.map((g) => `http-${g}`).join(", ")}, consumers
-  (default: everything: core, cli, http, consumers). BENCH_QUICK=1 runs a 10x smaller smoke test.`;
+  LIST is comma-separated: core, cli, http, ${HTTP_GROUPS.map((g) => `http-${g}`).join(", ")}, consumers, jetstream
+  (default: core, cli, http, consumers; jetstream runs when named). BENCH_QUICK=1 runs a 10x smaller smoke test.`;
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
@@ -38,17 +39,19 @@ function selection(argv) {
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  const pick = { core: false, cli: false, consumers: false, http: new Set() };
+  const pick = { core: false, cli: false, consumers: false, jetstream: false, http: new Set() };
   for (const name of names) {
     if (name === "core") pick.core = true;
     else if (name === "cli") pick.cli = true;
     else if (name === "consumers") pick.consumers = true;
+    else if (name === "jetstream") pick.jetstream = true;
     else if (name === "http") for (const g of HTTP_GROUPS) pick.http.add(g);
     else if (name.startsWith("http-") && HTTP_GROUPS.includes(name.slice(5)))
       pick.http.add(name.slice(5));
     else usage(`unknown suite ${JSON.stringify(name)}`);
   }
-  if (!pick.core && !pick.cli && !pick.consumers && pick.http.size === 0) usage("nothing selected");
+  if (!pick.core && !pick.cli && !pick.consumers && !pick.jetstream && pick.http.size === 0)
+    usage("nothing selected");
   return pick;
 }
 
@@ -83,6 +86,7 @@ async function main() {
     pick.cli ? "cli" : "",
     ...[...pick.http].map((g) => `http-${g}`),
     pick.consumers ? "consumers" : "",
+    pick.jetstream ? "jetstream" : "",
   ].filter(Boolean);
   log(
     `spool bench (${suites.join(", ")})${quick ? " (QUICK smoke run: 10x smaller counts, 1 round)" : ""}; temp dir ${tempRoot()}`,
@@ -112,6 +116,11 @@ async function main() {
     rows.push(...consumers.rows);
     notes.push(...consumers.notes);
   }
+  if (pick.jetstream) {
+    const js = await runJetStreamSuite({ cfg: jetstreamConfig(quick), events, texts, log });
+    rows.push(...js.rows);
+    notes.push(...js.notes);
+  }
 
   const out = [];
   out.push("");
@@ -125,7 +134,8 @@ async function main() {
   );
   out.push(`- suites: ${suites.join(", ")}`);
   // The ~1 KB events are the payload of the core, HTTP and consumers suites (the CLI suite's notes give its own).
-  if (pick.core || pick.consumers || pick.http.size > 0) out.push(`- payload: ${shape.text}`);
+  if (pick.core || pick.consumers || pick.jetstream || pick.http.size > 0)
+    out.push(`- payload: ${shape.text}`);
   out.push(...notes);
   out.push("");
   out.push(markdownTable(rows));
