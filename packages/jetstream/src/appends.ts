@@ -25,12 +25,14 @@ import {
   DuplicateReceipt,
   decideProducer,
   type ProducerClaim,
+  type ProducerState,
+  poolSeqOf,
   SpoolError,
 } from "@spool/core";
 import type { PoolContext } from "./context.js";
 import { API, apiCode, toSpoolError } from "./errors.js";
 import { producerSubject } from "./names.js";
-import { type ProducerState, poolSeqOf, readProducer } from "./producers.js";
+import { readProducer } from "./producers.js";
 import { fromStored, storedAt, streamState } from "./reads.js";
 import {
   BATCH_FIRST_HEADER,

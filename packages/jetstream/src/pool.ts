@@ -21,12 +21,13 @@ import {
   type PoolInfo,
   type ProducerInfo,
   type ProducerOptions,
+  producerInfo,
   SpoolError,
   type TailOptions,
 } from "@spool/core";
 import { type AppendRequest, appendInputs } from "./appends.js";
 import type { PoolContext } from "./context.js";
-import { listProducers, producerInfo, readProducer } from "./producers.js";
+import { listProducers, readProducer } from "./producers.js";
 import { getMessage, streamState } from "./reads.js";
 import { instantOf } from "./stored.js";
 import { tailPool } from "./tail.js";

@@ -11,42 +11,11 @@
  * the same producer seq.
  */
 import type { StoredMsg } from "@nats-io/jetstream";
-import { formatTime, type ProducerInfo } from "@spool/core";
+import { type ProducerInfo, type ProducerState, producerInfo } from "@spool/core";
 import type { PoolContext } from "./context.js";
 import { API, apiCode, toSpoolError } from "./errors.js";
 import { producerOfSubject, producerSubject } from "./names.js";
 import { BATCH_FIRST_HEADER, EPOCH_HEADER, instantOf, PRODUCER_SEQ_HEADER } from "./stored.js";
-
-/**
- * What the stream holds for a producer: the shape core's `decideProducer` takes (core does not
- * export its own `ProducerState`).
- */
-export interface ProducerState {
-  id: string;
-  epoch: number;
-  lastSeq: number;
-  lastPoolSeq: number;
-  batchFirstSeq: number;
-  timeSec: number;
-  timeNanos: number;
-}
-
-/** The pool seq of producer seq `seq` when it was in the producer's last commit. */
-export function poolSeqOf(kept: ProducerState, seq: number): number | undefined {
-  if (seq < kept.batchFirstSeq || seq > kept.lastSeq) return undefined;
-  return kept.lastPoolSeq - (kept.lastSeq - seq);
-}
-
-/** A kept producer as `info` shows it. */
-export function producerInfo(state: ProducerState): ProducerInfo {
-  return {
-    id: state.id,
-    epoch: state.epoch,
-    lastSeq: state.lastSeq,
-    lastPoolSeq: state.lastPoolSeq,
-    lastTime: formatTime(state.timeSec, state.timeNanos),
-  };
-}
 
 /** Most producers `info` lists (the most recent first). */
 export const MAX_LISTED_PRODUCERS = 1024;

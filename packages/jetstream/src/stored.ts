@@ -16,6 +16,7 @@ import {
   parseTime,
   SpoolError,
   StoredMessage,
+  stringifyData,
 } from "@spool/core";
 
 /** The header with the message's tags (the JSON array text), absent for no tags. */
@@ -34,25 +35,6 @@ export interface Encoded {
 }
 
 const encoder = new TextEncoder();
-
-function notSerialisable(reason: string, cause?: unknown): SpoolError {
-  return new SpoolError("Usage", `data is not JSON-serialisable: ${reason}`, {
-    hint: "send a JSON value: an object, array, string, number, boolean or null",
-    cause,
-  });
-}
-
-/** JSON text for a JS value (Usage for undefined, functions, symbols, BigInt, cycles). */
-export function stringifyData(data: unknown): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(data);
-  } catch (error) {
-    throw notSerialisable(error instanceof Error ? error.message : String(error), error);
-  }
-  if (text === undefined) throw notSerialisable(`${typeof data} has no JSON form`);
-  return text;
-}
 
 /** Encodes appends and checks each against the per-message limit (Usage before any publish). */
 export function encodeInputs(

@@ -1,14 +1,16 @@
 /**
- * Tails on JetStream: an ordered consumer from the tail's first seq, with core's tail rules
- * (`startSeq`, `gapBefore`) and the same gap accounting as file pools: the consumer's seqs are
- * expected to be contiguous, and a jump (messages the ring discarded before the tail read them)
- * is a gap, reported (policy `continue`) or thrown as RetentionGap (policy `error`).
+ * Tails on JetStream: core's TailMachine keeps the cursor (expected seq, gaps and their policy,
+ * the filters after gap accounting, max, the end reasons, the idle timeout); this module keeps
+ * only the read strategy (an ordered consumer from the tail's first seq) and its wait.
  *
- * Invariants: options are checked before anything is read (Usage); the expected seq advances on
- * every message the consumer delivers, before the tag and where filters, so filtered tails see
- * the same gaps as unfiltered ones; `follow: false` ends with `caught-up` at the newest seq the
- * stream had when the tail started; an abort ends the tail at once (`aborted`); ending the loop
- * (break, return, throw, abort) stops the consumer and frees its server state.
+ * Invariants: options are checked by core before anything is read (Usage), and durable cursors
+ * are refused with a Usage hint; the consumer's seqs are expected to be contiguous, and a jump is
+ * fed to the machine as bounds whose oldest is the seq that arrived, so the machine alone decides
+ * the gap (reported under policy `continue`, RetentionGap under `error`, before that message is
+ * delivered); every message the consumer delivers advances the cursor before the tag and where
+ * filters; `follow: false` ends with `caught-up` at the newest seq the stream had when the tail
+ * started; an abort ends the tail at once (`aborted`); ending the loop (break, return, throw,
+ * abort) stops the consumer and frees its server state.
  */
 import {
   type Consumer,
@@ -18,91 +20,32 @@ import {
 } from "@nats-io/jetstream";
 import {
   type Bounds,
-  checkCount,
-  checkGapPolicy,
-  checkOneTailStart,
-  checkTag,
-  compileWhere,
-  type Gap,
-  gapBefore,
-  type Instant,
+  checkTailOptions,
+  hasEveryTag,
   type Message,
-  requireTime,
   SpoolError,
   seqAtOrAfterAsync,
   startSeq,
-  type TailEnd,
+  TailMachine,
   type TailOptions,
-  type WhereFilter,
+  whereKeepsEnvelope,
 } from "@spool/core";
 import type { PoolContext } from "./context.js";
 import { toSpoolError } from "./errors.js";
 import { streamState, timeAt } from "./reads.js";
 import { messageOf, tagsOf } from "./stored.js";
 
-/** How often a `follow: false` tail that got nothing re-reads the stream's bounds. */
+/** How long a read waits for the consumer before it re-reads the stream's bounds. */
 const IDLE_CHECK_MS = 500;
 const NANOS = 1_000_000_000n;
 
-interface Checked {
-  since: number | undefined;
-  sinceTime: Instant | undefined;
-  last: number | undefined;
-  max: number | undefined;
-  timeoutMs: number | undefined;
-  follow: boolean;
-  tags: string[];
-  where: WhereFilter | undefined;
-  gapPolicy: "continue" | "error";
-}
-
-function instantOfDate(value: Date): Instant {
-  const ms = value.getTime();
-  if (!Number.isFinite(ms)) {
-    throw new SpoolError("Usage", "sinceTime is an invalid Date", {
-      hint: 'pass a valid Date or RFC 3339 text, e.g. "2026-11-22T10:00:00Z"',
-    });
-  }
-  const sec = Math.floor(ms / 1000);
-  return { sec, nanos: (ms - sec * 1000) * 1_000_000 };
-}
-
-/** The tail options checked and defaulted (Usage for a bad one), as core checks them. */
-export function checkTailOptions(options: TailOptions): Checked {
-  const since = checkCount("since", options.since, 1);
-  const last = checkCount("last", options.last, 0);
-  const sinceTime =
-    options.sinceTime === undefined
-      ? undefined
-      : options.sinceTime instanceof Date
-        ? instantOfDate(options.sinceTime)
-        : requireTime(options.sinceTime as string, "sinceTime");
-  checkOneTailStart({ since, sinceTime, last });
-  if (options.tags !== undefined && !Array.isArray(options.tags)) {
-    throw new SpoolError("Usage", "the tag filter must be an array of strings", {
-      hint: 'pass tags as a list of strings, e.g. ["build"]',
-    });
-  }
+/** Durable cursors are not on JetStream yet (spec/engines/jetstream/v0): Usage, with a hint. */
+function refuseCursor(options: TailOptions): void {
   if (options.cursor !== undefined || options.autoAck !== undefined) {
     throw new SpoolError("Usage", "durable cursors are not available on JetStream pools yet", {
       hint: "tail with since/last/sinceTime and keep the position yourself (spec/engines/jetstream/v0)",
     });
   }
-  const where = options.where;
-  return {
-    since,
-    sinceTime,
-    last,
-    max: checkCount("max", options.max, 0),
-    timeoutMs: checkCount("timeoutMs", options.timeoutMs, 0),
-    follow: options.follow !== false,
-    tags: (options.tags ?? []).map((tag) => checkTag(tag)),
-    where:
-      where === undefined || (Array.isArray(where) && where.length === 0)
-        ? undefined
-        : compileWhere(where),
-    gapPolicy: checkGapPolicy(options.gapPolicy),
-  };
 }
 
 type Woken =
@@ -137,8 +80,22 @@ function wake(
   });
 }
 
-function hasTags(tags: string[], wanted: readonly string[]): boolean {
-  return wanted.every((tag) => tags.includes(tag));
+/** An ordered consumer of the pool's stream from `from` on (Io and the like as SpoolErrors). */
+async function openConsumer(
+  ctx: PoolContext,
+  from: number,
+): Promise<{ consumer: Consumer; messages: ConsumerMessages }> {
+  let consumer: Consumer | undefined;
+  try {
+    consumer = await ctx.js.consumers.get(ctx.stream, {
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: from,
+    });
+    return { consumer, messages: await consumer.consume({ max_messages: 256 }) };
+  } catch (error) {
+    await consumer?.delete().catch(() => {});
+    throw toSpoolError(error, ctx.path, `tail of pool ${ctx.name}`);
+  }
 }
 
 /** Replays then follows pool `ctx` as spec/api/v0 §3.5 says (see the module header). */
@@ -146,81 +103,72 @@ export async function* tailPool<T>(
   ctx: PoolContext,
   options: TailOptions = {},
 ): AsyncGenerator<Message<T>> {
+  refuseCursor(options);
   const opts = checkTailOptions(options);
-  const signal = options.signal;
-  const end = (reason: TailEnd): void => options.onEnd?.(reason);
-  if (signal?.aborted) return end("aborted");
-  const onGap = (gap: Gap): void => {
-    if (opts.gapPolicy === "error") {
-      throw new SpoolError(
-        "RetentionGap",
-        `messages ${gap.from}..${gap.to} were overwritten before they were read`,
-        {
-          path: ctx.path,
-          seq: gap.from,
-          hint: "read faster, use a larger pool, or follow with gap policy `continue` to skip ahead",
-        },
-      );
-    }
-    options.onGap?.(gap);
-  };
-  const start = await streamState(ctx);
-  let bounds: Bounds = start.bounds;
-  let expected =
+  const start = (await streamState(ctx)).bounds;
+  const first =
     opts.sinceTime === undefined
-      ? startSeq(opts, bounds)
-      : await seqAtOrAfterAsync(bounds.oldest, bounds.newest, opts.sinceTime, (seq) =>
+      ? startSeq(opts, start)
+      : await seqAtOrAfterAsync(start.oldest, start.newest, opts.sinceTime, (seq) =>
           timeAt(ctx, seq),
         );
-  const endSeq = opts.follow ? Number.POSITIVE_INFINITY : bounds.newest;
-  if (opts.max === 0) return end("max");
-  const startGap = gapBefore(expected, bounds);
-  if (startGap) {
-    onGap(startGap);
-    expected = bounds.oldest;
-  }
-  if (expected > endSeq) return end("caught-up");
-
-  let consumer: Consumer;
-  let messages: ConsumerMessages;
-  try {
-    consumer = await ctx.js.consumers.get(ctx.stream, {
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: expected,
-    });
-    messages = await consumer.consume({ max_messages: 256 });
-  } catch (error) {
-    throw toSpoolError(error, ctx.path, `tail of pool ${ctx.name}`);
-  }
-  const it = messages[Symbol.asyncIterator]();
+  const machine = new TailMachine(
+    opts,
+    { onGap: options.onGap, onEnd: options.onEnd, signal: options.signal, path: ctx.path },
+    first,
+    Date.now(),
+  );
+  // The newest seq the tail knows of: fixed at the start for `follow: false` (where it ends).
+  let newest = start.newest;
+  const known = (oldest: number, seen: number): Bounds => {
+    if (opts.follow) newest = Math.max(newest, seen);
+    return { oldest, newest };
+  };
+  let bounds: Bounds = start;
+  let open: { consumer: Consumer; messages: ConsumerMessages } | undefined;
+  let it: AsyncIterator<JsMsg> | undefined;
   let pending: Promise<IteratorResult<JsMsg>> | undefined;
-  let delivered = 0;
-  let idleSince = Date.now();
+  // A message the consumer delivered, waiting for the machine's step (its gap, if any).
+  let arrived: JsMsg | undefined;
   try {
     for (;;) {
-      if (opts.max !== undefined && delivered >= opts.max) return end("max");
-      pending ??= it.next();
-      let ms: number | undefined;
-      if (opts.timeoutMs !== undefined) {
-        const remaining = opts.timeoutMs - (Date.now() - idleSince);
-        if (remaining <= 0) return end("timeout");
-        ms = remaining;
+      const step = machine.step(bounds, Date.now());
+      if (step.do === "end") return;
+      if (arrived !== undefined && step.do === "read") {
+        const m = arrived;
+        arrived = undefined;
+        const ns = m.timestampNanos;
+        const message = messageOf<T>(
+          m.seq,
+          { sec: Number(ns / NANOS), nanos: Number(ns % NANOS) },
+          tagsOf(m.headers),
+          m.data,
+        );
+        const kept =
+          hasEveryTag(message.tags, opts.tags) &&
+          whereKeepsEnvelope(opts.where, m.seq, () => message.toJSON(), options.onWhereError);
+        if (machine.advance(m.seq + 1, kept ? 1 : 0, Date.now()) > 0) yield message;
+        continue;
       }
-      if (!opts.follow) ms = Math.min(ms ?? IDLE_CHECK_MS, IDLE_CHECK_MS);
-      const woken = await wake(pending, ms, signal);
-      if (woken.kind === "aborted") return end("aborted");
+      arrived = undefined;
+      if (open === undefined) {
+        open = await openConsumer(ctx, machine.expected);
+        it = open.messages[Symbol.asyncIterator]();
+      }
+      pending ??= (it as AsyncIterator<JsMsg>).next();
+      const woken = await wake(
+        pending,
+        step.do === "wait" ? step.ms : IDLE_CHECK_MS,
+        options.signal,
+      );
+      if (woken.kind === "aborted") continue;
       if (woken.kind === "timer") {
-        if (opts.timeoutMs !== undefined && Date.now() - idleSince >= opts.timeoutMs) {
-          return end("timeout");
+        if (step.do === "wait") machine.waited();
+        else {
+          // A read that got nothing: what it expected may have been discarded meanwhile.
+          const now = (await streamState(ctx)).bounds;
+          bounds = known(now.oldest, now.newest);
         }
-        // follow: false and nothing came: the rest up to the end may have been discarded.
-        bounds = (await streamState(ctx)).bounds;
-        const gap = gapBefore(expected, bounds);
-        if (gap) {
-          onGap(gap);
-          expected = bounds.oldest;
-        }
-        if (expected > endSeq) return end("caught-up");
         continue;
       }
       pending = undefined;
@@ -231,46 +179,18 @@ export async function* tailPool<T>(
         });
       }
       const m = woken.result.value;
-      const seq = m.seq;
-      if (seq < expected) continue;
-      if (seq > expected) {
-        onGap({ from: expected, to: seq - 1, count: seq - expected });
-      }
-      if (seq > endSeq) return end("caught-up");
-      expected = seq + 1;
-      const ns = m.timestampNanos;
-      const message = messageOf<T>(
-        seq,
-        { sec: Number(ns / NANOS), nanos: Number(ns % NANOS) },
-        tagsOf(m.headers),
-        m.data,
-      );
-      let pass = opts.tags.length === 0 || hasTags(message.tags, opts.tags);
-      if (pass && opts.where) {
-        const verdict = opts.where.test(message.toJSON());
-        if (verdict !== true && verdict !== false) {
-          options.onWhereError?.({ seq, message: verdict.error });
-          pass = false;
-        } else {
-          pass = verdict;
-        }
-      }
-      if (pass) {
-        delivered++;
-        idleSince = Date.now();
-        yield message;
-        if (signal?.aborted) return end("aborted");
-      }
-      if (seq >= endSeq) {
-        if (opts.max !== undefined && delivered >= opts.max) return end("max");
-        return end("caught-up");
-      }
+      if (m.seq < machine.expected) continue;
+      // A seq past the expected one is a gap: the bounds say the oldest left is the one that came.
+      arrived = m;
+      bounds = known(m.seq, m.seq);
     }
   } finally {
     pending?.catch(() => {});
     // stop() ends the pulls at once (close() would wait for buffered messages to be read);
     // the delete frees the consumer on the server instead of leaving it to expire.
-    messages.stop();
-    await consumer.delete().catch(() => {});
+    if (open !== undefined) {
+      open.messages.stop();
+      await open.consumer.delete().catch(() => {});
+    }
   }
 }
