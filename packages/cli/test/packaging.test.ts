@@ -194,6 +194,7 @@ describe("packaging", () => {
       "spool-conformance",
       "spool-core",
       "spool-http-server",
+      "spool-jetstream",
       "spool-server",
     ]);
   });

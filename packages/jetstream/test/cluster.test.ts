@@ -31,7 +31,7 @@ describeNats("JetStream pools on a 3-node cluster", () => {
     nats = await startNatsCluster();
     engine = await connectJetStream((nats.nodes[0] as NatsNode).url);
     other = await connectJetStream((nats.nodes[1] as NatsNode).url);
-  }, 40_000);
+  }, 90_000);
   afterAll(async () => {
     await engine?.close();
     await other?.close();
@@ -89,5 +89,5 @@ describeNats("JetStream pools on a 3-node cluster", () => {
     } finally {
       await back.close();
     }
-  }, 40_000);
+  }, 90_000);
 });

@@ -32,7 +32,7 @@ describeNats("conformance on JetStream pools", () => {
 
   beforeAll(async () => {
     nats = await startNats();
-  }, 60_000);
+  }, 90_000);
   afterAll(async () => {
     await nats?.stop();
   });

@@ -3,10 +3,11 @@
  * while a writer appends continuously and a tail follows, through a node that stays up.
  *
  * Invariants checked: no acknowledged append is lost (every acked seq is readable afterwards,
- * with its data); the writer retries what it is unsure of as an idempotent producer, so a retry
- * after a lost acknowledgement never stores a message twice; the tail delivers strictly
- * ascending seqs with no duplicate and no unreported gap across the leader change; the killed
- * node, restarted, catches up to the same newest seq.
+ * with its data); the writer retries what it is unsure of as an idempotent producer (on a new
+ * connection when its own was closed), so a retry after a lost acknowledgement never stores a
+ * message twice; the follower resumes after an Io error from the seq after the last one it
+ * got, as a user's follow does, and sees strictly ascending seqs with no duplicate and no
+ * unreported gap across the leader change; the killed node, restarted, catches up.
  */
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
@@ -54,7 +55,7 @@ describeNats("faults on a 3-node cluster", () => {
 
   beforeAll(async () => {
     nats = await startNatsCluster();
-  }, 40_000);
+  }, 90_000);
   afterAll(async () => {
     for (const engine of engines) await engine.close().catch(() => {});
     await nats?.stop();
@@ -70,21 +71,37 @@ describeNats("faults on a 3-node cluster", () => {
     const leader = nats.nodes.find((n) => n.name === leaderName) as NatsNode;
     expect(leader).toBeDefined();
     const survivor = nats.nodes.find((n) => n !== leader) as NatsNode;
-    const engine = await connectJetStream(survivor.url);
-    engines.push(engine);
-    const pool = await engine.open("faults");
+    /** A fresh connection to the surviving node and the pool on it. */
+    const reopen = async () => {
+      const engine = await connectJetStream(survivor.url);
+      engines.push(engine);
+      return engine.open("faults");
+    };
+    let pool = await reopen();
 
     // The tail follows from seq 1 through the surviving node.
     const seen: number[] = [];
     const gaps: Gap[] = [];
     const stop = new AbortController();
+    let resumes = 0;
     const tailing = (async () => {
-      for await (const m of pool.tail({
-        since: 1,
-        signal: stop.signal,
-        onGap: (g) => gaps.push(g),
-      }))
-        seen.push(m.seq);
+      let follower = pool;
+      while (!stop.signal.aborted) {
+        try {
+          const since = (seen.at(-1) ?? 0) + 1;
+          for await (const m of follower.tail({
+            since,
+            signal: stop.signal,
+            onGap: (g) => gaps.push(g),
+          }))
+            seen.push(m.seq);
+        } catch (error) {
+          if (!isSpoolError(error, "Io") || stop.signal.aborted) throw error;
+          resumes++;
+          await new Promise((r) => setTimeout(r, 200));
+          follower = await until("a connection for the follower", () => reopen());
+        }
+      }
     })();
 
     // The writer: an idempotent producer, retrying each message until it is acknowledged.
@@ -106,6 +123,7 @@ describeNats("faults on a 3-node cluster", () => {
             throw error;
           retries++;
           await new Promise((r) => setTimeout(r, 100));
+          if (/closed/i.test(error.message)) pool = await until("a connection", () => reopen());
         }
       }
     }
@@ -122,7 +140,9 @@ describeNats("faults on a 3-node cluster", () => {
     await tailing;
     expect(seen.slice(0, APPENDS)).toEqual(Array.from({ length: APPENDS }, (_, k) => k + 1));
     expect(gaps).toEqual([]);
-    console.log(`leader ${leader.name} killed at append ${KILL_AT}; ${retries} retries`);
+    console.log(
+      `leader ${leader.name} killed at append ${KILL_AT}; ${retries} append retries, ${resumes} follow resumes`,
+    );
 
     // The killed node comes back and catches up.
     await nats.restart(leader);

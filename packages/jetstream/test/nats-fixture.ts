@@ -124,7 +124,7 @@ async function jsz(node: NatsNode): Promise<Record<string, unknown> | undefined>
 }
 
 /** Waits until every node answers and (in a cluster) agrees on a meta leader. */
-async function ready(nodes: NatsNode[], clustered: boolean, ms = 20_000): Promise<void> {
+async function ready(nodes: NatsNode[], clustered: boolean, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     const states = await Promise.all(nodes.map(jsz));
