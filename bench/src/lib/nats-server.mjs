@@ -8,7 +8,7 @@
 // meta leader is elected), and answers { skipped: why } instead of throwing when nats-server is
 // missing or does not start, so the run goes on without the JetStream rows.
 import { spawn, spawnSync } from "node:child_process";
-import net from "node:net";
+import { freePort } from "./free-port.mjs";
 import { freshDir, removeDir } from "./tmp.mjs";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -35,18 +35,6 @@ export function natsServerBinary() {
     }
   }
   return undefined;
-}
-
-/** A port free on 127.0.0.1 right now. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function jsz(monitorPort) {

@@ -9,8 +9,8 @@
 // missing or does not start, so the run goes on without the Redis rows.
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import net from "node:net";
 import { join } from "node:path";
+import { freePort } from "./free-port.mjs";
 import { RespClient, text } from "./resp.mjs";
 import { freshDir, removeDir } from "./tmp.mjs";
 
@@ -30,18 +30,6 @@ export function redisVersion() {
   const r = spawnSync("redis-server", ["--version"], { encoding: "utf8", timeout: 5000 });
   if (r.error || r.status !== 0) return undefined;
   return /v=([\d.]+)/.exec(r.stdout)?.[1] ?? r.stdout.trim();
-}
-
-/** A port free on 127.0.0.1 right now (redis-server cannot listen on port 0). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -1,3 +1,13 @@
+/**
+ * What cursors and groups share of a pool handle: the host they run on (`ConsumerHost`), the
+ * default member name, and `LedgerCommits`, which plans a ledger change on the published
+ * consumer table and commits it under the pool's writer lock.
+ *
+ * Invariants: every cursor or group change is one ledger commit under the writer lock (one
+ * state publication), planned on the table the commit replaces, so processes coordinate
+ * through the file and a process killed at any instant leaves the change whole or absent;
+ * reads (info, lists) never take the lock.
+ */
 import { hostname } from "node:os";
 import type { LedgerChange, LedgerScene } from "./engine/consumer-ops.js";
 import { consumerRoom } from "./engine/consumer-table.js";

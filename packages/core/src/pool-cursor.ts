@@ -1,3 +1,11 @@
+/**
+ * A durable cursor of one pool handle (`pool.cursor(name)`, spec/api/v0 §3.11): info, ack,
+ * reset and delete, each planned by engine/cursor-ops.ts and committed through LedgerCommits.
+ *
+ * Invariants: acks are monotonic (an ack at or below the committed seq changes nothing);
+ * every change is one ledger commit under the writer lock; the synchronous and `…Async`
+ * twins share their plans and differ only in how they wait for the lock.
+ */
 import { type CursorInfo, checkAckSeq } from "./consumers.js";
 import { listCursors } from "./engine/consumer-table.js";
 import {
