@@ -10,7 +10,11 @@
  * delivered); every message the consumer delivers advances the cursor before the tag and where
  * filters; `follow: false` ends with `caught-up` at the newest seq the stream had when the tail
  * started; an abort ends the tail at once (`aborted`); ending the loop (break, return, throw,
- * abort) stops the consumer and frees its server state.
+ * abort) stops the consumer and frees its server state; a consumer that delivers nothing while
+ * the stream holds the expected seq (its node died, the stream leader moved) is replaced by a new
+ * one from the expected seq, so a follow survives a node's loss without a duplicate or a hole; a
+ * stream that does not answer (a leader election) is waited for up to OUTAGE_MS while the
+ * connection is up, then the tail ends with Io.
  */
 import {
   type Consumer,
@@ -37,6 +41,17 @@ import { messageOf, tagsOf } from "./stored.js";
 
 /** How long a read waits for the consumer before it re-reads the stream's bounds. */
 const IDLE_CHECK_MS = 500;
+/**
+ * Idle checks in a row that found the stream holding the expected seq while the consumer gave
+ * nothing: the consumer is taken as stalled (its node died or lost leadership) and a new one is
+ * made from the expected seq.
+ */
+const STALLED_CHECKS = 2;
+/**
+ * How long a tail rides out a stream that does not answer (a leader election after a node's
+ * loss) while its connection is up, before it ends with the Io error.
+ */
+const OUTAGE_MS = 15_000;
 const NANOS = 1_000_000_000n;
 
 /** Durable cursors are not on JetStream yet (spec/engines/jetstream/v0): Usage, with a hint. */
@@ -130,6 +145,23 @@ export async function* tailPool<T>(
   let pending: Promise<IteratorResult<JsMsg>> | undefined;
   // A message the consumer delivered, waiting for the machine's step (its gap, if any).
   let arrived: JsMsg | undefined;
+  // Idle checks in a row that saw the expected seq in the stream while the consumer gave nothing.
+  let stalled = 0;
+  // When the stream's bounds were last read (a delivered message counts as a sign of life).
+  let checkedAt = Date.now();
+  // Since when the stream has not answered the idle checks (undefined while it answers).
+  let outageSince: number | undefined;
+  const dropConsumer = (): void => {
+    pending?.catch(() => {});
+    pending = undefined;
+    it = undefined;
+    if (open !== undefined) {
+      const old = open;
+      open = undefined;
+      old.messages.stop();
+      old.consumer.delete().catch(() => {});
+    }
+  };
   try {
     for (;;) {
       const step = machine.step(bounds, Date.now());
@@ -164,14 +196,34 @@ export async function* tailPool<T>(
       if (woken.kind === "aborted") continue;
       if (woken.kind === "timer") {
         if (step.do === "wait") machine.waited();
-        else {
-          // A read that got nothing: what it expected may have been discarded meanwhile.
-          const now = (await streamState(ctx)).bounds;
+        if (Date.now() - checkedAt >= IDLE_CHECK_MS) {
+          // Nothing came for a while: what was expected may have been discarded meanwhile, or
+          // the consumer may have stalled while the stream went on (its node died).
+          let now: Bounds;
+          try {
+            now = (await streamState(ctx)).bounds;
+            outageSince = undefined;
+          } catch (error) {
+            outageSince ??= checkedAt;
+            const riding = !ctx.nc.isClosed() && Date.now() - outageSince < OUTAGE_MS;
+            if (!riding || !(error instanceof SpoolError) || error.kind !== "Io") throw error;
+            checkedAt = Date.now();
+            continue;
+          }
+          checkedAt = Date.now();
           bounds = known(now.oldest, now.newest);
+          stalled = now.newest >= machine.expected ? stalled + 1 : 0;
+          if (stalled >= STALLED_CHECKS) {
+            // The stream has what the consumer does not deliver: start a new one from there.
+            stalled = 0;
+            dropConsumer();
+          }
         }
         continue;
       }
       pending = undefined;
+      stalled = 0;
+      checkedAt = Date.now();
       if (woken.result.done) {
         throw new SpoolError("Io", `the tail of pool ${ctx.name} lost its JetStream consumer`, {
           path: ctx.path,

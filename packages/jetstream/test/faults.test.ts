@@ -84,6 +84,7 @@ describeNats("faults on a 3-node cluster", () => {
     const gaps: Gap[] = [];
     const stop = new AbortController();
     let resumes = 0;
+    let tailError: unknown;
     const tailing = (async () => {
       let follower = pool;
       while (!stop.signal.aborted) {
@@ -102,7 +103,9 @@ describeNats("faults on a 3-node cluster", () => {
           follower = await until("a connection for the follower", () => reopen());
         }
       }
-    })();
+    })().catch((error: unknown) => {
+      tailError = error;
+    });
 
     // The writer: an idempotent producer, retrying each message until it is acknowledged.
     const acked = new Map<number, number>(); // pool seq -> i
@@ -135,9 +138,15 @@ describeNats("faults on a 3-node cluster", () => {
     for (const [seq, i] of acked) expect((await pool.get(seq)).data).toEqual({ i });
 
     // The tail saw every seq once, in order, with no gap.
-    await until("the tail to catch up", async () => (seen.length >= APPENDS ? true : undefined));
+    await until("the tail to catch up", async () => {
+      if (tailError !== undefined) return true;
+      return seen.length >= APPENDS ? true : undefined;
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}: the tail saw ${seen.length} of ${APPENDS} messages`);
+    });
     stop.abort();
     await tailing;
+    expect(tailError).toBeUndefined();
     expect(seen.slice(0, APPENDS)).toEqual(Array.from({ length: APPENDS }, (_, k) => k + 1));
     expect(gaps).toEqual([]);
     console.log(
