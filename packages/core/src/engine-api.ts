@@ -9,10 +9,20 @@
  * reused, gaps reported, errors as SpoolError of the spec's kind); an engine that cannot give a
  * guarantee lists the deviation in its engine spec (spec/engines/<engine>/v0) and reports it at
  * run time (an error or a field), never silently. Operations an engine does not have are absent
- * (`cursor`, `group` are optional): callers answer Unsupported for them.
+ * (`cursor`, `cursors`, `group`, `groups` are optional): callers answer Usage for them, with a
+ * hint naming the engine that has them.
  */
 
-import type { CursorInfo, GroupInfo } from "./consumers.js";
+import type {
+  ClaimWaitOptions,
+  CursorInfo,
+  Delivery,
+  DeliveryRef,
+  ExtendOptions,
+  GroupInfo,
+  GroupSettings,
+  NackOptions,
+} from "./consumers.js";
 import type { AppendInput } from "./engine/encoder.js";
 import type { Appended, Message } from "./message.js";
 import type { PoolListEntry } from "./pool-dir.js";
@@ -25,6 +35,7 @@ import type {
 } from "./pool-options.js";
 import type { ProducerInfo, ProducerOptions } from "./producer.js";
 import type { TailOptions } from "./tail-options.js";
+import type { Durability } from "./validate.js";
 
 /** Which engine a pool lives on. */
 export type EngineKind = "file" | "jetstream" | "http";
@@ -56,10 +67,36 @@ export interface PoolEngine {
 export interface EngineCursor {
   readonly name: string;
   info(): Promise<CursorInfo>;
-  ack(seq: number): Promise<CursorInfo>;
+  /** Commits progress up to `seq` (higher wins; Usage past the newest seq). */
+  ack(seq: number, options?: { durability?: Durability }): Promise<CursorInfo>;
   reset(to: { seq: number } | { time: string | Date }): Promise<CursorInfo>;
   /** Forgets the cursor; answers what it was. NotFound when the pool keeps no such cursor. */
   delete(): Promise<CursorInfo>;
+}
+
+/**
+ * The consumer-group operations of spec/api/v0 §3.12, as an engine offers them: the settings
+ * given to `group(name, settings)` are stored by `ensure` and by every claim.
+ */
+export interface EngineGroup {
+  readonly name: string;
+  /** Creates the group when absent and stores the settings given; answers its info. */
+  ensure(): Promise<GroupInfo>;
+  /**
+   * Up to `max` deliveries leased for `leaseMs` (acking `ack` first, all or none); with `waitMs`,
+   * waits up to that long for something to claim and answers [] when nothing came.
+   */
+  claim<T = unknown>(options?: ClaimWaitOptions): Promise<Delivery<T>[]>;
+  /** Finishes deliveries (one or a list; all or none); answers how many. */
+  ack(deliveries: DeliveryRef | readonly DeliveryRef[]): Promise<number>;
+  /** Gives a delivery back: claimable after `delayMs`, or given up after its last attempt. */
+  nack(delivery: DeliveryRef, options?: NackOptions): Promise<void>;
+  /** Renews a delivery's lease from now; answers the new lease end (RFC 3339 UTC). */
+  extend(delivery: DeliveryRef, options?: ExtendOptions): Promise<string>;
+  /** The group's state; NotFound when the pool keeps no such group. */
+  info(): Promise<GroupInfo>;
+  /** Removes the group and its deliveries; answers what it was. NotFound when absent. */
+  delete(): Promise<GroupInfo>;
 }
 
 /** One pool on some engine. */
@@ -90,6 +127,7 @@ export interface EnginePool {
   producerState(id: string): Promise<ProducerInfo | null>;
   cursor?(name: string): EngineCursor;
   cursors?(): Promise<CursorInfo[]>;
+  group?(name: string, settings?: GroupSettings): EngineGroup;
   groups?(): Promise<GroupInfo[]>;
   /** Releases the handle (a file pool's descriptor; nothing for a stateless remote pool). */
   close(): void | Promise<void>;

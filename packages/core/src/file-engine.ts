@@ -10,11 +10,12 @@
  * handle the engine opened and later calls on them fail as on a closed `Pool`.
  */
 
-import type { CursorInfo } from "./consumers.js";
+import type { CursorInfo, GroupSettings } from "./consumers.js";
 import type { AppendInput } from "./engine/encoder.js";
 import type {
   EngineCreateOptions,
   EngineCursor,
+  EngineGroup,
   EngineKind,
   EnginePool,
   PoolEngine,
@@ -99,7 +100,7 @@ export class FileEnginePool implements EnginePool {
     return {
       name: cursor.name,
       info: async () => cursor.info(),
-      ack: (seq) => cursor.ackAsync(seq),
+      ack: (seq, options) => cursor.ackAsync(seq, options),
       reset: (to) => cursor.resetAsync(to),
       delete: () => cursor.deleteAsync(),
     };
@@ -107,6 +108,21 @@ export class FileEnginePool implements EnginePool {
 
   async cursors(): Promise<CursorInfo[]> {
     return this.pool.cursors();
+  }
+
+  /** The group's asynchronous twins (`…Async`): the same plans, bytes and errors as the class. */
+  group(name: string, settings?: GroupSettings): EngineGroup {
+    const group = this.pool.group(name, settings);
+    return {
+      name: group.name,
+      ensure: () => group.ensureAsync(),
+      claim: (options) => group.claimAsync(options),
+      ack: (deliveries) => group.ackAsync(deliveries),
+      nack: (delivery, options) => group.nackAsync(delivery, options),
+      extend: (delivery, options) => group.extendAsync(delivery, options),
+      info: async () => group.info(),
+      delete: () => group.deleteAsync(),
+    };
   }
 
   async groups() {

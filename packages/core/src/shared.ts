@@ -56,6 +56,7 @@ export { type Bounds, type Gap, gapBefore, startSeq } from "./engine/tail-cursor
 export type {
   EngineCreateOptions,
   EngineCursor,
+  EngineGroup,
   EngineKind,
   EnginePool,
   PoolEngine,

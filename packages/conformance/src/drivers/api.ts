@@ -8,9 +8,10 @@
  * spelling (`poolInfoJson`, `poolListEntryJson`, the envelope's `toJSON`); only SpoolErrors
  * become `error` outcomes, anything else thrown is reported as an Internal error with a
  * violation; concurrent writers are real child processes (dist/child.js), driven in lockstep;
- * cursor and group ops are api-consumers.ts, on the step's own file pool handle; an op an
- * engine does not have (consumers and child-process writers off the file engine) is `skipped`
- * with the reason, never faked.
+ * cursor and group ops are api-consumers.ts, through the step's own pool handle's
+ * `cursor`/`group` (any engine that has them); an op an engine does not have (consumers where
+ * the engine lacks them, child-process writers off the file engine) is `skipped` with the
+ * reason, never faked.
  */
 
 import { spawn } from "node:child_process";
@@ -34,7 +35,7 @@ import {
 } from "@spool/core";
 import { lockstep } from "../lockstep.js";
 import { childScript } from "../process.js";
-import { consumerOp } from "./api-consumers.js";
+import { consumerOp, hasConsumerOp } from "./api-consumers.js";
 import { CONSUMER_OPS } from "./consumer-inputs.js";
 import {
   appendAnswer,
@@ -244,15 +245,17 @@ async function runStep(step: DriverStep, engine: PoolEngine): Promise<Outcome> {
     }
     default:
       if (CONSUMER_OPS.has(step.op))
-        return withPool(engine, need(step.pool, step.op), (pool) => {
-          const file = filePool(pool);
-          if (file === undefined) {
+        return withPool(engine, need(step.pool, step.op), async (pool) => {
+          if (!hasConsumerOp(pool, step.op)) {
             return {
               status: "skipped",
-              reason: `the api driver runs ${step.op} on file pools only (${engine.kind})`,
+              reason: `the ${engine.kind} engine has no ${step.op.split("_")[0]}s`,
             } satisfies Outcome;
           }
-          return { status: "ok", ...consumerOp(file, step.op, input, jsonLine) } satisfies Outcome;
+          return {
+            status: "ok",
+            ...(await consumerOp(pool, step.op, input, jsonLine)),
+          } satisfies Outcome;
         });
       return { status: "skipped", reason: `the api driver does not know op ${step.op}` };
   }
