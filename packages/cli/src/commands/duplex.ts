@@ -28,6 +28,8 @@ import { partsOf, prettyLine } from "../lib/render.js";
 import {
   CREATE_OPTIONS,
   createRequest,
+  ENGINE_OPTIONS,
+  engineAccess,
   IN_OPTION,
   POOL_OPERAND,
   REMOTE_OPTIONS,
@@ -44,6 +46,7 @@ const OPTIONS = commandOptions(
   {
     ...CREATE_OPTIONS,
     ...REMOTE_OPTIONS,
+    ...ENGINE_OPTIONS,
     me: {
       type: "string",
       zod: z.optional(z.string().check(z.minLength(1))),
@@ -75,6 +78,8 @@ export const command: CommandModule = {
       dir: ctx.dir,
       create: createRequest(args, "duplex"),
       remote: remoteAccess(args),
+      engine: engineAccess(args),
+      io: ctx.io,
     });
     try {
       return ctx.io.stdinTty

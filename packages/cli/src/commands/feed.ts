@@ -37,6 +37,8 @@ import { readRecords } from "../lib/records.js";
 import {
   CREATE_OPTIONS,
   createRequest,
+  ENGINE_OPTIONS,
+  engineAccess,
   IN_OPTION,
   POOL_OPERAND,
   REMOTE_OPTIONS,
@@ -44,7 +46,7 @@ import {
   TAG_OPTION,
 } from "../lib/shared-options.js";
 import { paint } from "../lib/style.js";
-import { isRemoteRef, openTarget, type PoolTarget } from "../lib/target.js";
+import { isEnginePool, isRemoteRef, openTarget, type PoolTarget } from "../lib/target.js";
 
 const OPTIONS = commandOptions(
   "feed",
@@ -55,6 +57,7 @@ const OPTIONS = commandOptions(
   {
     ...CREATE_OPTIONS,
     ...REMOTE_OPTIONS,
+    ...ENGINE_OPTIONS,
     file: { type: "string", alias: ["f"], describe: "Read messages from a file (- for stdin)" },
     in: IN_OPTION,
     tag: TAG_OPTION,
@@ -123,6 +126,12 @@ export const command: CommandModule = {
         "a remote server takes the pool's lock itself; use --retry for Busy answers",
       );
     }
+    if (args.lockTimeout !== undefined && isEnginePool(args.pool, engineAccess(args))) {
+      throw usage(
+        "--lock-timeout applies to local pools only",
+        "a JetStream pool has no lock file: its stream orders concurrent appends itself",
+      );
+    }
     if (args.data !== undefined && args.file !== undefined) {
       throw usage(
         "give DATA or --file, not both",
@@ -150,6 +159,7 @@ export const command: CommandModule = {
       lockTimeoutMs,
       create: createRequest(args, "feed"),
       remote: remoteAccess(args),
+      engine: engineAccess(args),
     });
     try {
       const info = await target.info();

@@ -10,7 +10,13 @@ import { messageLine } from "../lib/envelope.js";
 import { commandOptions } from "../lib/option-table.js";
 import { DOCUMENT_OUTPUT, outputFormat, terminalDefault } from "../lib/output-format.js";
 import { dataLine, indentedEnvelope, prettyData } from "../lib/render.js";
-import { POOL_OPERAND, REMOTE_OPTIONS, remoteAccess } from "../lib/shared-options.js";
+import {
+  ENGINE_OPTIONS,
+  engineAccess,
+  POOL_OPERAND,
+  REMOTE_OPTIONS,
+  remoteAccess,
+} from "../lib/shared-options.js";
 import { openTarget } from "../lib/target.js";
 
 const OPTIONS = commandOptions(
@@ -21,6 +27,7 @@ const OPTIONS = commandOptions(
   },
   {
     ...REMOTE_OPTIONS,
+    ...ENGINE_OPTIONS,
     ...DOCUMENT_OUTPUT,
     format: {
       ...DOCUMENT_OUTPUT.format,
@@ -41,6 +48,7 @@ export const command: CommandModule = {
       dir: ctx.dir,
       readOnly: true,
       remote: remoteAccess(args),
+      engine: engineAccess(args),
     });
     try {
       const line = messageLine(await target.get(args.seq));

@@ -22,6 +22,8 @@ import type { Io } from "../lib/io.js";
 import { commandOptions } from "../lib/option-table.js";
 import { STREAM_OUTPUT, streamFormat } from "../lib/output-format.js";
 import {
+  ENGINE_OPTIONS,
+  engineAccess,
   POOL_OPERAND,
   REMOTE_OPTIONS,
   remoteAccess,
@@ -36,6 +38,7 @@ const OPTIONS = commandOptions(
   { pool: POOL_OPERAND },
   {
     ...REMOTE_OPTIONS,
+    ...ENGINE_OPTIONS,
     tail: {
       ...TAIL_OPTION,
       describe: "Replay the newest N messages first (with --cursor: a new one)",
@@ -113,6 +116,8 @@ export const command: CommandModule = {
       // a cursor is written: created at the start, then acked
       readOnly: cursorName === undefined,
       remote: remoteAccess(args),
+      engine: engineAccess(args),
+      io: ctx.io,
     });
     try {
       const start: { since?: number; sinceTime?: string; last?: number } = {};

@@ -1,18 +1,24 @@
 /**
- * `spool pool info POOL [--json]`: one pool's layout, bounds and usage.
+ * `spool pool info POOL [--json]`: one pool's layout, bounds and usage (and, for a pool on a
+ * replicated engine, the health of its copies).
  *
  * Invariants: read-only (opens without write access); `--json` prints `{"pool": PoolInfo}` in
- * the wire spelling of lib/pool-json.ts.
+ * the wire spelling of lib/pool-json.ts; a JetStream pool (`nats://…/POOL`, or a bare name with
+ * --engine) is read through the engine, and only then is NATS loaded.
  */
-import { openPool } from "@spool/core";
 import type { CommandModule } from "../lib/command.js";
 import { printJson } from "../lib/json-output.js";
 import { commandOptions } from "../lib/option-table.js";
 import { DOCUMENT_OUTPUT, outputFormat } from "../lib/output-format.js";
 import { poolInfoJson, poolInfoText } from "../lib/pool-json.js";
-import { POOL_OPERAND } from "../lib/shared-options.js";
+import { ENGINE_OPTIONS, engineAccess, POOL_OPERAND } from "../lib/shared-options.js";
+import { openTarget } from "../lib/target.js";
 
-const OPTIONS = commandOptions("pool info", { pool: POOL_OPERAND }, DOCUMENT_OUTPUT);
+const OPTIONS = commandOptions(
+  "pool info",
+  { pool: POOL_OPERAND },
+  { ...ENGINE_OPTIONS, ...DOCUMENT_OUTPUT },
+);
 
 export const command: CommandModule = {
   builder: OPTIONS.builder,
@@ -20,14 +26,18 @@ export const command: CommandModule = {
   async run(raw, ctx) {
     const args = OPTIONS.parse(raw);
     const format = outputFormat(args, "document", "pretty");
-    const pool = openPool(args.pool, { dir: ctx.dir, readOnly: true });
+    const target = await openTarget(args.pool, {
+      dir: ctx.dir,
+      readOnly: true,
+      engine: engineAccess(args),
+    });
     try {
-      const info = pool.info();
+      const info = await target.info();
       if (format === "json") printJson(ctx.io, { pool: poolInfoJson(info) });
       else if (format === "jsonl") printJson(ctx.io, poolInfoJson(info));
       else void ctx.io.out.write(`${poolInfoText(info)}\n`);
     } finally {
-      pool.close();
+      target.close();
     }
     return 0;
   },

@@ -46,16 +46,21 @@ export const POOL_GROUP: CommandGroup = {
       examples: [
         ["spool pool create build --size 64M", "a 64 MiB pool named build"],
         ["spool pool create a b c", "three pools of the default 1 MiB"],
+        [
+          "spool pool create nats://127.0.0.1:4222/build --replicas 3",
+          "a pool on NATS JetStream, kept by three servers",
+        ],
       ],
     },
     {
       path: ["pool", "list"],
-      usage: "",
-      describe: "List the pools of the pool directory",
+      usage: "[location]",
+      describe: "List the pools of the pool directory (or of a NATS JetStream engine)",
       load: () => mod(import("./pool-list.js")),
       examples: [
         ["spool pool list", "every pool in the pool directory"],
         ["spool pool list --json", "the same as one JSON document"],
+        ["spool pool list nats://127.0.0.1:4222", "the pools on a NATS JetStream server"],
       ],
     },
     {
@@ -176,6 +181,7 @@ export const COMMANDS: readonly CommandEntry[] = [
         "append every line of a JSONL file, creating the pool",
       ],
       ["spool feed http://127.0.0.1:9700/build '{}'", "append through a Spool server"],
+      ["spool feed nats://127.0.0.1:4222/build '{}'", "append to a pool on NATS JetStream"],
     ],
   },
   {

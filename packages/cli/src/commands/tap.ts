@@ -19,7 +19,14 @@ import { toSpoolError, usage } from "../lib/errors.js";
 import { Output, setStdoutClosedHandler } from "../lib/io.js";
 import { notice } from "../lib/notices.js";
 import { commandOptions } from "../lib/option-table.js";
-import { CREATE_OPTIONS, createRequest, POOL_OPERAND, TAG_OPTION } from "../lib/shared-options.js";
+import {
+  CREATE_OPTIONS,
+  createRequest,
+  ENGINE_OPTIONS,
+  engineAccess,
+  POOL_OPERAND,
+  TAG_OPTION,
+} from "../lib/shared-options.js";
 import { openTarget, type PoolTarget } from "../lib/target.js";
 
 const OPTIONS = commandOptions(
@@ -27,6 +34,7 @@ const OPTIONS = commandOptions(
   { pool: POOL_OPERAND },
   {
     ...CREATE_OPTIONS,
+    ...ENGINE_OPTIONS,
     tag: { ...TAG_OPTION, describe: "Extra tag for every message (repeatable)" },
     silent: { type: "boolean", describe: "Record without echoing the command's output" },
   },
@@ -56,6 +64,7 @@ export const command: CommandModule = {
     const target = await openTarget(args.pool, {
       dir: ctx.dir,
       create: createRequest(args, "tap"),
+      engine: engineAccess(args),
     });
     const recorder = new Recorder(target, args.tag, (error) =>
       notice(

@@ -8,6 +8,7 @@
  * one the pool keeps).
  */
 import type { PoolInfo } from "@spool/core";
+import { healthLines } from "./engine-health.js";
 
 export { type PoolInfoJson, type PoolListEntryJson, poolInfoJson } from "@spool/core";
 
@@ -37,7 +38,7 @@ export function poolInfoText(info: PoolInfo): string {
   ];
   if (info.oldestTime) lines.push(`oldest:    ${info.oldestTime}`);
   if (info.newestTime) lines.push(`newest:    ${info.newestTime}`);
-  lines.push(...producerLines(info), ...consumerLines(info));
+  lines.push(...healthLines(info), ...producerLines(info), ...consumerLines(info));
   return lines.join("\n");
 }
 
@@ -70,8 +71,13 @@ export const PRODUCERS_SHOWN = 10;
 
 /** The producer lines of the human pool info: the count, then a short table. */
 function producerLines(info: PoolInfo): string[] {
-  if (info.producerCapacity === 0) return ["producers: none (this pool keeps no producer state)"];
-  const lines = [`producers: ${info.producerCount} of ${info.producerCapacity} kept`];
+  if (info.producerCapacity === 0 && info.producerCount === 0)
+    return ["producers: none (this pool keeps no producer state)"];
+  const lines = [
+    info.producerCapacity === 0
+      ? `producers: ${info.producerCount} kept`
+      : `producers: ${info.producerCount} of ${info.producerCapacity} kept`,
+  ];
   const shown = info.producers.slice(0, PRODUCERS_SHOWN);
   if (shown.length === 0) return lines;
   const rows = [

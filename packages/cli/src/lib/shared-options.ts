@@ -2,6 +2,7 @@
  * Options several commands declare alike, as option-table entries defined once so their names,
  * aliases, types and help text cannot drift apart: the global options (`--dir`, `--color`),
  * creating a pool (feed, tap, duplex), reaching a remote pool (feed, fetch, follow, duplex),
+ * choosing a NATS JetStream engine and its credentials (every command that takes such pools),
  * `--tail`/`--last`, `--timeout`, `--tag`, `--in`, and the operand `POOL`. The output flags
  * (`--format`, `--jsonl`, `--json`) live in output-format.ts.
  *
@@ -10,6 +11,7 @@
  */
 
 import { SpoolError } from "@spool/core";
+import type { EngineAccess } from "./engine-ref.js";
 import type { OptionSpec, OptionTable } from "./option-table.js";
 import { INPUT_FORMATS } from "./records.js";
 import type { RemoteAccess } from "./remote.js";
@@ -28,7 +30,7 @@ export const GLOBAL_OPTIONS = {
 /** The operand naming one pool. */
 export const POOL_OPERAND = {
   type: "string",
-  describe: "Pool name or path",
+  describe: "Pool name, path, or URL (http(s)://HOST:PORT/POOL, nats://HOST:PORT/POOL)",
 } as const satisfies OptionSpec;
 
 /** The operand naming a durable cursor of a pool. */
@@ -95,6 +97,54 @@ export function remoteAccess(args: {
     tokenFile: args.tokenFile,
     tlsCa: args.tlsCa,
     tlsSkipVerify: args.tlsSkipVerify,
+  };
+}
+
+/**
+ * `--engine` and the NATS credentials: pools on a NATS JetStream engine (spec/cli/v0 §1.2). Each
+ * has an environment variable, read where the pool is opened (flags win over the environment).
+ */
+export const ENGINE_OPTIONS = {
+  engine: {
+    type: "string",
+    describe:
+      "Bare pool names are pools on this NATS JetStream engine: nats://HOST:PORT[,HOST:PORT…] (else $SPOOL_ENGINE)",
+  },
+  "nats-user": { type: "string", describe: "NATS user (else $SPOOL_NATS_USER)" },
+  "nats-password-file": {
+    type: "string",
+    describe: "File holding the NATS user's password (else $SPOOL_NATS_PASSWORD)",
+  },
+  "nats-token-file": {
+    type: "string",
+    describe: "File holding a NATS token (else $SPOOL_NATS_TOKEN)",
+  },
+  "nats-creds": {
+    type: "string",
+    describe: "NATS credentials file, JWT and NKey (.creds) (else $SPOOL_NATS_CREDS)",
+  },
+  "nats-tls-ca": {
+    type: "string",
+    describe: "PEM CA certificate for the NATS servers' TLS (else $SPOOL_NATS_TLS_CA)",
+  },
+} as const satisfies OptionTable;
+
+/** The EngineAccess of parsed engine options. */
+export function engineAccess(args: {
+  engine?: string | undefined;
+  natsUser?: string | undefined;
+  natsPasswordFile?: string | undefined;
+  natsTokenFile?: string | undefined;
+  natsCreds?: string | undefined;
+  natsTlsCa?: string | undefined;
+}): EngineAccess {
+  return {
+    engine: args.engine,
+    natsUser: args.natsUser,
+    natsPasswordFile: args.natsPasswordFile,
+    natsTokenFile: args.natsTokenFile,
+    natsCreds: args.natsCreds,
+    natsTlsCa: args.natsTlsCa,
   };
 }
 

@@ -1,12 +1,15 @@
 /**
  * PoolTarget: the small interface feed, fetch, follow, duplex and tap use to reach a pool, and
  * its local implementation over @spool/core. Remote (http/https) references get the SDK-backed
- * implementation in remote.ts (loaded only for them) when the command supports remote pools.
+ * implementation in remote.ts (loaded only for them) when the command supports remote pools, and
+ * pools on a NATS JetStream engine (`nats://…/POOL`, or a bare name with `--engine`/SPOOL_ENGINE)
+ * the one in engine-target.ts (loaded only for them) when the command supports engine pools.
  *
  * Invariants: a target never redefines envelope, tail or error semantics (it forwards core's);
  * `append` is atomic per call (one batch, one lock); `--create` creates only when the pool is
  * missing and tolerates losing a creation race to another process; a local pool never loads
- * remote.ts (nor the SDK and server modules it imports): the remote flags given with a local pool
+ * remote.ts (nor the SDK and server modules it imports) nor engine-target.ts (nor NATS): the
+ * remote flags given with a local or engine pool, and the engine flags given with any other pool,
  * are refused here.
  */
 import {
@@ -27,7 +30,14 @@ import {
   type TailOptions,
 } from "@spool/core";
 import { type ConsumerAccess, localConsumers } from "./consumer-handles.js";
+import {
+  type EngineAccess,
+  engineNotSupported,
+  isEnginePool,
+  refuseEngineFlagsElsewhere,
+} from "./engine-ref.js";
 import { usage, withContext } from "./errors.js";
+import type { Io } from "./io.js";
 import type { RemoteAccess } from "./remote.js";
 
 /** One pool, local or (later) remote. */
@@ -70,6 +80,10 @@ export interface OpenTargetOptions {
   lockTimeoutMs?: number | undefined;
   /** Token and TLS settings for remote references; absent: the command takes local pools only. */
   remote?: RemoteAccess | undefined;
+  /** `--engine` and the NATS flags; absent: the command takes no engine (JetStream) pools. */
+  engine?: EngineAccess | undefined;
+  /** Where a follow on an engine pool reports losing and regaining the server (resume). */
+  io?: Io | undefined;
 }
 
 class LocalTarget implements PoolTarget {
@@ -114,6 +128,8 @@ class LocalTarget implements PoolTarget {
   }
 }
 
+export { isEnginePool } from "./engine-ref.js";
+
 /** Whether `ref` names a remote (http/https) pool. */
 export function isRemoteRef(ref: string): boolean {
   return /^https?:\/\//i.test(ref);
@@ -151,7 +167,11 @@ function openLocal(ref: string, options: OpenTargetOptions): Pool {
 }
 
 /** The flags given for a local pool, where they mean nothing (Usage). */
-export function refuseRemoteFlagsForLocal(ref: string, access: RemoteAccess | undefined): void {
+export function refuseRemoteFlagsForLocal(
+  ref: string,
+  access: RemoteAccess | undefined,
+  what = "a local pool",
+): void {
   const given = [
     access?.token !== undefined ? "--token" : undefined,
     access?.tokenFile !== undefined ? "--token-file" : undefined,
@@ -160,7 +180,7 @@ export function refuseRemoteFlagsForLocal(ref: string, access: RemoteAccess | un
   ].filter((flag) => flag !== undefined);
   if (given.length === 0) return;
   throw usage(
-    `${given.join(", ")} ${given.length === 1 ? "applies" : "apply"} only to remote pools, and ${ref} is a local pool`,
+    `${given.join(", ")} ${given.length === 1 ? "applies" : "apply"} only to remote pools, and ${ref} is ${what}`,
     "pass a remote reference such as https://host:9700/POOL, or leave the flag out",
   );
 }
@@ -182,6 +202,13 @@ export async function openTarget(ref: string, options: OpenTargetOptions): Promi
       throw error;
     }
   }
+  if (isEnginePool(ref, options.engine)) {
+    if (!options.engine) throw engineNotSupported(ref);
+    if (options.remote) refuseRemoteFlagsForLocal(ref, options.remote, "a NATS JetStream pool");
+    const { openEngineTarget } = await import("./engine-target.js");
+    return openEngineTarget(ref, options.engine, { create: options.create, io: options.io });
+  }
+  refuseEngineFlagsElsewhere(ref, options.engine);
   const resolved = resolvePoolRef(ref, { dir: options.dir });
   if (resolved.kind === "remote") {
     if (!options.remote) throw remoteNotSupported(ref);
