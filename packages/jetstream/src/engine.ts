@@ -32,8 +32,10 @@ import {
 } from "@spool/core";
 import type { EngineContext, PoolContext } from "./context.js";
 import { API, apiCode, toSpoolError } from "./errors.js";
+import { GROUP_CONSUMER_PREFIX } from "./groups.js";
 import { poolOfStream, poolSubject, streamName } from "./names.js";
 import { JetStreamPool } from "./pool.js";
+import { deleteState } from "./state.js";
 
 /** How a stream's description marks it as a Spool pool. */
 export const POOL_MARK = "spool-pool/v0";
@@ -173,18 +175,7 @@ export class JetStreamEngine implements PoolEngine {
   }
 
   #poolOf(name: string, info: StreamInfo): JetStreamPool {
-    const maxMsg = info.config.max_msg_size;
-    const ctx: PoolContext = {
-      ...this.#ctx,
-      name,
-      stream: info.config.name,
-      subject: poolSubject(name),
-      path: this.pathOf(name),
-      ringSize: info.config.max_bytes,
-      maxMessageBytes: Math.max(0, (maxMsg > 0 ? maxMsg : info.config.max_bytes) - HEADER_ROOM),
-      replicas: info.config.num_replicas,
-    };
-    return new JetStreamPool(ctx);
+    return new JetStreamPool(poolContext(this.#ctx, name, info));
   }
 
   async create(ref: string, options: EngineCreateOptions = {}): Promise<EnginePool> {
@@ -253,10 +244,11 @@ export class JetStreamEngine implements PoolEngine {
     const name = validatePoolName(ref);
     const info = await this.#streamInfo(name);
     if (!info || !isPoolStream(info)) throw this.#notFound(name);
-    if (options.force !== true && info.state.consumer_count > 0) {
+    const readers = options.force === true ? 0 : await this.#readers(info);
+    if (readers > 0) {
       throw new SpoolError(
         "Busy",
-        `pool ${name} is in use: ${info.state.consumer_count} JetStream consumer(s) read it`,
+        `pool ${name} is in use: ${readers} JetStream consumer(s) read it`,
         {
           path: this.pathOf(name),
           hint: "stop its tails first, or delete with force",
@@ -268,6 +260,22 @@ export class JetStreamEngine implements PoolEngine {
     } catch (error) {
       throw toSpoolError(error, this.pathOf(name), `delete pool ${name}`);
     }
+    // Its cursors and groups go with it (spec/engines/jetstream/v0 §8).
+    await deleteState({ jsm: this.#ctx.jsm, path: this.pathOf(name) }, name);
+  }
+
+  /** Consumers reading a stream now (tails), not counting the groups' durable consumers. */
+  async #readers(info: StreamInfo): Promise<number> {
+    if (info.state.consumer_count === 0) return 0;
+    let readers = 0;
+    try {
+      for await (const c of this.#ctx.jsm.consumers.list(info.config.name)) {
+        if (!c.name.startsWith(GROUP_CONSUMER_PREFIX)) readers++;
+      }
+    } catch (error) {
+      throw toSpoolError(error, this.location, `the consumers of ${info.config.name}`);
+    }
+    return readers;
   }
 
   async close(): Promise<void> {
@@ -276,6 +284,22 @@ export class JetStreamEngine implements PoolEngine {
   }
 }
 
-function isPoolStream(info: StreamInfo): boolean {
+/** What the operations on pool `name` need, from its stream's info. */
+export function poolContext(ctx: EngineContext, name: string, info: StreamInfo): PoolContext {
+  const maxMsg = info.config.max_msg_size;
+  return {
+    ...ctx,
+    name,
+    stream: info.config.name,
+    subject: poolSubject(name),
+    path: `${ctx.location}/${name}`,
+    ringSize: info.config.max_bytes,
+    maxMessageBytes: Math.max(0, (maxMsg > 0 ? maxMsg : info.config.max_bytes) - HEADER_ROOM),
+    replicas: info.config.num_replicas,
+  };
+}
+
+/** Whether a stream carries the Spool mark. */
+export function isPoolStream(info: StreamInfo): boolean {
   return (info.config.description ?? "").startsWith(POOL_MARK);
 }

@@ -13,10 +13,15 @@ import {
   type AppendOptions,
   type AsyncAppendOptions,
   type BatchAppendOptions,
+  type CursorInfo,
   checkProducerId,
+  type EngineCursor,
+  type EngineGroup,
   type EngineKind,
   type EnginePool,
   formatTime,
+  type GroupInfo,
+  type GroupSettings,
   type Message,
   type PoolInfo,
   type ProducerInfo,
@@ -27,6 +32,8 @@ import {
 } from "@spool/core";
 import { type AppendRequest, appendInputs } from "./appends.js";
 import type { PoolContext } from "./context.js";
+import { JetStreamCursor, listCursors } from "./cursors.js";
+import { JetStreamGroup, listGroups } from "./groups.js";
 import { listProducers, readProducer } from "./producers.js";
 import { getMessage, streamState } from "./reads.js";
 import { instantOf } from "./stored.js";
@@ -74,7 +81,11 @@ export class JetStreamPool implements EnginePool {
       const i = instantOf(ts, ctx.path);
       return formatTime(i.sec, i.nanos);
     };
-    const producers = await listProducers(ctx);
+    const [producers, cursors, groups] = await Promise.all([
+      listProducers(ctx),
+      listCursors(ctx),
+      listGroups(ctx),
+    ]);
     return {
       name: ctx.name,
       path: ctx.path,
@@ -94,8 +105,8 @@ export class JetStreamPool implements EnginePool {
       producerCount: producers.length,
       producerCapacity: 0,
       producers,
-      cursors: [],
-      groups: [],
+      cursors,
+      groups,
     };
   }
 
@@ -149,6 +160,24 @@ export class JetStreamPool implements EnginePool {
     const ctx = this.#ctx;
     const state = await readProducer(ctx, id);
     return state === undefined ? null : producerInfo(state);
+  }
+
+  /** A durable cursor (spec/engines/jetstream/v0 §8.1). */
+  cursor(name: string): EngineCursor {
+    return new JetStreamCursor(this.#ctx, name);
+  }
+
+  cursors(): Promise<CursorInfo[]> {
+    return listCursors(this.#ctx);
+  }
+
+  /** A consumer group (spec/engines/jetstream/v0 §8.2). */
+  group(name: string, settings?: GroupSettings): EngineGroup {
+    return new JetStreamGroup(this.#ctx, name, settings);
+  }
+
+  groups(): Promise<GroupInfo[]> {
+    return listGroups(this.#ctx);
   }
 
   close(): void {}

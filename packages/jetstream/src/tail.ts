@@ -3,8 +3,10 @@
  * the filters after gap accounting, max, the end reasons, the idle timeout); this module keeps
  * only the read strategy (an ordered consumer from the tail's first seq) and its wait.
  *
- * Invariants: options are checked by core before anything is read (Usage), and durable cursors
- * are refused with a Usage hint; the consumer's seqs are expected to be contiguous, and a jump is
+ * Invariants: options are checked by core before anything is read (Usage); a tail with `cursor`
+ * starts after the cursor's committed seq, creating the cursor at the tail's own start − 1 before
+ * anything is delivered (cursors.ts), and with `autoAck` acks each delivered message when the
+ * next one is asked for (never the one the loop ended on); the consumer's seqs are expected to be contiguous, and a jump is
  * fed to the machine as bounds whose oldest is the seq that arrived, so the machine alone decides
  * the gap (reported under policy `continue`, RetentionGap under `error`, before that message is
  * delivered); every message the consumer delivers advances the cursor before the tag and where
@@ -35,6 +37,7 @@ import {
   whereKeepsEnvelope,
 } from "@spool/core";
 import type { PoolContext } from "./context.js";
+import { autoAck, openTailCursor } from "./cursors.js";
 import { toSpoolError } from "./errors.js";
 import { streamState, timeAt } from "./reads.js";
 import { messageOf, tagsOf } from "./stored.js";
@@ -53,15 +56,6 @@ const STALLED_CHECKS = 2;
  */
 const OUTAGE_MS = 15_000;
 const NANOS = 1_000_000_000n;
-
-/** Durable cursors are not on JetStream yet (spec/engines/jetstream/v0): Usage, with a hint. */
-function refuseCursor(options: TailOptions): void {
-  if (options.cursor !== undefined || options.autoAck !== undefined) {
-    throw new SpoolError("Usage", "durable cursors are not available on JetStream pools yet", {
-      hint: "tail with since/last/sinceTime and keep the position yourself (spec/engines/jetstream/v0)",
-    });
-  }
-}
 
 type Woken =
   | { kind: "message"; result: IteratorResult<JsMsg> }
@@ -118,15 +112,18 @@ export async function* tailPool<T>(
   ctx: PoolContext,
   options: TailOptions = {},
 ): AsyncGenerator<Message<T>> {
-  refuseCursor(options);
   const opts = checkTailOptions(options);
   const start = (await streamState(ctx)).bounds;
-  const first =
+  const placed = async (): Promise<number> =>
     opts.sinceTime === undefined
       ? startSeq(opts, start)
       : await seqAtOrAfterAsync(start.oldest, start.newest, opts.sinceTime, (seq) =>
           timeAt(ctx, seq),
         );
+  const cursor = options.cursor;
+  // A kept cursor names the start (its options only place a new one).
+  const first = cursor === undefined ? await placed() : await openTailCursor(ctx, cursor, placed);
+  const acking = cursor !== undefined && options.autoAck === true ? cursor : undefined;
   const machine = new TailMachine(
     opts,
     { onGap: options.onGap, onEnd: options.onEnd, signal: options.signal, path: ctx.path },
@@ -179,7 +176,11 @@ export async function* tailPool<T>(
         const kept =
           hasEveryTag(message.tags, opts.tags) &&
           whereKeepsEnvelope(opts.where, m.seq, () => message.toJSON(), options.onWhereError);
-        if (machine.advance(m.seq + 1, kept ? 1 : 0, Date.now()) > 0) yield message;
+        if (machine.advance(m.seq + 1, kept ? 1 : 0, Date.now()) > 0) {
+          yield message;
+          // The consumer asked for the next one: it has handled this one.
+          if (acking !== undefined) await autoAck(ctx, acking, m.seq);
+        }
         continue;
       }
       arrived = undefined;
