@@ -100,6 +100,43 @@ export interface PoolInfo {
   cursors: CursorInfo[];
   /** The consumer groups the pool keeps, by name (spec/api/v0 §3.12). */
   groups: GroupInfo[];
+  /**
+   * How the copies of a pool kept by a replicated engine are doing (spec/api/v0 §3.3); absent
+   * on file pools, which have one copy.
+   */
+  health?: PoolHealth;
+}
+
+/** One copy of a replicated pool other than the leader's. */
+export interface ReplicaHealth {
+  /** The server that keeps the copy. */
+  name: string;
+  /** Whether the copy is up to date with the leader. */
+  current: boolean;
+  /** Milliseconds since the leader last heard from it (null when unknown). */
+  activeMs: number | null;
+  /** Operations the copy is behind the leader. */
+  lag: number;
+  /** Whether the leader counts it as offline. */
+  offline: boolean;
+}
+
+/** The copies of a pool kept by a replicated engine, and whether they can take writes. */
+export interface PoolHealth {
+  /** The engine's name for what keeps the pool (on JetStream: the stream). */
+  name: string;
+  /** Copies configured. */
+  replicas: number;
+  /** The cluster's name; null for a server outside a cluster. */
+  cluster: string | null;
+  /** The server that leads the pool's writes; null when there is none. */
+  leader: string | null;
+  /** The copies other than the leader's. */
+  peers: ReplicaHealth[];
+  /** Whether the leader and enough current copies for a majority are up, so appends commit. */
+  quorum: boolean;
+  /** A leader, and every other copy current and online. */
+  healthy: boolean;
 }
 
 /** The pool name shown for a path: the file name without `.spool`. */

@@ -52,6 +52,43 @@ export interface PoolInfoJson {
   producers: ProducerInfoJson[];
   cursors: CursorInfoJson[];
   groups: GroupInfoJson[];
+  /** Only for a pool of a replicated engine (spec/api/v0 §3.3). */
+  health?: PoolHealthJson;
+}
+
+/** PoolHealth on the wire: the same fields, `activeMs` as `active_ms`. */
+export interface PoolHealthJson {
+  name: string;
+  replicas: number;
+  cluster: string | null;
+  leader: string | null;
+  peers: {
+    name: string;
+    current: boolean;
+    active_ms: number | null;
+    lag: number;
+    offline: boolean;
+  }[];
+  quorum: boolean;
+  healthy: boolean;
+}
+
+function poolHealthJson(health: NonNullable<PoolInfo["health"]>): PoolHealthJson {
+  return {
+    name: health.name,
+    replicas: health.replicas,
+    cluster: health.cluster,
+    leader: health.leader,
+    peers: health.peers.map((p) => ({
+      name: p.name,
+      current: p.current,
+      active_ms: p.activeMs,
+      lag: p.lag,
+      offline: p.offline,
+    })),
+    quorum: health.quorum,
+    healthy: health.healthy,
+  };
 }
 
 /** A pool listing entry on the wire: the info, or the error that kept the pool from opening. */
@@ -86,6 +123,7 @@ export function poolInfoJson(info: PoolInfo): PoolInfoJson {
     producers: info.producers.map(producerInfoJson),
     cursors: (info.cursors ?? []).map(cursorInfoJson),
     groups: (info.groups ?? []).map(groupInfoJson),
+    ...(info.health === undefined ? {} : { health: poolHealthJson(info.health) }),
   };
 }
 

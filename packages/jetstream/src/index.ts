@@ -13,5 +13,15 @@ export {
   POOL_MARK,
   REPLICAS,
 } from "./engine.js";
+export {
+  healthIssues,
+  LAG_WARNING,
+  type PoolHealth,
+  type ReplicaHealth,
+  type StreamHealthOptions,
+  type StreamHealthReport,
+  type StreamIssue,
+  streamHealth,
+} from "./health.js";
 export { decodeName, encodeName, poolSubject, streamName } from "./names.js";
 export { JetStreamPool } from "./pool.js";

@@ -34,8 +34,14 @@ import { type AppendRequest, appendInputs } from "./appends.js";
 import type { PoolContext } from "./context.js";
 import { JetStreamCursor, listCursors } from "./cursors.js";
 import { JetStreamGroup, listGroups } from "./groups.js";
+import {
+  healthOf,
+  poolHealthReport,
+  type StreamHealthOptions,
+  type StreamHealthReport,
+} from "./health.js";
 import { listProducers, readProducer } from "./producers.js";
-import { getMessage, streamState } from "./reads.js";
+import { getMessage, stateOf, streamInfo } from "./reads.js";
 import { instantOf } from "./stored.js";
 import { tailPool } from "./tail.js";
 
@@ -75,7 +81,8 @@ export class JetStreamPool implements EnginePool {
 
   async info(): Promise<PoolInfo> {
     const ctx = this.#ctx;
-    const state = await streamState(ctx);
+    const stream = await streamInfo(ctx);
+    const state = stateOf(stream);
     const time = (ts: string | undefined): string | null => {
       if (ts === undefined) return null;
       const i = instantOf(ts, ctx.path);
@@ -107,7 +114,13 @@ export class JetStreamPool implements EnginePool {
       producers,
       cursors,
       groups,
+      health: healthOf(stream, ctx.nc.info?.server_name),
     };
+  }
+
+  /** The stream's health as findings for `doctor` (health.ts); never throws for what it finds. */
+  streamHealth(options: StreamHealthOptions = {}): Promise<StreamHealthReport> {
+    return poolHealthReport(this.#ctx, options);
   }
 
   append<T>(

@@ -6,7 +6,7 @@
  * stream no longer (or never) held is NotFound; bounds are `{oldest: first_seq, newest:
  * last_seq}` with `oldest = newest + 1` for an empty stream, as core's tail rules expect.
  */
-import type { StoredMsg } from "@nats-io/jetstream";
+import type { StoredMsg, StreamInfo } from "@nats-io/jetstream";
 import { type Bounds, checkCount, type Instant, SpoolError, type StoredMessage } from "@spool/core";
 import type { PoolContext } from "./context.js";
 import { API, apiCode, toSpoolError } from "./errors.js";
@@ -50,20 +50,26 @@ export async function timeAt(ctx: PoolContext, seq: number): Promise<Instant | u
   return msg === undefined ? undefined : instantOf(msg.timestamp, ctx.path);
 }
 
-/** The stream's state as JetStream reports it, with Spool bounds. */
-export async function streamState(ctx: PoolContext): Promise<{
+/** The stream's info (its state, configuration and, in a cluster, its replicas). */
+export async function streamInfo(ctx: PoolContext): Promise<StreamInfo> {
+  try {
+    return await ctx.jsm.streams.info(ctx.stream);
+  } catch (error) {
+    throw toSpoolError(error, ctx.path, `pool ${ctx.name}`);
+  }
+}
+
+/** What Spool reads of a stream's state. */
+export interface StreamState {
   bounds: Bounds;
   messages: number;
   bytes: number;
   firstTs: string | undefined;
   lastTs: string | undefined;
-}> {
-  let info: Awaited<ReturnType<PoolContext["jsm"]["streams"]["info"]>>;
-  try {
-    info = await ctx.jsm.streams.info(ctx.stream);
-  } catch (error) {
-    throw toSpoolError(error, ctx.path, `pool ${ctx.name}`);
-  }
+}
+
+/** The state in `info` with Spool bounds. */
+export function stateOf(info: StreamInfo): StreamState {
   const s = info.state;
   const newest = s.last_seq;
   const oldest = s.messages === 0 ? newest + 1 : s.first_seq;
@@ -74,4 +80,9 @@ export async function streamState(ctx: PoolContext): Promise<{
     firstTs: s.messages === 0 ? undefined : s.first_ts,
     lastTs: s.messages === 0 ? undefined : s.last_ts,
   };
+}
+
+/** The stream's state as JetStream reports it, with Spool bounds. */
+export async function streamState(ctx: PoolContext): Promise<StreamState> {
+  return stateOf(await streamInfo(ctx));
 }
