@@ -135,7 +135,7 @@ export class JetStreamGroup implements EngineGroup {
         `retention "block" is not available on JetStream pools: the stream's ring cannot refuse an append for group ${this.name}`,
         {
           path: ctx.path,
-          hint: 'use retention "lost" (the default) and a pool large enough for the backlog (spec/engines/jetstream/v0, deviation 15)',
+          hint: 'use retention "lost" (the default) and a pool large enough for the backlog (spec/engines/jetstream/v0, deviation 8)',
         },
       );
     }
