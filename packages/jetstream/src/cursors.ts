@@ -25,7 +25,7 @@ import {
   seqAtOrAfterAsync,
 } from "@spool/core";
 import type { PoolContext } from "./context.js";
-import { encodeName } from "./names.js";
+import { decodeName, encodeName } from "./names.js";
 import { streamState, timeAt } from "./reads.js";
 import {
   dropRecord,
@@ -191,19 +191,11 @@ export async function listCursors(ctx: PoolContext): Promise<CursorInfo[]> {
   ]);
   const out: CursorInfo[] = [];
   for (const subject of subjects) {
-    const name = decodeCursor(subject.slice(prefix.length));
+    const name = decodeName(subject.slice(prefix.length));
     const kept = name === undefined ? undefined : await readRecord<CursorValue>(ctx, subject);
     if (name !== undefined && kept) out.push(infoOf(name, kept.value, state.bounds.newest));
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-function decodeCursor(token: string): string | undefined {
-  // Cursor names are ASCII of A–Z a–z 0–9 . _ -: decode `_XX` back.
-  const name = token.replace(/_([0-9A-F]{2})/g, (_m, hex: string) =>
-    String.fromCharCode(Number.parseInt(hex, 16)),
-  );
-  return encodeName(name) === token ? name : undefined;
 }
 
 /**

@@ -45,7 +45,7 @@ import type { PoolContext } from "./context.js";
 import { msText } from "./cursors.js";
 import { isPoolStream, poolContext } from "./engine.js";
 import { API, apiCode, toSpoolError } from "./errors.js";
-import { encodeName, streamName } from "./names.js";
+import { decodeName, encodeName, streamName } from "./names.js";
 import { JetStreamPool } from "./pool.js";
 import { ackWith, nakAfter, type Pulled, pull } from "./pulls.js";
 import { getMessage, streamState } from "./reads.js";
@@ -657,11 +657,8 @@ export async function listGroups(ctx: PoolContext): Promise<GroupInfo[]> {
   const prefix = `${stateSubject(ctx.name)}.g.`;
   const out: GroupInfo[] = [];
   for (const subject of await recordSubjects(ctx, `${prefix}*`)) {
-    const name = subject
-      .slice(prefix.length)
-      .replace(/_([0-9A-F]{2})/g, (_m, hex: string) =>
-        String.fromCharCode(Number.parseInt(hex, 16)),
-      );
+    const name = decodeName(subject.slice(prefix.length));
+    if (name === undefined) continue;
     try {
       out.push(await new JetStreamGroup(ctx, name).info());
     } catch (error) {
