@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { createClient } from "@spool/client";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   describeNats,
@@ -163,6 +164,43 @@ describeNats("JetStream pools in the CLI", () => {
       expect(error.message).toMatch(message);
       expect(error.hint).toBeTruthy();
     }
+  });
+
+  it("spool serve --engine answers the HTTP protocol over the engine's pools", async () => {
+    const server = start(dir, [
+      "serve",
+      "--engine",
+      nats.url,
+      "--port",
+      "0",
+      "--log-format",
+      "json",
+    ]);
+    const done = collect(server, 60_000);
+    let out = "";
+    server.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    await waitFor(() => out.includes("\n"), 20_000, "the listening line");
+    const listening = JSON.parse(out.split("\n")[0] as string).listening;
+    expect(listening).toMatchObject({ engine: nats.url });
+    const client = createClient({ baseUrl: listening.url as string });
+    const pool = await client.createPool("served", { size: "64K" });
+    const appended = await pool.append({ via: "sdk" }, { tags: ["http"] });
+    expect(appended.seq).toBe(1);
+    expect((await pool.get(1)).data).toEqual({ via: "sdk" });
+    expect((await client.listPools()).map((p) => p.name)).toContain("served");
+    // the pool is the engine's: the CLI reaches it directly and through the server alike
+    const direct = await run(dir, ["fetch", `${nats.url}/served`, "1"]);
+    const viaServer = await run(dir, ["fetch", `${listening.url}/served`, "1"]);
+    expect(direct.stdout).toBe(viaServer.stdout);
+    expect(JSON.parse(direct.stdout)).toMatchObject({ seq: 1, meta: { tags: ["http"] } });
+    await client.deletePool("served");
+    server.kill("SIGTERM");
+    expect((await done).code).toBe(0);
+    const check = await run(dir, ["serve", "check", "--engine", nats.url]);
+    expect(check.code, check.stderr).toBe(0);
+    expect(check.stdout).toMatch(/reachable, JetStream enabled/);
   });
 
   it("a NATS server that cannot be reached is Io naming the URL", async () => {

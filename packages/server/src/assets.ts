@@ -4,7 +4,7 @@
  * so a configuration that checks clean is one that starts.
  *
  * Invariants: nothing here binds a socket; the pool directory is only created when `create` is
- * set (start), never by `check`; a non-loopback server whose tokens grant writes needs TLS even
+ * set (start), never by `check` (and not at all when an engine holds the pools); a non-loopback server whose tokens grant writes needs TLS even
  * when the server's own access mode is read-only (unless the insecure override is set).
  */
 import { accessSync, constants, mkdirSync, statSync } from "node:fs";
@@ -17,8 +17,8 @@ import { loadTokenFile, type TokenEntry } from "./tokens.js";
 export interface ServerAssets {
   tokens: TokenEntry[];
   tls: TlsMaterial | undefined;
-  /** What happens to the pool directory: it exists, or will be created at start. */
-  dirState: "exists" | "created" | "will-be-created";
+  /** What happens to the pool directory: it exists, or will be created at start ("engine": none). */
+  dirState: "exists" | "created" | "will-be-created" | "engine";
   warnings: string[];
 }
 
@@ -52,7 +52,9 @@ export async function loadServerAssets(
       },
     );
   }
-  const dirState = checkPoolDir(config.dir, config.access, options.create);
+  const dirState = config.engine
+    ? "engine"
+    : checkPoolDir(config.dir, config.access, options.create);
   return { tokens, tls, dirState, warnings };
 }
 

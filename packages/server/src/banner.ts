@@ -21,7 +21,9 @@ export function bannerText(
   const tls = assets.tls;
   const lines: string[] = [];
   lines.push(`Spool server listening on ${url}`);
-  lines.push(`  pools:  ${config.dir} (access ${config.access})`);
+  lines.push(
+    `  pools:  ${config.engine ? `on the NATS JetStream engine ${config.engine.url}` : config.dir} (access ${config.access})`,
+  );
   lines.push(
     `  auth:   ${assets.tokens.length > 0 ? `${assets.tokens.length} bearer token(s) from ${config.tokenFile}` : "none (no token file)"}`,
   );
@@ -32,9 +34,16 @@ export function bannerText(
   lines.push("");
   const defaultDir = join(homedir(), ".spool", "pools");
   const dirFlag = config.dir === defaultDir ? "" : ` --dir ${shellQuote(config.dir)}`;
-  lines.push("Feed and follow a pool on this machine (local pool names):");
-  lines.push(`  spool feed${dirFlag} demo '{"hello":"world"}' --create`);
-  lines.push(`  spool follow${dirFlag} demo --tail 10`);
+  if (config.engine) {
+    const on = ` --engine ${shellQuote(config.engine.url)}`;
+    lines.push("Feed and follow a pool on the engine directly (with its NATS credentials):");
+    lines.push(`  spool feed demo '{"hello":"world"}' --create${on}`);
+    lines.push(`  spool follow demo --tail 10${on}`);
+  } else {
+    lines.push("Feed and follow a pool on this machine (local pool names):");
+    lines.push(`  spool feed${dirFlag} demo '{"hello":"world"}' --create`);
+    lines.push(`  spool follow${dirFlag} demo --tail 10`);
+  }
   lines.push("");
   const remoteFlags: string[] = [];
   if (tls?.certPath !== undefined && tls.selfSigned)
@@ -81,6 +90,7 @@ export function bannerJson(
     listening: {
       url: server.url,
       dir: config.dir,
+      engine: config.engine?.url ?? null,
       access: config.access,
       tokens: server.assets.tokens.length,
       token_file: config.tokenFile ?? null,

@@ -1,14 +1,16 @@
 /**
  * `checkServerConfig`: validates a configuration end to end without binding a socket: flags,
  * environment and config file, a readable and well-formed token file, a certificate and key that
- * parse and match, and a usable pool directory. `spool serve check` prints its summary.
+ * parse and match, and a usable pool directory, or with `--engine` a NATS JetStream engine that
+ * answers with the credentials given. `spool serve check` prints its summary.
  *
- * Invariants: never binds, never creates the pool directory, never prints a token; a failure is
- * the same SpoolError that starting the server would raise.
+ * Invariants: never binds, never creates the pool directory or a pool, never prints a token or
+ * a NATS secret; a failure is the same SpoolError that starting the server would raise.
  */
 import { loadServerAssets, type ServerAssets } from "./assets.js";
 import { type ConfigInput, resolveServerConfig, type ServerConfig } from "./config.js";
 import { urlHost } from "./loopback.js";
+import { connectConfiguredEngine } from "./start.js";
 
 export interface CheckReport {
   config: ServerConfig;
@@ -17,6 +19,8 @@ export interface CheckReport {
   url: string;
   /** Configuration and file warnings together. */
   warnings: string[];
+  /** With an engine: how many pools it holds (it answered with the credentials given). */
+  enginePools?: number;
 }
 
 /**
@@ -31,7 +35,21 @@ export async function checkServerConfig(input: ConfigInput): Promise<CheckReport
   const assets = await loadServerAssets(config, { create: false });
   const port = config.port === 0 ? "PORT" : String(config.port);
   const url = `${assets.tls ? "https" : "http"}://${urlHost(config.host)}:${port}`;
-  return { config, assets, url, warnings: [...config.warnings, ...assets.warnings] };
+  const report: CheckReport = {
+    config,
+    assets,
+    url,
+    warnings: [...config.warnings, ...assets.warnings],
+  };
+  if (config.engine) {
+    const engine = await connectConfiguredEngine(config.engine);
+    try {
+      report.enginePools = (await engine.list()).length;
+    } finally {
+      await engine.close();
+    }
+  }
+  return report;
 }
 
 /** The human summary of a check (ends with a newline). */
@@ -46,7 +64,9 @@ export function checkSummaryText(report: CheckReport): string {
     ],
     [
       "pools",
-      `${config.dir} (${assets.dirState === "exists" ? "exists" : "will be created at start"})`,
+      config.engine
+        ? `NATS JetStream engine ${config.engine.url} (reachable, JetStream enabled, ${report.enginePools ?? 0} pool(s))`
+        : `${config.dir} (${assets.dirState === "exists" ? "exists" : "will be created at start"})`,
     ],
     ["access", config.access],
     [

@@ -7,13 +7,16 @@
  * naming the setting before anything listens; TLS is both files or a generated pair, never half;
  * a non-loopback bind needs --allow-non-loopback, and writes there need a token file and TLS
  * (only --insecure-no-auth-or-tls waives that, with a warning); the default pool size must fit
- * the maximum pool size; all of this is checked here, once, so the app never sees an
- * inconsistent configuration.
+ * the maximum pool size; an engine (`--engine nats://…`) replaces the pool directory (a `dir`
+ * from a flag or the file beside it is Usage) and is the only place NATS credentials mean
+ * something; all of this is checked here, once, so the app never sees an inconsistent
+ * configuration.
  */
 import { dirname, resolve } from "node:path";
 import { DEFAULT_POOL_SIZE, defaultPoolDir, parseSize, poolFileSize } from "@spool/core";
 import { type AccessMode, DEFAULT_LIMITS, type Limits } from "@spool/http-server";
 import { isLoopbackHost } from "./loopback.js";
+import { type NatsAccess, type NatsNames, parseEngineUrl } from "./nats.js";
 import { applyBind, check, fromEnvText, readConfigFile, usage } from "./setting-values.js";
 import { SERVER_SETTINGS } from "./settings.js";
 
@@ -24,6 +27,15 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 5000;
 /** Where a setting's value came from. */
 export type Source = "flag" | "env" | "file" | "default";
 
+/** The NATS JetStream engine a server serves instead of a directory, and how to reach it. */
+export interface EngineConfig {
+  /** `nats://HOST:PORT[,HOST:PORT…]`, normalised. */
+  url: string;
+  access: NatsAccess;
+  /** How each credential is named in messages (the flag, variable or file key it came from). */
+  names: NatsNames;
+}
+
 export type TlsConfig =
   | { mode: "files"; cert: string; key: string }
   | { mode: "self-signed" }
@@ -33,8 +45,10 @@ export type TlsConfig =
 export interface ServerConfig {
   host: string;
   port: number;
-  /** Absolute pool directory. */
+  /** Absolute pool directory; with an engine, the engine's location. */
   dir: string;
+  /** The NATS JetStream engine served instead of `dir`. */
+  engine: EngineConfig | undefined;
   access: AccessMode;
   /** Absolute path of the token file, if any. */
   tokenFile: string | undefined;
@@ -74,7 +88,25 @@ const SECURE_SETUP =
   "run `spool serve init`, then start with --token-file ~/.spool/server/token.txt --tls-cert ~/.spool/server/cert.pem --tls-key ~/.spool/server/key.pem (see docs/serving.md)";
 
 /** Settings whose value is a path: relative paths in the file are relative to the file. */
-const PATH_KEYS = new Set(["dir", "tokenFile", "tlsCert", "tlsKey"]);
+const PATH_KEYS = new Set([
+  "dir",
+  "tokenFile",
+  "tlsCert",
+  "tlsKey",
+  "natsPasswordFile",
+  "natsTokenFile",
+  "natsCreds",
+  "natsTlsCa",
+]);
+
+/** The NATS credential settings and the NatsAccess field each fills. */
+const NATS_KEYS = {
+  natsUser: "user",
+  natsPasswordFile: "passwordFile",
+  natsTokenFile: "tokenFile",
+  natsCreds: "creds",
+  natsTlsCa: "tlsCa",
+} as const;
 
 /**
  * Merges and validates the configuration (Usage SpoolError naming the flag, env var or file key).
@@ -254,10 +286,13 @@ export function resolveServerConfig(input: ConfigInput = {}): ServerConfig {
     );
   }
 
+  const engine = engineConfig(values, sources, named, path);
+
   return {
     host,
     port: (values.port as number | undefined) ?? DEFAULT_PORT,
-    dir: defaultPoolDir(path("dir"), {}),
+    dir: engine?.url ?? defaultPoolDir(path("dir"), {}),
+    engine,
     access,
     tokenFile,
     tls,
@@ -276,6 +311,45 @@ export function resolveServerConfig(input: ConfigInput = {}): ServerConfig {
     sources,
     warnings,
   };
+}
+
+/**
+ * The engine and its credentials: the URL checked, each secret from the environment kept as the
+ * secret itself (a variable holds it) and every file resolved; credentials without an engine, or
+ * an engine beside a pool directory given by flag or file, are Usage.
+ */
+function engineConfig(
+  values: Record<string, unknown>,
+  sources: Record<string, Source>,
+  named: (key: string) => string,
+  path: (key: string) => string | undefined,
+): EngineConfig | undefined {
+  const given = Object.keys(NATS_KEYS).filter((key) => values[key] !== undefined);
+  if (values.engine === undefined) {
+    if (given.length === 0) return undefined;
+    throw usage(
+      `${named(given[0] as string)} needs --engine: NATS credentials mean nothing for a pool directory`,
+      'serve a NATS JetStream engine with --engine nats://HOST:PORT (SPOOL_ENGINE, or "engine" in the config file), or leave the NATS settings out',
+    );
+  }
+  if (values.dir !== undefined && sources.dir !== "env") {
+    throw usage(
+      `${named("dir")} and ${named("engine")} do not go together: the pools are either files in a directory or on the engine`,
+      "leave --dir out to serve the engine's pools (or --engine out to serve a directory)",
+    );
+  }
+  const url = parseEngineUrl(values.engine as string, named("engine"));
+  const access: NatsAccess = {};
+  const names: NatsNames = { engine: named("engine") };
+  for (const key of given) {
+    const field = NATS_KEYS[key as keyof typeof NATS_KEYS];
+    const secret =
+      sources[key] === "env" && SERVER_SETTINGS.find((x) => x.key === key)?.envHoldsSecret === true;
+    const target = secret ? (field === "passwordFile" ? "password" : "token") : field;
+    access[target] = secret || field === "user" ? (values[key] as string) : path(key);
+    names[target] = named(key);
+  }
+  return { url, access, names };
 }
 
 /** How a setting is named in messages, given where its value came from. */

@@ -51,6 +51,7 @@ export async function runServe(
   log.info("listening", {
     url: server.url,
     dir: config.dir,
+    engine: config.engine?.url ?? null,
     access: config.access,
     tokens: server.assets.tokens.length,
     tls: server.assets.tls !== undefined,

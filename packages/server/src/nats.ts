@@ -131,8 +131,10 @@ export function parseEngineUrl(text: string, where: string): string {
  * splitNatsRef("nats://127.0.0.1:4222/build") // { engine: "nats://127.0.0.1:4222", name: "build" }
  */
 export function splitNatsRef(ref: string): { engine: string; name: string } {
-  const slash = ref.indexOf("/", "nats://".length);
-  const name = slash < 0 ? "" : ref.slice(slash + 1);
+  // `nats://` may be repeated before later servers: the pool is after the servers
+  const servers = `nats://${ref.slice("nats://".length).replace(/,\s*nats:\/\//gi, ",")}`;
+  const slash = servers.indexOf("/", "nats://".length);
+  const name = slash < 0 ? "" : servers.slice(slash + 1);
   if (name === "" || name.includes("/")) {
     throw usage(
       `${JSON.stringify(ref.slice(0, 80))} names no pool: a NATS pool reference is nats://HOST:PORT/POOL`,
@@ -148,7 +150,7 @@ export function splitNatsRef(ref: string): { engine: string; name: string } {
       cause: error,
     });
   }
-  return { engine: parseEngineUrl(ref.slice(0, slash), "the pool reference"), name: decoded };
+  return { engine: parseEngineUrl(servers.slice(0, slash), "the pool reference"), name: decoded };
 }
 
 function readSecret(path: string, where: string, what: string): string {

@@ -25,6 +25,11 @@ export interface Setting {
   flagOnly?: boolean;
   /** Smallest value of a `count` (default 1). */
   min?: number;
+  /**
+   * The environment variable holds the secret itself, while the flag and the file key name a file
+   * holding it (`--nats-password-file` / `SPOOL_NATS_PASSWORD`).
+   */
+  envHoldsSecret?: boolean;
 }
 
 /** Every setting of `spool serve` / `spool-server` (and `serve check`). */
@@ -64,6 +69,51 @@ export const SERVER_SETTINGS: readonly Setting[] = [
     env: "SPOOL_DIR",
     type: "string",
     describe: "Pool directory (default ~/.spool/pools, created if missing)",
+  },
+  {
+    key: "engine",
+    flag: "engine",
+    env: "SPOOL_ENGINE",
+    type: "string",
+    describe:
+      "Serve the pools of this NATS JetStream engine instead of a directory: nats://HOST:PORT[,HOST:PORT…]",
+  },
+  {
+    key: "natsUser",
+    flag: "nats-user",
+    env: "SPOOL_NATS_USER",
+    type: "string",
+    describe: "NATS user (with --nats-password-file)",
+  },
+  {
+    key: "natsPasswordFile",
+    flag: "nats-password-file",
+    env: "SPOOL_NATS_PASSWORD",
+    envHoldsSecret: true,
+    type: "string",
+    describe: "File holding the NATS user's password (the variable holds the password itself)",
+  },
+  {
+    key: "natsTokenFile",
+    flag: "nats-token-file",
+    env: "SPOOL_NATS_TOKEN",
+    envHoldsSecret: true,
+    type: "string",
+    describe: "File holding a NATS token (the variable holds the token itself)",
+  },
+  {
+    key: "natsCreds",
+    flag: "nats-creds",
+    env: "SPOOL_NATS_CREDS",
+    type: "string",
+    describe: "NATS credentials file (JWT and NKey, .creds)",
+  },
+  {
+    key: "natsTlsCa",
+    flag: "nats-tls-ca",
+    env: "SPOOL_NATS_TLS_CA",
+    type: "string",
+    describe: "PEM CA certificate for the NATS servers' TLS",
   },
   {
     key: "access",

@@ -8,8 +8,9 @@
  * directory) loaded cleanly; bind failures are SpoolErrors (address in use: Busy; privileged
  * port: Permission); `close()` is idempotent and always resolves: it stops accepting, ends open
  * tails (each gets a final Busy error line from `app.close()`), closes idle keep-alive
- * connections at once and every other connection after the grace period. No signal handlers
- * are installed here (see launch.ts).
+ * connections at once and every other connection after the grace period, then closes the
+ * engine's connection when the pools are on one (`--engine`). No signal handlers are installed
+ * here (see launch.ts).
  */
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
@@ -24,9 +25,10 @@ import {
   unreadableRequestResponse,
 } from "@spool/http-server";
 import { loadServerAssets, type ServerAssets } from "./assets.js";
-import type { ServerConfig } from "./config.js";
+import type { EngineConfig, ServerConfig } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
 import { urlHost } from "./loopback.js";
+import { connectEngine, type NatsEngine } from "./nats.js";
 import { answerRefusedRequests } from "./refused-requests.js";
 import { withRequestLog } from "./request-log.js";
 
@@ -65,8 +67,9 @@ export async function startServer(
   const log = options.log ?? createLogger({ format: config.logFormat, quiet: config.quiet });
   requireNativeAddon(); // an unusable install stops here, before the pool directory is made
   const assets = await loadServerAssets(config, { create: true });
+  const engine = config.engine ? await connectConfiguredEngine(config.engine) : undefined;
   const appOptions: CreateAppOptions = {
-    dir: config.dir,
+    ...(engine ? { engine } : { dir: config.dir }),
     access: config.access,
     tokens: assets.tokens.map((t) =>
       t.access === undefined ? { token: t.token } : { token: t.token, access: t.access },
@@ -83,7 +86,13 @@ export async function startServer(
   if (config.metrics === "off") appOptions.metrics = false;
   else if (config.metrics === "public") appOptions.metrics = { public: true };
   if (config.exposePaths) appOptions.exposePaths = true;
-  const app = createApp(appOptions);
+  let app: SpoolApp;
+  try {
+    app = createApp(appOptions);
+  } catch (error) {
+    await engine?.close();
+    throw error;
+  }
 
   const fetch = withRequestLog(app.fetch as Parameters<typeof withRequestLog>[0], log);
   // Requests the adapter cannot turn into a web Request (no Host header, `OPTIONS *`) get the
@@ -105,6 +114,7 @@ export async function startServer(
     await listen(server, config.host, config.port);
   } catch (error) {
     await app.close();
+    await engine?.close();
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
@@ -112,10 +122,15 @@ export async function startServer(
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
-    closing ??= shutdown(server, app, config.shutdownGraceMs);
+    closing ??= shutdown(server, app, config.shutdownGraceMs).then(() => engine?.close());
     return closing;
   };
   return { url, host: config.host, port, fingerprint: assets.tls?.fingerprint, assets, app, close };
+}
+
+/** Connects to the configured engine (Io naming the URL when no server answers). */
+export function connectConfiguredEngine(engine: EngineConfig): Promise<NatsEngine> {
+  return connectEngine(engine.url, engine.access, { names: engine.names, name: "spool-server" });
 }
 
 function listen(server: ServerType, host: string, port: number): Promise<void> {
