@@ -15,6 +15,7 @@ import {
   NATS_SERVER,
   type NatsFixture,
   startNats,
+  startNatsCluster,
 } from "../../jetstream/test/nats-fixture.js";
 import { collect, jsonLines, run, start, tempDir, waitFor } from "./helpers.js";
 
@@ -346,6 +347,33 @@ describeNats("NATS credentials", () => {
       expect(errorOf(both.stderr).message).toMatch(/one way to authenticate/);
     } finally {
       await stopped(server.proc);
+    }
+  });
+});
+
+describeNats("JetStream pool health", () => {
+  it("pool info and doctor show an R3 pool's leader and replicas", {
+    timeout: 120_000,
+  }, async () => {
+    const cluster = await startNatsCluster();
+    try {
+      const ref = `${cluster.url}/replicated`;
+      const created = await run(dir, ["pool", "create", ref, "--replicas", "3"], {
+        timeoutMs: 60_000,
+      });
+      expect(created.code, created.stderr).toBe(0);
+      expect((await run(dir, ["feed", ref, '{"r":3}'])).code).toBe(0);
+      const info = await run(dir, ["pool", "info", ref, "--json"]);
+      const health = JSON.parse(info.stdout).pool.health;
+      expect(health).toMatchObject({ replicas: 3, quorum: true });
+      expect(cluster.nodes.map((n) => n.name)).toContain(health.leader);
+      const human = await run(dir, ["pool", "info", ref]);
+      expect(human.stdout).toMatch(new RegExp(`replicas:  3 \\(\\w+; leader ${health.leader}`));
+      const doctor = await run(dir, ["doctor", ref, "--json"]);
+      expect(doctor.code, doctor.stderr).toBe(0);
+      expect(JSON.parse(doctor.stdout).pools[0]).toMatchObject({ ok: true, messages: 1 });
+    } finally {
+      await cluster.stop();
     }
   });
 });

@@ -7,7 +7,7 @@
  * `{"ok":bool,"pools":[{name,path,ok,messages,bounds,issues}]}`. A JetStream pool (`nats://…/POOL`,
  * or a bare name / `--all` with --engine) is checked through its engine instead of verify: it
  * opens, its info and its newest message read, and its stream's health (leader, quorum, copies
- * current) gives the issues (lib/engine-health.ts); NATS is loaded only then.
+ * current) gives the issues (the engine's `healthIssues`); NATS is loaded only then.
  */
 import {
   boundsJson,
@@ -15,6 +15,7 @@ import {
   listPools,
   poolNameOf,
   resolvePoolRef,
+  type VerifyIssue,
   type VerifyReport,
   verifyPool,
 } from "@spool/core";
@@ -94,7 +95,8 @@ export const command: CommandModule = {
 async function checkEngine(ref: string | undefined, access: EngineAccess): Promise<VerifyReport[]> {
   const { EngineSessions, engineRefOf } = await import("../lib/engine-target.js");
   const { parseEngineUrl } = await import("@spool/server/nats");
-  const { healthIssues } = await import("../lib/engine-health.js");
+  const { healthOf } = await import("../lib/engine-health.js");
+  const { healthIssues } = await import("@spool/jetstream");
   const sessions = new EngineSessions(access);
   try {
     let location: string;
@@ -116,7 +118,8 @@ async function checkEngine(ref: string | undefined, access: EngineAccess): Promi
         const pool = await engine.open(name);
         const info = await pool.info();
         if (info.bounds) await pool.get(info.bounds.newest);
-        const issues = healthIssues(info);
+        const health = healthOf(info);
+        const issues: VerifyIssue[] = health ? healthIssues(health, path) : [];
         reports.push({
           path,
           ok: !issues.some((issue) => issue.severity === "error"),
