@@ -12,6 +12,7 @@
  */
 import { readFileSync } from "node:fs";
 import { fromSystemError, isSpoolError, type PoolEngine, SpoolError } from "@spool/core";
+import type { JetStreamConnectOptions } from "@spool/jetstream";
 
 /** Where each credential came from, as a user spells it (`--nats-user`, `SPOOL_NATS_USER`, …). */
 export type NatsNames = Partial<Record<keyof NatsAccess | "engine", string>>;
@@ -33,16 +34,8 @@ export interface NatsAccess {
   tlsCa?: string | undefined;
 }
 
-/** The options `connectJetStream` takes (kept structural so this module loads without NATS). */
-export interface NatsConnectOptions {
-  user?: string;
-  pass?: string;
-  token?: string;
-  credsFile?: string;
-  caFile?: string;
-  name?: string;
-  timeoutMs?: number;
-}
+/** The options `connectJetStream` takes (a type-only import: this module loads without NATS). */
+export type NatsConnectOptions = JetStreamConnectOptions;
 
 /** A JetStream engine as the surfaces use it. */
 export type NatsEngine = PoolEngine & { readonly location: string };

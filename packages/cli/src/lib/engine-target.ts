@@ -37,6 +37,7 @@ import {
 import type { ConsumerAccess } from "./consumer-handles.js";
 import { chosenEngine, type EngineAccess } from "./engine-ref.js";
 import { messageLine } from "./envelope.js";
+import { sleep } from "./follow-loop.js";
 import type { Io } from "./io.js";
 import { notice } from "./notices.js";
 import type { PoolTarget } from "./target.js";
@@ -156,19 +157,6 @@ export async function openEnginePool(
   }
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
 /** One pool on an engine behind the CLI's PoolTarget interface. */
 class EngineTarget implements PoolTarget {
   #pool: EnginePool;
@@ -265,7 +253,7 @@ class EngineTarget implements PoolTarget {
             },
             `lost ${this.location} (${lost.message}); retrying in ${delay} ms (attempt ${attempt})`,
           );
-          await sleep(delay, options.signal);
+          await sleep(delay, options.signal ?? new AbortController().signal);
           if (options.signal?.aborted) return;
           try {
             await this.#reopen();

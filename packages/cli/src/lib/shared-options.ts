@@ -130,14 +130,7 @@ export const ENGINE_OPTIONS = {
 } as const satisfies OptionTable;
 
 /** The EngineAccess of parsed engine options. */
-export function engineAccess(args: {
-  engine?: string | undefined;
-  natsUser?: string | undefined;
-  natsPasswordFile?: string | undefined;
-  natsTokenFile?: string | undefined;
-  natsCreds?: string | undefined;
-  natsTlsCa?: string | undefined;
-}): EngineAccess {
+export function engineAccess(args: EngineAccess): EngineAccess {
   return {
     engine: args.engine,
     natsUser: args.natsUser,
