@@ -213,6 +213,25 @@ describeNats("JetStream pools in the CLI", () => {
     expect(error.message).toContain(`nats://127.0.0.1:${port}`);
   });
 
+  it("takes several servers: the first that answers serves", async () => {
+    const down = await freePort();
+    const live = nats.url.slice("nats://".length);
+    const env = { SPOOL_ENGINE: `nats://127.0.0.1:${down},${live}` };
+    const fed = await run(dir, ["feed", "multi", "{}", "--create"], { env });
+    expect(fed.code, fed.stderr).toBe(0);
+    const info = await run(dir, [
+      "pool",
+      "info",
+      `nats://127.0.0.1:${down},nats://${live}/multi`,
+      "--json",
+    ]);
+    expect(JSON.parse(info.stdout).pool.path).toBe(`${nats.url}/multi`);
+    const none = await run(dir, ["fetch", `nats://127.0.0.1:${down},127.0.0.1:${down}/multi`, "1"]);
+    expect(none.code).toBe(8);
+    expect(errorOf(none.stderr).message).toContain("any of");
+    expect((await run(dir, ["pool", "delete", "multi"], { env })).code).toBe(0);
+  });
+
   it("a follow resumes at the next seq when its server comes back", {
     timeout: 120_000,
   }, async () => {

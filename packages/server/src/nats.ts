@@ -251,8 +251,9 @@ function connectHint(error: SpoolError, names: NatsNames): string | undefined {
 }
 
 /**
- * Connects to the JetStream engine at `url` (checked by `parseEngineUrl`) with `access`.
- * Io when no server answers (naming the URL), Permission when NATS refuses the credentials.
+ * Connects to the JetStream engine at `url` (checked by `parseEngineUrl`) with `access`: to the
+ * first of its servers that answers. Io when none answers (naming the URL), Permission when NATS
+ * refuses the credentials.
  *
  * @example
  * const engine = await connectEngine("nats://127.0.0.1:4222", { tokenFile: "nats-token" });
@@ -265,18 +266,34 @@ export async function connectEngine(
   const location = parseEngineUrl(url, options.names?.engine ?? NATS_FLAGS.engine);
   const connect = natsConnectOptions(access, options.names);
   const { connectJetStream } = await import("@spool/jetstream");
-  try {
-    return await connectJetStream(location, {
-      ...connect,
-      ...(options.name === undefined ? {} : { name: options.name }),
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    });
-  } catch (error) {
-    if (!isSpoolError(error, "Permission")) throw error;
-    throw new SpoolError(error.kind, error.message, {
-      ...(error.path === undefined ? {} : { path: error.path }),
-      hint: connectHint(error, options.names ?? {}) ?? "",
-      cause: error,
-    });
+  // The engine connects to one server (the client learns the cluster's others from it): the
+  // servers given are tried in order, and the first that answers is the engine's location.
+  const servers = location.slice("nats://".length).split(",");
+  let failure: unknown;
+  for (const server of servers) {
+    try {
+      return await connectJetStream(`nats://${server}`, {
+        ...connect,
+        ...(options.name === undefined ? {} : { name: options.name }),
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      });
+    } catch (error) {
+      if (isSpoolError(error, "Permission")) {
+        throw new SpoolError(error.kind, error.message, {
+          ...(error.path === undefined ? {} : { path: error.path }),
+          hint: connectHint(error, options.names ?? {}) ?? "",
+          cause: error,
+        });
+      }
+      if (!isSpoolError(error, "Io")) throw error;
+      failure = error;
+    }
   }
+  if (servers.length === 1) throw failure;
+  const last = failure as SpoolError;
+  throw new SpoolError("Io", `cannot connect to NATS at any of ${location}: ${last.message}`, {
+    path: location,
+    hint: `check that nats-server -js is running and reachable at one of ${location}`,
+    cause: last,
+  });
 }
