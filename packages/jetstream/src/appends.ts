@@ -11,7 +11,10 @@
  * - A producer's state is decided by core's `decideProducer` against the state the stream holds
  *   (see producers.ts); seqs already committed come back as the original messages marked
  *   duplicate (or a DuplicateReceipt), never written again.
- * - The answer of an append is read back from the stream (its stored time is the stream's).
+ * - The answer of an append is the stored message: what was published, with the stream's stored
+ *   timestamp from the pool's stamps consumer (stamps.ts), or read back from the stream when
+ *   the stamp is not known; never a time this host made up, except for a message the ring
+ *   discarded before it could be read back (spec/engines/jetstream/v0, deviation 6).
  */
 import type { PubAck } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
@@ -34,6 +37,7 @@ import { API, apiCode, toSpoolError } from "./errors.js";
 import { producerSubject } from "./names.js";
 import { readProducer } from "./producers.js";
 import { fromStored, storedAt, streamState } from "./reads.js";
+import { type StampMark, type StreamStamps, stampsOf } from "./stamps.js";
 import {
   BATCH_FIRST_HEADER,
   type Encoded,
@@ -172,18 +176,38 @@ function partialFailure(ctx: PoolContext, error: unknown, acks: PubAck[], of: nu
   return failed;
 }
 
+/** What the answers of one publish chain need: the pool's stamps and the mark taken before. */
+interface Stamping {
+  stamps: StreamStamps;
+  mark: StampMark | undefined;
+}
+
+async function stamping(ctx: PoolContext): Promise<Stamping> {
+  const stamps = stampsOf(ctx.nc, ctx.jsm, ctx.stream);
+  return { stamps, mark: await stamps.mark() };
+}
+
 /**
- * The committed messages of `acks`, read back from the stream for their stored time. A message
- * the ring discarded before its read-back (other writers overwhelming a small pool) is answered
- * from what was published, timed by this host's clock (spec/engines/jetstream/v0, deviation 6).
+ * The committed messages of `acks`: what was published with the stored time its stamp gave,
+ * else read back from the stream. A message the ring discarded before its read-back (other
+ * writers overwhelming a small pool) is answered from what was published, timed by this host's
+ * clock (spec/engines/jetstream/v0, deviation 6).
  */
-async function readBack<T>(
+async function answersOf<T>(
   ctx: PoolContext,
   acks: readonly PubAck[],
   encs: readonly Encoded[],
+  { stamps, mark }: Stamping,
 ): Promise<Appended<T>[]> {
   return Promise.all(
     acks.map(async (ack, i) => {
+      if (mark !== undefined && !ack.duplicate) {
+        const time = await stamps.timeOf(ack.seq, mark);
+        if (time !== undefined) {
+          const enc = encs[i] as Encoded;
+          return messageOf<T>(ack.seq, time, enc.tags, enc.dataBytes) as Appended<T>;
+        }
+      }
       const msg = await storedAt(ctx, ack.seq);
       if (msg === undefined) {
         if (ack.duplicate) return new DuplicateReceipt(ack.seq) as Appended<T>;
@@ -253,12 +277,13 @@ export async function appendInputs<T>(
   }
   checkBatchFits(ctx, encs, claim ? producerSubject(ctx.name, claim.id) : ctx.subject);
   if (!claim) {
+    const times = await stamping(ctx);
     const { acks, error } = await publishChain(ctx, ctx.subject, encs, expectedLastSeq, undefined);
     if (error !== undefined) {
       if (acks.length === 0) throw await firstFailure(ctx, error, expectedLastSeq);
       throw partialFailure(ctx, error, acks, encs.length);
     }
-    return readBack<T>(ctx, acks, encs);
+    return answersOf<T>(ctx, acks, encs, times);
   }
   const subject = producerSubject(ctx.name, claim.id);
   for (let attempt = 1; ; attempt++) {
@@ -272,8 +297,9 @@ export async function appendInputs<T>(
       seq: claim.seq + duplicates,
       subjectSeq: kept?.lastPoolSeq ?? 0,
     };
+    const times = await stamping(ctx);
     const { acks, error } = await publishChain(ctx, subject, rest, expectedLastSeq, stamp);
-    if (error === undefined) return [...answers, ...(await readBack<T>(ctx, acks, rest))];
+    if (error === undefined) return [...answers, ...(await answersOf<T>(ctx, acks, rest, times))];
     if (acks.length > 0) throw partialFailure(ctx, error, acks, encs.length);
     const failure = await firstFailure(ctx, error, expectedLastSeq);
     // A wrong last sequence that is not the caller's condition is this producer's subject:

@@ -35,6 +35,7 @@ import { API, apiCode, toSpoolError } from "./errors.js";
 import { GROUP_CONSUMER_PREFIX } from "./groups.js";
 import { poolOfStream, poolSubject, streamName } from "./names.js";
 import { JetStreamPool } from "./pool.js";
+import { dropStamps, STAMP_CONSUMER_PREFIX } from "./stamps.js";
 import { deleteState } from "./state.js";
 
 /** How a stream's description marks it as a Spool pool. */
@@ -260,17 +261,22 @@ export class JetStreamEngine implements PoolEngine {
     } catch (error) {
       throw toSpoolError(error, this.pathOf(name), `delete pool ${name}`);
     }
+    dropStamps(this.#ctx.nc, info.config.name);
     // Its cursors and groups go with it (spec/engines/jetstream/v0 §8).
     await deleteState({ jsm: this.#ctx.jsm, path: this.pathOf(name) }, name);
   }
 
-  /** Consumers reading a stream now (tails), not counting the groups' durable consumers. */
+  /**
+   * Consumers reading a stream now (tails), not counting the groups' durable consumers nor the
+   * appenders' stamps consumers (stamps.ts).
+   */
   async #readers(info: StreamInfo): Promise<number> {
     if (info.state.consumer_count === 0) return 0;
     let readers = 0;
     try {
       for await (const c of this.#ctx.jsm.consumers.list(info.config.name)) {
-        if (!c.name.startsWith(GROUP_CONSUMER_PREFIX)) readers++;
+        if (!c.name.startsWith(GROUP_CONSUMER_PREFIX) && !c.name.startsWith(STAMP_CONSUMER_PREFIX))
+          readers++;
       }
     } catch (error) {
       throw toSpoolError(error, this.location, `the consumers of ${info.config.name}`);
