@@ -17,10 +17,17 @@ import { createAuthorizer } from "./auth.js";
 import { readConsumers } from "./consumer-metrics.js";
 import type { AppContext } from "./context.js";
 import { corsMiddleware } from "./cors.js";
+import { EngineSource } from "./engine-source.js";
 import { errorResponse, statusOf, toSpoolError } from "./errors.js";
 import { TailSlots } from "./limits.js";
 import { MAX_POOL_LABELS, Metrics, type MetricsSnapshot, routeLabel } from "./metrics.js";
-import { anyWriter, type CreateAppOptions, resolveOptions } from "./options.js";
+import {
+  anyWriter,
+  type CreateAppOptions,
+  type ResolvedOptions,
+  resolveOptions,
+} from "./options.js";
+import { FileSource, type PoolSource } from "./pool-source.js";
 import { PoolRegistry } from "./pools.js";
 import { rawRequestPath } from "./raw-path.js";
 import { operationOf, remoteError } from "./remote.js";
@@ -78,20 +85,14 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
   const metrics = resolved.metrics.enabled
     ? new Metrics(
         () => tails.count,
-        () => readConsumers(resolved.dir, MAX_POOL_LABELS),
+        // Cursor and group series come from the file pools' ledgers.
+        () => (resolved.engine ? [] : readConsumers(resolved.dir, MAX_POOL_LABELS)),
       )
     : undefined;
   const shutdown = new AbortController();
   const ctx: AppContext = {
     options: resolved,
-    pools: new PoolRegistry(resolved.dir, {
-      // Pools are opened for writing when any caller may write (a token's own mode applies).
-      readOnly: !anyWriter(resolved),
-      maxOpen: resolved.limits.maxOpenPools,
-      maxPoolSize: resolved.limits.maxPoolSize,
-      maxTotalPoolBytes: resolved.limits.maxTotalPoolBytes,
-      lockTimeoutMs: resolved.limits.lockTimeoutMs,
-    }),
+    pools: poolSource(resolved),
     tails,
     auth: createAuthorizer(resolved),
     metrics,
@@ -179,6 +180,28 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
       },
     },
   }) as SpoolApp;
+}
+
+/** The pools the options name: the engine given, else the directory. */
+function poolSource(resolved: ResolvedOptions): PoolSource {
+  const { limits } = resolved;
+  if (resolved.engine) {
+    return new EngineSource(resolved.engine, {
+      maxOpen: limits.maxOpenPools,
+      maxPoolSize: limits.maxPoolSize,
+      maxTotalPoolBytes: limits.maxTotalPoolBytes,
+    });
+  }
+  return new FileSource(
+    new PoolRegistry(resolved.dir, {
+      // Pools are opened for writing when any caller may write (a token's own mode applies).
+      readOnly: !anyWriter(resolved),
+      maxOpen: limits.maxOpenPools,
+      maxPoolSize: limits.maxPoolSize,
+      maxTotalPoolBytes: limits.maxTotalPoolBytes,
+      lockTimeoutMs: limits.lockTimeoutMs,
+    }),
+  );
 }
 
 function response401(error: SpoolError): boolean {

@@ -11,12 +11,12 @@ import type { Authorizer, Operation } from "./auth.js";
 import { limitBody, type TailSlots } from "./limits.js";
 import type { Metrics } from "./metrics.js";
 import type { ResolvedOptions } from "./options.js";
-import type { PoolRegistry } from "./pools.js";
+import type { PoolSource } from "./pool-source.js";
 import type { RemoteView } from "./remote.js";
 
 export interface AppContext {
   options: ResolvedOptions;
-  pools: PoolRegistry;
+  pools: PoolSource;
   tails: TailSlots;
   auth: Authorizer;
   metrics: Metrics | undefined;

@@ -10,6 +10,7 @@ import {
   type AccessMode,
   DEFAULT_POOL_SIZE,
   defaultPoolDir,
+  type PoolEngine,
   poolFileSize,
   SpoolError,
 } from "@spool/core";
@@ -54,6 +55,12 @@ export interface Limits {
 export interface CreateAppOptions {
   /** The pool directory. Default: SPOOL_DIR, else ~/.spool/pools (core's `defaultPoolDir`). */
   dir?: string | undefined;
+  /**
+   * The engine holding the pools instead of a directory (spec/api/v0 §3.13), e.g. a JetStream
+   * cluster from `@spool/jetstream`'s `connectJetStream`. It stays the caller's: `close()` does
+   * not close it. Not together with `dir`.
+   */
+  engine?: PoolEngine | undefined;
   /** Accepted bearer tokens. Empty or absent: no authentication. */
   tokens?: readonly TokenSpec[] | undefined;
   /** Access mode of every request (and of tokens without their own). Default `read-write`. */
@@ -81,6 +88,7 @@ export interface CreateAppOptions {
 
 export interface ResolvedOptions {
   dir: string;
+  engine: PoolEngine | undefined;
   tokens: readonly { token: string; access: AccessMode }[];
   access: AccessMode;
   limits: Required<{ [K in keyof Limits]-?: number }>;
@@ -108,6 +116,16 @@ const positive = z.int().min(1);
 
 const optionsSchema = z.strictObject({
   dir: z.string().min(1).optional(),
+  engine: z
+    .custom<PoolEngine>(
+      (v) =>
+        typeof v === "object" &&
+        v !== null &&
+        typeof (v as PoolEngine).open === "function" &&
+        typeof (v as PoolEngine).kind === "string",
+      { message: "expected a PoolEngine (kind, location, create, open, list, delete, close)" },
+    )
+    .optional(),
   tokens: z
     .array(
       z.union([
@@ -150,6 +168,11 @@ export function resolveOptions(options: CreateAppOptions = {}): ResolvedOptions 
     });
   }
   const o = parsed.data;
+  if (o.dir !== undefined && o.engine !== undefined) {
+    throw new SpoolError("Usage", "give the http-server either dir or engine, not both", {
+      hint: "dir serves a directory of pool files; engine serves the pools of another engine",
+    });
+  }
   const access = o.access ?? "read-write";
   const limits = { ...DEFAULT_LIMITS };
   for (const [key, value] of Object.entries(o.limits ?? {})) {
@@ -164,7 +187,8 @@ export function resolveOptions(options: CreateAppOptions = {}): ResolvedOptions 
     );
   }
   return {
-    dir: defaultPoolDir(o.dir),
+    dir: o.engine === undefined ? defaultPoolDir(o.dir) : o.engine.location,
+    engine: o.engine,
     tokens: (o.tokens ?? []).map((t) =>
       typeof t === "string" ? { token: t, access } : { token: t.token, access: t.access ?? access },
     ),

@@ -36,7 +36,7 @@ interface Entry {
   retired: boolean;
 }
 
-export interface Lease {
+export interface RegistryLease {
   pool: Pool;
   release(): void;
 }
@@ -77,7 +77,7 @@ export class PoolRegistry {
   }
 
   /** The pool, held open until `release` (for tails). */
-  lease(name: string): Lease {
+  lease(name: string): RegistryLease {
     const entry = this.#entry(name);
     entry.leases++;
     let released = false;
@@ -278,24 +278,4 @@ async function poolBytes(dir: string): Promise<number> {
       ),
   );
   return sizes.reduce((sum, size) => sum + size, 0);
-}
-
-/**
- * Runs `use` with `name`'s pool leased until the promise settles, so a change waiting for the
- * pool's lock never finds its handle closed under it.
- *
- * @example
- * const info = await withLease(ctx.pools, "jobs", (pool) => pool.cursor("indexer").ackAsync(42));
- */
-export async function withLease<R>(
-  registry: PoolRegistry,
-  name: string,
-  use: (pool: Pool) => Promise<R>,
-): Promise<R> {
-  const lease = registry.lease(name);
-  try {
-    return await use(lease.pool);
-  } finally {
-    lease.release();
-  }
 }

@@ -28,7 +28,7 @@ import {
 
 /** How answers show the server's files. */
 export interface RemoteView {
-  /** The served pool directory (absolute). */
+  /** The served pool directory (absolute), or the served engine's location (`nats://…`). */
   dir: string;
   /** Keep absolute paths in answers (the `exposePaths` option). */
   exposePaths: boolean;
@@ -265,6 +265,8 @@ export function situationOf(error: SpoolError, op: Operation): Situation | undef
 /** `path` as answers show it: relative to the served directory unless paths are exposed. */
 export function remotePath(path: string, view: RemoteView): string {
   if (view.exposePaths) return path;
+  // An engine's pool reference (nats://host:port/POOL): the pool's name, not the servers.
+  if (path.includes("://")) return path.slice(path.lastIndexOf("/") + 1) || path;
   const inside = relative(view.dir, path);
   if (inside === "") return ".";
   if (!inside.startsWith("..") && !isAbsolute(inside)) return inside;
@@ -275,7 +277,8 @@ export function remotePath(path: string, view: RemoteView): string {
 function withoutDir(text: string, view: RemoteView): string {
   if (view.exposePaths) return text;
   const prefix = view.dir.endsWith(sep) ? view.dir : `${view.dir}${sep}`;
-  return text.split(prefix).join("").split(view.dir).join("the pool directory");
+  const where = view.dir.includes("://") ? "the pools' engine" : "the pool directory";
+  return text.split(prefix).join("").split(view.dir).join(where);
 }
 
 /**

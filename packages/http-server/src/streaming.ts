@@ -1,5 +1,5 @@
 /**
- * A tail as a web ReadableStream over core's `pool.tailJsonl()`, in one of the tail framings
+ * A tail as a web ReadableStream over core's `pool.tailJsonl()` (or an engine pool's `tail()`), in one of the tail framings
  * (JSONL or Server-Sent Events, see framing.ts).
  *
  * Every way a tail stream ends goes through one function, `settle(reason)`:
@@ -18,17 +18,18 @@
  * once core's generator no longer reads the pool, releases the pool lease and the tail slot and
  * reports the end (`onEnd`) — each exactly once. Nothing else in this module releases or reports.
  *
- * Other invariants: chunks are core's batched JSONL buffers (whole lines spliced from the stored
- * bytes, ~64 KiB each), reframed per chunk — no per-message parse, stringify or write; the stream
+ * Other invariants: chunks are core's batched JSONL buffers of a file pool (whole lines spliced
+ * from the stored bytes, ~64 KiB each), or one stored line per message of another engine's tail
+ * (engineLines), reframed per chunk — no per-message parse, stringify or write; the stream
  * is pull-based, so a slow client makes the tail wait instead of memory grow (at most one chunk
  * is queued here); gaps reported by core during a pull are written before that pull's chunk, so
  * they sit exactly where the seqs jump; an idle stream writes the framing's heartbeat (if any)
  * only into an empty queue.
  */
 import {
+  type EnginePool,
   type Gap,
   isSpoolError,
-  type Pool,
   type SpoolError,
   type TailEnd,
   type TailOptions,
@@ -37,7 +38,18 @@ import {
 import { toSpoolError } from "./errors.js";
 import type { TailFraming } from "./framing.js";
 import type { TailSlot } from "./limits.js";
-import type { Lease } from "./pools.js";
+import type { Lease } from "./pool-source.js";
+
+/**
+ * An engine's tail as JSONL chunks: each message's stored line (core's `toJsonLine`, so the
+ * bytes are a file pool's for the same message), one chunk per message.
+ */
+async function* engineLines(pool: EnginePool, options: TailOptions): AsyncGenerator<Buffer> {
+  for await (const message of pool.tail(options)) {
+    const line = message.toJsonLine();
+    yield Buffer.isBuffer(line) ? line : Buffer.from(line.buffer, line.byteOffset, line.byteLength);
+  }
+}
 
 /** Why a tail stream ended: the one argument of `settle` (see the module header). */
 export type SettleReason =
@@ -70,28 +82,29 @@ export interface TailStreamInput {
 /** Streams `lease.pool`'s tail in `input.framing`; see the module invariants. */
 export function tailStream(input: TailStreamInput): ReadableStream<Uint8Array> {
   const { lease, slot, framing } = input;
-  const pool: Pool = lease.pool;
   /** Gap records written by core's callback during the current pull, in order. */
   let pending: Uint8Array[] = [];
   let coreEnd: TailEnd | undefined;
-  const chunks = pool
-    .tailJsonl({
-      ...input.options,
-      // The framings never modify a chunk (JSONL passes it on, SSE copies), so caught-up
-      // followers of one pool may share the same formatted bytes.
-      sharedChunks: true,
-      signal: slot.signal,
-      onGap: (gap) => {
-        input.onGap?.(gap);
-        const record = framing.gap(gap);
-        if (record) pending.push(record);
-      },
-      ...(input.onWhereError === undefined ? {} : { onWhereError: input.onWhereError }),
-      onEnd: (reason) => {
-        coreEnd = reason;
-      },
-    })
-    [Symbol.asyncIterator]();
+  const options: TailOptions = {
+    ...input.options,
+    signal: slot.signal,
+    onGap: (gap) => {
+      input.onGap?.(gap);
+      const record = framing.gap(gap);
+      if (record) pending.push(record);
+    },
+    ...(input.onWhereError === undefined ? {} : { onWhereError: input.onWhereError }),
+    onEnd: (reason) => {
+      coreEnd = reason;
+    },
+  };
+  const chunks = (
+    lease.file
+      ? // The framings never modify a chunk (JSONL passes it on, SSE copies), so caught-up
+        // followers of one file pool may share the same formatted bytes.
+        lease.file.tailJsonl({ ...options, sharedChunks: true })
+      : engineLines(lease.pool, options)
+  )[Symbol.asyncIterator]();
 
   let settled: SettleReason | undefined;
   /** A pull is waiting for core's next chunk. */

@@ -16,7 +16,6 @@ import {
   compileWhere,
   formatTime,
   isSpoolError,
-  type Pool,
   requireTimeOrAge,
   SpoolError,
   type TailOptions,
@@ -25,6 +24,7 @@ import type { Context } from "hono";
 import type { AppContext } from "./context.js";
 import type { TailFraming } from "./framing.js";
 import type { TailFormat } from "./metrics.js";
+import type { Lease, ServedPool } from "./pool-source.js";
 import { remoteError } from "./remote.js";
 import { protocolResponse } from "./responses.js";
 import { tailStream } from "./streaming.js";
@@ -110,28 +110,33 @@ export interface TailRequest {
 }
 
 /** Answers a tail request in `request.framing`; see the module invariants. */
-export function answerTail(c: Context, ctx: AppContext, request: TailRequest): Response {
+export async function answerTail(
+  c: Context,
+  ctx: AppContext,
+  request: TailRequest,
+): Promise<Response> {
   const { pool: name, framing } = request;
 
   if (c.req.method === "HEAD") {
-    ctx.pools.get(name);
+    await ctx.pools.open(name);
     return protocolResponse(null, 200, framing.contentType, request.headers);
   }
   const slot = ctx.tails.acquire();
-  let lease: ReturnType<typeof ctx.pools.lease> | undefined;
+  let lease: Lease | undefined;
   let stream: ReadableStream<Uint8Array>;
   const metrics = ctx.metrics;
   try {
-    lease = ctx.pools.lease(name);
-    const options = withKeptCursor(lease.pool, request.start);
+    lease = await ctx.pools.lease(name);
+    const options = await withKeptCursor(lease, request.start);
     if (options.gapPolicy === "error" && options.since !== undefined) {
-      const bounds = lease.pool.info().bounds;
+      const info = await lease.pool.info();
+      const bounds = info.bounds;
       if (bounds && options.since < bounds.oldest) {
         throw new SpoolError(
           "RetentionGap",
           `messages ${options.since}..${bounds.oldest - 1} were overwritten before they were read`,
           {
-            path: lease.pool.path,
+            path: info.path,
             seq: options.since,
             hint: "start at a seq within the pool's bounds, use a larger pool, or tail with gap_policy=continue",
           },
@@ -166,11 +171,17 @@ export function answerTail(c: Context, ctx: AppContext, request: TailRequest): R
  * place a new cursor), read from the published ledger without the lock; a cursor the pool does
  * not keep stays in the options, for core's tail to create it at the tail's start.
  */
-function withKeptCursor(pool: Pool, start: TailStart): TailStart {
+async function withKeptCursor(served: ServedPool, start: TailStart): Promise<TailStart> {
   if (start.cursor === undefined) return start;
   let committed: number;
   try {
-    committed = pool.cursor(start.cursor).info().committed;
+    committed = served.file
+      ? served.file.cursor(start.cursor).info().committed
+      : served.pool.cursor
+        ? (await served.pool.cursor(start.cursor).info()).committed
+        : Number.NaN;
+    // An engine without cursors: the engine's tail answers the cursor option itself (Usage).
+    if (Number.isNaN(committed)) return start;
   } catch (error) {
     if (isSpoolError(error) && error.kind === "NotFound") return start;
     throw error;

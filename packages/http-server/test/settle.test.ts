@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createPool, type Pool, SpoolError, type TailOptions } from "@spool/core";
+import { createPool, FileEnginePool, type Pool, SpoolError, type TailOptions } from "@spool/core";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { jsonlFraming } from "../src/framing.js";
 import { TailSlots } from "../src/limits.js";
@@ -47,7 +47,7 @@ describe("tailStream: each end releases lease and slot exactly once", () => {
       },
     };
     const stream = tailStream({
-      lease: { pool: target, release: () => counts.lease++ },
+      lease: { pool: new FileEnginePool(target), file: target, release: () => counts.lease++ },
       slot,
       framing: jsonlFraming({ gapLines: false }),
       options,

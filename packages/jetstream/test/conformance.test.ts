@@ -13,7 +13,7 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { apiDriver, formatReport, loadManifests, runSuite } from "@spool/conformance";
+import { apiDriver, formatReport, httpDriver, loadManifests, runSuite } from "@spool/conformance";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { connectJetStream } from "../src/index.js";
 import { describeNats, type NatsFixture, startNats } from "./nats-fixture.js";
@@ -39,16 +39,17 @@ describeNats("conformance on JetStream pools", () => {
 
   it("runs every manifest on the file engine and on JetStream; the exact ones match in full", async () => {
     const manifests = loadManifests([MANIFEST_DIR]);
+    /** A JetStream engine on a server without Spool pools (the last session's are deleted). */
+    const freshEngine = async () => {
+      const engine = await connectJetStream(nats.url);
+      for (const entry of await engine.list()) await engine.delete(entry.name, { force: true });
+      return engine;
+    };
     const drivers = [
       apiDriver(),
-      apiDriver({
-        name: "api-jetstream",
-        engine: async () => {
-          const engine = await connectJetStream(nats.url);
-          for (const entry of await engine.list()) await engine.delete(entry.name, { force: true });
-          return engine;
-        },
-      }),
+      apiDriver({ name: "api-jetstream", engine: freshEngine }),
+      // `spool serve --engine nats://…` in process: the HTTP protocol over JetStream pools.
+      httpDriver({ name: "http-jetstream", engine: freshEngine }),
     ];
     const report = await runSuite({ manifests, drivers, concurrency: 1 });
     const per = new Map<string, { pass: number; fail: number; skip: number; differ: number }>();
@@ -65,6 +66,18 @@ describeNats("conformance on JetStream pools", () => {
       ([file, c]) => `${file}: ${c.pass} pass, ${c.fail} fail, ${c.skip} skip, ${c.differ} differ`,
     );
     console.log(`JetStream conformance (api driver):\n${table.join("\n")}`);
+    const overHttp = new Map<string, { pass: number; fail: number; skip: number }>();
+    for (const r of report.records.filter((r) => r.driver === "http-jetstream")) {
+      const name = r.file.split("/").pop() ?? r.file;
+      const counts = overHttp.get(name) ?? { pass: 0, fail: 0, skip: 0 };
+      counts[r.status]++;
+      overHttp.set(name, counts);
+    }
+    console.log(
+      `JetStream conformance (http driver, JetStream-backed server):\n${[...overHttp]
+        .map(([file, c]) => `${file}: ${c.pass} pass, ${c.fail} fail, ${c.skip} skip`)
+        .join("\n")}`,
+    );
     const text = formatReport(report);
     // The file engine itself passes everything (the suite's own test checks it on every surface).
     const fileFailures = report.records.filter((r) => r.driver === "api" && r.status === "fail");

@@ -61,7 +61,7 @@ export class Recorder {
     };
     this.exchanges.push(exchange);
     if (exchange.contentType.startsWith("application/jsonl"))
-      exchange.stream = readAlong(response.clone());
+      exchange.stream = readAlong(response.clone(), init?.signal);
     else if (exchange.contentType.startsWith("application/json"))
       exchange.body = await response.clone().text();
     return response;
@@ -88,20 +88,44 @@ export class Recorder {
   }
 }
 
+/**
+ * How long the copy may go on after the SDK aborted its request: undici can leave a clone's
+ * branch pending for good when the abort meets a body that has just ended, so the copy is then
+ * cancelled and counts as incomplete (the SDK stopped reading there too).
+ */
+const ABORTED_COPY_MS = 200;
+
 /** Reads a copy of a stream as the SDK reads the original (a tee: nothing piles up). */
-async function readAlong(copy: Response): Promise<{ text: string; complete: boolean }> {
+async function readAlong(
+  copy: Response,
+  signal: AbortSignal | null | undefined,
+): Promise<{ text: string; complete: boolean }> {
   const reader = copy.body?.getReader();
   if (!reader) return { text: "", complete: true };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let cancelled = false;
+  const onAbort = (): void => {
+    timer = setTimeout(() => {
+      cancelled = true;
+      reader.cancel().catch(() => {});
+    }, ABORTED_COPY_MS);
+  };
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener("abort", onAbort, { once: true });
   const decoder = new TextDecoder();
   let text = "";
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return { text: text + decoder.decode(), complete: true };
+      // A copy cancelled after the abort also ends as done: it did not see the stream's end.
+      if (done) return { text: text + decoder.decode(), complete: !cancelled };
       text += decoder.decode(value, { stream: true });
     }
   } catch {
     return { text, complete: false }; // the SDK closed the request (caught up, or aborted)
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
   }
 }
 

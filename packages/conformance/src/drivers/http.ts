@@ -30,6 +30,7 @@ import {
 } from "@spool/client";
 import {
   isOneJsonValueShape,
+  type PoolEngine,
   poolInfoJson,
   poolListEntryJson,
   producerInfoJson,
@@ -62,6 +63,12 @@ export interface HttpDriverOptions {
    * show that the driver catches a server that breaks the protocol.
    */
   fetch?: typeof fetch;
+  /**
+   * The engine the session's server serves (spec/api/v0 §3.13), e.g. a JetStream cluster
+   * (default: a directory of pool files, the session's pool dir). The driver closes it with
+   * the session; the server is then `spool serve --engine` in process.
+   */
+  engine?: (context: SessionContext) => PoolEngine | Promise<PoolEngine>;
 }
 
 /** A step result before the wire checks: the outcome plus what the SDK saw of the wire. */
@@ -91,7 +98,17 @@ class HttpSession implements DriverSession {
   #client: SpoolClient;
   #bearer: string | null = null;
 
-  constructor(server: SessionServer, recorder: Recorder, reopen: boolean, token: string | null) {
+  /** The engine the server serves, when it is not the session's pool dir (closed with it). */
+  readonly #engine: PoolEngine | undefined;
+
+  constructor(
+    server: SessionServer,
+    recorder: Recorder,
+    reopen: boolean,
+    token: string | null,
+    engine?: PoolEngine,
+  ) {
+    this.#engine = engine;
     this.#server = server;
     this.#recorder = recorder;
     this.#reopen = reopen;
@@ -374,6 +391,7 @@ class HttpSession implements DriverSession {
 
   async close(): Promise<void> {
     await this.#server.close();
+    await this.#engine?.close();
   }
 }
 
@@ -386,6 +404,7 @@ class HttpSession implements DriverSession {
 export function httpDriver(options: HttpDriverOptions = {}): Driver {
   return {
     name: options.name ?? "http",
+    surface: "http",
     // Answers name pool files inside the served directory (spec/http/v0 §2.2).
     paths: "served",
     async open(context: SessionContext): Promise<DriverSession> {
@@ -398,8 +417,9 @@ export function httpDriver(options: HttpDriverOptions = {}): Driver {
       if (tokens !== undefined && !Array.isArray(tokens))
         throw new Error("surface_options.http.tokens must be a list of tokens");
       const first = (tokens as TokenSpec[] | undefined)?.[0];
+      const engine = await options.engine?.(context);
       const server = await SessionServer.start({
-        dir: context.poolDir,
+        ...(engine === undefined ? { dir: context.poolDir } : { engine }),
         ...(maxBody === undefined ? {} : { limits: { maxBodyBytes: maxBody as number } }),
         ...(tokens === undefined ? {} : { tokens: tokens as TokenSpec[] }),
       });
@@ -409,6 +429,7 @@ export function httpDriver(options: HttpDriverOptions = {}): Driver {
         new Recorder(options.fetch),
         options.reopenAfterFixtures !== false,
         token,
+        engine,
       );
     },
   };

@@ -11,7 +11,12 @@
  * for byte the envelope `GET …/messages/{seq}` answers. Answers use core's wire spelling of a
  * group. Unknown body fields and query parameters are 400 Usage.
  */
-import { checkConsumerName, groupInfoJson } from "@spool/core";
+import {
+  checkConsumerName,
+  type EngineGroup,
+  type GroupSettings,
+  groupInfoJson,
+} from "@spool/core";
 import type { Hono } from "hono";
 import {
   claimInput,
@@ -22,7 +27,7 @@ import {
   optionalObject,
 } from "../consumer-input.js";
 import { type AppContext, bodyLimit, guard } from "../context.js";
-import { withLease } from "../pools.js";
+import { type ServedPool, unavailable, withLease } from "../pool-source.js";
 import { jsonBytesResponse, jsonResponse } from "../responses.js";
 import { bodyText, checkQueryKeys, parseJsonObject, poolParam } from "../validation.js";
 import { deliveriesBody } from "../wire.js";
@@ -37,27 +42,46 @@ export function groupRoutes(app: Hono, ctx: AppContext): void {
   };
   const { maxClaimWaitMs, maxBatchMessages } = ctx.options.limits;
 
-  app.get("/v0/pools/:pool/groups", guard(ctx, "meta"), (c) => {
+  /** The engine's group `name` where the pool is not a file pool (Usage where it has none). */
+  const engineGroup = (served: ServedPool, name: string, settings?: GroupSettings): EngineGroup => {
+    if (served.pool.group) return served.pool.group(name, settings);
+    throw unavailable("consumer groups", ctx.pools);
+  };
+
+  app.get("/v0/pools/:pool/groups", guard(ctx, "meta"), async (c) => {
     const pool = poolParam(c.req.param("pool"));
     checkQueryKeys(new URL(c.req.url), []);
-    return jsonResponse({ groups: ctx.pools.get(pool).groups().map(groupInfoJson) });
+    const served = await ctx.pools.open(pool);
+    if (!served.pool.groups) throw unavailable("consumer groups", ctx.pools);
+    const groups = await served.pool.groups();
+    return jsonResponse({ groups: groups.map(groupInfoJson) });
   });
 
-  app.get("/v0/pools/:pool/groups/:group", guard(ctx, "meta"), (c) => {
+  app.get("/v0/pools/:pool/groups/:group", guard(ctx, "meta"), async (c) => {
     const { pool, group } = names(c);
-    return jsonResponse({ group: groupInfoJson(ctx.pools.get(pool).group(group).info()) });
+    const served = await ctx.pools.open(pool);
+    const info = served.file
+      ? served.file.group(group).info()
+      : await engineGroup(served, group).info();
+    return jsonResponse({ group: groupInfoJson(info) });
   });
 
   app.put("/v0/pools/:pool/groups/:group", guard(ctx, "consume"), body, async (c) => {
     const { pool, group } = names(c);
     const settings = groupPutInput(optionalObject(await bodyText(c.req)));
-    const info = await withLease(ctx.pools, pool, (p) => p.group(group, settings).ensureAsync());
+    const info = await withLease(ctx.pools, pool, (s) =>
+      s.file
+        ? s.file.group(group, settings).ensureAsync()
+        : engineGroup(s, group, settings).ensure(),
+    );
     return jsonResponse({ group: groupInfoJson(info) });
   });
 
   app.delete("/v0/pools/:pool/groups/:group", guard(ctx, "consume"), async (c) => {
     const { pool, group } = names(c);
-    const info = await withLease(ctx.pools, pool, (p) => p.group(group).deleteAsync());
+    const info = await withLease(ctx.pools, pool, (s) =>
+      s.file ? s.file.group(group).deleteAsync() : engineGroup(s, group).delete(),
+    );
     return jsonResponse({ group: groupInfoJson(info) });
   });
 
@@ -70,15 +94,18 @@ export function groupRoutes(app: Hono, ctx: AppContext): void {
     );
     // The wait ends when the client goes away or the server shuts down: nothing more is claimed.
     const signal = AbortSignal.any([c.req.raw.signal, ctx.shutdown]);
-    const deliveries = await withLease(ctx.pools, pool, (p) =>
-      p.group(group, input.settings).claimAsync({
-        max: input.max,
-        leaseMs: input.leaseMs,
-        waitMs: input.waitMs,
-        ack: input.ack,
-        signal,
-        ...(input.member === undefined ? {} : { member: input.member }),
-      }),
+    const claim = {
+      max: input.max,
+      leaseMs: input.leaseMs,
+      waitMs: input.waitMs,
+      ack: input.ack,
+      signal,
+      ...(input.member === undefined ? {} : { member: input.member }),
+    };
+    const deliveries = await withLease(ctx.pools, pool, (s) =>
+      s.file
+        ? s.file.group(group, input.settings).claimAsync(claim)
+        : engineGroup(s, group, input.settings).claim(claim),
     );
     return jsonBytesResponse(deliveriesBody(deliveries));
   });
@@ -86,8 +113,10 @@ export function groupRoutes(app: Hono, ctx: AppContext): void {
   app.post("/v0/pools/:pool/groups/:group/ack", guard(ctx, "consume"), body, async (c) => {
     const { pool, group } = names(c);
     const refs = groupAckInput(parseJsonObject(await bodyText(c.req)), maxBatchMessages);
-    const acked = await withLease(ctx.pools, pool, (p) =>
-      p.group(group).ackAsync(refs, { signal: ctx.shutdown }),
+    const acked = await withLease(ctx.pools, pool, (s) =>
+      s.file
+        ? s.file.group(group).ackAsync(refs, { signal: ctx.shutdown })
+        : engineGroup(s, group).ack(refs),
     );
     return jsonResponse({ acked });
   });
@@ -95,12 +124,14 @@ export function groupRoutes(app: Hono, ctx: AppContext): void {
   app.post("/v0/pools/:pool/groups/:group/nack", guard(ctx, "consume"), body, async (c) => {
     const { pool, group } = names(c);
     const input = nackInput(parseJsonObject(await bodyText(c.req)));
-    await withLease(ctx.pools, pool, (p) =>
-      p.group(group).nackAsync(input.ref, {
-        delayMs: input.delayMs,
-        signal: ctx.shutdown,
-        ...(input.error === undefined ? {} : { error: input.error }),
-      }),
+    const nack = {
+      delayMs: input.delayMs,
+      ...(input.error === undefined ? {} : { error: input.error }),
+    };
+    await withLease(ctx.pools, pool, (s) =>
+      s.file
+        ? s.file.group(group).nackAsync(input.ref, { ...nack, signal: ctx.shutdown })
+        : engineGroup(s, group).nack(input.ref, nack),
     );
     return jsonResponse({ ok: true });
   });
@@ -108,8 +139,12 @@ export function groupRoutes(app: Hono, ctx: AppContext): void {
   app.post("/v0/pools/:pool/groups/:group/extend", guard(ctx, "consume"), body, async (c) => {
     const { pool, group } = names(c);
     const input = extendInput(parseJsonObject(await bodyText(c.req)));
-    const leaseUntil = await withLease(ctx.pools, pool, (p) =>
-      p.group(group).extendAsync(input.ref, { leaseMs: input.leaseMs, signal: ctx.shutdown }),
+    const leaseUntil = await withLease(ctx.pools, pool, (s) =>
+      s.file
+        ? s.file
+            .group(group)
+            .extendAsync(input.ref, { leaseMs: input.leaseMs, signal: ctx.shutdown })
+        : engineGroup(s, group).extend(input.ref, { leaseMs: input.leaseMs }),
     );
     return jsonResponse({ lease_until: leaseUntil });
   });

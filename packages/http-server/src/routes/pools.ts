@@ -7,7 +7,6 @@
  * pool is unreadable (that entry carries its error); delete is Busy while this app tails the pool
  * or another process has it open. Unknown body fields and query parameters are 400 Usage.
  */
-import { listPools } from "@spool/core";
 import type { Hono } from "hono";
 import { type AppContext, bodyLimit, guard } from "../context.js";
 import { jsonResponse } from "../responses.js";
@@ -42,26 +41,27 @@ export function poolRoutes(app: Hono, ctx: AppContext): void {
     const object = parseJsonObject(await bodyText(c.req));
     checkBodyFields(Object.keys(object), BODY_FIELDS.open);
     const input = parse(openBody, object, "body");
-    return jsonResponse({ pool: poolInfoJson(ctx.pools.get(input.pool).info(), ctx.remote) });
+    const { pool } = await ctx.pools.open(input.pool);
+    return jsonResponse({ pool: poolInfoJson(await pool.info(), ctx.remote) });
   });
 
-  app.get("/v0/pools", guard(ctx, "meta"), (c) => {
+  app.get("/v0/pools", guard(ctx, "meta"), async (c) => {
     checkQueryKeys(new URL(c.req.url), []);
-    return jsonResponse({
-      pools: listPools({ dir: ctx.pools.dir }).map((entry) => poolListEntryJson(entry, ctx.remote)),
-    });
+    const entries = await ctx.pools.list();
+    return jsonResponse({ pools: entries.map((entry) => poolListEntryJson(entry, ctx.remote)) });
   });
 
-  app.get("/v0/pools/:pool/info", guard(ctx, "meta"), (c) => {
+  app.get("/v0/pools/:pool/info", guard(ctx, "meta"), async (c) => {
+    const name = poolParam(c.req.param("pool"));
+    checkQueryKeys(new URL(c.req.url), []);
+    const { pool } = await ctx.pools.open(name);
+    return jsonResponse({ pool: poolInfoJson(await pool.info(), ctx.remote) });
+  });
+
+  app.delete("/v0/pools/:pool", guard(ctx, "write"), async (c) => {
     const pool = poolParam(c.req.param("pool"));
     checkQueryKeys(new URL(c.req.url), []);
-    return jsonResponse({ pool: poolInfoJson(ctx.pools.get(pool).info(), ctx.remote) });
-  });
-
-  app.delete("/v0/pools/:pool", guard(ctx, "write"), (c) => {
-    const pool = poolParam(c.req.param("pool"));
-    checkQueryKeys(new URL(c.req.url), []);
-    ctx.pools.delete(pool);
+    await ctx.pools.delete(pool);
     return jsonResponse({ ok: true });
   });
 }

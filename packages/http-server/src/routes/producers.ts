@@ -16,11 +16,11 @@ import { jsonResponse } from "../responses.js";
 import { checkQueryKeys, poolParam } from "../validation.js";
 
 export function producerRoutes(app: Hono, ctx: AppContext): void {
-  app.get("/v0/pools/:pool/producers/:id", guard(ctx, "meta"), (c) => {
+  app.get("/v0/pools/:pool/producers/:id", guard(ctx, "meta"), async (c) => {
     const pool = poolParam(c.req.param("pool"));
     const id = checkProducerId(c.req.param("id"), "producer id");
     checkQueryKeys(new URL(c.req.url), []);
-    const state = ctx.pools.get(pool).producerState(id);
+    const state = await (await ctx.pools.open(pool)).pool.producerState(id);
     if (state === null) {
       throw new SpoolError("NotFound", `pool ${pool} keeps no state for producer ${id}`, {
         hint: `the producer has not appended to this pool yet (or was dropped as the least recently used: GET /v0/pools/${pool}/info shows producer_capacity); start it at producer_seq 1, or raise producer_epoch to start afresh`,
