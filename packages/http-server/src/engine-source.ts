@@ -81,7 +81,7 @@ export class EngineSource implements PoolSource {
         released = true;
         entry.leases--;
         if (entry.leases > 0) return;
-        if (entry.retired) closeQuietly(entry.served.pool);
+        if (entry.retired) void closeQuietly(entry.served.pool);
         else this.#evict(undefined);
       },
     };
@@ -112,7 +112,7 @@ export class EngineSource implements PoolSource {
     const pool = await this.#engine.create(name, { size });
     const info = await pool.info();
     const stale = this.#entries.get(name);
-    if (stale) this.#retire(name, stale);
+    if (stale) void this.#retire(name, stale);
     this.#remember(name, pool);
     return info;
   }
@@ -132,13 +132,14 @@ export class EngineSource implements PoolSource {
         { hint: "retry when the tails have ended, or stop the clients following it" },
       );
     }
-    if (entry) this.#retire(name, entry);
+    // This app's handle is closed first, so the engine's in-use check sees only other users.
+    if (entry) await this.#retire(name, entry);
     await this.#engine.delete(name);
   }
 
   close(): void {
     this.#closed = true;
-    for (const [name, entry] of this.#entries) this.#retire(name, entry);
+    for (const [name, entry] of this.#entries) void this.#retire(name, entry);
   }
 
   #checkOpen(): void {
@@ -163,14 +164,14 @@ export class EngineSource implements PoolSource {
         (pool) => {
           this.#opening.delete(name);
           const old = this.#entries.get(name);
-          if (old) this.#retire(name, old);
-          if (this.#closed) closeQuietly(pool);
+          if (old) void this.#retire(name, old);
+          if (this.#closed) void closeQuietly(pool);
           return this.#remember(name, pool);
         },
         (error: unknown) => {
           this.#opening.delete(name);
           const old = this.#entries.get(name);
-          if (old) this.#retire(name, old);
+          if (old) void this.#retire(name, old);
           throw error;
         },
       );
@@ -193,10 +194,11 @@ export class EngineSource implements PoolSource {
     return entry;
   }
 
-  #retire(name: string, entry: Entry): void {
+  /** Forgets the entry; closes its handle now when no lease holds it (settles once closed). */
+  #retire(name: string, entry: Entry): Promise<void> {
     if (this.#entries.get(name) === entry) this.#entries.delete(name);
     entry.retired = true;
-    if (entry.leases === 0) closeQuietly(entry.served.pool);
+    return entry.leases === 0 ? closeQuietly(entry.served.pool) : Promise.resolve();
   }
 
   /** Closes least recently used handles without leases, except `keep`, down to `maxOpen`. */
@@ -204,13 +206,16 @@ export class EngineSource implements PoolSource {
     const { maxOpen } = this.#options;
     for (const [name, entry] of this.#entries) {
       if (this.#entries.size <= maxOpen) break;
-      if (entry.leases === 0 && entry !== keep) this.#retire(name, entry);
+      if (entry.leases === 0 && entry !== keep) void this.#retire(name, entry);
     }
   }
 }
 
-function closeQuietly(pool: EnginePool): void {
-  Promise.resolve()
-    .then(() => pool.close())
-    .catch(() => {});
+/** Closes a handle, ignoring a failure (a handle closed already, a lost connection). */
+async function closeQuietly(pool: EnginePool): Promise<void> {
+  try {
+    await pool.close();
+  } catch {
+    // nothing more to release
+  }
 }
