@@ -18,6 +18,7 @@ import {
   groupInfoFromJson,
   isOneJsonValueShape,
   normaliseJsonText,
+  type PoolHealthJson,
   type PoolInfo,
   type PoolInfoJson,
   type PoolListEntry,
@@ -84,6 +85,41 @@ export function poolInfoFromJson(value: unknown, what: string): PoolInfo {
       const info = groupInfoFromJson(g);
       return info ? [info] : [];
     }),
+    // Only pools of a replicating engine have health (spec/api/v0 §3.3).
+    ...healthFromJson(j.health),
+  };
+}
+
+/** `{health}` from its wire spelling; nothing when absent or of the wrong shape. */
+function healthFromJson(value: unknown): { health?: NonNullable<PoolInfo["health"]> } {
+  const h = value as Partial<PoolHealthJson> | null | undefined;
+  if (
+    typeof h !== "object" ||
+    h === null ||
+    typeof h.name !== "string" ||
+    typeof h.replicas !== "number" ||
+    !Array.isArray(h.peers) ||
+    typeof h.quorum !== "boolean" ||
+    typeof h.healthy !== "boolean"
+  ) {
+    return {};
+  }
+  return {
+    health: {
+      name: h.name,
+      replicas: h.replicas,
+      cluster: typeof h.cluster === "string" ? h.cluster : null,
+      leader: typeof h.leader === "string" ? h.leader : null,
+      peers: h.peers.map((p) => ({
+        name: String(p.name),
+        current: p.current === true,
+        activeMs: typeof p.active_ms === "number" ? p.active_ms : null,
+        lag: typeof p.lag === "number" ? p.lag : 0,
+        offline: p.offline === true,
+      })),
+      quorum: h.quorum,
+      healthy: h.healthy,
+    },
   };
 }
 

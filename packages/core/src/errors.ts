@@ -297,3 +297,28 @@ export function fromSystemError(error: unknown, path?: string, action = "access"
       });
   }
 }
+
+/**
+ * NotFound for a seq a pool does not hold, worded by where it is: overwritten below `oldest`, not
+ * yet written above `newest` (one wording on every engine, spec/api/v0 §3.7).
+ */
+export function missingMessage(
+  seq: number,
+  bounds: { oldest: number; newest: number },
+  path: string,
+): SpoolError {
+  const overwritten = seq < bounds.oldest;
+  return new SpoolError(
+    "NotFound",
+    overwritten
+      ? `message ${seq} was overwritten (oldest is ${bounds.oldest})`
+      : `message ${seq} does not exist (newest is ${bounds.newest})`,
+    {
+      path,
+      seq,
+      hint: overwritten
+        ? "the pool wrapped; use a larger pool to keep more history"
+        : "ask for a seq within the pool's bounds (see `spool pool info`)",
+    },
+  );
+}

@@ -8,7 +8,7 @@
  * stays unreadable after three tries is Corrupt (with the offset), never a wrong message.
  */
 import type { FrameReader } from "./engine/reader.js";
-import { SpoolError } from "./errors.js";
+import { missingMessage, SpoolError } from "./errors.js";
 import type { PoolLayout, PoolState } from "./format/header.js";
 import { type Message, messageFromFrame } from "./message.js";
 import { maxPayloadBytes, type PoolInfo, poolNameOf } from "./pool-options.js";
@@ -71,7 +71,7 @@ export function getMessage<T>(
   }
   for (let attempt = 0; attempt < 3; attempt++) {
     const state = readState();
-    if (seq > state.newest || seq < state.oldest) throw missing(seq, state, path);
+    if (seq > state.newest || seq < state.oldest) throw missingMessage(seq, state, path);
     let offset: number | undefined;
     // The index gives a candidate offset; the frame there is validated in full, and a failed
     // candidate falls back to walking from the tail.
@@ -83,7 +83,7 @@ export function getMessage<T>(
       if (frame) return messageFromFrame<T>(reader.lastBuffer, frame.at, frame);
     }
     const after = readState();
-    if (seq < after.oldest) throw missing(seq, after, path);
+    if (seq < after.oldest) throw missingMessage(seq, after, path);
     if (attempt === 2) {
       throw new SpoolError("Corrupt", `message ${seq} is within the pool's bounds but unreadable`, {
         path,
@@ -94,21 +94,4 @@ export function getMessage<T>(
     }
   }
   throw new SpoolError("Internal", "unreachable");
-}
-
-function missing(seq: number, state: PoolState, path: string): SpoolError {
-  const overwritten = seq < state.oldest;
-  return new SpoolError(
-    "NotFound",
-    overwritten
-      ? `message ${seq} was overwritten (oldest is ${state.oldest})`
-      : `message ${seq} does not exist (newest is ${state.newest})`,
-    {
-      path,
-      seq,
-      hint: overwritten
-        ? "the pool wrapped; use a larger pool to keep more history"
-        : "ask for a seq within the pool's bounds (see `spool pool info`)",
-    },
-  );
 }

@@ -68,6 +68,7 @@ export {
   HTTP_STATUSES,
   isErrorKind,
   isSpoolError,
+  missingMessage,
   reviseError,
   SpoolError,
   type SpoolErrorDetails,
@@ -166,4 +167,4 @@ export {
   type WhereFilter,
   type WhereVerdict,
 } from "./where/index.js";
-export type { BoundsJson, PoolInfoJson, PoolListEntryJson } from "./wire.js";
+export type { BoundsJson, PoolHealthJson, PoolInfoJson, PoolListEntryJson } from "./wire.js";

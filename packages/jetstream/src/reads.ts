@@ -7,17 +7,25 @@
  * last_seq}` with `oldest = newest + 1` for an empty stream, as core's tail rules expect.
  */
 import type { StoredMsg, StreamInfo } from "@nats-io/jetstream";
-import { type Bounds, checkCount, type Instant, SpoolError, type StoredMessage } from "@spool/core";
+import {
+  type Bounds,
+  checkCount,
+  type Instant,
+  missingMessage,
+  type SpoolError,
+  type StoredMessage,
+} from "@spool/core";
 import type { PoolContext } from "./context.js";
 import { API, apiCode, toSpoolError } from "./errors.js";
 import { instantOf, messageOf, tagsOf } from "./stored.js";
 
-function notFound(ctx: PoolContext, seq: number): SpoolError {
-  return new SpoolError("NotFound", `no message ${seq} in pool ${ctx.name}`, {
-    path: ctx.path,
-    seq,
-    hint: "it was overwritten, or not yet written: see the pool's bounds with `info`",
-  });
+/** NotFound for `seq`, worded as on file pools from the stream's bounds (read for the error). */
+async function notFound(ctx: PoolContext, seq: number): Promise<SpoolError> {
+  const bounds = await streamState(ctx).then(
+    (state) => state.bounds,
+    () => ({ oldest: 1, newest: seq - 1 }),
+  );
+  return missingMessage(seq, bounds, ctx.path);
 }
 
 /** The stored message at `seq`, or undefined when the stream does not hold it. */
@@ -40,7 +48,7 @@ export function fromStored<T>(ctx: PoolContext, msg: StoredMsg): StoredMessage<T
 export async function getMessage<T>(ctx: PoolContext, seq: number): Promise<StoredMessage<T>> {
   checkCount("seq", seq, 1);
   const msg = await storedAt(ctx, seq);
-  if (msg === undefined) throw notFound(ctx, seq);
+  if (msg === undefined) throw await notFound(ctx, seq);
   return fromStored<T>(ctx, msg);
 }
 
