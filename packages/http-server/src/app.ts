@@ -190,6 +190,7 @@ function poolSource(resolved: ResolvedOptions): PoolSource {
       maxOpen: limits.maxOpenPools,
       maxPoolSize: limits.maxPoolSize,
       maxTotalPoolBytes: limits.maxTotalPoolBytes,
+      replicas: resolved.replicas,
     });
   }
   return new FileSource(

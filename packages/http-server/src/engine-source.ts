@@ -31,6 +31,8 @@ export interface EngineSourceOptions {
   maxPoolSize: number;
   /** Bytes of all the engine's pools beyond which creates are refused. */
   maxTotalPoolBytes: number;
+  /** Copies the engine keeps of each pool created here. */
+  replicas: number;
 }
 
 interface Entry {
@@ -109,7 +111,8 @@ export class EngineSource implements PoolSource {
         },
       );
     }
-    const pool = await this.#engine.create(name, { size });
+    const { replicas } = this.#options;
+    const pool = await this.#engine.create(name, replicas === 1 ? { size } : { size, replicas });
     const info = await pool.info();
     const stale = this.#entries.get(name);
     if (stale) void this.#retire(name, stale);

@@ -61,6 +61,11 @@ export interface CreateAppOptions {
    * not close it. Not together with `dir`.
    */
   engine?: PoolEngine | undefined;
+  /**
+   * Copies kept of every pool created through the server (1, 3 or 5), on an engine that
+   * replicates (`engine`). Default 1. A pool directory keeps one copy: other values are Usage.
+   */
+  replicas?: number | undefined;
   /** Accepted bearer tokens. Empty or absent: no authentication. */
   tokens?: readonly TokenSpec[] | undefined;
   /** Access mode of every request (and of tokens without their own). Default `read-write`. */
@@ -89,6 +94,7 @@ export interface CreateAppOptions {
 export interface ResolvedOptions {
   dir: string;
   engine: PoolEngine | undefined;
+  replicas: number;
   tokens: readonly { token: string; access: AccessMode }[];
   access: AccessMode;
   limits: Required<{ [K in keyof Limits]-?: number }>;
@@ -126,6 +132,7 @@ const optionsSchema = z.strictObject({
       { message: "expected a PoolEngine (kind, location, create, open, list, delete, close)" },
     )
     .optional(),
+  replicas: z.union([z.literal(1), z.literal(3), z.literal(5)]).optional(),
   tokens: z
     .array(
       z.union([
@@ -173,6 +180,13 @@ export function resolveOptions(options: CreateAppOptions = {}): ResolvedOptions 
       hint: "dir serves a directory of pool files; engine serves the pools of another engine",
     });
   }
+  if (o.engine === undefined && o.replicas !== undefined && o.replicas !== 1) {
+    throw new SpoolError(
+      "Usage",
+      `invalid http-server option replicas: a pool directory keeps one copy, not ${o.replicas}`,
+      { hint: "give replicas only with an engine that replicates (a JetStream cluster)" },
+    );
+  }
   const access = o.access ?? "read-write";
   const limits = { ...DEFAULT_LIMITS };
   for (const [key, value] of Object.entries(o.limits ?? {})) {
@@ -189,6 +203,7 @@ export function resolveOptions(options: CreateAppOptions = {}): ResolvedOptions 
   return {
     dir: o.engine === undefined ? defaultPoolDir(o.dir) : o.engine.location,
     engine: o.engine,
+    replicas: o.replicas ?? 1,
     tokens: (o.tokens ?? []).map((t) =>
       typeof t === "string" ? { token: t, access } : { token: t.token, access: t.access ?? access },
     ),

@@ -49,6 +49,8 @@ export interface ServerConfig {
   dir: string;
   /** The NATS JetStream engine served instead of `dir`. */
   engine: EngineConfig | undefined;
+  /** Copies the engine keeps of each pool created through the server (1 without an engine). */
+  replicas: number;
   access: AccessMode;
   /** Absolute path of the token file, if any. */
   tokenFile: string | undefined;
@@ -287,12 +289,26 @@ export function resolveServerConfig(input: ConfigInput = {}): ServerConfig {
   }
 
   const engine = engineConfig(values, sources, named, path);
+  const replicas = (values.replicas as number | undefined) ?? 1;
+  if (![1, 3, 5].includes(replicas)) {
+    throw usage(
+      `${named("replicas")} must be 1, 3 or 5, not ${replicas}`,
+      "a JetStream stream keeps 1, 3 or 5 copies; use 3 on a 3-node cluster",
+    );
+  }
+  if (replicas !== 1 && engine === undefined) {
+    throw usage(
+      `${named("replicas")} needs --engine: a pool directory keeps one copy of each pool`,
+      "serve a NATS JetStream cluster with --engine nats://HOST:PORT, or leave --replicas out",
+    );
+  }
 
   return {
     host,
     port: (values.port as number | undefined) ?? DEFAULT_PORT,
     dir: engine?.url ?? defaultPoolDir(path("dir"), {}),
     engine,
+    replicas,
     access,
     tokenFile,
     tls,

@@ -79,6 +79,14 @@ export const SERVER_SETTINGS: readonly Setting[] = [
       "Serve the pools of this NATS JetStream engine instead of a directory: nats://HOST:PORT[,HOST:PORT…]",
   },
   {
+    key: "replicas",
+    flag: "replicas",
+    env: "SPOOL_SERVER_REPLICAS",
+    type: "count",
+    describe:
+      "Copies the engine keeps of each pool created through the server: 1, 3 or 5 (with --engine; default 1)",
+  },
+  {
     key: "natsUser",
     flag: "nats-user",
     env: "SPOOL_NATS_USER",

@@ -69,7 +69,7 @@ export async function startServer(
   const assets = await loadServerAssets(config, { create: true });
   const engine = config.engine ? await connectConfiguredEngine(config.engine) : undefined;
   const appOptions: CreateAppOptions = {
-    ...(engine ? { engine } : { dir: config.dir }),
+    ...(engine ? { engine, replicas: config.replicas } : { dir: config.dir }),
     access: config.access,
     tokens: assets.tokens.map((t) =>
       t.access === undefined ? { token: t.token } : { token: t.token, access: t.access },

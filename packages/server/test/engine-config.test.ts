@@ -85,6 +85,21 @@ describe("engine settings", () => {
     expect(usage(() => parseEngineUrl("nats://h:99999", "--engine"))).toContain("HOST:PORT");
     expect(usage(() => parseEngineUrl("nats://h:1/pool", "--engine"))).toContain("no path");
   });
+
+  it("take --replicas 1, 3 or 5 for the engine's new pools, and refuse it for a directory", () => {
+    expect(resolveServerConfig({}).replicas).toBe(1);
+    const three = resolveServerConfig({
+      flags: { engine: "nats://h:1" },
+      env: { SPOOL_SERVER_REPLICAS: "3" },
+    });
+    expect(three.replicas).toBe(3);
+    expect(
+      usage(() => resolveServerConfig({ flags: { engine: "nats://h:1", replicas: 2 } })),
+    ).toContain("--replicas must be 1, 3 or 5");
+    expect(usage(() => resolveServerConfig({ flags: { replicas: 3 } }))).toContain(
+      "--replicas needs --engine",
+    );
+  });
 });
 
 describe("NATS references and credentials", () => {
