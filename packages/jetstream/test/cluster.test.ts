@@ -1,7 +1,6 @@
 // R3 pools on a real 3-node nats-server cluster on loopback: replicas, reads and tails through
 // any node, and acknowledged appends surviving the loss of one node.
-import { isSpoolError, type Message, type PoolInfoJson, SpoolError } from "@spool/core";
-import { createApp } from "@spool/http-server";
+import { isSpoolError, type Message } from "@spool/core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { connectJetStream, type JetStreamEngine, type JetStreamPool } from "../src/index.js";
 import { describeNats, type NatsFixture, type NatsNode, startNatsCluster } from "./nats-fixture.js";
@@ -61,22 +60,6 @@ describeNats("JetStream pools on a 3-node cluster", () => {
     for await (const m of remote.tail({ since: 1, follow: false })) seqs.push(m.seq);
     expect(seqs).toEqual([1, 2]);
     expect((await remote.info()).bounds).toEqual({ oldest: 1, newest: 2 });
-  });
-
-  it("a server in front of the cluster creates pools with its --replicas", async () => {
-    const app = createApp({ engine, replicas: 3 });
-    const answer = await eventually(async () => {
-      const res = await app.request("/v0/pools", {
-        method: "POST",
-        body: JSON.stringify({ pool: "served-r3", size_bytes: 65536 }),
-      });
-      // A leader election answers 5xx for a moment: retried like the engine's Io.
-      if (res.status !== 200) throw new SpoolError("Io", `${res.status} ${await res.text()}`);
-      return (await res.json()) as { pool: PoolInfoJson };
-    });
-    expect(answer.pool.health?.replicas).toBe(3);
-    expect(((await other.open("served-r3")) as JetStreamPool).replicas).toBe(3);
-    await app.close();
   });
 
   it("keeps every acknowledged append when one node is killed, and the node rejoins", async () => {

@@ -11,14 +11,12 @@
  * still differs is printed with the per-manifest counts; spec/engines/jetstream/v0 lists the
  * deviations it accepts.
  */
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { apiDriver, formatReport, httpDriver, loadManifests, runSuite } from "@spool/conformance";
+import { connectJetStream } from "@spool/jetstream";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { connectJetStream } from "../src/index.js";
-import { describeNats, type NatsFixture, startNats } from "./nats-fixture.js";
+import { describeNats, type NatsFixture, startNats } from "../../jetstream/test/nats-fixture.js";
+import { apiDriver, formatReport, httpDriver, loadManifests, runSuite } from "../src/index.js";
 
-const MANIFEST_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "conformance");
+import { MANIFEST_DIR } from "./helpers.js";
 
 /** Manifests whose every step passes on JetStream pools, with parity to file pools. */
 const EXACT = ["12-where.json", "13-conditional.json"];

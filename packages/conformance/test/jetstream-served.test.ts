@@ -13,10 +13,17 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createClient, type RemoteMessage } from "@spool/client";
+import type { PoolInfoJson } from "@spool/core";
 import { createApp, type SpoolApp } from "@spool/http-server";
+import { connectJetStream, type JetStreamEngine, type JetStreamPool } from "@spool/jetstream";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { connectJetStream, type JetStreamEngine } from "../src/index.js";
-import { describeNats, type NatsFixture, type NatsNode, startNats } from "./nats-fixture.js";
+import {
+  describeNats,
+  type NatsFixture,
+  type NatsNode,
+  startNats,
+  startNatsCluster,
+} from "../../jetstream/test/nats-fixture.js";
 
 interface Served {
   url: string;
@@ -134,4 +141,38 @@ describeNats("JetStream pools served over HTTP", () => {
     await following;
     expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   }, 90_000);
+});
+
+describeNats("a server in front of a 3-node cluster", () => {
+  let nats: NatsFixture;
+  let engine: JetStreamEngine | undefined;
+
+  beforeAll(async () => {
+    nats = await startNatsCluster();
+  }, 90_000);
+  afterAll(async () => {
+    await engine?.close();
+    await nats?.stop();
+  });
+
+  it("creates pools with its replicas (spool serve --replicas 3)", async () => {
+    engine = await connectJetStream(nats.url);
+    const app = createApp({ engine, replicas: 3 });
+    // Right after the cluster formed, a create can meet a leader election (5xx): retried.
+    const deadline = Date.now() + 15_000;
+    let answer: { pool: PoolInfoJson } | undefined;
+    while (answer === undefined) {
+      const res = await app.request("/v0/pools", {
+        method: "POST",
+        body: JSON.stringify({ pool: "served-r3", size_bytes: 65536 }),
+      });
+      if (res.status === 200) answer = (await res.json()) as { pool: PoolInfoJson };
+      else if (res.status < 500 || Date.now() > deadline)
+        throw new Error(`create answered ${res.status}: ${await res.text()}`);
+      else await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(answer.pool.health?.replicas).toBe(3);
+    expect(((await engine.open("served-r3")) as JetStreamPool).replicas).toBe(3);
+    await app.close();
+  }, 60_000);
 });
