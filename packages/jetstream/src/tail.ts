@@ -62,6 +62,13 @@ type Woken =
   | { kind: "timer" }
   | { kind: "aborted" };
 
+/**
+ * Loses a race to a `next()` that has already settled (its reaction is queued first), so the
+ * read loop takes buffered messages without a timer or listeners.
+ */
+const NOT_READY: unique symbol = Symbol("not ready");
+const NOT_YET: Promise<typeof NOT_READY> = Promise.resolve(NOT_READY);
+
 /** Waits for the next message, `ms` (when given) or the abort, whichever comes first. */
 function wake(
   pending: Promise<IteratorResult<JsMsg>>,
@@ -189,11 +196,12 @@ export async function* tailPool<T>(
         it = open.messages[Symbol.asyncIterator]();
       }
       pending ??= (it as AsyncIterator<JsMsg>).next();
-      const woken = await wake(
-        pending,
-        step.do === "wait" ? step.ms : IDLE_CHECK_MS,
-        options.signal,
-      );
+      // A message the consumer has already buffered is taken without a timer or listeners.
+      const ready = await Promise.race([pending, NOT_YET]);
+      const woken: Woken =
+        ready !== NOT_READY && !options.signal?.aborted
+          ? { kind: "message", result: ready }
+          : await wake(pending, step.do === "wait" ? step.ms : IDLE_CHECK_MS, options.signal);
       if (woken.kind === "aborted") continue;
       if (woken.kind === "timer") {
         if (step.do === "wait") machine.waited();
