@@ -15,12 +15,11 @@ import { ledgerRef, readPublishedTable } from "./engine/ledger.js";
 import { whenLocked } from "./engine/lock-wait.js";
 import { seqAtOrAfter } from "./engine/seek.js";
 import { commitLedger, type LedgerCommitScene, type WriterContext } from "./engine/writer.js";
-import { SpoolError } from "./errors.js";
 import type { PoolState } from "./format/header.js";
 import type { Message } from "./message.js";
 import type { PoolLedger } from "./pool-producers.js";
 import { PRODUCER_ID_PATTERN } from "./producer.js";
-import { type Instant, requireTime } from "./time.js";
+import { requireTimeInput } from "./time.js";
 import type { Durability } from "./validate.js";
 
 /** What the consumer handles need of their pool handle. */
@@ -59,25 +58,6 @@ export function defaultMember(): string {
   const member = `${host}:${process.pid}`;
   memberOfThisProcess = PRODUCER_ID_PATTERN.test(member) ? member : `member:${process.pid}`;
   return memberOfThisProcess;
-}
-
-function instantOf(time: string | Date): Instant {
-  if (time instanceof Date) {
-    const ms = time.getTime();
-    if (!Number.isFinite(ms)) {
-      throw new SpoolError("Usage", "time is an invalid Date", {
-        hint: 'pass a valid Date or RFC 3339 text, e.g. "2026-11-22T10:00:00Z"',
-      });
-    }
-    const sec = Math.floor(ms / 1000);
-    return { sec, nanos: (ms - sec * 1000) * 1_000_000 };
-  }
-  if (typeof time !== "string") {
-    throw new SpoolError("Usage", "time must be RFC 3339 text or a Date", {
-      hint: 'e.g. "2026-11-22T10:00:00Z"',
-    });
-  }
-  return requireTime(time, "time");
 }
 
 /** Runs ledger planners for one pool handle. */
@@ -151,7 +131,7 @@ export class LedgerCommits {
 
   /** The seq a start at `time` names (the first message at or after it, else the next new). */
   seqAt(time: string | Date, state: PoolState): number {
-    const t = instantOf(time);
+    const t = requireTimeInput(time);
     return seqAtOrAfter(state.oldest, state.newest, t, (seq) => {
       try {
         const m = this.#host.get(seq);

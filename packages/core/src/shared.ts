@@ -136,6 +136,7 @@ export {
   parseAge,
   parseTime,
   requireTime,
+  requireTimeInput,
   requireTimeOrAge,
 } from "./time.js";
 export {

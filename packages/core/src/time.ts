@@ -197,3 +197,26 @@ export function requireTimeOrAge(text: string, what: string, nowMs = Date.now())
     },
   );
 }
+
+/**
+ * The instant of a time given as RFC 3339 text or a Date (a cursor reset's `time`, spec/api/v0
+ * §3.11); Usage for anything else or an invalid Date.
+ */
+export function requireTimeInput(time: unknown, what = "time"): Instant {
+  if (time instanceof Date) {
+    const ms = time.getTime();
+    if (!Number.isFinite(ms)) {
+      throw new SpoolError("Usage", `${what} is an invalid Date`, {
+        hint: 'pass a valid Date or RFC 3339 text, e.g. "2026-11-22T10:00:00Z"',
+      });
+    }
+    const sec = Math.floor(ms / 1000);
+    return { sec, nanos: (ms - sec * 1000) * 1_000_000 };
+  }
+  if (typeof time !== "string") {
+    throw new SpoolError("Usage", `${what} must be RFC 3339 text or a Date`, {
+      hint: 'e.g. "2026-11-22T10:00:00Z"',
+    });
+  }
+  return requireTime(time, what);
+}

@@ -20,7 +20,7 @@ import {
   type EngineCursor,
   formatTime,
   type Instant,
-  requireTime,
+  requireTimeInput,
   SpoolError,
   seqAtOrAfterAsync,
 } from "@spool/core";
@@ -69,25 +69,6 @@ function unknownCursor(ctx: PoolContext, name: string): SpoolError {
     path: ctx.path,
     hint: "a tail with this cursor creates it (`spool follow POOL --cursor NAME`); `spool cursor list POOL` shows the kept ones",
   });
-}
-
-function instantOf(time: unknown): Instant {
-  if (time instanceof Date) {
-    const ms = time.getTime();
-    if (!Number.isFinite(ms)) {
-      throw new SpoolError("Usage", "time is an invalid Date", {
-        hint: 'pass a valid Date or RFC 3339 text, e.g. "2026-11-22T10:00:00Z"',
-      });
-    }
-    const sec = Math.floor(ms / 1000);
-    return { sec, nanos: (ms - sec * 1000) * 1_000_000 };
-  }
-  if (typeof time !== "string") {
-    throw new SpoolError("Usage", "time must be RFC 3339 text or a Date", {
-      hint: 'e.g. "2026-11-22T10:00:00Z"',
-    });
-  }
-  return requireTime(time, "time");
 }
 
 /** A durable cursor of a JetStream pool: `pool.cursor(name)`. */
@@ -139,7 +120,7 @@ export class JetStreamCursor implements EngineCursor {
       });
     }
     const seq = "seq" in to ? checkAckSeq(to.seq) : undefined;
-    const instant = "time" in to ? instantOf(to.time) : undefined;
+    const instant = "time" in to ? requireTimeInput(to.time) : undefined;
     if (seq === undefined && instant === undefined) {
       throw new SpoolError("Usage", "reset takes { seq } or { time }", {
         hint: "e.g. cursor.reset({ seq: 1 })",
