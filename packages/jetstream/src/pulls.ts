@@ -11,6 +11,7 @@
  */
 import { SpoolError, type StoredMessage } from "@spool/core";
 import type { PoolContext } from "./context.js";
+import { type Delivered, deliveryOf } from "./delivery.js";
 import { toSpoolError } from "./errors.js";
 import { messageOf, tagsOf } from "./stored.js";
 
@@ -24,26 +25,16 @@ export interface Pulled {
   message: StoredMessage;
 }
 
-const NANOS = 1_000_000_000n;
 /** How long an ack or a pull answer may take beyond its own wait before it is Io. */
 const ANSWER_MS = 10_000;
 
-/** The attempt, seq and stored time (ns) of a delivery, from its reply subject. */
-export function ackInfo(reply: string): { attempt: number; seq: number; nanos: bigint } {
-  const t = reply.split(".");
-  // v1: $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>
-  // v2: $JS.ACK.<domain>.<account>.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>.<token>
-  const at = t.length === 9 ? 4 : 6;
-  if (t[0] !== "$JS" || t[1] !== "ACK" || t.length < 9) {
-    throw new SpoolError("Io", `JetStream sent a delivery with an unreadable reply ${reply}`, {
-      hint: "check that the NATS server is a JetStream server (nats-server 2.9 or later)",
-    });
-  }
-  return {
-    attempt: Number(t[at]),
-    seq: Number(t[at + 1]),
-    nanos: BigInt(t[at + 3] as string),
-  };
+/** The attempt, seq and stored time of a delivery, from its reply subject (Io when unreadable). */
+export function ackInfo(reply: string): Delivered {
+  const delivered = deliveryOf(reply);
+  if (delivered) return delivered;
+  throw new SpoolError("Io", `JetStream sent a delivery with an unreadable reply ${reply}`, {
+    hint: "check that the NATS server is a JetStream server (nats-server 2.9 or later)",
+  });
 }
 
 /**
@@ -79,8 +70,7 @@ export async function pull(
           hint: "retry the claim",
         });
       }
-      const { attempt, seq, nanos } = ackInfo(m.reply);
-      const time = { sec: Number(nanos / NANOS), nanos: Number(nanos % NANOS) };
+      const { attempt, seq, time } = ackInfo(m.reply);
       out.push({
         seq,
         attempt,

@@ -28,6 +28,7 @@ import {
   type Subscription,
 } from "@nats-io/transport-node";
 import type { Instant } from "@spool/core";
+import { deliveryOf } from "./delivery.js";
 
 /** The name prefix of the stamps consumers (not readers: `delete` does not count them). */
 export const STAMP_CONSUMER_PREFIX = "spool-t-";
@@ -62,22 +63,10 @@ interface Live {
   sub: Subscription;
 }
 
-/** The instant of a nanosecond timestamp in decimal text. */
-function instantOfNanos(text: string): Instant | undefined {
-  if (!/^\d{10,}$/.test(text)) return undefined;
-  return { sec: Number(text.slice(0, -9)), nanos: Number(text.slice(-9)) };
-}
-
 /** The stream seq and the stored timestamp in a JetStream delivery's reply subject. */
 export function deliveryStamp(reply: string): { seq: number; time: Instant } | undefined {
-  // $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<tm>.<pending> (9 tokens), or with
-  // <domain>.<account hash> after ACK and a random token at the end (12).
-  const t = reply.split(".");
-  const at = t.length === 9 ? 5 : t.length >= 12 ? 7 : -1;
-  if (at < 0) return undefined;
-  const seq = Number(t[at]);
-  const time = instantOfNanos(t[at + 2] ?? "");
-  return Number.isSafeInteger(seq) && seq > 0 && time ? { seq, time } : undefined;
+  const delivered = deliveryOf(reply);
+  return delivered && { seq: delivered.seq, time: delivered.time };
 }
 
 /** The stamps of one stream on one connection. */

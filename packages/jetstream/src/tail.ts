@@ -28,6 +28,7 @@ import {
   type Bounds,
   checkTailOptions,
   hasEveryTag,
+  type Instant,
   type Message,
   SpoolError,
   seqAtOrAfterAsync,
@@ -38,6 +39,7 @@ import {
 } from "@spool/core";
 import type { PoolContext } from "./context.js";
 import { autoAck, openTailCursor } from "./cursors.js";
+import { deliveryOf } from "./delivery.js";
 import { toSpoolError } from "./errors.js";
 import { streamState, timeAt } from "./reads.js";
 import { messageOf, tagsOf } from "./stored.js";
@@ -55,12 +57,28 @@ const STALLED_CHECKS = 2;
  * loss) while its connection is up, before it ends with the Io error.
  */
 const OUTAGE_MS = 15_000;
-const NANOS = 1_000_000_000n;
 
 type Woken =
   | { kind: "message"; result: IteratorResult<JsMsg> }
   | { kind: "timer" }
   | { kind: "aborted" };
+
+/**
+ * A delivery's reply subject: nats.js's JsMsg has it (its `timestampNanos` parses it again per
+ * call, with a BigInt), its interface does not say so.
+ */
+function replyOf(m: JsMsg): string {
+  return (m as JsMsg & { reply: string }).reply;
+}
+
+/** The stored time of a consumer's delivery (from its reply subject, delivery.ts). */
+function deliveredAt(reply: string): Instant {
+  const delivered = deliveryOf(reply);
+  if (delivered) return delivered.time;
+  throw new SpoolError("Io", `JetStream sent a delivery with an unreadable reply ${reply}`, {
+    hint: "check that the NATS server is a JetStream server (nats-server 2.9 or later)",
+  });
+}
 
 /**
  * Loses a race to a `next()` that has already settled (its reaction is queued first), so the
@@ -148,7 +166,7 @@ export async function* tailPool<T>(
   let it: AsyncIterator<JsMsg> | undefined;
   let pending: Promise<IteratorResult<JsMsg>> | undefined;
   // A message the consumer delivered, waiting for the machine's step (its gap, if any).
-  let arrived: JsMsg | undefined;
+  let arrived: { msg: JsMsg; seq: number } | undefined;
   // Idle checks in a row that saw the expected seq in the stream while the consumer gave nothing.
   let stalled = 0;
   // When the stream's bounds were last read (a delivered message counts as a sign of life).
@@ -171,22 +189,16 @@ export async function* tailPool<T>(
       const step = machine.step(bounds, Date.now());
       if (step.do === "end") return;
       if (arrived !== undefined && step.do === "read") {
-        const m = arrived;
+        const { msg: m, seq } = arrived;
         arrived = undefined;
-        const ns = m.timestampNanos;
-        const message = messageOf<T>(
-          m.seq,
-          { sec: Number(ns / NANOS), nanos: Number(ns % NANOS) },
-          tagsOf(m.headers),
-          m.data,
-        );
+        const message = messageOf<T>(seq, deliveredAt(replyOf(m)), tagsOf(m.headers), m.data);
         const kept =
-          hasEveryTag(message.tags, opts.tags) &&
-          whereKeepsEnvelope(opts.where, m.seq, () => message.toJSON(), options.onWhereError);
-        if (machine.advance(m.seq + 1, kept ? 1 : 0, Date.now()) > 0) {
+          (opts.tags.length === 0 || hasEveryTag(message.tags, opts.tags)) &&
+          whereKeepsEnvelope(opts.where, seq, () => message.toJSON(), options.onWhereError);
+        if (machine.advance(seq + 1, kept ? 1 : 0, Date.now()) > 0) {
           yield message;
           // The consumer asked for the next one: it has handled this one.
-          if (acking !== undefined) await autoAck(ctx, acking, m.seq);
+          if (acking !== undefined) await autoAck(ctx, acking, seq);
         }
         continue;
       }
@@ -239,11 +251,12 @@ export async function* tailPool<T>(
           hint: `check that nats-server is reachable at ${ctx.location}, then tail again from the next seq`,
         });
       }
-      const m = woken.result.value;
-      if (m.seq < machine.expected) continue;
+      const msg = woken.result.value;
+      const seq = msg.seq;
+      if (seq < machine.expected) continue;
       // A seq past the expected one is a gap: the bounds say the oldest left is the one that came.
-      arrived = m;
-      bounds = known(m.seq, m.seq);
+      arrived = { msg, seq };
+      bounds = known(seq, seq);
     }
   } finally {
     pending?.catch(() => {});
