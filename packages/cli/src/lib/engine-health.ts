@@ -8,26 +8,12 @@
  */
 import type { PoolInfo } from "@spool/core";
 
-/** The subset of core's PoolHealth the CLI shows (read structurally from PoolInfo). */
-interface Health {
-  name: string;
-  replicas: number;
-  cluster: string | null;
-  leader: string | null;
-  peers: {
-    name: string;
-    current: boolean;
-    activeMs: number | null;
-    lag: number;
-    offline: boolean;
-  }[];
-  quorum: boolean;
-  healthy: boolean;
-}
+/** Core's PoolHealth (PoolInfo's optional `health`). */
+type Health = NonNullable<PoolInfo["health"]>;
 
 /** The pool's health, when its engine reports one. */
 export function healthOf(info: PoolInfo): Health | undefined {
-  return (info as PoolInfo & { health?: Health }).health;
+  return info.health;
 }
 
 /** The human lines of `pool info` for the health (none without it). */
