@@ -32,7 +32,7 @@ import {
 } from "@spool/core";
 import type { EngineContext, PoolContext } from "./context.js";
 import { API, apiCode, toSpoolError } from "./errors.js";
-import { GROUP_CONSUMER_PREFIX } from "./groups.js";
+import { GROUP_CONSUMER_PREFIX } from "./group-records.js";
 import { poolOfStream, poolSubject, streamName } from "./names.js";
 import { JetStreamPool } from "./pool.js";
 import { dropStamps, STAMP_CONSUMER_PREFIX } from "./stamps.js";

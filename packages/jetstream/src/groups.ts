@@ -45,6 +45,12 @@ import type { PoolContext } from "./context.js";
 import { msText } from "./cursors.js";
 import { isPoolStream, poolContext } from "./engine.js";
 import { API, apiCode, toSpoolError } from "./errors.js";
+import {
+  type DeliveryValue,
+  type GroupValue,
+  groupConsumer,
+  groupInfoOf,
+} from "./group-records.js";
 import { decodeName, encodeName, streamName } from "./names.js";
 import { JetStreamPool } from "./pool.js";
 import { ackWith, nakAfter, type Pulled, pull } from "./pulls.js";
@@ -63,42 +69,6 @@ import {
 const PULL_ACK_WAIT_MS = 30_000;
 /** JetStream's API code for a consumer that does not exist. */
 const CONSUMER_NOT_FOUND = 10014;
-/** Durable consumer names of groups start with this. */
-export const GROUP_CONSUMER_PREFIX = "spool-g-";
-
-/** A group's record in the state stream. */
-interface GroupValue {
-  /** The first seq the group was to deliver. */
-  start: number;
-  createdMs: number;
-  maxAttempts: number;
-  deadLetter: string;
-  delivered: number;
-  redelivered: number;
-  acked: number;
-  deadLettered: number;
-  exhausted: number;
-  /** Delivery records found overwritten (and dropped). */
-  lost: number;
-  /** A given-up message being moved to the dead-letter pool, with its dead-letter number. */
-  moving?: { seq: number; attempts: number; error: string; no: number };
-}
-
-/** A message in flight (`leased`) or given back (`waiting`). */
-interface DeliveryValue {
-  attempt: number;
-  deadlineMs: number;
-  member: string;
-  reply: string;
-  state: "leased" | "waiting";
-  error: string;
-}
-
-/** The durable consumer of group `name`. */
-export function groupConsumer(name: string): string {
-  return `${GROUP_CONSUMER_PREFIX}${encodeName(name)}`;
-}
-
 function conflict(ctx: PoolContext, message: string, seq: number): SpoolError {
   return new SpoolError("Conflict", message, {
     path: ctx.path,
@@ -564,7 +534,7 @@ export class JetStreamGroup implements EngineGroup {
   async info(): Promise<GroupInfo> {
     const group = await this.#group();
     const [{ next, newest, oldest }, records] = await Promise.all([this.#next(), this.#records()]);
-    return infoOf(this.name, group, { next, newest, oldest }, records, Date.now());
+    return groupInfoOf(this.name, group, { next, newest, oldest }, records, Date.now());
   }
 
   async delete(): Promise<GroupInfo> {
@@ -580,58 +550,6 @@ export class JetStreamGroup implements EngineGroup {
     await dropRecord(ctx, this.#subject);
     return info;
   }
-}
-
-function infoOf(
-  name: string,
-  group: GroupValue,
-  at: { next: number; newest: number; oldest: number },
-  records: [number, DeliveryValue][],
-  nowMs: number,
-): GroupInfo {
-  let lost = group.lost;
-  let inFlight = 0;
-  let waiting = 0;
-  let live = 0;
-  let oldestUnfinished: number | null = null;
-  const members = new Map<string, number>();
-  for (const [seq, d] of records) {
-    if (seq < at.oldest) {
-      lost++;
-      continue;
-    }
-    if (group.moving?.seq === seq) continue;
-    live++;
-    oldestUnfinished ??= seq;
-    if (d.state === "leased" && d.deadlineMs > nowMs) {
-      inFlight++;
-      members.set(d.member, (members.get(d.member) ?? 0) + 1);
-    } else waiting++;
-  }
-  // Every seq from the start to the frontier was delivered a first time or overwritten unseen.
-  lost += Math.max(0, at.next - group.start - group.delivered);
-  if (oldestUnfinished === null && at.next <= at.newest) oldestUnfinished = at.next;
-  return {
-    name,
-    next: at.next,
-    lag: Math.max(0, at.newest - at.next + 1) + live,
-    inFlight,
-    waiting,
-    members: [...members]
-      .map(([member, n]) => ({ member, inFlight: n }))
-      .sort((a, b) => (a.member < b.member ? -1 : 1)),
-    oldestUnfinished,
-    delivered: group.delivered,
-    redelivered: group.redelivered,
-    acked: group.acked,
-    deadLettered: group.deadLettered,
-    exhausted: group.exhausted,
-    lostToRetention: lost,
-    maxAttempts: group.maxAttempts,
-    deadLetter: group.deadLetter === "" ? null : group.deadLetter,
-    retention: "lost",
-    createdTime: msText(group.createdMs),
-  };
 }
 
 /** A pool of the same server (the dead-letter pool); NotFound when it is not there. */
