@@ -3,12 +3,15 @@
  * the answers (receipts for what was committed, a producer's duplicates whole, with their lines
  * for byte parity), checked against the body the server sent.
  *
+ * Also the outcome of a step the SDK refused with an error (errorOutcome).
+ *
  * Invariants: pure (the body is passed in); a receipt the SDK does not hand over as the server
  * sent it is a violation, never a silent difference.
  */
-import type { ProducerOptions } from "@spool/core";
+import { isNetworkError, isSpoolError } from "@spool/client";
+import type { ProducerOptions, SpoolErrorJson } from "@spool/core";
 import { lineText } from "./http-tail.js";
-import { sameAsWire } from "./http-wire.js";
+import { type Exchange, sameAsWire, wireError } from "./http-wire.js";
 import {
   appendAnswer,
   expectedLastSeqInput,
@@ -17,6 +20,7 @@ import {
   optionalStrings,
   producerInput,
 } from "./inputs.js";
+import type { Outcome } from "./types.js";
 
 /** A step's result, with the envelope lines for byte parity and any protocol violations. */
 export type Result = { result: unknown; lines?: string[]; violations?: string[] };
@@ -75,5 +79,47 @@ export function appendResult(answers: readonly unknown[], sent: unknown, one: bo
     result: one ? { message: results[0] } : { messages: results },
     ...(lines.length > 0 ? { lines } : {}),
     ...(violations.length > 0 ? { violations } : {}),
+  };
+}
+
+/**
+ * The outcome of a step the SDK refused: an unreachable server is Io, a SpoolError keeps the
+ * server's fields (a violation when the SDK did not hand over what the last answer `last` said),
+ * anything else is a violation.
+ */
+export function errorOutcome(
+  error: unknown,
+  last: Exchange | undefined,
+): Extract<Outcome, { status: "error" }> {
+  if (isNetworkError(error)) {
+    const message = (error as Error).message;
+    return {
+      status: "error",
+      error: { kind: "Io", message },
+      violations: [`the server was not reached: ${message}`],
+    };
+  }
+  if (isSpoolError(error)) {
+    const json = error.toJSON() as SpoolErrorJson;
+    const status = (error as { status?: unknown }).status;
+    const violations: string[] = [];
+    // An answered error (not a tail's final line): the SDK must hand over the server's fields.
+    const wire = wireError(last);
+    if (wire && typeof status === "number" && last?.status === status) {
+      const problem = sameAsWire("error", json, wire);
+      if (problem) violations.push(problem);
+    }
+    return {
+      status: "error",
+      error: json,
+      ...(typeof status === "number" ? { code: status } : {}),
+      ...(violations.length > 0 ? { violations } : {}),
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    status: "error",
+    error: { kind: "Internal", message },
+    violations: [`the SDK threw something that is not a SpoolError: ${message}`],
   };
 }

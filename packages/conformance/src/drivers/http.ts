@@ -20,25 +20,17 @@
  * surfaces. Durable consumers (cursor and group ops, a tail with `cursor`) are spoken as the
  * protocol's raw requests (http-consumers.ts), through the same recorder and checks.
  */
-import {
-  createClient,
-  isNetworkError,
-  isSpoolError,
-  type RemotePool,
-  type SpoolClient,
-  SpoolHttpError,
-} from "@spool/client";
+import { createClient, type RemotePool, type SpoolClient, SpoolHttpError } from "@spool/client";
 import {
   isOneJsonValueShape,
   type PoolEngine,
   poolInfoJson,
   poolListEntryJson,
   producerInfoJson,
-  type SpoolErrorJson,
 } from "@spool/core";
 import type { TokenSpec } from "@spool/http-server";
 import { CONSUMER_OPS } from "./consumer-inputs.js";
-import { appendOptions, appendResult, type Result } from "./http-answers.js";
+import { appendOptions, appendResult, errorOutcome, type Result } from "./http-answers.js";
 import { cursorTail, type HttpConsumerContext, httpConsumerOp } from "./http-consumers.js";
 import { probe, probeFor, sendRaw } from "./http-probe.js";
 import { SessionServer } from "./http-server.js";
@@ -150,7 +142,7 @@ class HttpSession implements DriverSession {
       if (violations) outcome.violations = violations;
     } catch (error) {
       if (error instanceof Skip) return { status: "skipped", reason: error.reason };
-      const failed = this.#errorOutcome(error);
+      const failed = errorOutcome(error, this.#recorder.last);
       if (failed.code === undefined && this.#recorder.exchanges.length === 0) {
         // The SDK refused the input without a request: the server must refuse it too.
         const url = this.#server.url;
@@ -162,41 +154,6 @@ class HttpSession implements DriverSession {
     const wire = await exchangeProblems(this.#recorder.exchanges);
     if (wire.length > 0) outcome.violations = [...(outcome.violations ?? []), ...wire];
     return outcome;
-  }
-
-  #errorOutcome(error: unknown): Extract<Outcome, { status: "error" }> {
-    if (isNetworkError(error)) {
-      const message = (error as Error).message;
-      return {
-        status: "error",
-        error: { kind: "Io", message },
-        violations: [`the server was not reached: ${message}`],
-      };
-    }
-    if (isSpoolError(error)) {
-      const json = error.toJSON() as SpoolErrorJson;
-      const status = (error as { status?: unknown }).status;
-      const violations: string[] = [];
-      // An answered error (not a tail's final line): the SDK must hand over the server's fields.
-      const last = this.#recorder.last;
-      const wire = wireError(last);
-      if (wire && typeof status === "number" && last?.status === status) {
-        const problem = sameAsWire("error", json, wire);
-        if (problem) violations.push(problem);
-      }
-      return {
-        status: "error",
-        error: json,
-        ...(typeof status === "number" ? { code: status } : {}),
-        ...(violations.length > 0 ? { violations } : {}),
-      };
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    return {
-      status: "error",
-      error: { kind: "Internal", message },
-      violations: [`the SDK threw something that is not a SpoolError: ${message}`],
-    };
   }
 
   async #op(step: DriverStep): Promise<Result> {
