@@ -17,7 +17,7 @@
  *   discarded before it could be read back (spec/engines/jetstream/v0, deviation 6).
  */
 import type { PubAck } from "@nats-io/jetstream";
-import { headers } from "@nats-io/transport-node";
+import { headers, type MsgHdrs } from "@nats-io/transport-node";
 import {
   type Appended,
   type AppendInput,
@@ -36,6 +36,7 @@ import type { PoolContext } from "./context.js";
 import { API, apiCode, toSpoolError } from "./errors.js";
 import { producerSubject } from "./names.js";
 import { readProducer } from "./producers.js";
+import { publisherOf } from "./publisher.js";
 import { fromStored, storedAt, streamState } from "./reads.js";
 import { type StampMark, type StreamStamps, stampsOf } from "./stamps.js";
 import {
@@ -89,12 +90,14 @@ function publishHeaders(
   stamp: ProducerStamp | undefined,
   index: number,
   previous: number | undefined,
-) {
+): MsgHdrs | undefined {
+  if (enc.tags === "[]" && lastSeq === undefined && !stamp) return undefined;
   const h = headers();
   if (enc.tags !== "[]") h.set(TAGS_HEADER, enc.tags);
   if (lastSeq !== undefined) h.set("Nats-Expected-Last-Sequence", String(lastSeq));
   if (stamp) {
     const seq = stamp.seq + index;
+    h.set("Nats-Msg-Id", `${stamp.claim.id}:${stamp.claim.epoch}:${seq}`);
     h.set(PRODUCER_HEADER, stamp.claim.id);
     h.set(EPOCH_HEADER, String(stamp.claim.epoch));
     h.set(PRODUCER_SEQ_HEADER, String(seq));
@@ -119,15 +122,14 @@ async function publishChain(
   stamp: ProducerStamp | undefined,
 ): Promise<Published> {
   const acks: PubAck[] = [];
+  const publisher = publisherOf(ctx.nc);
   for (let i = 0; i < encs.length; i++) {
     const enc = encs[i] as Encoded;
     const previous = acks.at(-1)?.seq;
     const lastSeq = i === 0 ? expectedLastSeq : previous;
     const h = publishHeaders(enc, lastSeq, stamp, i, stamp && i > 0 ? previous : undefined);
     try {
-      const options: { headers: typeof h; msgID?: string } = { headers: h };
-      if (stamp) options.msgID = `${stamp.claim.id}:${stamp.claim.epoch}:${stamp.seq + i}`;
-      acks.push(await ctx.js.publish(subject, enc.dataBytes, options));
+      acks.push(await publisher.publish(subject, enc.dataBytes, h));
     } catch (error) {
       return { acks, error };
     }
