@@ -1,6 +1,6 @@
 /**
  * What a JetStream delivery's reply subject says about it: the delivery count (Spool's attempt),
- * the stream seq and the stored time, read in one pass over the subject.
+ * the stream seq, the consumer's own seq and the stored time, read in one pass over the subject.
  *
  * Invariants: both subject forms are read — `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.
  * <dseq>.<ns>.<pending>` (9 tokens) and the form with `<domain>.<account hash>` after `ACK` (11
@@ -13,6 +13,8 @@ export interface Delivered {
   /** JetStream's delivery count: 1 on first delivery. */
   attempt: number;
   seq: number;
+  /** The consumer's delivery seq (contiguous from 1 for a consumer that lost nothing). */
+  consumerSeq: number;
   time: Instant;
 }
 
@@ -24,8 +26,14 @@ export function deliveryOf(reply: string): Delivered | undefined {
   if (at < 0) return undefined;
   const attempt = Number(t[at]);
   const seq = Number(t[at + 1]);
+  const consumerSeq = Number(t[at + 2]);
   const ns = t[at + 3] ?? "";
   if (!Number.isSafeInteger(seq) || seq < 1 || !Number.isSafeInteger(attempt)) return undefined;
   if (!/^\d{10,}$/.test(ns)) return undefined;
-  return { attempt, seq, time: { sec: Number(ns.slice(0, -9)), nanos: Number(ns.slice(-9)) } };
+  return {
+    attempt,
+    seq,
+    consumerSeq,
+    time: { sec: Number(ns.slice(0, -9)), nanos: Number(ns.slice(-9)) },
+  };
 }

@@ -1,34 +1,28 @@
 /**
  * Tails on JetStream: core's TailMachine keeps the cursor (expected seq, gaps and their policy,
  * the filters after gap accounting, max, the end reasons, the idle timeout); this module keeps
- * only the read strategy (an ordered consumer from the tail's first seq) and its wait.
+ * only the read strategy (a pull reader from the tail's first seq, pull-reader.ts) and its wait.
  *
  * Invariants: options are checked by core before anything is read (Usage); a tail with `cursor`
  * starts after the cursor's committed seq, creating the cursor at the tail's own start − 1 before
  * anything is delivered (cursors.ts), and with `autoAck` acks each delivered message when the
- * next one is asked for (never the one the loop ended on); the consumer's seqs are expected to be contiguous, and a jump is
- * fed to the machine as bounds whose oldest is the seq that arrived, so the machine alone decides
+ * next one is asked for (never the one the loop ended on); the stream seqs delivered are expected
+ * to be contiguous, and a jump is fed to the machine as bounds whose oldest is the seq that arrived, so the machine alone decides
  * the gap (reported under policy `continue`, RetentionGap under `error`, before that message is
  * delivered); every message the consumer delivers advances the cursor before the tag and where
  * filters; `follow: false` ends with `caught-up` at the newest seq the stream had when the tail
  * started; an abort ends the tail at once (`aborted`); ending the loop (break, return, throw,
  * abort) stops the consumer and frees its server state; a consumer that delivers nothing while
- * the stream holds the expected seq (its node died, the stream leader moved) is replaced by a new
- * one from the expected seq, so a follow survives a node's loss without a duplicate or a hole; a
+ * the stream holds the expected seq (its node died, the stream leader moved), or that lost a
+ * delivery, is replaced by a new one from the expected seq (after LOST_PAUSE_MS when that keeps
+ * happening without a delivery in between), so a follow survives a node's loss without a duplicate or a hole; a
  * stream that does not answer (a leader election) is waited for up to OUTAGE_MS while the
  * connection is up, then the tail ends with Io.
  */
 import {
-  type Consumer,
-  type ConsumerMessages,
-  DeliverPolicy,
-  type JsMsg,
-} from "@nats-io/jetstream";
-import {
   type Bounds,
   checkTailOptions,
   hasEveryTag,
-  type Instant,
   type Message,
   SpoolError,
   seqAtOrAfterAsync,
@@ -39,8 +33,7 @@ import {
 } from "@spool/core";
 import type { PoolContext } from "./context.js";
 import { autoAck, openTailCursor } from "./cursors.js";
-import { deliveryOf } from "./delivery.js";
-import { toSpoolError } from "./errors.js";
+import { type Delivery, PullReader } from "./pull-reader.js";
 import { streamState, timeAt } from "./reads.js";
 import { messageOf, tagsOf } from "./stored.js";
 
@@ -57,80 +50,9 @@ const STALLED_CHECKS = 2;
  * loss) while its connection is up, before it ends with the Io error.
  */
 const OUTAGE_MS = 15_000;
-
-type Woken =
-  | { kind: "message"; result: IteratorResult<JsMsg> }
-  | { kind: "timer" }
-  | { kind: "aborted" };
-
-/**
- * A delivery's reply subject: nats.js's JsMsg has it (its `timestampNanos` parses it again per
- * call, with a BigInt), its interface does not say so.
- */
-function replyOf(m: JsMsg): string {
-  return (m as JsMsg & { reply: string }).reply;
-}
-
-/** The stored time of a consumer's delivery (from its reply subject, delivery.ts). */
-function deliveredAt(reply: string): Instant {
-  const delivered = deliveryOf(reply);
-  if (delivered) return delivered.time;
-  throw new SpoolError("Io", `JetStream sent a delivery with an unreadable reply ${reply}`, {
-    hint: "check that the NATS server is a JetStream server (nats-server 2.9 or later)",
-  });
-}
-
-/**
- * Loses a race to a `next()` that has already settled (its reaction is queued first), so the
- * read loop takes buffered messages without a timer or listeners.
- */
-const NOT_READY: unique symbol = Symbol("not ready");
-const NOT_YET: Promise<typeof NOT_READY> = Promise.resolve(NOT_READY);
-
-/** Waits for the next message, `ms` (when given) or the abort, whichever comes first. */
-function wake(
-  pending: Promise<IteratorResult<JsMsg>>,
-  ms: number | undefined,
-  signal: AbortSignal | undefined,
-): Promise<Woken> {
-  return new Promise<Woken>((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const onAbort = (): void => finish({ kind: "aborted" });
-    function finish(woken: Woken): void {
-      if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-      resolve(woken);
-    }
-    if (ms !== undefined) timer = setTimeout(() => finish({ kind: "timer" }), Math.max(0, ms));
-    signal?.addEventListener("abort", onAbort, { once: true });
-    pending.then(
-      (result) => finish({ kind: "message", result }),
-      (error: unknown) => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-/** An ordered consumer of the pool's stream from `from` on (Io and the like as SpoolErrors). */
-async function openConsumer(
-  ctx: PoolContext,
-  from: number,
-): Promise<{ consumer: Consumer; messages: ConsumerMessages }> {
-  let consumer: Consumer | undefined;
-  try {
-    consumer = await ctx.js.consumers.get(ctx.stream, {
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: from,
-    });
-    return { consumer, messages: await consumer.consume({ max_messages: 256 }) };
-  } catch (error) {
-    await consumer?.delete().catch(() => {});
-    throw toSpoolError(error, ctx.path, `tail of pool ${ctx.name}`);
-  }
-}
+/** Readers lost in a row without a delivery after which the tail pauses before the next one. */
+const LOST_IN_A_ROW = 3;
+const LOST_PAUSE_MS = 500;
 
 /** Replays then follows pool `ctx` as spec/api/v0 §3.5 says (see the module header). */
 export async function* tailPool<T>(
@@ -162,36 +84,29 @@ export async function* tailPool<T>(
     return { oldest, newest };
   };
   let bounds: Bounds = start;
-  let open: { consumer: Consumer; messages: ConsumerMessages } | undefined;
-  let it: AsyncIterator<JsMsg> | undefined;
-  let pending: Promise<IteratorResult<JsMsg>> | undefined;
+  let reader: PullReader | undefined;
   // A message the consumer delivered, waiting for the machine's step (its gap, if any).
-  let arrived: { msg: JsMsg; seq: number } | undefined;
+  let arrived: Delivery | undefined;
   // Idle checks in a row that saw the expected seq in the stream while the consumer gave nothing.
   let stalled = 0;
   // When the stream's bounds were last read (a delivered message counts as a sign of life).
   let checkedAt = Date.now();
   // Since when the stream has not answered the idle checks (undefined while it answers).
   let outageSince: number | undefined;
-  const dropConsumer = (): void => {
-    pending?.catch(() => {});
-    pending = undefined;
-    it = undefined;
-    if (open !== undefined) {
-      const old = open;
-      open = undefined;
-      old.messages.stop();
-      old.consumer.delete().catch(() => {});
-    }
+  // Readers lost in a row without a delivery in between.
+  let lostInARow = 0;
+  const dropReader = (): void => {
+    reader?.close().catch(() => {});
+    reader = undefined;
   };
   try {
     for (;;) {
       const step = machine.step(bounds, Date.now());
       if (step.do === "end") return;
       if (arrived !== undefined && step.do === "read") {
-        const { msg: m, seq } = arrived;
+        const { seq, time, msg } = arrived;
         arrived = undefined;
-        const message = messageOf<T>(seq, deliveredAt(replyOf(m)), tagsOf(m.headers), m.data);
+        const message = messageOf<T>(seq, time, tagsOf(msg.headers), msg.data);
         const kept =
           (opts.tags.length === 0 || hasEveryTag(message.tags, opts.tags)) &&
           whereKeepsEnvelope(opts.where, seq, () => message.toJSON(), options.onWhereError);
@@ -203,19 +118,28 @@ export async function* tailPool<T>(
         continue;
       }
       arrived = undefined;
-      if (open === undefined) {
-        open = await openConsumer(ctx, machine.expected);
-        it = open.messages[Symbol.asyncIterator]();
-      }
-      pending ??= (it as AsyncIterator<JsMsg>).next();
-      // A message the consumer has already buffered is taken without a timer or listeners.
-      const ready = await Promise.race([pending, NOT_YET]);
-      const woken: Woken =
-        ready !== NOT_READY && !options.signal?.aborted
-          ? { kind: "message", result: ready }
-          : await wake(pending, step.do === "wait" ? step.ms : IDLE_CHECK_MS, options.signal);
-      if (woken.kind === "aborted") continue;
-      if (woken.kind === "timer") {
+      reader ??= await PullReader.open(ctx, machine.expected);
+      const delivery = reader.take();
+      if (delivery === undefined) {
+        if (reader.lost !== undefined) {
+          if (ctx.nc.isClosed()) {
+            throw new SpoolError("Io", `the tail of pool ${ctx.name} lost its JetStream consumer`, {
+              path: ctx.path,
+              hint: `check that nats-server is reachable at ${ctx.location}, then tail again from the next seq`,
+            });
+          }
+          // A delivery went missing or the consumer is gone: a new one from the expected seq.
+          dropReader();
+          if (++lostInARow >= LOST_IN_A_ROW) {
+            await new Promise((resolve) => setTimeout(resolve, LOST_PAUSE_MS));
+          }
+          continue;
+        }
+        const woken = await reader.wait(
+          step.do === "wait" ? step.ms : IDLE_CHECK_MS,
+          options.signal,
+        );
+        if (woken !== "timer") continue;
         if (step.do === "wait") machine.waited();
         if (Date.now() - checkedAt >= IDLE_CHECK_MS) {
           // Nothing came for a while: what was expected may have been discarded meanwhile, or
@@ -237,34 +161,21 @@ export async function* tailPool<T>(
           if (stalled >= STALLED_CHECKS) {
             // The stream has what the consumer does not deliver: start a new one from there.
             stalled = 0;
-            dropConsumer();
+            dropReader();
           }
         }
         continue;
       }
-      pending = undefined;
       stalled = 0;
+      lostInARow = 0;
       checkedAt = Date.now();
-      if (woken.result.done) {
-        throw new SpoolError("Io", `the tail of pool ${ctx.name} lost its JetStream consumer`, {
-          path: ctx.path,
-          hint: `check that nats-server is reachable at ${ctx.location}, then tail again from the next seq`,
-        });
-      }
-      const msg = woken.result.value;
-      const seq = msg.seq;
-      if (seq < machine.expected) continue;
+      if (delivery.seq < machine.expected) continue;
       // A seq past the expected one is a gap: the bounds say the oldest left is the one that came.
-      arrived = { msg, seq };
-      bounds = known(seq, seq);
+      arrived = delivery;
+      bounds = known(delivery.seq, delivery.seq);
     }
   } finally {
-    pending?.catch(() => {});
-    // stop() ends the pulls at once (close() would wait for buffered messages to be read);
-    // the delete frees the consumer on the server instead of leaving it to expire.
-    if (open !== undefined) {
-      open.messages.stop();
-      await open.consumer.delete().catch(() => {});
-    }
+    // The delete frees the consumer on the server instead of leaving it to expire.
+    await reader?.close();
   }
 }
