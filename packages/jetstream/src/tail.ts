@@ -16,8 +16,8 @@
  * the stream holds the expected seq (its node died, the stream leader moved), or that lost a
  * delivery, is replaced by a new one from the expected seq (after LOST_PAUSE_MS when that keeps
  * happening without a delivery in between), so a follow survives a node's loss without a duplicate or a hole; a
- * stream that does not answer (a leader election) is waited for up to OUTAGE_MS while the
- * connection is up, then the tail ends with Io.
+ * stream that does not answer (a leader election), or a replacement consumer that cannot be made
+ * yet, is waited for up to OUTAGE_MS while the connection is up, then the tail ends with Io.
  */
 import {
   type Bounds,
@@ -95,6 +95,8 @@ export async function* tailPool<T>(
   let outageSince: number | undefined;
   // Readers lost in a row without a delivery in between.
   let lostInARow = 0;
+  // Whether the next reader replaces one (its open's Io failure is ridden out, not thrown).
+  let replacing = false;
   const dropReader = (): void => {
     reader?.close().catch(() => {});
     reader = undefined;
@@ -118,7 +120,22 @@ export async function* tailPool<T>(
         continue;
       }
       arrived = undefined;
-      reader ??= await PullReader.open(ctx, machine.expected);
+      if (reader === undefined) {
+        try {
+          reader = await PullReader.open(ctx, machine.expected);
+          outageSince = undefined;
+        } catch (error) {
+          // The first consumer's failure ends the tail; a replacement's (the node that held the
+          // old one died, a leader election) is ridden out like the idle checks' outage.
+          if (!replacing) throw error;
+          outageSince ??= Date.now();
+          const riding = !ctx.nc.isClosed() && Date.now() - outageSince < OUTAGE_MS;
+          if (!riding || !(error instanceof SpoolError) || error.kind !== "Io") throw error;
+          await new Promise((resolve) => setTimeout(resolve, LOST_PAUSE_MS));
+          continue;
+        }
+        replacing = true;
+      }
       const delivery = reader.take();
       if (delivery === undefined) {
         if (reader.lost !== undefined) {
