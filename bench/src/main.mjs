@@ -2,30 +2,41 @@
 // suites side by side in one run (the core suite in this process plus the child processes some
 // cases fork; the CLI suite running the built `spool` as child processes; the HTTP suite with
 // the server and the load generators in child processes; the consumers suite with cursors and
-// consumer groups against a SQLite job queue and Redis Streams), then prints the machine, the payload shape, the notes of each suite and one markdown table of
-// Spool's figures, their ratios to the baselines and the targets. BENCH_QUICK=1 runs a 10x
+// consumer groups against a SQLite job queue and Redis Streams; the JetStream suite; the scale
+// suite's curves of how cost grows), then prints the machine, the payload shape, the notes of
+// each suite and one markdown table of Spool's figures, their ratios to the baselines and the
+// targets, and writes each suite's table and chart to bench/results/<suite>.md and .svg
+// (`<suite>.quick.*` for a smoke run; `--no-results` writes none). BENCH_QUICK=1 runs a 10x
 // smaller smoke test; `--only` (or BENCH_ONLY) picks suites or HTTP groups.
 import { readFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir } from "node:os";
+import { relative } from "node:path";
 import { nowMs } from "./lib/measure.mjs";
 import { describeEvents, makeEvents } from "./lib/payload.mjs";
 import { markdownTable } from "./lib/report.mjs";
+import { cellsTable, writeSuiteResults } from "./lib/results.mjs";
 import { removeTempRoot, tempRoot } from "./lib/tmp.mjs";
 import { cliConfig, runCliSuite } from "./suites/cli.mjs";
 import { consumersConfig, runConsumersSuite } from "./suites/consumers.mjs";
 import { coreConfig, runCoreSuite } from "./suites/core.mjs";
 import { HTTP_GROUPS, httpConfig, runHttpSuite } from "./suites/http.mjs";
 import { jetstreamConfig, runJetStreamSuite } from "./suites/jetstream.mjs";
+import { runScaleSuite, scaleConfig } from "./suites/scale.mjs";
 
-const USAGE = `usage: node src/main.mjs [--only LIST]   (or BENCH_ONLY=LIST)
-  LIST is comma-separated: core, cli, http, ${HTTP_GROUPS.map((g) => `http-${g}`).join(", ")}, consumers, jetstream
-  (default: core, cli, http, consumers; jetstream runs when named). BENCH_QUICK=1 runs a 10x smaller smoke test.`;
+const USAGE = `usage: node src/main.mjs [--only LIST] [--no-results]   (or BENCH_ONLY=LIST)
+  LIST is comma-separated: core, cli, http, ${HTTP_GROUPS.map((g) => `http-${g}`).join(", ")}, consumers, jetstream, scale
+  (default: core, cli, http, consumers; jetstream and scale run when named). BENCH_QUICK=1 runs a 10x smaller smoke test.
+  Each suite run writes bench/results/<suite>.md and .svg (a smoke run: <suite>.quick.md/.svg); --no-results writes none.`;
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
-/** The selection from --only / BENCH_ONLY: { core, cli, consumers: booleans, http: Set of HTTP groups }. */
+/**
+ * The selection from --only / BENCH_ONLY: { core, cli, consumers, jetstream, scale: booleans,
+ * http: Set of HTTP groups, results: whether to write bench/results/ }.
+ */
 function selection(argv) {
   let only = process.env.BENCH_ONLY;
+  let results = true;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--help" || arg === "-h") {
@@ -33,25 +44,37 @@ function selection(argv) {
       process.exit(0);
     } else if (arg === "--only" && argv[i + 1] !== undefined) only = argv[++i];
     else if (arg.startsWith("--only=")) only = arg.slice("--only=".length);
+    else if (arg === "--no-results") results = false;
     else usage(`unknown argument ${arg}`);
   }
-  const names = (only ?? "core,cli,http,consumers")
+  only ??= "core,cli,http,consumers";
+  const names = only
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  const pick = { core: false, cli: false, consumers: false, jetstream: false, http: new Set() };
+  const pick = {
+    core: false,
+    cli: false,
+    consumers: false,
+    jetstream: false,
+    scale: false,
+    http: new Set(),
+    results,
+    only,
+  };
   for (const name of names) {
     if (name === "core") pick.core = true;
     else if (name === "cli") pick.cli = true;
     else if (name === "consumers") pick.consumers = true;
     else if (name === "jetstream") pick.jetstream = true;
+    else if (name === "scale") pick.scale = true;
     else if (name === "http") for (const g of HTTP_GROUPS) pick.http.add(g);
     else if (name.startsWith("http-") && HTTP_GROUPS.includes(name.slice(5)))
       pick.http.add(name.slice(5));
     else usage(`unknown suite ${JSON.stringify(name)}`);
   }
-  if (!pick.core && !pick.cli && !pick.consumers && !pick.jetstream && pick.http.size === 0)
-    usage("nothing selected");
+  const any = pick.core || pick.cli || pick.consumers || pick.jetstream || pick.scale;
+  if (!any && pick.http.size === 0) usage("nothing selected");
   return pick;
 }
 
@@ -87,55 +110,98 @@ async function main() {
     ...[...pick.http].map((g) => `http-${g}`),
     pick.consumers ? "consumers" : "",
     pick.jetstream ? "jetstream" : "",
+    pick.scale ? "scale" : "",
   ].filter(Boolean);
   log(
     `spool bench (${suites.join(", ")})${quick ? " (QUICK smoke run: 10x smaller counts, 1 round)" : ""}; temp dir ${tempRoot()}`,
   );
 
+  const machine = `- machine: ${cpu[0]?.model ?? "unknown cpu"}, ${cpu.length} cores; node ${process.version}; linux ${release()}; files under ${tmpdir()}`;
+  const payload = `- payload: ${shape.text}`;
+  // Every selected suite in run order: its name (the results files' name), a title, whether the
+  // ~1 KB events are its payload (the CLI suite's notes give its own), and how to run it.
+  const runners = [
+    pick.core && {
+      suite: "core",
+      title: "Spool benchmarks: core (in process)",
+      run: () => runCoreSuite({ cfg: coreConfig(quick), events, texts, log }),
+    },
+    pick.cli && {
+      suite: "cli",
+      title: "Spool benchmarks: CLI",
+      ownPayload: true,
+      run: () => runCliSuite({ cfg: cliConfig(quick), log }),
+    },
+    pick.http.size > 0 && {
+      suite: "http",
+      title: `Spool benchmarks: HTTP (${[...pick.http].join(", ")})`,
+      run: async () => {
+        const http = await runHttpSuite({ cfg: httpConfig(quick), texts, groups: pick.http, log });
+        return { ...http, details: http.details ? [http.details] : [] };
+      },
+    },
+    pick.consumers && {
+      suite: "consumers",
+      title: "Spool benchmarks: consumers (cursors and groups)",
+      run: () => runConsumersSuite({ cfg: consumersConfig(quick), texts, log }),
+    },
+    pick.jetstream && {
+      suite: "jetstream",
+      title: "Spool benchmarks: JetStream",
+      run: () => runJetStreamSuite({ cfg: jetstreamConfig(quick), events, texts, log }),
+    },
+    pick.scale && {
+      suite: "scale",
+      title: "Spool benchmarks: how cost grows (scale)",
+      run: () => runScaleSuite({ cfg: scaleConfig(quick), events, texts, log }),
+    },
+  ].filter(Boolean);
+
   const rows = [];
   const notes = [];
   const details = [];
-  if (pick.core) {
-    const core = await runCoreSuite({ cfg: coreConfig(quick), events, texts, log });
-    rows.push(...core.rows);
-    notes.push(...core.notes);
-  }
-  if (pick.cli) {
-    const cli = await runCliSuite({ cfg: cliConfig(quick), log });
-    rows.push(...cli.rows);
-    notes.push(...cli.notes);
-  }
-  if (pick.http.size > 0) {
-    const http = await runHttpSuite({ cfg: httpConfig(quick), texts, groups: pick.http, log });
-    rows.push(...http.rows);
-    notes.push(...http.notes);
-    if (http.details) details.push(http.details);
-  }
-  if (pick.consumers) {
-    const consumers = await runConsumersSuite({ cfg: consumersConfig(quick), texts, log });
-    rows.push(...consumers.rows);
-    notes.push(...consumers.notes);
-  }
-  if (pick.jetstream) {
-    const js = await runJetStreamSuite({ cfg: jetstreamConfig(quick), events, texts, log });
-    rows.push(...js.rows);
-    notes.push(...js.notes);
+  for (const runner of runners) {
+    const suiteLoad = loadavg()[0];
+    const suitePressure = cpuPressure();
+    const suiteBegan = nowMs();
+    const result = await runner.run();
+    const curveTables = (result.curves ?? [])
+      .filter((curve) => curve.table)
+      .map((curve) =>
+        [`${curve.title}:`, "", cellsTable(curve.table.header, curve.table.rows)].join("\n"),
+      );
+    rows.push(...result.rows);
+    notes.push(...result.notes);
+    details.push(...(result.details ?? []), ...curveTables);
+    if (pick.results) {
+      const header = [
+        `- run: \`node bench/src/main.mjs --only ${pick.only}\`${quick ? " with BENCH_QUICK=1" : ""}, ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC; this suite took ${((nowMs() - suiteBegan) / 1000).toFixed(0)} s`,
+        machine,
+        `- 1-min load average: ${suiteLoad.toFixed(2)} at the suite's start, ${loadavg()[0].toFixed(2)} at its end; CPU pressure: ${suitePressure} at start, ${cpuPressure()} at end`,
+        ...(runner.ownPayload ? [] : [payload]),
+      ];
+      const paths = writeSuiteResults({
+        suite: runner.suite,
+        title: runner.title,
+        header,
+        result,
+        quick,
+      });
+      log(`results: ${paths.map((path) => relative(process.cwd(), path)).join(", ")}`);
+    }
   }
 
   const out = [];
   out.push("");
   out.push(`## Spool benchmarks${quick ? " (QUICK smoke run, not representative)" : ""}`);
   out.push("");
-  out.push(
-    `- machine: ${cpu[0]?.model ?? "unknown cpu"}, ${cpu.length} cores; node ${process.version}; linux ${release()}; files under ${tmpdir()}`,
-  );
+  out.push(machine);
   out.push(
     `- 1-min load average: ${loadBefore.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end; CPU pressure (share of the last minute some task waited for a CPU): ${pressureBefore} at start, ${cpuPressure()} at end (a load above ~1 or a pressure above a few % means other work shared the CPUs with this run)`,
   );
   out.push(`- suites: ${suites.join(", ")}`);
   // The ~1 KB events are the payload of the core, HTTP and consumers suites (the CLI suite's notes give its own).
-  if (pick.core || pick.consumers || pick.jetstream || pick.http.size > 0)
-    out.push(`- payload: ${shape.text}`);
+  if (runners.some((runner) => !runner.ownPayload)) out.push(payload);
   out.push(...notes);
   out.push("");
   out.push(markdownTable(rows));
