@@ -2,12 +2,13 @@
 // suites side by side in one run (the core suite in this process plus the child processes some
 // cases fork; the CLI suite running the built `spool` as child processes; the HTTP suite with
 // the server and the load generators in child processes; the consumers suite with cursors and
-// consumer groups against a SQLite job queue and Redis Streams; the JetStream suite; the scale
-// suite's curves of how cost grows), then prints the machine, the payload shape, the notes of
-// each suite and one markdown table of Spool's figures, their ratios to the baselines and the
-// targets, and writes each suite's table and chart to bench/results/<suite>.md and .svg
-// (`<suite>.quick.*` for a smoke run; `--no-results` writes none). BENCH_QUICK=1 runs a 10x
-// smaller smoke test; `--only` (or BENCH_ONLY) picks suites or HTTP groups.
+// consumer groups against a SQLite job queue and Redis Streams; the JetStream suite; the peers
+// suite against Redis Streams and Durable Streams; the scale suite's curves of how cost
+// grows), then prints the machine, the payload shape, the notes of each suite and one markdown
+// table of Spool's figures, their ratios to the baselines and the targets, and writes each
+// suite's table and chart to bench/results/<suite>.md and .svg (`<suite>.quick.*` for a smoke
+// run; `--no-results` writes none). BENCH_QUICK=1 runs a 10x smaller smoke test; `--only` (or
+// BENCH_ONLY) picks suites or HTTP groups.
 import { readFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir } from "node:os";
 import { relative } from "node:path";
@@ -21,17 +22,18 @@ import { consumersConfig, runConsumersSuite } from "./suites/consumers.mjs";
 import { coreConfig, runCoreSuite } from "./suites/core.mjs";
 import { HTTP_GROUPS, httpConfig, runHttpSuite } from "./suites/http.mjs";
 import { jetstreamConfig, runJetStreamSuite } from "./suites/jetstream.mjs";
+import { peersConfig, runPeersSuite } from "./suites/peers.mjs";
 import { runScaleSuite, scaleConfig } from "./suites/scale.mjs";
 
 const USAGE = `usage: node src/main.mjs [--only LIST] [--no-results]   (or BENCH_ONLY=LIST)
-  LIST is comma-separated: core, cli, http, ${HTTP_GROUPS.map((g) => `http-${g}`).join(", ")}, consumers, jetstream, scale
-  (default: core, cli, http, consumers; jetstream and scale run when named). BENCH_QUICK=1 runs a 10x smaller smoke test.
+  LIST is comma-separated: core, cli, http, ${HTTP_GROUPS.map((g) => `http-${g}`).join(", ")}, consumers, jetstream, peers, scale
+  (default: core, cli, http, consumers; jetstream, peers and scale run when named). BENCH_QUICK=1 runs a 10x smaller smoke test.
   Each suite run writes bench/results/<suite>.md and .svg (a smoke run: <suite>.quick.md/.svg); --no-results writes none.`;
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
 /**
- * The selection from --only / BENCH_ONLY: { core, cli, consumers, jetstream, scale: booleans,
+ * The selection from --only / BENCH_ONLY: { core, cli, consumers, jetstream, peers, scale: booleans,
  * http: Set of HTTP groups, results: whether to write bench/results/ }.
  */
 function selection(argv) {
@@ -57,6 +59,7 @@ function selection(argv) {
     cli: false,
     consumers: false,
     jetstream: false,
+    peers: false,
     scale: false,
     http: new Set(),
     results,
@@ -67,13 +70,14 @@ function selection(argv) {
     else if (name === "cli") pick.cli = true;
     else if (name === "consumers") pick.consumers = true;
     else if (name === "jetstream") pick.jetstream = true;
+    else if (name === "peers") pick.peers = true;
     else if (name === "scale") pick.scale = true;
     else if (name === "http") for (const g of HTTP_GROUPS) pick.http.add(g);
     else if (name.startsWith("http-") && HTTP_GROUPS.includes(name.slice(5)))
       pick.http.add(name.slice(5));
     else usage(`unknown suite ${JSON.stringify(name)}`);
   }
-  const any = pick.core || pick.cli || pick.consumers || pick.jetstream || pick.scale;
+  const any = pick.core || pick.cli || pick.consumers || pick.jetstream || pick.peers || pick.scale;
   if (!any && pick.http.size === 0) usage("nothing selected");
   return pick;
 }
@@ -110,6 +114,7 @@ async function main() {
     ...[...pick.http].map((g) => `http-${g}`),
     pick.consumers ? "consumers" : "",
     pick.jetstream ? "jetstream" : "",
+    pick.peers ? "peers" : "",
     pick.scale ? "scale" : "",
   ].filter(Boolean);
   log(
@@ -149,6 +154,11 @@ async function main() {
       suite: "jetstream",
       title: "Spool benchmarks: JetStream",
       run: () => runJetStreamSuite({ cfg: jetstreamConfig(quick), events, texts, log }),
+    },
+    pick.peers && {
+      suite: "peers",
+      title: "Spool benchmarks: peers (Redis Streams, Durable Streams)",
+      run: () => runPeersSuite({ cfg: peersConfig(quick), events, texts, log }),
     },
     pick.scale && {
       suite: "scale",
