@@ -260,6 +260,9 @@ export async function* batches(
       }
       if (!sub) return; // unreachable: a tail that does not follow ends at caught-up
       live = true;
+      // Caught up: a follower at the live edge reads small runs (or takes shared ones), so it
+      // gives a chunk grown by its replay back while it waits.
+      source.reader.shrink();
       await sub.wait(step.ms, mark, cancel);
       cursor.waited();
       mark = sub.mark();

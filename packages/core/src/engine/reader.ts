@@ -6,7 +6,10 @@
  * Invariants: a frame is returned only if it validates against the seq expected at that point
  * and that seq is within the published bounds given by the caller; an invalid frame ends the
  * run and is reported as a problem (the caller re-reads the state to tell an overwrite from
- * corruption); the read buffer is bounded (one chunk, or one frame when a frame is larger).
+ * corruption); the read buffer is bounded (one chunk, or one frame when a frame is larger). A
+ * reader starts with a small chunk (FIRST_CHUNK) and grows it (×4, up to its chunk size) only
+ * while runs fill it with more frames waiting; `shrink()` gives the chunk back (a tail that
+ * caught up and waits) and the next read starts small again, so an idle reader holds no chunk.
  */
 import { readU64 } from "../format/bytes.js";
 import {
@@ -25,8 +28,19 @@ import type { PoolFile } from "../platform/file.js";
 export const MAX_RESYNCS = 100;
 /** Bytes read at once while looking for the next readable frame after damage. */
 const RESYNC_CHUNK = 1024 * 1024;
-/** Default bytes per positioned read. */
+/** Default largest bytes per positioned read. */
 export const CHUNK_SIZE = 1024 * 1024;
+/**
+ * Full-size chunks given back by `shrink()`, kept for the next reader that grows to full size
+ * (at most SPARE_CHUNKS): replays one after another reuse the same few MiB instead of leaving
+ * the allocator a MiB of freed memory each. A chunk goes here only when its reader's last run
+ * has been consumed (see `shrink`), and is handed to one reader at a time.
+ */
+const spareChunks: Buffer[] = [];
+const SPARE_CHUNKS = 4;
+
+/** The chunk a reader starts with, and goes back to on `shrink()`. */
+export const FIRST_CHUNK = 16 * 1024;
 /** First read when a single frame is wanted: holds a frame of up to ~2 KB of JSON (larger ones take a second read). */
 const SINGLE_READ = 2048;
 
@@ -53,17 +67,53 @@ export interface Run {
 export class FrameReader {
   readonly file: PoolFile;
   readonly layout: PoolLayout;
-  #chunk: Buffer;
+  /** The read buffer (undefined after `shrink()` until the next read). */
+  #chunk: Buffer | undefined;
+  /** Its size for the next read. */
+  #chunkSize: number;
+  readonly #maxChunk: number;
   #slot = Buffer.alloc(INDEX_SLOT_SIZE);
-  #walkBuf = Buffer.allocUnsafe(16 * 1024);
+  #walkBuf: Buffer | undefined;
   #resyncBuf: Buffer | undefined;
-  #last: Buffer;
+  /** The buffer of the last `readOne` (undefined: the chunk). */
+  #last: Buffer | undefined;
 
   constructor(file: PoolFile, layout: PoolLayout, chunkSize = CHUNK_SIZE) {
     this.file = file;
     this.layout = layout;
-    this.#chunk = Buffer.allocUnsafe(Math.min(chunkSize, layout.ringSize));
-    this.#last = this.#chunk;
+    this.#maxChunk = Math.min(chunkSize, layout.ringSize);
+    this.#chunkSize = Math.min(FIRST_CHUNK, this.#maxChunk);
+  }
+
+  #buffer(): Buffer {
+    if (this.#chunk === undefined || this.#chunk.length !== this.#chunkSize) {
+      const spare = this.#chunkSize === CHUNK_SIZE ? spareChunks.pop() : undefined;
+      this.#chunk = spare ?? Buffer.allocUnsafe(this.#chunkSize);
+    }
+    return this.#chunk;
+  }
+
+  /** Bytes of the chunk the next read uses (FIRST_CHUNK after `shrink()`, up to the chunk size while busy). */
+  get chunkBytes(): number {
+    return this.#chunkSize;
+  }
+
+  /** Whether the reader holds a chunk now (none after `shrink()` until the next read). */
+  get holdsChunk(): boolean {
+    return this.#chunk !== undefined;
+  }
+
+  /**
+   * Gives the chunk back: the next read makes a FIRST_CHUNK one. Call it only when no run this
+   * reader returned is in use any more (a tail that caught up: its consumer has taken every
+   * batch): a full-size chunk is kept for other readers to reuse.
+   */
+  shrink(): void {
+    const chunk = this.#chunk;
+    if (chunk?.length === CHUNK_SIZE && spareChunks.length < SPARE_CHUNKS) spareChunks.push(chunk);
+    this.#chunkSize = Math.min(FIRST_CHUNK, this.#maxChunk);
+    this.#chunk = undefined;
+    this.#last = undefined;
   }
 
   /** The ring offset the index records for `seq`, if its slot still names it. */
@@ -89,7 +139,7 @@ export class FrameReader {
   readOne(seq: number, offset: number, state: PoolState): FrameRef | undefined {
     const ringSize = this.layout.ringSize;
     if (seq > state.newest || offset + FRAME_HEADER_SIZE > ringSize) return undefined;
-    let buf = this.#chunk;
+    let buf = this.#buffer();
     let n = this.file.readSome(
       buf,
       0,
@@ -112,7 +162,7 @@ export class FrameReader {
 
   /** The buffer the last `readOne` result lives in (valid until the next read). */
   get lastBuffer(): Buffer {
-    return this.#last;
+    return this.#last ?? this.#buffer();
   }
 
   /**
@@ -128,7 +178,7 @@ export class FrameReader {
   ): Run {
     const ringSize = this.layout.ringSize;
     let pos = offset >= ringSize ? 0 : offset;
-    let buf = ownBuffer ? Buffer.allocUnsafe(this.#chunk.length) : this.#chunk;
+    let buf = ownBuffer ? Buffer.allocUnsafe(this.#chunkSize) : this.#buffer();
     // Read no further than the published head (or the ring's end), and only a page for one frame.
     const limit = maxFrames === 1 ? SINGLE_READ : buf.length;
     const want = (at: number): number =>
@@ -190,6 +240,17 @@ export class FrameReader {
       expect++;
       i += head.length;
       pos += head.length;
+    }
+    // The chunk was the limit (more frames wait, and they filled over half of it): read more
+    // at once next time.
+    if (
+      buf === this.#chunk &&
+      buf.length < this.#maxChunk &&
+      expect <= state.newest &&
+      frames.length < maxFrames &&
+      i > buf.length / 2
+    ) {
+      this.#chunkSize = Math.min(buf.length * 4, this.#maxChunk);
     }
     return run();
   }
@@ -314,6 +375,7 @@ export class FrameReader {
     targetSeq: number,
   ): number | { seq: number; offset: number } | undefined {
     const ringSize = this.layout.ringSize;
+    this.#walkBuf ??= Buffer.allocUnsafe(16 * 1024);
     const buf = this.#walkBuf;
     let bufStart = -1;
     let bufLen = 0;
