@@ -5,7 +5,8 @@
 // messages), and synced. Then, in interleaved rounds over the sizes: single appends
 // (`pool.append(event)`, stringify included), gets of uniformly random seqs among the messages
 // the pool holds, and JSONL replays (`tailJsonl`) of its newest min(held, replayCount)
-// messages, repeated until `replayCount` lines were read. Sizes that do not fit on the temp
+// messages, repeated until `replayCount` lines were read. A size may come twice, with core's
+// default index capacity and with one of its own. Sizes that do not fit on the temp
 // directory's file system (free space from statfs, as `df` shows it, with a margin) are skipped
 // and reported. Every pool is closed and removed in `close`, also after a failure.
 import { closeSync, fsyncSync, openSync, statfsSync } from "node:fs";
@@ -51,7 +52,7 @@ function fill(pool, texts, cap) {
 
 /**
  * The sizes that fit (all held at once, ascending) and the ones skipped. `sizes` =
- * [{ label, size, bytes }].
+ * [{ label, size, bytes, indexCapacity? }] (a pool with its own index capacity, else core's default).
  */
 export function planSizes(sizes, free = freeBytes()) {
   const fit = [];
@@ -76,7 +77,8 @@ export function preparePools(cfg, sizes, texts, log) {
       const fx = { ...s, dir, path };
       fixtures.push(fx);
       let t = nowMs();
-      fx.pool = Pool.create(path, { size: s.size });
+      const index = s.indexCapacity === undefined ? {} : { indexCapacity: s.indexCapacity };
+      fx.pool = Pool.create(path, { size: s.size, ...index });
       fx.createSeconds = (nowMs() - t) / 1000;
       t = nowMs();
       Object.assign(fx, fill(fx.pool, texts, cfg.fillCap));
@@ -130,13 +132,17 @@ export function poolSizeCases(cfg, fixtures, events) {
     run: () => {
       const { oldest, newest } = fx.pool.info().bounds;
       const span = newest - oldest + 1;
+      // The index keeps a slot for each of the newest indexCapacity indexed seqs: a get of an
+      // older one walks frame headers (engine/reader.ts `locate`).
+      const { indexCapacity, indexStride } = fx.info;
+      const beyondIndex = Math.max(0, span - indexCapacity * indexStride) / span;
       const seqAt = (i) => oldest + Math.floor(fractions[i % fractions.length] * span);
       for (let i = 0; i < cfg.warm; i++) fx.pool.get(seqAt(fractions.length - 1 - i));
-      const r = timeLoop(cfg.getCount, cfg.maxMs, (i) => {
+      const r = timeLoop(cfg.getCount, cfg.getMaxMs, (i) => {
         const seq = seqAt(i);
         if (fx.pool.get(seq).seq !== seq) throw new Error(`get(${seq}) returned another message`);
       });
-      return { ops: r.calls, seconds: r.seconds, held: span };
+      return { ops: r.calls, seconds: r.seconds, held: span, beyondIndex };
     },
   }));
   const replays = fixtures.map((fx) => ({
