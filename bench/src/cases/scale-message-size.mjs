@@ -7,12 +7,13 @@
 // pre-zeroed file of the pool's size, wrapping. Throughput in bytes of JSON per second. Each
 // run is bounded by a byte budget, a message count and a deadline. Pools and files are removed
 // in `close`.
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { writeSync } from "node:fs";
 import { join } from "node:path";
 import { Pool } from "@spool/core";
 import { timeLoop } from "../lib/measure.mjs";
 import { closeFd, createZeroedFile } from "../lib/spool.mjs";
 import { freshDir, removeDir } from "../lib/tmp.mjs";
+import { syncPath } from "./scale-pool-size.mjs";
 
 const VARIANTS = 8;
 
@@ -41,15 +42,6 @@ export function sizedObjects(target, events) {
   );
   const bytes = objects.map((o) => Buffer.byteLength(JSON.stringify(o)));
   return { objects, bytes, mean: bytes.reduce((a, b) => a + b, 0) / bytes.length };
-}
-
-function syncPath(path) {
-  const fd = openSync(path, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Fills `pool` with `texts` (cycled) in batches of at most ~1 MiB until its ring wrapped. */

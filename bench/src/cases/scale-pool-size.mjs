@@ -27,7 +27,8 @@ export function freeBytes() {
   return s.bavail * s.bsize;
 }
 
-function syncPath(path) {
+/** Writes a file's dirty pages to disk, so no timed case starts with its writeback in flight. */
+export function syncPath(path) {
   const fd = openSync(path, "r");
   try {
     fsyncSync(fd);
