@@ -11,7 +11,9 @@
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"];
 const FONT = 11;
 /** Rough width of one character of the 11 px sans-serif font, for layout. */
-const CHAR_W = 6.2;
+const CHAR_W = 6;
+/** Height of one legend row. */
+const LEGEND_ROW = 15;
 
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
@@ -76,18 +78,28 @@ function line(x1, y1, x2, y2, attrs) {
   return `<line x1="${r1(x1)}" y1="${r1(y1)}" x2="${r1(x2)}" y2="${r1(y2)}" ${attrs}/>`;
 }
 
-/** The legend: one short line and dot per series, left to right from (x, y). */
-function legendRow(names, x, y) {
+/**
+ * The legend: one short line and dot per series, left to right from `x`, wrapping before
+ * `maxX`; the first row's baseline at `y`. Returns { svg, rows }.
+ */
+function legend(names, x, y, maxX) {
   const parts = [];
   let at = x;
+  let row = 0;
   names.forEach((name, i) => {
+    const w = 30 + name.length * CHAR_W;
+    if (at > x && at + w > maxX) {
+      at = x;
+      row++;
+    }
+    const ly = y + row * LEGEND_ROW;
     const color = PALETTE[i % PALETTE.length];
-    parts.push(line(at, y - 4, at + 18, y - 4, `stroke="${color}" stroke-width="2"`));
-    parts.push(`<circle cx="${r1(at + 9)}" cy="${r1(y - 4)}" r="2.5" fill="${color}"/>`);
-    parts.push(text(at + 22, y, name));
-    at += 30 + name.length * CHAR_W;
+    parts.push(line(at, ly - 4, at + 18, ly - 4, `stroke="${color}" stroke-width="2"`));
+    parts.push(`<circle cx="${r1(at + 9)}" cy="${r1(ly - 4)}" r="2.5" fill="${color}"/>`);
+    parts.push(text(at + 22, ly, name));
+    at += w;
   });
-  return parts.join("");
+  return { svg: parts.join(""), rows: row + 1 };
 }
 
 /**
@@ -98,8 +110,15 @@ function legendRow(names, x, y) {
 export function lineChart(spec) {
   const { title, xLabel, yLabel, x, xText, series, logX = false, logY = false } = spec;
   const width = spec.width ?? 640;
-  const height = spec.height ?? 320;
   const m = { top: 48, right: 20, bottom: 46, left: 66 };
+  const key = legend(
+    series.map((s) => s.name),
+    m.left,
+    36,
+    width - m.right,
+  );
+  m.top += (key.rows - 1) * LEGEND_ROW;
+  const height = (spec.height ?? 320) + (key.rows - 1) * LEGEND_ROW;
   const plot = { x0: m.left, x1: width - m.right, y0: height - m.bottom, y1: m.top };
   const ys = series.flatMap((s) => s.y).filter((v) => finite(v) && (!logY || v > 0));
   if (spec.band) ys.push(...spec.band);
@@ -131,13 +150,7 @@ export function lineChart(spec) {
   const sx = scaler(xMin, xMax, plot.x0, plot.x1, logX);
   const sy = scaler(yMin, yMax, plot.y0, plot.y1, logY);
 
-  parts.push(
-    legendRow(
-      series.map((s) => s.name),
-      m.left,
-      36,
-    ),
-  );
+  parts.push(key.svg);
   if (spec.band) {
     const [lo, hi] = spec.band.map((v) => Math.min(plot.y0, Math.max(plot.y1, sy(v))));
     parts.push(
