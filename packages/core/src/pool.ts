@@ -15,8 +15,8 @@ import * as nodePath from "node:path";
 import { type AppendCondition, checkAppendCondition, checkCondition } from "./append-condition.js";
 import type { CursorInfo, GroupInfo, GroupSettings } from "./consumers.js";
 import { checkConsumerName } from "./consumers.js";
+import { AppendQueue } from "./engine/append-queue.js";
 import { type AppendInput, type EncodedFrame, FrameEncoder } from "./engine/encoder.js";
-import { whenLocked } from "./engine/lock-wait.js";
 import { FrameReader } from "./engine/reader.js";
 import { StateView } from "./engine/state-view.js";
 import { startSeq } from "./engine/tail-cursor.js";
@@ -98,6 +98,8 @@ export class Pool {
   readonly #host: ConsumerHost;
   /** Commits of ledger records alone: cursors and groups. */
   readonly #commits: LedgerCommits;
+  /** Group commit of this handle's asynchronous appends (engine/append-queue.ts). */
+  readonly #appends: AppendQueue;
 
   private constructor(
     file: PoolFile,
@@ -121,6 +123,9 @@ export class Pool {
       reader: this.#reader,
       tailCache: new Map(),
     };
+    this.#appends = new AppendQueue(file, lockTimeoutMs, (bytes, frames, d, c, p) =>
+      commitLocked(this.#writer, bytes, frames, d, c, p),
+    );
     this.#host = {
       path: this.path,
       name: this.name,
@@ -410,6 +415,8 @@ export class Pool {
   /**
    * `appendBatch` without blocking the event loop (see `appendAsync`): validated and encoded at
    * once (Usage errors come before any wait), committed as one commit once the lock is held.
+   * Plain async appends made in the same turn of the event loop share one commit (one lock,
+   * one write, one publication, one fdatasync pair under `flush`): engine/append-queue.ts.
    *
    * @example
    * const messages = await pool.appendBatchAsync([{ data: 1 }, { data: 2 }], { durability: "flush" });
@@ -432,25 +439,17 @@ export class Pool {
     const frames = this.#encode(inputs);
     if (frames.length === 0) return this.#emptyBatch(condition);
     this.#file.assertWritable();
-    // The encoder's buffer is shared by this handle's appends: one that has to wait keeps its
-    // own copy, and the messages are built in the turn that commits.
-    let bytes = this.#encoder.buffer;
-    return whenLocked(
-      this.#file,
-      this.#writer.lockTimeoutMs,
-      () =>
-        this.#answer<T>(
-          bytes,
-          frames,
-          commitLocked(this.#writer, bytes, frames, durability, condition, producer),
-        ),
-      {
-        signal: options.signal,
-        beforeWait: () => {
-          bytes = Buffer.from(bytes.subarray(0, encodedEnd(frames)));
-        },
-      },
-    );
+    // The encoder's buffer is shared by this handle's appends: a queued one keeps its own copy.
+    const bytes = Buffer.from(this.#encoder.buffer.subarray(0, encodedEnd(frames)));
+    const done = await this.#appends.submit({
+      bytes,
+      frames,
+      durability,
+      condition,
+      producer,
+      signal: options.signal,
+    });
+    return this.#answer<T>(done.bytes, done.frames, done.result);
   }
 
   /**
