@@ -247,7 +247,7 @@ export function ratioBarChart(spec) {
     text(
       4,
       34,
-      "Spool ÷ baseline, log scale (right of 1×: Spool ahead). Bars: green target met, red missed, blue no target; black tick: the target.",
+      "Spool ÷ baseline, log scale (right of 1×: Spool ahead). Bars: green ratio target met, red missed, blue none; black tick: the target.",
       'fill="#555" font-size="10"',
     ),
   );
@@ -295,7 +295,8 @@ export function ratioBarChart(spec) {
 
 /**
  * The ratio chart of report rows (as `buildRow` makes them: ratio "0.88×", target "≥ 0.8×",
- * baseline "name: figure"), grouped by benchmark name in row order.
+ * baseline "name: figure"), grouped by benchmark name in row order; rows without a ratio are
+ * left out.
  */
 export function rowsRatioChart(title, rows) {
   const groups = [];
@@ -309,7 +310,10 @@ export function rowsRatioChart(title, rows) {
     }
     const cut = String(row.baseline).lastIndexOf(": ");
     const label = cut > 0 ? row.baseline.slice(0, cut) : String(row.baseline);
-    group.bars.push({ label: `vs ${label}`, value, target: ratioOf(row.target), pass: row.pass });
+    // Only a ratio target colours a ratio's bar (an absolute one, e.g. "≥ 60k msg/s", is not on this axis).
+    const target = ratioOf(row.target);
+    const pass = target === undefined ? undefined : row.pass;
+    group.bars.push({ label: `vs ${label}`, value, target, pass });
   }
   return ratioBarChart({ title, groups });
 }
