@@ -32,6 +32,34 @@ function steadyCase(key, { open, body, count, warm, maxMs, perCall = 1, check })
   };
 }
 
+/**
+ * An async case on one full pool kept across rounds: `op(state, i)` (a promise) runs `count`
+ * times with at most `window` in flight (1: each awaited before the next), after `warm` untimed
+ * calls, for at most `maxMs` per round.
+ */
+function windowedCase(key, { open, op, count, warm, maxMs, window }) {
+  let state;
+  return {
+    key,
+    setup: () => {
+      state = open();
+    },
+    run: async () => {
+      for (let i = 0; i < warm; i++) await op(state, i);
+      let next = 0;
+      const start = performance.now();
+      const deadline = start + maxMs;
+      await Promise.all(
+        Array.from({ length: Math.min(window, count) }, async () => {
+          while (next < count && performance.now() < deadline) await op(state, warm + next++);
+        }),
+      );
+      return { ops: next, seconds: (performance.now() - start) / 1000 };
+    },
+    close: () => state?.close(),
+  };
+}
+
 /** A case that starts from a fresh directory each round (for stores that grow). */
 function freshCase(key, { open, body, count, warm, maxMs, perCall = 1 }) {
   return {
@@ -236,6 +264,41 @@ export function flushCases(cfg, events, texts, shared) {
       ...common,
       open: () => floorState("fdatasync", cfg),
       body: (s) => floorBody(s, events, true),
+    }),
+    // Group commit (core's append queue): concurrent async flush appends share fdatasyncs.
+    windowedCase("spool appendAsync (flush), one at a time", {
+      ...common,
+      window: 1,
+      open: () => spoolState("spool-flush-async-1", cfg, texts, shared),
+      op: (s, i) => s.pool.appendAsync(events[i % events.length], { durability: "flush" }),
+    }),
+    windowedCase("spool appendAsync (flush), 16 concurrent", {
+      ...common,
+      window: 16,
+      open: () => spoolState("spool-flush-async-16", cfg, texts, shared),
+      op: (s, i) => s.pool.appendAsync(events[i % events.length], { durability: "flush" }),
+    }),
+  ];
+}
+
+/**
+ * Group commit of fast async appends: `appendAsync` with 256 in flight (an HTTP server's or a
+ * producer's concurrent appends) against the same appends each awaited, each on a full pool.
+ */
+export function asyncAppendCases(cfg, events, texts, shared) {
+  const common = { count: cfg.appendCount, warm: cfg.warm, maxMs: cfg.maxMs };
+  return [
+    windowedCase("spool appendAsync, each awaited", {
+      ...common,
+      window: 1,
+      open: () => spoolState("spool-async-1", cfg, texts, shared),
+      op: (s, i) => s.pool.appendAsync(events[i % events.length]),
+    }),
+    windowedCase("spool appendAsync, 256 in flight", {
+      ...common,
+      window: 256,
+      open: () => spoolState("spool-async-256", cfg, texts, shared),
+      op: (s, i) => s.pool.appendAsync(events[i % events.length]),
     }),
   ];
 }

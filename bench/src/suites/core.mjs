@@ -2,6 +2,7 @@
 // random gets, follow latency) side by side with the baselines (a plain file, JSONL, SQLite as a
 // queue). Returns the report rows and the notes that describe what was measured.
 import {
+  asyncAppendCases,
   batchCases,
   encodedAppendCases,
   flushCases,
@@ -62,6 +63,12 @@ export async function runCoreSuite({ cfg, events, texts, log }) {
   );
   log("writer processes on one pool:");
   const writers = await runRounds(writerCases(cfg, texts), cfg.rounds, log);
+  log("async appends (group commit):");
+  const asyncAppends = await runRounds(
+    asyncAppendCases(cfg, events, texts, shared),
+    cfg.rounds,
+    log,
+  );
   log("flush durability:");
   const flush = await runRounds(flushCases(cfg, events, texts, shared), cfg.rounds, log);
   log("reads:");
@@ -165,6 +172,25 @@ export async function runCoreSuite({ cfg, events, texts, log }) {
       spool: r(flush, "spool append (flush)"),
       baselineName: "pwrite + fdatasync",
       baseline: r(flush, "pwrite + fdatasync"),
+    },
+    {
+      name: "appendAsync (flush), 16 concurrent: group commit",
+      spool: r(flush, "spool appendAsync (flush), 16 concurrent"),
+      baselineName: "appendAsync (flush), one at a time",
+      baseline: r(flush, "spool appendAsync (flush), one at a time"),
+      target: { kind: "ratioAtLeast", value: 5 },
+    },
+    {
+      name: "appendAsync, 256 in flight: group commit",
+      spool: r(asyncAppends, "spool appendAsync, 256 in flight"),
+      baselineName: "appendAsync, each awaited",
+      baseline: r(asyncAppends, "spool appendAsync, each awaited"),
+    },
+    {
+      name: "appendAsync, 256 in flight",
+      spool: r(asyncAppends, "spool appendAsync, 256 in flight"),
+      baselineName: "floor: stringify + pwrite",
+      baseline: r(single, "floor: stringify + pwrite"),
     },
     {
       name: "replay raw (tailJsonl)",

@@ -36,7 +36,7 @@ import {
 import type { Appended, Message } from "./message.js";
 import { createPoolFile, createPoolFileAsync } from "./platform/create-file.js";
 import { PoolFile } from "./platform/file.js";
-import { holdPresence } from "./platform/lock.js";
+import { holdPresence, tryLockFile } from "./platform/lock.js";
 import { encodeBatch, encodedEnd } from "./pool-batch.js";
 import { type ConsumerHost, LedgerCommits } from "./pool-consumers.js";
 import { keptCursors, openTailCursor, PoolCursor } from "./pool-cursor.js";
@@ -415,8 +415,9 @@ export class Pool {
   /**
    * `appendBatch` without blocking the event loop (see `appendAsync`): validated and encoded at
    * once (Usage errors come before any wait), committed as one commit once the lock is held.
-   * Plain async appends made in the same turn of the event loop share one commit (one lock,
-   * one write, one publication, one fdatasync pair under `flush`): engine/append-queue.ts.
+   * Concurrent `flush` appends share one commit (one lock, one write, one publication, one
+   * fdatasync pair), and appends that find the lock held wait in call order:
+   * engine/append-queue.ts.
    *
    * @example
    * const messages = await pool.appendBatchAsync([{ data: 1 }, { data: 2 }], { durability: "flush" });
@@ -439,6 +440,13 @@ export class Pool {
     const frames = this.#encode(inputs);
     if (frames.length === 0) return this.#emptyBatch(condition);
     this.#file.assertWritable();
+    // A fast append with nothing queued before it commits now when the lock is free (a group
+    // commit's bookkeeping costs more than the commit's few syscalls it would share).
+    if (durability === "fast" && this.#appends.idle && tryLockFile(this.#file.fd, this.path)) {
+      const scratch = this.#encoder.buffer;
+      const result = commitLocked(this.#writer, scratch, frames, durability, condition, producer);
+      return this.#answer<T>(scratch, frames, result);
+    }
     // The encoder's buffer is shared by this handle's appends: a queued one keeps its own copy.
     const bytes = Buffer.from(this.#encoder.buffer.subarray(0, encodedEnd(frames)));
     const done = await this.#appends.submit({

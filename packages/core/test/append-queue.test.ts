@@ -1,7 +1,7 @@
 /**
- * Group commit of a handle's asynchronous appends (src/engine/append-queue.ts): appends made in
- * one turn share a commit (one published state for many appends, `flush` ones too), seqs follow
- * the call order, conditional and producer appends keep their exact semantics in their place,
+ * Group commit of a handle's asynchronous appends (src/engine/append-queue.ts): concurrent
+ * `flush` appends share a commit (one published state), fast ones commit at once unless queued
+ * behind others (then they share one), seqs follow the call order, conditional and producer appends keep their exact semantics in their place,
  * a group the ring cannot hold at once splits into appends that each fit, and while another
  * handle holds the lock each append waits on its own (an aborted one appends nothing).
  */
@@ -15,19 +15,25 @@ import { useTempDirs } from "./helpers/temp-dir.js";
 const tempDir = useTempDirs("spool-append-queue-");
 
 describe("group commit of async appends", () => {
-  it("commits appends of one turn together, in call order", async () => {
+  it("commits fast appends at once, and those queued behind a flush one together", async () => {
     const pool = createPool(join(tempDir(), "p.spool"), { size: "4M" });
-    const before = pool.readState().generation;
-    const answers = await Promise.all(
-      Array.from({ length: 300 }, (_, i) => pool.appendAsync({ i }, { tags: [`t${i % 3}`] })),
-    );
-    expect(answers.map((m) => m.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
-    expect(answers.map((m) => (m.data as { i: number }).i)).toEqual(
+    let before = pool.readState().generation;
+    const alone = await Promise.all(Array.from({ length: 20 }, (_, i) => pool.appendAsync({ i })));
+    expect(alone.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    // Nothing queued and the lock free: each commits at once, as the synchronous append does.
+    expect(pool.readState().generation - before).toBe(20);
+    before = pool.readState().generation;
+    const answers = await Promise.all([
+      pool.appendAsync({ flushed: true }, { durability: "flush" }),
+      ...Array.from({ length: 300 }, (_, i) => pool.appendAsync({ i }, { tags: [`t${i % 3}`] })),
+    ]);
+    expect(answers.map((m) => m.seq)).toEqual(Array.from({ length: 301 }, (_, i) => i + 21));
+    expect(answers.slice(1).map((m) => (m.data as { i: number }).i)).toEqual(
       Array.from({ length: 300 }, (_, i) => i),
     );
-    // One published state for the 300 (no eviction in a fresh pool).
-    expect(pool.readState().generation - before).toBe(1);
-    for (const m of [answers[0], answers[150], answers[299]] as Message[]) {
+    // The flush append's commit, then one for the 300 queued behind it.
+    expect(pool.readState().generation - before).toBe(2);
+    for (const m of [answers[0], answers[150], answers[300]] as Message[]) {
       expect(pool.get(m.seq).toJSON()).toEqual(m.toJSON());
     }
     pool.close();
@@ -43,7 +49,7 @@ describe("group commit of async appends", () => {
     const more = pool.appendAsync({ i: 16 }, { durability: "flush" });
     const all = await Promise.all([...flushed, fast, more]);
     expect(all.map((m) => m.seq)).toEqual(Array.from({ length: 18 }, (_, i) => i + 1));
-    // 16 flush appends, then the fast one, then the last flush one: three commits.
+    // 16 flush appends, then the fast one (queued behind them), then the last flush one.
     expect(pool.readState().generation - before).toBe(3);
     pool.close();
   });

@@ -1,9 +1,12 @@
 /**
- * Group commit for one pool handle's asynchronous appends. Appends made while the event loop is
- * busy (an HTTP server's requests parsed in one turn, `Promise.all` of appends, an SDK
- * producer's batches) are committed together at the end of the loop's turn (`setImmediate`:
- * no timer, no linger on an idle pool): one lock, one write of their frames, one publication
- * of the state and, under `flush`, one pair of fdatasyncs for all of them.
+ * Group commit for one pool handle's asynchronous appends: the queued appends are committed
+ * together — one lock, one write of their frames, one publication of the state and, under
+ * `flush`, one pair of fdatasyncs for all of them. `flush` appends always queue and commit at
+ * the end of the event loop's turn (`setImmediate`), so the requests a server reads in one
+ * turn (and those that arrived while the last fdatasync ran) share the next one. A fast append
+ * queues only when it cannot commit at once (the lock is held elsewhere, or appends are queued
+ * before it: the pool commits it then, measured cheaper than any bookkeeping), and the queue
+ * drains after the current synchronous run (a microtask). No timer, no linger.
  *
  * Invariants:
  * - Appends commit in call order, so their seqs follow it.
@@ -77,7 +80,8 @@ export class AppendQueue {
   readonly #lockTimeoutMs: number;
   readonly #commit: LockedCommit;
   #queue: Entry[] = [];
-  #scheduled = false;
+  #soon = false;
+  #turnEnd = false;
   #draining = false;
 
   constructor(file: PoolFile, lockTimeoutMs: number, commit: LockedCommit) {
@@ -86,25 +90,42 @@ export class AppendQueue {
     this.#commit = commit;
   }
 
+  /** Nothing queued nor committing: an append may commit at once without passing another. */
+  get idle(): boolean {
+    return this.#queue.length === 0 && !this.#draining;
+  }
+
   /** Queues `append`; resolves once it committed (or rejects with its own error). */
   submit(append: QueuedAppend): Promise<CommittedAppend> {
     return new Promise<CommittedAppend>((resolve, reject) => {
       const last = append.frames[append.frames.length - 1] as EncodedFrame;
       this.#queue.push({ ...append, size: last.at + last.length, resolve, reject });
-      this.#schedule();
+      this.#schedule(append.durability === "flush");
     });
   }
 
-  #schedule(): void {
-    if (this.#scheduled || this.#draining) return;
-    this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      void this.#drain();
-    });
+  /** Drains after this synchronous run (a microtask), or at the turn's end for `flush`. */
+  #schedule(atTurnEnd: boolean): void {
+    if (this.#draining) return;
+    if (atTurnEnd) {
+      if (this.#turnEnd) return;
+      this.#turnEnd = true;
+      setImmediate(() => {
+        this.#turnEnd = false;
+        void this.#drain();
+      });
+    } else {
+      if (this.#soon) return;
+      this.#soon = true;
+      queueMicrotask(() => {
+        this.#soon = false;
+        void this.#drain();
+      });
+    }
   }
 
   async #drain(): Promise<void> {
+    if (this.#draining) return;
     this.#draining = true;
     try {
       while (this.#queue.length > 0) {
@@ -114,7 +135,7 @@ export class AppendQueue {
       }
     } finally {
       this.#draining = false;
-      if (this.#queue.length > 0) this.#schedule();
+      if (this.#queue.length > 0) this.#schedule(false);
     }
   }
 
