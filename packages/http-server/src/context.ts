@@ -45,3 +45,17 @@ export function guard(
 export function bodyLimit(ctx: AppContext): MiddlewareHandler {
   return limitBody(ctx.options.limits.maxBodyBytes, (error) => ctx.metrics?.error(error.kind));
 }
+
+/**
+ * Middleware: `guard(ctx, op)` then `bodyLimit(ctx)`, as one layer (each middleware layer costs
+ * an async step per request). Same checks in the same order: 401/403 before the body's size is
+ * looked at, so no body byte is read for a caller who may not write.
+ */
+export function guardedBody(ctx: AppContext, op: Operation): MiddlewareHandler {
+  const limit = bodyLimit(ctx);
+  return (c, next) => {
+    const mode = ctx.auth.authenticate(c.req.header("authorization"));
+    ctx.auth.authorize(mode, op);
+    return limit(c, next);
+  };
+}

@@ -197,9 +197,10 @@ export class PoolRegistry {
     this.#checkOpen();
     const cached = this.#entries.get(name);
     if (cached) {
+      // A missing file answers undefined rather than throwing (no error object per miss).
       let stat: fs.Stats | undefined;
       try {
-        stat = fs.statSync(cached.pool.path);
+        stat = fs.statSync(cached.pool.path, { throwIfNoEntry: false });
       } catch {
         stat = undefined;
       }

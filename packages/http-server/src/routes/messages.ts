@@ -16,10 +16,18 @@
  * same response shape; a seq past the next or a stale epoch is 409 Conflict with `expected_seq` or
  * `epoch`. Unknown body fields (also of a batch's messages) and query parameters are 400 Usage.
  */
-import { type Appended, type Durability, foldLineBreaks, SpoolError } from "@spool/core";
+import {
+  type Appended,
+  type AppendOptions,
+  type AsyncAppendOptions,
+  type BatchAppendOptions,
+  type Durability,
+  foldLineBreaks,
+  SpoolError,
+} from "@spool/core";
 import type { Hono } from "hono";
 import { EXPECTED_LAST_SEQ_HEADER, expectedLastSeqOf } from "../conditions.js";
-import { type AppContext, bodyLimit, guard } from "../context.js";
+import { type AppContext, guard, guardedBody } from "../context.js";
 import { elementMembers, objectSpans } from "../json-spans.js";
 import { producerOf } from "../producer-input.js";
 import { jsonBytesResponse } from "../responses.js";
@@ -38,10 +46,9 @@ import {
 import { messageBody, messagesBody } from "../wire.js";
 
 export function messageRoutes(app: Hono, ctx: AppContext): void {
-  const body = bodyLimit(ctx);
   const batchSchema = batchBody(ctx.options.limits.maxBatchMessages);
 
-  app.post("/v0/pools/:pool/append", guard(ctx, "write"), body, async (c) => {
+  app.post("/v0/pools/:pool/append", guardedBody(ctx, "write"), async (c) => {
     const pool = poolParam(c.req.param("pool"));
     const text = await bodyText(c.req);
     const object = parseJsonObject(text);
@@ -62,17 +69,19 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
     const lease = await ctx.pools.lease(pool);
     let message: Appended;
     try {
-      const options = {
+      // One options object, its optional fields set only when given (no spreads per request).
+      const options: AppendOptions & AsyncAppendOptions & { trusted?: boolean } = {
         signal: ctx.shutdown,
-        ...(input.tags === undefined ? {} : { tags: input.tags }),
-        ...(input.durability === undefined ? {} : { durability: input.durability as Durability }),
-        ...(expectedLastSeq === undefined ? {} : { expectedLastSeq }),
-        ...(producer === undefined ? {} : { producer }),
       };
-      // The data text was checked by JSON.parse above: a file pool need not check it again.
-      message = lease.file
-        ? await lease.file.appendJsonAsync(json, { ...options, trusted: true })
-        : await lease.pool.appendJson(json, options);
+      if (input.tags !== undefined) options.tags = input.tags;
+      if (input.durability !== undefined) options.durability = input.durability as Durability;
+      if (expectedLastSeq !== undefined) options.expectedLastSeq = expectedLastSeq;
+      if (producer !== undefined) options.producer = producer;
+      if (lease.file) {
+        // The data text was checked by JSON.parse above: a file pool need not check it again.
+        options.trusted = true;
+        message = await lease.file.appendJsonAsync(json, options);
+      } else message = await lease.pool.appendJson(json, options);
     } finally {
       lease.release();
     }
@@ -80,16 +89,13 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
     return jsonBytesResponse(messageBody("message", message));
   });
 
-  app.post("/v0/pools/:pool/append_batch", guard(ctx, "write"), body, async (c) => {
+  app.post("/v0/pools/:pool/append_batch", guardedBody(ctx, "write"), async (c) => {
     const pool = poolParam(c.req.param("pool"));
     const text = await bodyText(c.req);
     const object = parseJsonObject(text);
     checkBodyFields(Object.keys(object), BODY_FIELDS.append_batch);
     const input = parse(batchSchema, object, "body");
-    input.messages.forEach((_, i) => {
-      const element = (object.messages as Record<string, unknown>[])[i] as object;
-      checkBodyFields(Object.keys(element), BODY_FIELDS.batch_message, `messages[${i}].`);
-    });
+    checkMessageFields(object.messages as object[], input.messages.length);
     const datas = batchData(text, input.messages.length);
     const expectedLastSeq = expectedLastSeqOf(
       c.req.header(EXPECTED_LAST_SEQ_HEADER),
@@ -99,14 +105,13 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
     const lease = await ctx.pools.lease(pool);
     let messages: Appended[];
     try {
+      const options: BatchAppendOptions & AsyncAppendOptions = { signal: ctx.shutdown };
+      if (input.durability !== undefined) options.durability = input.durability as Durability;
+      if (expectedLastSeq !== undefined) options.expectedLastSeq = expectedLastSeq;
+      if (producer !== undefined) options.producer = producer;
       messages = await lease.pool.appendBatch(
         input.messages.map((m, i) => ({ json: datas[i] as string, trusted: true, tags: m.tags })),
-        {
-          signal: ctx.shutdown,
-          ...(input.durability === undefined ? {} : { durability: input.durability as Durability }),
-          ...(expectedLastSeq === undefined ? {} : { expectedLastSeq }),
-          ...(producer === undefined ? {} : { producer }),
-        },
+        options,
       );
     } finally {
       lease.release();
@@ -133,6 +138,19 @@ export function messageRoutes(app: Hono, ctx: AppContext): void {
     const message = served.file ? served.file.get(seq) : await served.pool.get(seq);
     return jsonBytesResponse(messageBody("message", message));
   });
+}
+
+/**
+ * Refuses fields of a batch's messages outside `BODY_FIELDS.batch_message` (400 Usage naming the
+ * first, as `messages[i].field`); the prefix is only spelled for an element that has one.
+ */
+function checkMessageFields(elements: readonly object[], count: number): void {
+  const allowed: readonly string[] = BODY_FIELDS.batch_message;
+  for (let i = 0; i < count; i++) {
+    const keys = Object.keys(elements[i] as object);
+    if (keys.every((key) => allowed.includes(key))) continue;
+    checkBodyFields(keys, allowed, `messages[${i}].`);
+  }
 }
 
 /** Each message's `data` text in a validated batch body (one pass over the text). */
