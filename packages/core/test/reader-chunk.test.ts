@@ -7,9 +7,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CHUNK_SIZE, FIRST_CHUNK, FrameReader } from "../src/engine/reader.js";
-import { decodeLayout, decodeState, HEADER_READ_SIZE } from "../src/format/header.js";
 import { createPool } from "../src/index.js";
-import { PoolFile } from "../src/platform/file.js";
+import { openRawPool } from "./helpers/raw-pool.js";
 import { useTempDirs } from "./helpers/temp-dir.js";
 
 const tempDir = useTempDirs("spool-reader-chunk-");
@@ -25,13 +24,8 @@ describe("the reader's chunk", () => {
       );
     }
     pool.close();
-    const file = PoolFile.open(path, true);
+    const { file, layout, state } = openRawPool(path);
     try {
-      const header = Buffer.alloc(HEADER_READ_SIZE);
-      file.readExact(header, 0, HEADER_READ_SIZE, 0);
-      const layout = decodeLayout(header, path, file.size());
-      const state = decodeState(header, layout.ringSize);
-      if (!state) throw new Error("no state");
       const reader = new FrameReader(file, layout);
       expect(reader.chunkBytes).toBe(FIRST_CHUNK);
       const sizes: number[] = [];
@@ -78,11 +72,8 @@ describe("the reader's chunk", () => {
     pool.appendBatch(Array.from({ length: 40 }, (_, i) => ({ data: { i, pad: "x".repeat(100) } })));
     const ringSize = pool.layout.ringSize;
     pool.close();
-    const file = PoolFile.open(path, true);
+    const { file, layout } = openRawPool(path);
     try {
-      const header = Buffer.alloc(HEADER_READ_SIZE);
-      file.readExact(header, 0, HEADER_READ_SIZE, 0);
-      const layout = decodeLayout(header, path, file.size());
       const reader = new FrameReader(file, layout);
       expect(reader.chunkBytes).toBe(Math.min(FIRST_CHUNK, ringSize));
     } finally {

@@ -10,9 +10,8 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FrameReader } from "../src/engine/reader.js";
-import { decodeLayout, decodeState, HEADER_READ_SIZE } from "../src/format/header.js";
 import { createPool, openPool, verifyPool } from "../src/index.js";
-import { PoolFile } from "../src/platform/file.js";
+import { openRawPool } from "./helpers/raw-pool.js";
 import { useTempDirs } from "./helpers/temp-dir.js";
 
 const tempDir = useTempDirs("spool-review-reader-");
@@ -34,13 +33,8 @@ describe("readRun at the ring's end", () => {
     writeSync(fd, Buffer.from("CMTD", "latin1"), 0, 4, ringOffset + 8176 + 4);
     closeSync(fd);
 
-    const file = PoolFile.open(path, true);
+    const { file, layout, state } = openRawPool(path);
     try {
-      const header = Buffer.alloc(HEADER_READ_SIZE);
-      file.readExact(header, 0, HEADER_READ_SIZE, 0);
-      const layout = decodeLayout(header, path, file.size());
-      const state = decodeState(header, layout.ringSize);
-      if (!state) throw new Error("no state");
       // A reader with a 4 KiB chunk, reading seq 33 (at ring offset 4096) on: one fill of
       // [4096, 8192) exactly, then 16 bytes before the ring's end.
       const reader = new FrameReader(file, layout, 4096);
