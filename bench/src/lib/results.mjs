@@ -23,7 +23,7 @@ export function cellsTable(header, rows) {
 export function suiteSvg(title, { rows = [], curves = [] }) {
   const panels =
     curves.length > 0 ? curves.map((c) => lineChart(c)) : [rowsRatioChart(title, rows)];
-  return svgDocument(panels);
+  return svgDocument(panels, 12, `Spool benchmark: ${title}`);
 }
 
 /**

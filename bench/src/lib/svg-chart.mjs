@@ -318,8 +318,8 @@ export function rowsRatioChart(title, rows) {
   return ratioBarChart({ title, groups });
 }
 
-/** One standalone SVG document holding `panels` stacked top to bottom. */
-export function svgDocument(panels, gap = 12) {
+/** One standalone SVG document holding `panels` stacked top to bottom, titled `title`. */
+export function svgDocument(panels, gap = 12, title = "Spool benchmark results") {
   const width = Math.max(...panels.map((p) => p.width));
   let y = 0;
   const bodies = [];
@@ -329,7 +329,8 @@ export function svgDocument(panels, gap = 12) {
   }
   const height = Math.max(1, y - gap);
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${r1(height)}" viewBox="0 0 ${width} ${r1(height)}" font-family="sans-serif" font-size="${FONT}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${r1(height)}" viewBox="0 0 ${width} ${r1(height)}" font-family="sans-serif" font-size="${FONT}" role="img">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="${width}" height="${r1(height)}" fill="#fff"/>`,
     ...bodies,
     "</svg>",
