@@ -12,6 +12,7 @@
  */
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
+import { ackingTail } from "./acking-tail.js";
 import { type AppendCondition, checkAppendCondition, checkCondition } from "./append-condition.js";
 import type { CursorInfo, GroupInfo, GroupSettings } from "./consumers.js";
 import { checkConsumerName } from "./consumers.js";
@@ -36,8 +37,8 @@ import {
 import type { Appended, Message } from "./message.js";
 import { createPoolFile, createPoolFileAsync } from "./platform/create-file.js";
 import { PoolFile } from "./platform/file.js";
-import { holdPresence, tryLockFile } from "./platform/lock.js";
-import { encodeBatch, encodedEnd } from "./pool-batch.js";
+import { holdPresence } from "./platform/lock.js";
+import { encodeBatch } from "./pool-batch.js";
 import { type ConsumerHost, LedgerCommits } from "./pool-consumers.js";
 import { keptCursors, openTailCursor, PoolCursor } from "./pool-cursor.js";
 import { keptGroups, PoolGroup } from "./pool-group.js";
@@ -68,7 +69,7 @@ import {
   type ProducerOptions,
 } from "./producer.js";
 import { type TailSource, tailMessages } from "./tail.js";
-import { jsonlChunkLastSeq, tailJsonl } from "./tail-jsonl.js";
+import { tailJsonl } from "./tail-jsonl.js";
 import { checkOptions, type TailOptions } from "./tail-options.js";
 import { checkCount, checkDurability } from "./validate.js";
 
@@ -440,23 +441,13 @@ export class Pool {
     const frames = this.#encode(inputs);
     if (frames.length === 0) return this.#emptyBatch(condition);
     this.#file.assertWritable();
-    // A fast append with nothing queued before it commits now when the lock is free (a group
-    // commit's bookkeeping costs more than the commit's few syscalls it would share).
-    if (durability === "fast" && this.#appends.idle && tryLockFile(this.#file.fd, this.path)) {
-      const scratch = this.#encoder.buffer;
-      const result = commitLocked(this.#writer, scratch, frames, durability, condition, producer);
-      return this.#answer<T>(scratch, frames, result);
-    }
-    // The encoder's buffer is shared by this handle's appends: a queued one keeps its own copy.
-    const bytes = Buffer.from(this.#encoder.buffer.subarray(0, encodedEnd(frames)));
-    const done = await this.#appends.submit({
-      bytes,
-      frames,
+    const committed = this.#appends.append(this.#encoder.buffer, frames, {
       durability,
       condition,
       producer,
       signal: options.signal,
     });
+    const done = committed instanceof Promise ? await committed : committed;
     return this.#answer<T>(done.bytes, done.frames, done.result);
   }
 
@@ -568,38 +559,4 @@ export class Pool {
   close(): void {
     this.#file.close();
   }
-}
-
-/**
- * A tail that acks, when the next item is asked for, the last seq of the item before (a message,
- * or a JSONL chunk's last line): what the consumer asked past was handled. An ending tail
- * (return, throw) acks nothing more: the item it ended on may not have been handled.
- */
-function ackingTail<I extends Message | Buffer>(
-  inner: AsyncIterable<I>,
-  ack: (seq: number) => Promise<unknown>,
-): AsyncIterableIterator<I> {
-  const it = inner[Symbol.asyncIterator]();
-  let pending = 0;
-  return {
-    async next() {
-      if (pending > 0) {
-        const seq = pending;
-        pending = 0;
-        await ack(seq);
-      }
-      const result = await it.next();
-      if (!result.done) {
-        const item = result.value;
-        pending = Buffer.isBuffer(item) ? (jsonlChunkLastSeq(item) ?? 0) : (item as Message).seq;
-      }
-      return result;
-    },
-    return: (value?: unknown) =>
-      it.return ? it.return(value) : Promise.resolve({ done: true, value: undefined }),
-    throw: (error?: unknown) => (it.throw ? it.throw(error) : Promise.reject(error)),
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  } as AsyncIterableIterator<I>;
 }

@@ -25,6 +25,7 @@
 import type { AppendCondition } from "../append-condition.js";
 import { isSpoolError } from "../errors.js";
 import type { PoolFile } from "../platform/file.js";
+import { tryLockFile } from "../platform/lock.js";
 import type { ProducerClaim } from "../producer.js";
 import type { Durability } from "../validate.js";
 import type { EncodedFrame } from "./encoder.js";
@@ -36,14 +37,18 @@ export const GROUP_APPENDS = 1024;
 /** Most frame bytes in one shared commit. */
 export const GROUP_BYTES = 1024 * 1024;
 
-/** One append: its own encoded bytes (frames from offset 0) and what it asks for. */
-export interface QueuedAppend {
-  bytes: Buffer;
-  frames: readonly EncodedFrame[];
+/** What an append asks for, besides its frames. */
+export interface AppendRequest {
   durability: Durability;
   condition: AppendCondition | undefined;
   producer: ProducerClaim | undefined;
   signal: AbortSignal | undefined;
+}
+
+/** One queued append: its own encoded bytes (frames from offset 0) and what it asks for. */
+interface QueuedAppend extends AppendRequest {
+  bytes: Buffer;
+  frames: readonly EncodedFrame[];
 }
 
 /** What an append's answer is built from: the bytes its frames were sealed in, and its part. */
@@ -91,12 +96,36 @@ export class AppendQueue {
   }
 
   /** Nothing queued nor committing: an append may commit at once without passing another. */
-  get idle(): boolean {
+  private get idle(): boolean {
     return this.#queue.length === 0 && !this.#draining;
   }
 
+  /**
+   * Commits `frames` (encoded in `scratch`, from offset 0): at once, synchronously, for a fast
+   * append with nothing queued before it while the lock is free (the bookkeeping of a group
+   * costs more than the few syscalls it would share); else queued with a copy of its bytes
+   * (`scratch` is the handle's shared encoder buffer), resolving once it committed.
+   */
+  append(
+    scratch: Buffer,
+    frames: readonly EncodedFrame[],
+    request: AppendRequest,
+  ): CommittedAppend | Promise<CommittedAppend> {
+    const { durability, condition, producer } = request;
+    if (durability === "fast" && this.idle && tryLockFile(this.#file.fd, this.#file.path)) {
+      return {
+        bytes: scratch,
+        frames,
+        result: this.#commit(scratch, frames, durability, condition, producer),
+      };
+    }
+    const last = frames[frames.length - 1] as EncodedFrame;
+    const bytes = Buffer.from(scratch.subarray(0, last.at + last.length));
+    return this.#submit({ ...request, bytes, frames });
+  }
+
   /** Queues `append`; resolves once it committed (or rejects with its own error). */
-  submit(append: QueuedAppend): Promise<CommittedAppend> {
+  #submit(append: QueuedAppend): Promise<CommittedAppend> {
     return new Promise<CommittedAppend>((resolve, reject) => {
       const last = append.frames[append.frames.length - 1] as EncodedFrame;
       this.#queue.push({ ...append, size: last.at + last.length, resolve, reject });

@@ -23,6 +23,7 @@ import {
 } from "../format/frame.js";
 import { INDEX_SLOT_SIZE, type PoolLayout, type PoolState } from "../format/header.js";
 import type { PoolFile } from "../platform/file.js";
+import { BISECT_FROM, bisectOffset } from "./bisect.js";
 
 /** Most resumptions past damaged ranges in one scan (verify reports as many ranges). */
 export const MAX_RESYNCS = 100;
@@ -41,14 +42,6 @@ const SPARE_CHUNKS = 4;
 
 /** The chunk a reader starts with, and goes back to on `shrink()`. */
 export const FIRST_CHUNK = 16 * 1024;
-/**
- * Seqs past the oldest beyond which `locate`, when the index cannot help (its slot was taken
- * by a newer seq: more messages than index slots), bisects the ring instead of walking every
- * frame header from the oldest message.
- */
-const BISECT_FROM = 256;
-/** Bytes read at each bisection probe to find the first frame at or after a ring offset. */
-const PROBE_BYTES = 4096;
 /** First read when a single frame is wanted: holds a frame of up to ~2 KB of JSON (larger ones take a second read). */
 const SINGLE_READ = 2048;
 
@@ -284,74 +277,10 @@ export class FrameReader {
       if (found !== undefined) return found;
     }
     if (seq - state.oldest > BISECT_FROM) {
-      const found = this.#bisect(seq, state);
+      const found = bisectOffset(this, seq, state);
       if (found !== undefined) return found;
     }
     return this.scan(seq, state);
-  }
-
-  /**
-   * The offset of `seq` found by bisecting the live bytes (tail → head: live frames lie there in
-   * seq order): each probe takes the first frame that validates in full at or after the middle
-   * offset, keeps it as the lower anchor when its seq is ≤ `seq`, else narrows above; then it
-   * walks headers from the last anchor. O(log live bytes) probes instead of a walk over every
-   * older message. Undefined when a probe finds nothing readable (damage, a huge frame): the
-   * caller falls back to `scan`. A wrong answer is impossible to hand out: callers validate the
-   * frame at the offset in full.
-   */
-  #bisect(seq: number, state: PoolState): number | undefined {
-    const ringSize = this.layout.ringSize;
-    const span = (state.head - state.tail + ringSize) % ringSize || ringSize;
-    let loSeq = state.oldest;
-    let loDist = 0;
-    let hiDist = span;
-    for (let probes = 0; probes < 64; probes++) {
-      if (seq - loSeq <= BISECT_FROM / 4 || hiDist - loDist <= 2 * PROBE_BYTES) break;
-      const mid = loDist + Math.floor((hiDist - loDist) / 16) * 8;
-      const at = (state.tail + mid) % ringSize;
-      // A probe near the ring's end may find only the wrap marker: the next frame is at 0.
-      const found =
-        this.#frameFrom(at, loSeq, state) ??
-        (at + PROBE_BYTES >= ringSize ? this.#frameFrom(0, loSeq, state) : undefined);
-      if (found === undefined) return undefined;
-      const dist = (found.offset - state.tail + ringSize) % ringSize;
-      if (found.seq <= seq && dist >= loDist) {
-        loSeq = found.seq;
-        loDist = dist;
-        if (found.seq === seq) return found.offset;
-      } else {
-        hiDist = mid;
-      }
-    }
-    return this.walk(loSeq, (state.tail + loDist) % ringSize, seq);
-  }
-
-  /**
-   * The first frame starting in the PROBE_BYTES at ring offset `at` (up to the ring's end) that
-   * validates in full with a live seq from `minSeq` on, or undefined.
-   */
-  #frameFrom(
-    at: number,
-    minSeq: number,
-    state: PoolState,
-  ): { seq: number; offset: number } | undefined {
-    const ringSize = this.layout.ringSize;
-    this.#walkBuf ??= Buffer.allocUnsafe(16 * 1024);
-    const buf = this.#walkBuf;
-    const n = this.file.readSome(
-      buf,
-      0,
-      Math.min(PROBE_BYTES, ringSize - at),
-      this.layout.ringOffset + at,
-    );
-    for (let i = 0; i + FRAME_HEADER_SIZE <= n; i += 8) {
-      if (buf.readUInt32LE(i) !== FRAME_MAGIC) continue;
-      const head = readFrameHead(buf, i);
-      if (typeof head === "string" || head.seq < minSeq || head.seq > state.newest) continue;
-      const offset = at + i;
-      if (this.readOne(head.seq, offset, state)) return { seq: head.seq, offset };
-    }
-    return undefined;
   }
 
   /** The seq of the frame header at a ring offset, if one is there. */
