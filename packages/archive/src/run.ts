@@ -1,0 +1,41 @@
+/**
+ * A long-running archive of several pools (what `spool archive` and `spool serve --archive-pools`
+ * run): one archiver per pool, each with its own PostgreSQL connection, until the signal aborts;
+ * then every archiver commits the batch in hand and the call returns.
+ *
+ * Invariants: pools are opened read-write through core's file engine (the archiver keeps its
+ * marker cursor in the pool); a pool that cannot be opened yet is retried like a lost
+ * connection, so an archive can be started before its pools exist.
+ */
+import { FileEngine } from "@spool/core";
+import type pg from "pg";
+import { type ArchiverEvent, archivePool } from "./archiver.js";
+
+export interface RunArchiveOptions {
+  pools: readonly string[];
+  /** The pool directory (default: SPOOL_DIR, else core's default). */
+  dir?: string | undefined;
+  connection: string | pg.ClientConfig;
+  batchSize?: number | undefined;
+  signal: AbortSignal;
+  onEvent?: ((event: ArchiverEvent) => void) | undefined;
+}
+
+/** Archives every pool of `options.pools` until the signal aborts. */
+export async function runArchive(options: RunArchiveOptions): Promise<void> {
+  const engine = new FileEngine({ dir: options.dir });
+  try {
+    await Promise.all(
+      options.pools.map((name) =>
+        archivePool(() => engine.open(name), {
+          connection: options.connection,
+          signal: options.signal,
+          ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+          ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+        }),
+      ),
+    );
+  } finally {
+    await engine.close();
+  }
+}
