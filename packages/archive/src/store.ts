@@ -156,7 +156,8 @@ export async function readOne(db: Queryable, poolId: number, seq: number) {
 export async function seqAtTime(db: Queryable, poolId: number, time: string) {
   const result = await db.query<{ seq: string }>(
     `SELECT seq FROM spool_archive.messages
-     WHERE pool_id = $1 AND time >= date_trunc('microseconds', $2::timestamptz) AND time_text COLLATE "C" >= $2
+     WHERE pool_id = $1 AND time >= ($2::text)::timestamptz - interval '1 microsecond'
+       AND time_text COLLATE "C" >= $2::text
      ORDER BY seq LIMIT 1`,
     [poolId, time],
   );
