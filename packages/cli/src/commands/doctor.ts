@@ -19,6 +19,7 @@ import {
   type VerifyReport,
   verifyPool,
 } from "@spool/core";
+import { ARCHIVE_OPTIONS, archiveUrl } from "../lib/archive-options.js";
 import type { CommandModule, Context } from "../lib/command.js";
 import {
   chosenEngine,
@@ -43,6 +44,7 @@ const OPTIONS = commandOptions(
       describe: "Verify every pool of the pool directory (with --engine: of the engine)",
     },
     ...ENGINE_OPTIONS,
+    ...ARCHIVE_OPTIONS,
     ...DOCUMENT_OUTPUT,
   },
 );
@@ -77,6 +79,11 @@ export const command: CommandModule = {
         for (const entry of listPools({ dir: ctx.dir })) paths.push(entry.path);
       }
       reports = paths.map((path) => verifyPool(path));
+      const archiveAt = archiveUrl(args);
+      if (archiveAt !== undefined) {
+        const { checkArchives } = await import("../lib/archive-target.js");
+        reports = await checkArchives(reports, archiveAt);
+      }
     }
     // Bounds in the wire spelling of PoolInfo: {} for an empty pool (spec/cli/v0).
     const pools = () =>

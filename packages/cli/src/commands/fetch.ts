@@ -5,6 +5,7 @@
  * --jsonl` prints it); a terminal gets it indented and coloured; a missing or overwritten seq is
  * NotFound (exit 3) carrying `seq`.
  */
+import { ARCHIVE_OPTIONS, archiveUrl } from "../lib/archive-options.js";
 import type { CommandModule } from "../lib/command.js";
 import { messageLine } from "../lib/envelope.js";
 import { commandOptions } from "../lib/option-table.js";
@@ -28,6 +29,7 @@ const OPTIONS = commandOptions(
   {
     ...REMOTE_OPTIONS,
     ...ENGINE_OPTIONS,
+    ...ARCHIVE_OPTIONS,
     ...DOCUMENT_OUTPUT,
     format: {
       ...DOCUMENT_OUTPUT.format,
@@ -49,6 +51,7 @@ export const command: CommandModule = {
       readOnly: true,
       remote: remoteAccess(args),
       engine: engineAccess(args),
+      archive: archiveUrl(args),
     });
     try {
       const line = messageLine(await target.get(args.seq));

@@ -13,6 +13,7 @@
  */
 import { constants } from "node:os";
 import { checkConsumerName, checkTag, formatTime, TIMEOUT_EXIT_CODE } from "@spool/core";
+import { ARCHIVE_OPTIONS, archiveUrl } from "../lib/archive-options.js";
 import { parseDuration, parseSince } from "../lib/args.js";
 import type { CommandModule } from "../lib/command.js";
 import { CursorAcks } from "../lib/cursor-acks.js";
@@ -39,6 +40,7 @@ const OPTIONS = commandOptions(
   {
     ...REMOTE_OPTIONS,
     ...ENGINE_OPTIONS,
+    ...ARCHIVE_OPTIONS,
     tail: {
       ...TAIL_OPTION,
       describe: "Replay the newest N messages first (with --cursor: a new one)",
@@ -118,6 +120,7 @@ export const command: CommandModule = {
       remote: remoteAccess(args),
       engine: engineAccess(args),
       io: ctx.io,
+      archive: archiveUrl(args),
     });
     try {
       const start: { since?: number; sinceTime?: string; last?: number } = {};

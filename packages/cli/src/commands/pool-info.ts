@@ -6,6 +6,7 @@
  * the wire spelling of lib/pool-json.ts; a JetStream pool (`nats://…/POOL`, or a bare name with
  * --engine) is read through the engine, and only then is NATS loaded.
  */
+import { ARCHIVE_OPTIONS, archiveUrl } from "../lib/archive-options.js";
 import type { CommandModule } from "../lib/command.js";
 import { printJson } from "../lib/json-output.js";
 import { commandOptions } from "../lib/option-table.js";
@@ -17,7 +18,7 @@ import { openTarget } from "../lib/target.js";
 const OPTIONS = commandOptions(
   "pool info",
   { pool: POOL_OPERAND },
-  { ...ENGINE_OPTIONS, ...DOCUMENT_OUTPUT },
+  { ...ENGINE_OPTIONS, ...ARCHIVE_OPTIONS, ...DOCUMENT_OUTPUT },
 );
 
 export const command: CommandModule = {
@@ -26,16 +27,29 @@ export const command: CommandModule = {
   async run(raw, ctx) {
     const args = OPTIONS.parse(raw);
     const format = outputFormat(args, "document", "pretty");
+    const archiveAt = archiveUrl(args);
     const target = await openTarget(args.pool, {
       dir: ctx.dir,
       readOnly: true,
       engine: engineAccess(args),
+      archive: archiveAt,
     });
     try {
       const info = await target.info();
-      if (format === "json") printJson(ctx.io, { pool: poolInfoJson(info) });
-      else if (format === "jsonl") printJson(ctx.io, poolInfoJson(info));
-      else void ctx.io.out.write(`${poolInfoText(info)}\n`);
+      const archive =
+        archiveAt === undefined ? undefined : await import("../lib/archive-target.js");
+      const json = archive
+        ? {
+            ...poolInfoJson(info),
+            archive: archive.archiveInfoJson(archive.archiveOf(info) ?? null),
+          }
+        : poolInfoJson(info);
+      if (format === "json") printJson(ctx.io, { pool: json });
+      else if (format === "jsonl") printJson(ctx.io, json);
+      else
+        void ctx.io.out.write(
+          `${poolInfoText(info)}\n${archive ? `${archive.archiveInfoText(archive.archiveOf(info) ?? null)}\n` : ""}`,
+        );
     } finally {
       target.close();
     }

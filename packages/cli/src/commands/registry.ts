@@ -252,6 +252,19 @@ export const COMMANDS: readonly CommandEntry[] = [
     ],
   },
   {
+    path: ["archive"],
+    usage: "<pools..>",
+    describe: "Archive pools into PostgreSQL, below the ring (long-running; spec/archive/v0)",
+    load: () => mod(import("./archive.js")),
+    examples: [
+      ["spool archive build --to postgres://spool@127.0.0.1/spool", "archive build until stopped"],
+      [
+        "spool archive build deploy --to postgres://spool@127.0.0.1/spool --batch-size 500",
+        "two pools, at most 500 messages per commit",
+      ],
+    ],
+  },
+  {
     path: ["doctor"],
     aliases: ["verify"],
     usage: "[pool]",

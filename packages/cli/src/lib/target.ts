@@ -29,6 +29,7 @@ import {
   SpoolError,
   type TailOptions,
 } from "@spool/core";
+import { archiveLocalOnly } from "./archive-options.js";
 import { type ConsumerAccess, localConsumers } from "./consumer-handles.js";
 import {
   type EngineAccess,
@@ -84,6 +85,8 @@ export interface OpenTargetOptions {
   engine?: EngineAccess | undefined;
   /** Where a follow on an engine pool reports losing and regaining the server (resume). */
   io?: Io | undefined;
+  /** A PostgreSQL archive to read below the ring from (local pools; lib/archive-target.ts). */
+  archive?: string | undefined;
 }
 
 class LocalTarget implements PoolTarget {
@@ -204,6 +207,7 @@ export async function openTarget(ref: string, options: OpenTargetOptions): Promi
   }
   if (isEnginePool(ref, options.engine)) {
     if (!options.engine) throw engineNotSupported(ref);
+    if (options.archive !== undefined) throw archiveLocalOnly(ref);
     if (options.remote) refuseRemoteFlagsForLocal(ref, options.remote, "a NATS JetStream pool");
     const { openEngineTarget } = await import("./engine-target.js");
     return openEngineTarget(ref, options.engine, { create: options.create, io: options.io });
@@ -212,9 +216,14 @@ export async function openTarget(ref: string, options: OpenTargetOptions): Promi
   const resolved = resolvePoolRef(ref, { dir: options.dir });
   if (resolved.kind === "remote") {
     if (!options.remote) throw remoteNotSupported(ref);
+    if (options.archive !== undefined) throw archiveLocalOnly(ref);
     const { openRemote } = await import("./remote.js");
     return openRemote(resolved, options.remote, options.create);
   }
   if (options.remote) refuseRemoteFlagsForLocal(ref, options.remote);
+  if (options.archive !== undefined) {
+    const { archivedTarget } = await import("./archive-target.js");
+    return archivedTarget(openLocal(ref, options), options.archive);
+  }
   return new LocalTarget(openLocal(ref, options));
 }
