@@ -51,6 +51,8 @@ export interface ServerConfig {
   engine: EngineConfig | undefined;
   /** Copies the engine keeps of each pool created through the server (1 without an engine). */
   replicas: number;
+  /** The PostgreSQL archive read below the ring, and the pools the server archives into it. */
+  archive: { url: string; pools: string[] } | undefined;
   access: AccessMode;
   /** Absolute path of the token file, if any. */
   tokenFile: string | undefined;
@@ -303,9 +305,25 @@ export function resolveServerConfig(input: ConfigInput = {}): ServerConfig {
     );
   }
 
+  const archiveUrl = values.archive as string | undefined;
+  const archivePools = (values.archivePools as string[] | undefined) ?? [];
+  if (archiveUrl !== undefined && !/^postgres(ql)?:\/\//i.test(archiveUrl)) {
+    throw usage(
+      `${named("archive")} must be a postgres:// URL`,
+      "e.g. --archive postgres://spool@127.0.0.1:5432/spool (TLS: ?sslmode=verify-full&sslrootcert=CA.pem)",
+    );
+  }
+  if (archivePools.length > 0 && archiveUrl === undefined) {
+    throw usage(
+      `${named("archivePools")} needs --archive: the pools are archived into it`,
+      'give the archive with --archive postgres://… (SPOOL_ARCHIVE, or "archive" in the config file)',
+    );
+  }
+
   return {
     host,
     port: (values.port as number | undefined) ?? DEFAULT_PORT,
+    archive: archiveUrl === undefined ? undefined : { url: archiveUrl, pools: archivePools },
     dir: engine?.url ?? defaultPoolDir(path("dir"), {}),
     engine,
     replicas,

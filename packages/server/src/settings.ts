@@ -87,6 +87,22 @@ export const SERVER_SETTINGS: readonly Setting[] = [
       "Copies the engine keeps of each pool created through the server: 1, 3 or 5 (with --engine; default 1)",
   },
   {
+    key: "archive",
+    flag: "archive",
+    env: "SPOOL_ARCHIVE",
+    type: "string",
+    describe:
+      "PostgreSQL archive the server reads below the ring from (spec/archive/v0): postgres://USER@HOST:PORT/DB[?sslmode=…]",
+  },
+  {
+    key: "archivePools",
+    flag: "archive-pools",
+    env: "SPOOL_ARCHIVE_POOLS",
+    type: "list",
+    describe:
+      "Pools the server also archives into --archive (repeat the flag; env: comma-separated)",
+  },
+  {
     key: "natsUser",
     flag: "nats-user",
     env: "SPOOL_NATS_USER",

@@ -68,8 +68,12 @@ export async function startServer(
   requireNativeAddon(); // an unusable install stops here, before the pool directory is made
   const assets = await loadServerAssets(config, { create: true });
   const engine = config.engine ? await connectConfiguredEngine(config.engine) : undefined;
+  const archive = config.archive
+    ? (await import("./archive.js")).serveArchive(config.archive, { dir: config.dir, engine }, log)
+    : undefined;
+  const served = archive?.engine ?? engine;
   const appOptions: CreateAppOptions = {
-    ...(engine ? { engine, replicas: config.replicas } : { dir: config.dir }),
+    ...(served ? { engine: served, replicas: config.replicas } : { dir: config.dir }),
     access: config.access,
     tokens: assets.tokens.map((t) =>
       t.access === undefined ? { token: t.token } : { token: t.token, access: t.access },
@@ -90,6 +94,7 @@ export async function startServer(
   try {
     app = createApp(appOptions);
   } catch (error) {
+    await archive?.stop();
     await engine?.close();
     throw error;
   }
@@ -114,6 +119,7 @@ export async function startServer(
     await listen(server, config.host, config.port);
   } catch (error) {
     await app.close();
+    await archive?.stop();
     await engine?.close();
     throw error;
   }
@@ -122,7 +128,9 @@ export async function startServer(
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
-    closing ??= shutdown(server, app, config.shutdownGraceMs).then(() => engine?.close());
+    closing ??= shutdown(server, app, config.shutdownGraceMs)
+      .then(() => archive?.stop())
+      .then(() => engine?.close());
     return closing;
   };
   return { url, host: config.host, port, fingerprint: assets.tls?.fingerprint, assets, app, close };
