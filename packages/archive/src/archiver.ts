@@ -11,9 +11,9 @@
  * best-effort) is recorded with the batch that follows it, so gaps + rows account for every seq
  * up to the watermark; a graceful stop (the signal) commits the batch in hand before returning.
  */
-import { type EnginePool, type Gap, isSpoolError } from "@spool/core";
+import { type EnginePool, type Gap, isSpoolError, type PoolInfo } from "@spool/core";
 import pg from "pg";
-import { ARCHIVE_CURSOR, ensureIncarnation } from "./identity.js";
+import { ARCHIVE_CURSOR, ensureIncarnation, RETAIN_CURSOR } from "./identity.js";
 import { type ArchiveRow, rowOf } from "./rows.js";
 import { ensureSchema } from "./schema.js";
 import { commitBatch, upsertPool } from "./store.js";
@@ -25,7 +25,19 @@ export type ArchiverEvent =
   | { type: "gap"; pool: string; from: number; to: number; count: number }
   | { type: "retry"; pool: string; error: unknown; delayMs: number };
 
+/**
+ * What happens when the archiver falls behind the ring: `best-effort` (the ring never waits;
+ * what it overwrites unarchived is an archive gap) or `required` (the archiver keeps the
+ * retaining cursor `spool-archive.retain` acked at its watermark, so appends are Busy while they
+ * would overwrite an unarchived message).
+ */
+export type ArchivePolicy = "best-effort" | "required";
+
+export const ARCHIVE_POLICIES: readonly ArchivePolicy[] = ["best-effort", "required"];
+
 export interface ArchiverOptions {
+  /** Default `best-effort`. */
+  policy?: ArchivePolicy | undefined;
   /** The PostgreSQL connection: a postgres:// URL or pg's client settings (TLS included). */
   connection: string | pg.ClientConfig;
   /** Most messages per commit (default 2000). */
@@ -85,6 +97,7 @@ export async function archivePool(
       const incarnation = await ensureIncarnation(pool);
       const info = await pool.info();
       const row = await upsertPool(client, pool.name, incarnation, info.path);
+      await applyPolicy(pool, options.policy ?? "best-effort", row.watermark, info);
       options.onEvent?.({
         type: "started",
         pool: pool.name,
@@ -108,6 +121,28 @@ export async function archivePool(
 }
 
 const TIMEOUT = Symbol("timeout");
+
+/**
+ * Puts the pool under the policy: `required` keeps the retaining cursor (created at the first
+ * unarchived seq the ring still holds); `best-effort` deletes it when an earlier run left it.
+ */
+async function applyPolicy(
+  pool: EnginePool,
+  policy: ArchivePolicy,
+  watermark: number,
+  info: PoolInfo,
+): Promise<void> {
+  if (!pool.cursor || !pool.cursors) return;
+  const kept = (await pool.cursors()).some((c) => c.name === RETAIN_CURSOR);
+  if (policy === "best-effort") {
+    if (kept) await pool.cursor(RETAIN_CURSOR).delete();
+    return;
+  }
+  if (kept) return;
+  const newest = info.bounds?.newest ?? 0;
+  const oldest = info.bounds?.oldest ?? newest + 1;
+  await pool.cursor(RETAIN_CURSOR).reset({ seq: Math.max(watermark + 1, oldest) });
+}
 
 async function follow(
   pool: EnginePool,
@@ -137,6 +172,9 @@ async function follow(
     gaps = [];
     onCommit();
     const now = Date.now();
+    if (options.policy === "required" && pool.cursor) {
+      await pool.cursor(RETAIN_CURSOR).ack(watermark);
+    }
     if (now - lastAck >= ACK_EVERY_MS && watermark > acked && pool.cursor) {
       lastAck = now;
       acked = watermark;

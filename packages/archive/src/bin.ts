@@ -13,11 +13,13 @@ const pools: string[] = [];
 let to = process.env.SPOOL_ARCHIVE;
 let dir: string | undefined;
 let batchSize: number | undefined;
+let policy: "best-effort" | "required" | undefined;
 for (let i = 0; i < args.length; i++) {
   const arg = args[i] as string;
   if (arg === "--to") to = args[++i];
   else if (arg === "--dir") dir = args[++i];
   else if (arg === "--batch-size") batchSize = Number(args[++i]);
+  else if (arg === "--policy") policy = args[++i] === "required" ? "required" : "best-effort";
   else pools.push(arg);
 }
 if (!to || pools.length === 0) {
@@ -32,6 +34,7 @@ await runArchive({
   dir,
   connection: to,
   batchSize,
+  policy,
   signal: stop.signal,
   onEvent: (event) => {
     const shown = event.type === "retry" ? { ...event, error: String(event.error) } : event;

@@ -14,6 +14,12 @@ import type { EnginePool } from "@spool/core";
 /** The durable cursor that marks an archived pool (and whose ack follows the watermark). */
 export const ARCHIVE_CURSOR = "spool-archive";
 
+/**
+ * The retaining cursor (core: a cursor named `*.retain` holds the ring) an archiver with policy
+ * `required` keeps acked at its watermark.
+ */
+export const RETAIN_CURSOR = `${ARCHIVE_CURSOR}.retain`;
+
 /** The incarnation of an engine that keeps no cursors. */
 export const NO_INCARNATION = "-";
 

@@ -8,8 +8,14 @@
 
 export { ArchivedEngine } from "./archived-engine.js";
 export { ArchivedPool, type ArchivedPoolInfo, type ArchiveInfo } from "./archived-pool.js";
-export { type ArchiverEvent, type ArchiverOptions, archivePool } from "./archiver.js";
-export { ARCHIVE_CURSOR, findIncarnation } from "./identity.js";
+export {
+  ARCHIVE_POLICIES,
+  type ArchivePolicy,
+  type ArchiverEvent,
+  type ArchiverOptions,
+  archivePool,
+} from "./archiver.js";
+export { ARCHIVE_CURSOR, findIncarnation, RETAIN_CURSOR } from "./identity.js";
 export { ArchiveReader } from "./reader.js";
 export { type RunArchiveOptions, runArchive } from "./run.js";
 export { ARCHIVE_SCHEMA, ensureSchema } from "./schema.js";

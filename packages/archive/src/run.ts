@@ -9,7 +9,7 @@
  */
 import { FileEngine, type PoolEngine } from "@spool/core";
 import type pg from "pg";
-import { type ArchiverEvent, archivePool } from "./archiver.js";
+import { type ArchivePolicy, type ArchiverEvent, archivePool } from "./archiver.js";
 
 export interface RunArchiveOptions {
   pools: readonly string[];
@@ -19,6 +19,7 @@ export interface RunArchiveOptions {
   engine?: PoolEngine | undefined;
   connection: string | pg.ClientConfig;
   batchSize?: number | undefined;
+  policy?: ArchivePolicy | undefined;
   signal: AbortSignal;
   onEvent?: ((event: ArchiverEvent) => void) | undefined;
 }
@@ -34,6 +35,7 @@ export async function runArchive(options: RunArchiveOptions): Promise<void> {
           connection: options.connection,
           signal: options.signal,
           ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+          ...(options.policy === undefined ? {} : { policy: options.policy }),
           ...(options.onEvent ? { onEvent: options.onEvent } : {}),
         }),
       ),

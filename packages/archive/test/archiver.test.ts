@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createPool, FileEngine, type Pool } from "@spool/core";
+import { createPool, FileEngine, isSpoolError, type Pool } from "@spool/core";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { archivePool } from "../src/index.js";
@@ -166,6 +166,71 @@ describePg("archiver", () => {
     const end = await archived("restart");
     expect(end.seqs).toEqual(range(1, newest));
     expect(retries.length).toBeGreaterThan(0);
+    pool.close();
+    await engine.close();
+  }, 60_000);
+
+  it("policy required: appends are Busy while they would overwrite an unarchived message", async () => {
+    const pool = createPool("required", { dir, size: "64K" });
+    const engine = new FileEngine({ dir });
+    const run = (signal: AbortSignal, onBatch: (w: number) => void) =>
+      archivePool(() => engine.open("required"), {
+        connection: fixture.url,
+        policy: "required",
+        signal,
+        onEvent: (e) => {
+          if (e.type === "batch") onBatch(e.watermark);
+        },
+      });
+    let stop = new AbortController();
+    let watermark = 0;
+    let running = run(stop.signal, (w) => {
+      watermark = w;
+    });
+    pool.appendBatch([{ data: 1 }, { data: 2 }]);
+    await waitFor(async () => watermark === 2);
+    stop.abort();
+    await running;
+    // the archiver is down: the ring fills, then appends are refused, and nothing is lost
+    let refusal: unknown;
+    for (let i = 0; i < 5000 && refusal === undefined; i++) {
+      try {
+        pool.append({ i, pad: "z".repeat(100) });
+      } catch (error) {
+        refusal = error;
+      }
+    }
+    expect(isSpoolError(refusal, "Busy")).toBe(true);
+    expect((refusal as { seq: number }).seq).toBe(3);
+    expect((refusal as { hint: string }).hint).toContain("archive");
+    const held = pool.info().bounds;
+    expect(held?.oldest).toBe(1);
+    // the archiver back: it catches up, and the ring takes appends again
+    stop = new AbortController();
+    running = run(stop.signal, (w) => {
+      watermark = w;
+    });
+    await waitFor(async () => watermark === held?.newest);
+    // a writer that retries on Busy goes on at the archiver's pace, and the ring wraps again
+    for (let i = 0; i < 1000; i++) {
+      for (;;) {
+        try {
+          pool.append({ more: i, pad: "z".repeat(100) });
+          break;
+        } catch (error) {
+          if (!isSpoolError(error, "Busy")) throw error;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      }
+    }
+    const newest = pool.info().bounds?.newest ?? 0;
+    expect(pool.info().bounds?.oldest).toBeGreaterThan(1);
+    await waitFor(async () => watermark === newest);
+    stop.abort();
+    await running;
+    const end = await archived("required");
+    expect(end.seqs).toEqual(range(1, newest));
+    expect(end.gaps).toEqual([]);
     pool.close();
     await engine.close();
   }, 60_000);

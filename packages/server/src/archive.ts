@@ -20,7 +20,7 @@ export interface ServedArchive {
 
 /** Wraps the served pools (`engine`, else the directory `dir`) and starts the archivers. */
 export function serveArchive(
-  archive: { url: string; pools: readonly string[] },
+  archive: { url: string; pools: readonly string[]; policy: "best-effort" | "required" },
   served: { dir: string; engine: PoolEngine | undefined },
   log: Logger,
 ): ServedArchive {
@@ -34,6 +34,7 @@ export function serveArchive(
       : runArchive({
           pools: archive.pools,
           engine: inner,
+          policy: archive.policy,
           connection: archive.url,
           signal: control.signal,
           onEvent: (event) => {

@@ -52,7 +52,7 @@ export interface ServerConfig {
   /** Copies the engine keeps of each pool created through the server (1 without an engine). */
   replicas: number;
   /** The PostgreSQL archive read below the ring, and the pools the server archives into it. */
-  archive: { url: string; pools: string[] } | undefined;
+  archive: { url: string; pools: string[]; policy: "best-effort" | "required" } | undefined;
   access: AccessMode;
   /** Absolute path of the token file, if any. */
   tokenFile: string | undefined;
@@ -323,7 +323,15 @@ export function resolveServerConfig(input: ConfigInput = {}): ServerConfig {
   return {
     host,
     port: (values.port as number | undefined) ?? DEFAULT_PORT,
-    archive: archiveUrl === undefined ? undefined : { url: archiveUrl, pools: archivePools },
+    archive:
+      archiveUrl === undefined
+        ? undefined
+        : {
+            url: archiveUrl,
+            pools: archivePools,
+            policy:
+              (values.archivePolicy as "best-effort" | "required" | undefined) ?? "best-effort",
+          },
     dir: engine?.url ?? defaultPoolDir(path("dir"), {}),
     engine,
     replicas,

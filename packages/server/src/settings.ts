@@ -103,6 +103,15 @@ export const SERVER_SETTINGS: readonly Setting[] = [
       "Pools the server also archives into --archive (repeat the flag; env: comma-separated)",
   },
   {
+    key: "archivePolicy",
+    flag: "archive-policy",
+    env: "SPOOL_ARCHIVE_POLICY",
+    type: "choice",
+    choices: ["best-effort", "required"],
+    describe:
+      "When an archiver of --archive-pools falls behind the ring: best-effort (default) or required (appends are Busy instead)",
+  },
+  {
     key: "natsUser",
     flag: "nats-user",
     env: "SPOOL_NATS_USER",

@@ -26,6 +26,13 @@ const OPTIONS = commandOptions(
       describe:
         "The archive: postgres://USER@HOST:PORT/DB[?sslmode=verify-full&sslrootcert=CA.pem] (else $SPOOL_ARCHIVE)",
     },
+    policy: {
+      type: "string",
+      choices: ["best-effort", "required"],
+      default: "best-effort",
+      describe:
+        "When the archiver falls behind the ring: best-effort (the ring never waits; overwritten = archive gap) or required (appends are Busy instead)",
+    },
     "batch-size": {
       type: "number",
       int: true,
@@ -67,6 +74,7 @@ export const command: CommandModule = {
         dir: ctx.dir,
         connection: to,
         batchSize: args.batchSize,
+        policy: args.policy as "best-effort" | "required",
         signal: stop.signal,
         onEvent: (event) => {
           if (event.type === "started") {

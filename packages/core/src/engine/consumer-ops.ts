@@ -31,7 +31,6 @@ import {
   listGroups,
 } from "./consumer-table.js";
 import type { LedgerTable } from "./ledger.js";
-
 import {
   checkRoom,
   checkStart,
@@ -39,6 +38,7 @@ import {
   type LedgerScene,
   msText,
 } from "./ledger-scene.js";
+import { retainingFloor } from "./retaining-cursors.js";
 
 export type { LedgerChange, LedgerScene } from "./ledger-scene.js";
 
@@ -556,18 +556,22 @@ export function groupInfos(
 }
 
 /**
- * The lowest seq a `block` group has not finished, or undefined: an append must not evict it.
+ * The lowest seq a `block` group has not finished (or a retaining cursor has not acked: `cursor`
+ * true, `group` its name), or undefined: an append must not evict it.
  */
 export function blockingFloor(
   table: LedgerTable,
   path: string,
-): { seq: number; group: string } | undefined {
-  let floor: { seq: number; group: string } | undefined;
+): { seq: number; group: string; cursor?: true } | undefined {
+  let floor: { seq: number; group: string; cursor?: true } | undefined;
   for (const [name, group] of listGroups(table, path)) {
     if (group.retention !== "block") continue;
     const first = deliveriesOf(table, name, path)[0];
     const seq = first ? Math.min(first[0], group.next) : group.next;
     if (!floor || seq < floor.seq) floor = { seq, group: name };
   }
+  const held = retainingFloor(table, path);
+  if (held && (!floor || held.seq < floor.seq))
+    floor = { seq: held.seq, group: held.cursor, cursor: true };
   return floor;
 }

@@ -351,11 +351,13 @@ function refuseBlockedEviction(ctx: WriterContext, state: PoolState, oldest: num
   if (!floor || floor.seq >= oldest || floor.seq > state.newest) return;
   throw new SpoolError(
     "Busy",
-    `the append would overwrite message ${floor.seq}, which group ${floor.group} (retention block) has not finished: nothing was appended`,
+    `the append would overwrite message ${floor.seq}, which ${floor.cursor ? `retaining cursor ${floor.group} has not acked` : `group ${floor.group} (retention block) has not finished`}: nothing was appended`,
     {
       path: ctx.file.path,
       seq: floor.seq,
-      hint: "let the group's members catch up (ack), or set the group's retention to lost",
+      hint: floor.cursor
+        ? `let the cursor's reader catch up (an archive with policy required: start its archiver), or delete the cursor (spool cursor delete POOL ${floor.group})`
+        : "let the group's members catch up (ack), or set the group's retention to lost",
     },
   );
 }
