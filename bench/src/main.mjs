@@ -17,6 +17,7 @@ import { describeEvents, makeEvents } from "./lib/payload.mjs";
 import { markdownTable } from "./lib/report.mjs";
 import { cellsTable, writeSuiteResults } from "./lib/results.mjs";
 import { removeTempRoot, tempRoot } from "./lib/tmp.mjs";
+import { archiveConfig, runArchiveSuite } from "./suites/archive.mjs";
 import { cliConfig, runCliSuite } from "./suites/cli.mjs";
 import { consumersConfig, runConsumersSuite } from "./suites/consumers.mjs";
 import { coreConfig, runCoreSuite } from "./suites/core.mjs";
@@ -26,8 +27,8 @@ import { peersConfig, runPeersSuite } from "./suites/peers.mjs";
 import { runScaleSuite, scaleConfig } from "./suites/scale.mjs";
 
 const USAGE = `usage: node src/main.mjs [--only LIST] [--no-results]   (or BENCH_ONLY=LIST)
-  LIST is comma-separated: core, cli, http, ${HTTP_GROUPS.map((g) => `http-${g}`).join(", ")}, consumers, jetstream, peers, scale
-  (default: core, cli, http, consumers; jetstream, peers and scale run when named). BENCH_QUICK=1 runs a 10x smaller smoke test.
+  LIST is comma-separated: core, cli, http, ${HTTP_GROUPS.map((g) => `http-${g}`).join(", ")}, consumers, jetstream, peers, scale, archive
+  (default: core, cli, http, consumers; jetstream, peers, scale and archive run when named). BENCH_QUICK=1 runs a 10x smaller smoke test.
   Each suite run writes bench/results/<suite>.md and .svg (a smoke run: <suite>.quick.md/.svg); --no-results writes none.`;
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -61,6 +62,7 @@ function selection(argv) {
     jetstream: false,
     peers: false,
     scale: false,
+    archive: false,
     http: new Set(),
     results,
     only,
@@ -72,12 +74,20 @@ function selection(argv) {
     else if (name === "jetstream") pick.jetstream = true;
     else if (name === "peers") pick.peers = true;
     else if (name === "scale") pick.scale = true;
+    else if (name === "archive") pick.archive = true;
     else if (name === "http") for (const g of HTTP_GROUPS) pick.http.add(g);
     else if (name.startsWith("http-") && HTTP_GROUPS.includes(name.slice(5)))
       pick.http.add(name.slice(5));
     else usage(`unknown suite ${JSON.stringify(name)}`);
   }
-  const any = pick.core || pick.cli || pick.consumers || pick.jetstream || pick.peers || pick.scale;
+  const any =
+    pick.core ||
+    pick.cli ||
+    pick.consumers ||
+    pick.jetstream ||
+    pick.peers ||
+    pick.scale ||
+    pick.archive;
   if (!any && pick.http.size === 0) usage("nothing selected");
   return pick;
 }
@@ -116,6 +126,7 @@ async function main() {
     pick.jetstream ? "jetstream" : "",
     pick.peers ? "peers" : "",
     pick.scale ? "scale" : "",
+    pick.archive ? "archive" : "",
   ].filter(Boolean);
   log(
     `spool bench (${suites.join(", ")})${quick ? " (QUICK smoke run: 10x smaller counts, 1 round)" : ""}; temp dir ${tempRoot()}`,
@@ -164,6 +175,11 @@ async function main() {
       suite: "scale",
       title: "Spool benchmarks: how cost grows (scale)",
       run: () => runScaleSuite({ cfg: scaleConfig(quick), events, texts, log }),
+    },
+    pick.archive && {
+      suite: "archive",
+      title: "Spool benchmarks: the PostgreSQL archive tier",
+      run: () => runArchiveSuite({ cfg: archiveConfig(quick), texts, log }),
     },
   ].filter(Boolean);
 

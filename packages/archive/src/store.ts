@@ -2,14 +2,18 @@
  * The archive's SQL statements: the pool rows, the batch commit (rows, gaps and watermark in one
  * transaction) and the reads below the ring.
  *
- * Invariants: a batch commit locks its pool row (`FOR UPDATE`), inserts only seqs above the
+ * Invariants: a batch commit locks its pool row (`FOR UPDATE`), COPYs its rows into a session
+ * staging table and inserts from there only seqs above the
  * watermark it finds (`ON CONFLICT DO NOTHING` besides), records a gap only for seqs above it,
  * and raises the watermark with GREATEST, all in one transaction: two archivers of one pool, or
  * one restarted after a crash at any instant, leave every seq archived once (or recorded as a
  * gap once) and the watermark never lower than before.
  */
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { Gap } from "@spool/core";
 import type { ClientBase, Pool as PgPool } from "pg";
+import { from as copyFrom } from "pg-copy-streams";
 import type { ArchiveRow } from "./rows.js";
 
 type Queryable = ClientBase | PgPool;
@@ -52,15 +56,52 @@ export async function findPool(
   return row ? { id: Number(row.id), watermark: Number(row.watermark) } : null;
 }
 
-const INSERT_ROWS = `
+/**
+ * The session's staging table: a batch is COPYed into it, then inserted from it in the same
+ * transaction (COPY cannot say ON CONFLICT), and it empties itself at the commit.
+ */
+const STAGE = `CREATE TEMP TABLE IF NOT EXISTS spool_archive_stage
+  (seq bigint, t text, g text, d text) ON COMMIT DELETE ROWS`;
+
+const INSERT_STAGED = `
 INSERT INTO spool_archive.messages (pool_id, seq, time, time_text, tags, data, data_text)
 SELECT $1, u.seq, u.t::timestamptz, u.t,
        ARRAY(SELECT jsonb_array_elements_text(u.g::jsonb)),
        CASE WHEN strpos(u.d, '\\u0000') > 0 THEN NULL ELSE u.d::jsonb END,
        u.d
-FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) AS u(seq, t, g, d)
-WHERE u.seq > $6
+FROM spool_archive_stage AS u
+WHERE u.seq > $2
 ON CONFLICT DO NOTHING`;
+
+/** COPY text format (tab-separated): backslash, tab, newline and CR escaped. */
+function copyField(value: string): string {
+  return /[\\\t\n\r]/.test(value)
+    ? value.replace(/[\\\t\n\r]/g, (c) =>
+        c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r",
+      )
+    : value;
+}
+
+/** The batch as COPY text, in chunks of up to ~256 KiB. */
+function* copyChunks(rows: readonly ArchiveRow[]): Generator<string> {
+  let chunk = "";
+  for (const r of rows) {
+    chunk += `${r.seq}\t${r.time}\t${copyField(r.tags)}\t${copyField(r.data)}\n`;
+    if (chunk.length >= 262_144) {
+      yield chunk;
+      chunk = "";
+    }
+  }
+  if (chunk !== "") yield chunk;
+}
+
+async function stageRows(client: ClientBase, rows: readonly ArchiveRow[]): Promise<void> {
+  await client.query(STAGE);
+  await pipeline(
+    Readable.from(copyChunks(rows)),
+    client.query(copyFrom("COPY spool_archive_stage (seq, t, g, d) FROM STDIN")),
+  );
+}
 
 /**
  * Commits a batch: its rows, its gaps, and the watermark `upTo` (the last seq the batch
@@ -81,14 +122,8 @@ export async function commitBatch(
     );
     const before = Number(locked.rows[0]?.watermark ?? 0);
     if (rows.length > 0) {
-      await client.query(INSERT_ROWS, [
-        poolId,
-        rows.map((r) => r.seq),
-        rows.map((r) => r.time),
-        rows.map((r) => r.tags),
-        rows.map((r) => r.data),
-        before,
-      ]);
+      await stageRows(client, rows);
+      await client.query(INSERT_STAGED, [poolId, before]);
     }
     for (const gap of gaps) {
       const first = Math.max(gap.from, before + 1);

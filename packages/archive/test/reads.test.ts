@@ -219,4 +219,29 @@ describePg("reads across the archive and the ring", () => {
     await handle.close();
     second.close();
   });
+
+  it("odd text survives the archive byte for byte (tabs, newlines, backslashes, \\u0000, unicode)", async () => {
+    const odd = createPool("odd", { dir, size: "64K" });
+    const texts = [
+      '{"tab":"a\\tb","nl":"x\\ny","back":"c:\\\\dir","nul":"\\u0000","q":"\\"q\\""}',
+      "  [1, 2,\t3]  ",
+      '"héllo ✓ \\ud83d\\ude00"',
+    ];
+    const lines: string[] = [];
+    for (const json of texts)
+      lines.push(
+        Buffer.from(odd.appendJson(json, { tags: ["back\\slash", "ünï"] }).toJsonLine()).toString(),
+      );
+    const run = archiver("odd");
+    await run.reached(3);
+    for (let i = 0; i < 20; i++) append(odd, i * 50, 50); // wrap: 1..3 leave the ring
+    await run.reached(odd.info().bounds?.newest ?? 0);
+    await run.stop();
+    expect(odd.info().bounds?.oldest).toBeGreaterThan(3);
+    const handle = await engine.open("odd");
+    for (let seq = 1; seq <= 3; seq++)
+      expect(Buffer.from((await handle.get(seq)).toJsonLine()).toString()).toBe(lines[seq - 1]);
+    await handle.close();
+    odd.close();
+  });
 });
