@@ -19,7 +19,7 @@ import pg from "pg";
 import pgCopy from "pg-copy-streams";
 import { formatCount, nowMs } from "../lib/measure.mjs";
 import { startPostgres } from "../lib/postgres.mjs";
-import { buildRow, rate } from "../lib/report.mjs";
+import { buildRow } from "../lib/report.mjs";
 import { createPoolWith } from "../lib/spool.mjs";
 import { freshDir, removeDir } from "../lib/tmp.mjs";
 
