@@ -269,7 +269,7 @@ export async function runArchiveSuite({ cfg, texts, log }) {
       },
     ];
     const notes = [
-      `- archive: PostgreSQL 15 on loopback (fsync on, synchronous_commit off); the archiver commits batches of up to 2,000 rows (unnest multi-row INSERT … ON CONFLICT DO NOTHING, gaps and watermark in the same transaction) into a table with a primary key, a time index and a GIN index on tags; the raw COPY writes the same columns into a table with the same indexes, from rows built before timing.`,
+      `- archive: PostgreSQL 15 on loopback (fsync on, synchronous_commit off); the archiver commits batches of up to 2,000 rows (COPY into a session staging table, then INSERT … SELECT … ON CONFLICT DO NOTHING, gaps and watermark in the same transaction) into a table with a primary key, a time index and a GIN index on tags; the raw COPY writes the same columns into a table with the same indexes, from rows built before timing.`,
       `- archive: with the archiver following the append case, it ${gapMessages === 0 ? "kept up (no archive gap)" : `fell behind by ${formatCount(gapMessages)} messages overwritten unarchived (best-effort)`}, and caught up to seq ${formatCount(newest)} afterwards.`,
     ];
     return { rows: rows.map(buildRow), notes };

@@ -15,6 +15,7 @@ import {
   type Appended,
   type AppendInput,
   type AppendOptions,
+  type ArchiveInfo,
   type AsyncAppendOptions,
   type BatchAppendOptions,
   type CursorInfo,
@@ -39,23 +40,6 @@ import {
 } from "@spool/core";
 import type { ArchiveReader } from "./reader.js";
 import { messageOfRow } from "./rows.js";
-
-/** What `info` adds: the archive's side of the pool (null when the archive holds nothing of it). */
-export interface ArchiveInfo {
-  /** The last seq the archive accounts for (archived, or recorded as a gap). */
-  watermark: number;
-  /** Oldest and newest archived seq (null when no message is archived). */
-  bounds: { oldest: number; newest: number } | null;
-  messageCount: number;
-  /** Messages committed to the pool and not archived yet (newest − watermark). */
-  lag: number;
-  /**
-   * Seqs neither tier holds: recorded archive gaps plus the unarchived seqs the ring already
-   * overwrote (best-effort policy); `gapCount` counts the recorded ranges.
-   */
-  gapMessages: number;
-  gapCount: number;
-}
 
 export type ArchivedPoolInfo = PoolInfo & { archive: ArchiveInfo | null };
 

@@ -7,7 +7,7 @@
  */
 
 export { ArchivedEngine } from "./archived-engine.js";
-export { ArchivedPool, type ArchivedPoolInfo, type ArchiveInfo } from "./archived-pool.js";
+export { ArchivedPool, type ArchivedPoolInfo } from "./archived-pool.js";
 export {
   ARCHIVE_POLICIES,
   type ArchivePolicy,

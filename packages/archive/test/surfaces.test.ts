@@ -197,6 +197,10 @@ describePg("across the seam over the CLI and HTTP", () => {
     });
     const newest = await fill(pool, "http-seam", 2000);
     expect(pool.info().bounds?.oldest).toBeGreaterThan(1000);
+    const served = (await (await fetch(`${base}/info`)).json()) as {
+      pool: { archive: { watermark: number; gap_messages: number } };
+    };
+    expect(served.pool.archive).toMatchObject({ watermark: newest, gap_messages: 0 });
     const one = await fetch(`${base}/messages/2`);
     expect(one.status).toBe(200);
     expect(await one.json()).toMatchObject({ message: { seq: 2, data: { n: 1 } } });

@@ -7,6 +7,7 @@
  */
 
 import { basename } from "node:path";
+import type { ArchiveInfo } from "./archive-info.js";
 import type { CursorInfo, GroupInfo } from "./consumers.js";
 import { computeLayout } from "./engine/layout.js";
 import { FRAME_HEADER_SIZE, MARKER_SIZE, PAYLOAD_OVERHEAD } from "./format/frame.js";
@@ -105,6 +106,11 @@ export interface PoolInfo {
    * on file pools, which have one copy.
    */
   health?: PoolHealth;
+  /**
+   * The archive tier's side of the pool (spec/archive/v0 §3), on a pool read across an archive;
+   * null when the archive holds nothing of it; absent otherwise.
+   */
+  archive?: ArchiveInfo | null;
 }
 
 /** One copy of a replicated pool other than the leader's. */

@@ -16,6 +16,7 @@ export {
   checkAppendCondition,
   checkCondition,
 } from "./append-condition.js";
+export { type ArchiveInfo, type ArchiveInfoJson, archiveInfoJson } from "./archive-info.js";
 export {
   type CheckedGroupSettings,
   type ClaimOptions,

@@ -6,6 +6,8 @@
  * `bounds` is `{}` on the wire (Plasmite's clients read `bounds.oldest` and fail on null; the
  * local API keeps null) and its times are null, never omitted; new fields are only ever added.
  */
+
+import { type ArchiveInfoJson, archiveInfoJson } from "./archive-info.js";
 import {
   type CursorInfoJson,
   cursorInfoJson,
@@ -54,6 +56,8 @@ export interface PoolInfoJson {
   groups: GroupInfoJson[];
   /** Only for a pool of a replicated engine (spec/api/v0 §3.3). */
   health?: PoolHealthJson;
+  /** Only for a pool read across an archive tier (spec/archive/v0 §3). */
+  archive?: ArchiveInfoJson | null;
 }
 
 /** PoolHealth on the wire: the same fields, `activeMs` as `active_ms`. */
@@ -124,6 +128,7 @@ export function poolInfoJson(info: PoolInfo): PoolInfoJson {
     cursors: (info.cursors ?? []).map(cursorInfoJson),
     groups: (info.groups ?? []).map(groupInfoJson),
     ...(info.health === undefined ? {} : { health: poolHealthJson(info.health) }),
+    ...(info.archive === undefined ? {} : { archive: archiveInfoJson(info.archive) }),
   };
 }
 

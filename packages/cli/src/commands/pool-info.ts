@@ -38,17 +38,12 @@ export const command: CommandModule = {
       const info = await target.info();
       const archive =
         archiveAt === undefined ? undefined : await import("../lib/archive-target.js");
-      const json = archive
-        ? {
-            ...poolInfoJson(info),
-            archive: archive.archiveInfoJson(archive.archiveOf(info) ?? null),
-          }
-        : poolInfoJson(info);
+      const json = poolInfoJson(info);
       if (format === "json") printJson(ctx.io, { pool: json });
       else if (format === "jsonl") printJson(ctx.io, json);
       else
         void ctx.io.out.write(
-          `${poolInfoText(info)}\n${archive ? `${archive.archiveInfoText(archive.archiveOf(info) ?? null)}\n` : ""}`,
+          `${poolInfoText(info)}\n${archive ? `${archive.archiveInfoText(info.archive ?? null)}\n` : ""}`,
         );
     } finally {
       target.close();

@@ -9,10 +9,13 @@
  * of each message, byte-identical to the ring's; `close()` also ends the PostgreSQL connections.
  */
 
-import { ArchivedPool, type ArchiveInfo, ArchiveReader } from "@spool/archive";
+import { ArchivedPool, ArchiveReader } from "@spool/archive";
 import {
   type Appended,
   type AppendInput,
+  type ArchiveInfo,
+  type ArchiveInfoJson,
+  archiveInfoJson,
   type BatchAppendOptions,
   FileEnginePool,
   type Message,
@@ -26,24 +29,6 @@ import {
 } from "@spool/core";
 import { type ConsumerAccess, localConsumers } from "./consumer-handles.js";
 import type { PoolTarget } from "./target.js";
-
-/** The archive of a pool's info, when the target read one. */
-export function archiveOf(info: PoolInfo): ArchiveInfo | null | undefined {
-  return (info as PoolInfo & { archive?: ArchiveInfo | null }).archive;
-}
-
-/** The archive side of info in the wire spelling (spec/archive/v0 §3). */
-export function archiveInfoJson(archive: ArchiveInfo | null) {
-  if (!archive) return null;
-  return {
-    watermark: archive.watermark,
-    bounds: archive.bounds ?? {},
-    message_count: archive.messageCount,
-    lag: archive.lag,
-    gap_messages: archive.gapMessages,
-    gap_count: archive.gapCount,
-  };
-}
 
 /** The archive lines of `spool pool info`. */
 export function archiveInfoText(archive: ArchiveInfo | null): string {
@@ -118,10 +103,10 @@ export async function checkArchives(
   reports: VerifyReport[],
   url: string,
   open: (path: string) => Pool = (path) => openPool(path, { readOnly: true }),
-): Promise<(VerifyReport & { archive?: ReturnType<typeof archiveInfoJson> })[]> {
+): Promise<(VerifyReport & { archive?: ArchiveInfoJson | null })[]> {
   const reader = new ArchiveReader(url);
   try {
-    const out: (VerifyReport & { archive?: ReturnType<typeof archiveInfoJson> })[] = [];
+    const out: (VerifyReport & { archive?: ArchiveInfoJson | null })[] = [];
     for (const report of reports) {
       if (!report.ok && report.messages === 0) {
         out.push(report);
