@@ -207,7 +207,59 @@ describePg("across the seam over the CLI and HTTP", () => {
     const tail = await fetch(`${base}/tail?since_seq=1&timeout_ms=200`);
     expect(tail.status).toBe(200);
     expect(seqsOf(await tail.text())).toEqual(range(1, newest));
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toContain(`spool_archive_watermark{pool="http-seam"} ${newest}`);
+    expect(metrics).toContain('spool_archive_gap_messages{pool="http-seam"} 0');
+    expect(metrics).toContain('spool_archive_lag{pool="http-seam"} 0');
     expect(await stop(server)).toBe(0);
+    pool.close();
+  }, 60_000);
+
+  it("spool serve --archive: /metrics reports the exact archive gap of a pool that wrapped unarchived", async () => {
+    const pool = createPool("http-gap", { dir, size: "64K" });
+    const serve = async (extra: string[]) => {
+      const port = await freePort();
+      const server = start([
+        "serve",
+        "--port",
+        String(port),
+        "--archive",
+        fixture.url,
+        ...extra,
+        "--quiet",
+      ]);
+      await waitFor(async () => {
+        try {
+          return (await fetch(`http://127.0.0.1:${port}/v0/pools/http-gap/info`)).ok;
+        } catch {
+          return false;
+        }
+      });
+      return { server, port };
+    };
+    const archiving = await serve(["--archive-pools", "http-gap"]);
+    const archived = await fill(pool, "http-gap", 300);
+    expect(await stop(archiving.server)).toBe(0);
+    // Nobody archives now: the ring wraps over messages the archive never saw.
+    for (let i = 0; i < 40; i++) {
+      pool.appendBatch(
+        Array.from({ length: 100 }, (_, k) => ({ data: { n: k, pad: "z".repeat(80) } })),
+      );
+    }
+    const ringOldest = pool.info().bounds?.oldest ?? 0;
+    expect(ringOldest).toBeGreaterThan(archived + 1);
+    const reading = await serve([]);
+    const info = (await (
+      await fetch(`http://127.0.0.1:${reading.port}/v0/pools/http-gap/info`)
+    ).json()) as { pool: { archive: { watermark: number; gap_messages: number } } };
+    expect(info.pool.archive.watermark).toBe(archived);
+    expect(info.pool.archive.gap_messages).toBe(ringOldest - archived - 1);
+    const metrics = await (await fetch(`http://127.0.0.1:${reading.port}/metrics`)).text();
+    expect(metrics).toContain(
+      `spool_archive_gap_messages{pool="http-gap"} ${ringOldest - archived - 1}`,
+    );
+    expect(metrics).toContain(`spool_archive_watermark{pool="http-gap"} ${archived}`);
+    expect(await stop(reading.server)).toBe(0);
     pool.close();
   }, 60_000);
 });

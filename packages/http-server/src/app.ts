@@ -85,8 +85,12 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
   const metrics = resolved.metrics.enabled
     ? new Metrics(
         () => tails.count,
-        // Cursor and group series come from the file pools' ledgers.
-        () => (resolved.engine ? [] : readConsumers(resolved.dir, MAX_POOL_LABELS)),
+        // Cursor and group series come from the file pools' ledgers (also under an engine that
+        // wraps the directory's file engine, e.g. one reading across an archive).
+        () =>
+          resolved.engine === undefined || resolved.engine.kind === "file"
+            ? readConsumers(resolved.dir, MAX_POOL_LABELS)
+            : [],
       )
     : undefined;
   const shutdown = new AbortController();

@@ -12,7 +12,9 @@
  * counters) are read from the pools' ledgers at render time (consumer-metrics.ts), never counted
  * here.
  */
+
 import { ERROR_KINDS, type ErrorKind } from "@spool/core";
+import { type PoolArchive, renderArchives } from "./archive-metrics.js";
 import { type PoolConsumers, renderConsumers } from "./consumer-metrics.js";
 
 /** Upper bounds (seconds) of the request latency histogram buckets; `+Inf` is implied. */
@@ -181,8 +183,11 @@ export class Metrics {
     };
   }
 
-  /** Everything, in the Prometheus text exposition format 0.0.4. */
-  render(): string {
+  /**
+   * Everything, in the Prometheus text exposition format 0.0.4; `archives` are the archive sides
+   * read for this scrape (archive-metrics.ts), rendered only when the app reads across a tier.
+   */
+  render(archives?: readonly PoolArchive[]): string {
     const out: string[] = [];
     const family = (name: string, type: string, help: string): void => {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -291,6 +296,7 @@ export class Metrics {
     );
     out.push(`spool_tail_skipped_messages_total ${this.#skipped}`);
     renderConsumers(this.#consumers(), out, family, labels);
+    if (archives !== undefined) renderArchives(archives, out, family, labels);
     return `${out.join("\n")}\n`;
   }
 
