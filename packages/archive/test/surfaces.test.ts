@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createClient } from "@spool/client";
 import { createPool, type Pool } from "@spool/core";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -207,6 +208,14 @@ describePg("across the seam over the CLI and HTTP", () => {
     const tail = await fetch(`${base}/tail?since_seq=1&timeout_ms=200`);
     expect(tail.status).toBe(200);
     expect(seqsOf(await tail.text())).toEqual(range(1, newest));
+    // The SDK needs no new parameter: info has the archive side, get and tail cross the seam.
+    const remote = createClient({ baseUrl: `http://127.0.0.1:${port}` }).pool("http-seam");
+    expect((await remote.info()).archive).toMatchObject({ watermark: newest, gapMessages: 0 });
+    expect((await remote.get(2)).data).toEqual({ n: 1, pad: "q".repeat(80) });
+    const sdkSeqs: number[] = [];
+    for await (const m of remote.tail({ since: 1, timeoutMs: 200 })) sdkSeqs.push(m.seq);
+    expect(sdkSeqs).toEqual(range(1, newest));
+    await remote.close();
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toContain(`spool_archive_watermark{pool="http-seam"} ${newest}`);
     expect(metrics).toContain('spool_archive_gap_messages{pool="http-seam"} 0');

@@ -10,6 +10,7 @@
  */
 import {
   type AppendInput,
+  archiveInfoFromJson,
   checkCount,
   checkDurability,
   checkProducer,
@@ -87,7 +88,14 @@ export function poolInfoFromJson(value: unknown, what: string): PoolInfo {
     }),
     // Only pools of a replicating engine have health (spec/api/v0 §3.3).
     ...healthFromJson(j.health),
+    // Only pools served across an archive tier have an archive side (spec/archive/v0 §3).
+    ...archiveFromJson(j.archive),
   };
+}
+
+function archiveFromJson(value: unknown): { archive?: Exclude<PoolInfo["archive"], undefined> } {
+  const archive = archiveInfoFromJson(value);
+  return archive === undefined ? {} : { archive };
 }
 
 /** `{health}` from its wire spelling; nothing when absent or of the wrong shape. */

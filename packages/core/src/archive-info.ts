@@ -46,3 +46,34 @@ export function archiveInfoJson(info: ArchiveInfo | null): ArchiveInfoJson | nul
     gap_count: info.gapCount,
   };
 }
+
+/**
+ * An `archive` field from its wire spelling: null stays null (the archive holds nothing of the
+ * pool), anything not of the shape is undefined (an older server, or no archive tier).
+ */
+export function archiveInfoFromJson(value: unknown): ArchiveInfo | null | undefined {
+  if (value === null) return null;
+  const j = value as Partial<ArchiveInfoJson> | undefined;
+  if (
+    typeof j !== "object" ||
+    typeof j.watermark !== "number" ||
+    typeof j.message_count !== "number" ||
+    typeof j.lag !== "number" ||
+    typeof j.gap_messages !== "number" ||
+    typeof j.gap_count !== "number"
+  ) {
+    return undefined;
+  }
+  const b = j.bounds as { oldest?: unknown; newest?: unknown } | undefined;
+  return {
+    watermark: j.watermark,
+    bounds:
+      typeof b?.oldest === "number" && typeof b.newest === "number"
+        ? { oldest: b.oldest, newest: b.newest }
+        : null,
+    messageCount: j.message_count,
+    lag: j.lag,
+    gapMessages: j.gap_messages,
+    gapCount: j.gap_count,
+  };
+}

@@ -16,7 +16,12 @@ export {
   checkAppendCondition,
   checkCondition,
 } from "./append-condition.js";
-export { type ArchiveInfo, type ArchiveInfoJson, archiveInfoJson } from "./archive-info.js";
+export {
+  type ArchiveInfo,
+  type ArchiveInfoJson,
+  archiveInfoFromJson,
+  archiveInfoJson,
+} from "./archive-info.js";
 export {
   type CheckedGroupSettings,
   type ClaimOptions,
