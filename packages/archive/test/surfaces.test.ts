@@ -8,13 +8,29 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createClient } from "@spool/client";
 import { createPool, type Pool } from "@spool/core";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describePg, freePort, type PgFixture, startPostgres } from "./pg-fixture.js";
 
 const CLI = fileURLToPath(new URL("../../cli/dist/cli.js", import.meta.url));
+// The SDK is loaded from its build, not as a dependency: @spool/client depends on @spool/server,
+// which depends on this package, so a workspace dependency here would be a cycle.
+const CLIENT = new URL("../../client/dist/index.js", import.meta.url);
+
+/** The slice of the SDK this test drives (its full types live in @spool/client). */
+interface RemotePool {
+  info(): Promise<{ archive?: unknown }>;
+  get(seq: number): Promise<{ data: unknown }>;
+  tail(options: { since: number; timeoutMs: number }): AsyncIterable<{ seq: number }>;
+  close(): Promise<void>;
+}
+async function remotePool(baseUrl: string, name: string): Promise<RemotePool> {
+  const sdk = (await import(CLIENT.href)) as {
+    createClient(options: { baseUrl: string }): { pool(name: string): RemotePool };
+  };
+  return sdk.createClient({ baseUrl }).pool(name);
+}
 
 let fixture: PgFixture;
 let db: pg.Pool;
@@ -23,6 +39,8 @@ const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
   if (!existsSync(CLI)) throw new Error(`build the CLI first: ${CLI} is missing`);
+  if (!existsSync(CLIENT))
+    throw new Error(`build the SDK first: ${fileURLToPath(CLIENT)} is missing`);
   fixture = await startPostgres();
   db = new pg.Pool({ connectionString: fixture.url, max: 2 });
   dir = mkdtempSync(join(tmpdir(), "spool-archive-surfaces-"));
@@ -209,7 +227,7 @@ describePg("across the seam over the CLI and HTTP", () => {
     expect(tail.status).toBe(200);
     expect(seqsOf(await tail.text())).toEqual(range(1, newest));
     // The SDK needs no new parameter: info has the archive side, get and tail cross the seam.
-    const remote = createClient({ baseUrl: `http://127.0.0.1:${port}` }).pool("http-seam");
+    const remote = await remotePool(`http://127.0.0.1:${port}`, "http-seam");
     expect((await remote.info()).archive).toMatchObject({ watermark: newest, gapMessages: 0 });
     expect((await remote.get(2)).data).toEqual({ n: 1, pad: "q".repeat(80) });
     const sdkSeqs: number[] = [];
