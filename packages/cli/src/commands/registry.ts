@@ -265,6 +265,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     ],
   },
   {
+    path: ["mcp"],
+    usage: "[server]",
+    describe: "Serve pools to AI agents over MCP on stdio (guide: docs/mcp.md)",
+    load: () => mod(import("./mcp.js")),
+    examples: [
+      ["spool mcp --dir ./pools", "an MCP server over a pool directory, for a local agent"],
+      ["spool mcp http://127.0.0.1:9700 --token-file token.txt", "over a Spool server's pools"],
+    ],
+  },
+  {
     path: ["doctor"],
     aliases: ["verify"],
     usage: "[pool]",

@@ -45,7 +45,7 @@ export interface RemoteRef {
   url: string;
 }
 
-function readToken(access: RemoteAccess): string | undefined {
+export function readToken(access: RemoteAccess): string | undefined {
   if (access.token !== undefined && access.tokenFile !== undefined) {
     throw usage(
       "give --token or --token-file, not both",
@@ -74,7 +74,10 @@ function readToken(access: RemoteAccess): string | undefined {
 }
 
 /** The fetch to use: the global one, or undici's with a dispatcher that trusts `--tls-ca`. */
-async function fetchFor(ref: RemoteRef, access: RemoteAccess): Promise<typeof fetch | undefined> {
+export async function fetchFor(
+  ref: RemoteRef,
+  access: RemoteAccess,
+): Promise<typeof fetch | undefined> {
   if (access.tlsCa === undefined && !access.tlsSkipVerify) return undefined;
   if (!ref.baseUrl.startsWith("https:")) {
     throw usage(
