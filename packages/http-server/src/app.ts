@@ -20,6 +20,7 @@ import { corsMiddleware } from "./cors.js";
 import { EngineSource } from "./engine-source.js";
 import { errorResponse, statusOf, toSpoolError } from "./errors.js";
 import { TailSlots } from "./limits.js";
+import { mcpRoutes } from "./mcp-mount.js";
 import { MAX_POOL_LABELS, Metrics, type MetricsSnapshot, routeLabel } from "./metrics.js";
 import {
   anyWriter,
@@ -32,6 +33,7 @@ import { PoolRegistry } from "./pools.js";
 import { rawRequestPath } from "./raw-path.js";
 import { operationOf, remoteError } from "./remote.js";
 import { ensureProtocolHeaders } from "./responses.js";
+import { accessRoutes } from "./routes/access.js";
 import { cursorRoutes } from "./routes/cursors.js";
 import { discoveryRoutes } from "./routes/discovery.js";
 import { groupRoutes } from "./routes/groups.js";
@@ -41,6 +43,7 @@ import { metricsRoutes } from "./routes/metrics.js";
 import { poolRoutes } from "./routes/pools.js";
 import { producerRoutes } from "./routes/producers.js";
 import { tailRoutes } from "./routes/tail.js";
+import { uiRoutes } from "./routes/ui.js";
 import { unmatchedError } from "./unmatched.js";
 
 /** The app: a hono instance plus the hooks the server app needs. */
@@ -130,6 +133,8 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
 
   discoveryRoutes(app);
   healthRoutes(app);
+  if (resolved.ui) uiRoutes(app, resolved.ui.dir);
+  accessRoutes(app, ctx);
   metricsRoutes(app, ctx);
   poolRoutes(app, ctx);
   messageRoutes(app, ctx);
@@ -137,6 +142,7 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
   tailRoutes(app, ctx);
   cursorRoutes(app, ctx);
   groupRoutes(app, ctx);
+  if (resolved.mcp) mcpRoutes(app, ctx, resolved.mcp);
 
   app.notFound((c) => {
     const { error, headers } = unmatchedError(c.req.method, c.req.path);
@@ -171,6 +177,7 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
             hint: "reconnect later and resume with since_seq set to the last seq you received + 1",
           }),
         );
+        await resolved.mcp?.close?.();
         ctx.pools.close();
         await ctx.tails.drained();
       },

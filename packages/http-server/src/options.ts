@@ -15,6 +15,7 @@ import {
   SpoolError,
 } from "@spool/core";
 import * as z from "zod";
+import type { McpMount } from "./mcp-mount.js";
 
 // Access modes are core's (one definition); re-exported for createApp's callers.
 export { ACCESS_MODES, type AccessMode } from "@spool/core";
@@ -89,6 +90,16 @@ export interface CreateAppOptions {
    * (`build.spool`), so clients learn nothing about the server's file system.
    */
   exposePaths?: boolean | undefined;
+  /**
+   * An MCP endpoint to mount at `/mcp` (e.g. `createMcpEndpoint()` of `@spool/mcp`), given the
+   * caller's access mode and the served pools with every request. Absent: no `/mcp` (404).
+   */
+  mcp?: McpMount | undefined;
+  /**
+   * The web console at `/ui`: the directory of a built page (index.html and assets/), e.g.
+   * `consoleDir` of @spool/console. Read once, here. Absent: no `/ui` (404).
+   */
+  ui?: { dir: string } | undefined;
 }
 
 export interface ResolvedOptions {
@@ -103,6 +114,8 @@ export interface ResolvedOptions {
   onInternalError: ((error: Error) => void) | undefined;
   metrics: { enabled: boolean; public: boolean };
   exposePaths: boolean;
+  mcp: McpMount | undefined;
+  ui: { dir: string } | undefined;
 }
 
 export const DEFAULT_LIMITS: Readonly<ResolvedOptions["limits"]> = Object.freeze({
@@ -162,6 +175,13 @@ const optionsSchema = z.strictObject({
     .union([z.literal(false), z.strictObject({ public: z.boolean().optional() })])
     .optional(),
   exposePaths: z.boolean().optional(),
+  ui: z.strictObject({ dir: z.string().min(1) }).optional(),
+  mcp: z
+    .custom<McpMount>(
+      (v) => typeof v === "object" && v !== null && typeof (v as McpMount).fetch === "function",
+      { message: "expected an MCP endpoint (an object with fetch(request, caller))" },
+    )
+    .optional(),
 });
 
 /** Validates and defaults the options (Usage SpoolError on a bad option). */
@@ -217,6 +237,8 @@ export function resolveOptions(options: CreateAppOptions = {}): ResolvedOptions 
         ? { enabled: false, public: false }
         : { enabled: true, public: o.metrics?.public === true },
     exposePaths: o.exposePaths === true,
+    mcp: o.mcp,
+    ui: o.ui,
   };
 }
 

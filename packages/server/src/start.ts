@@ -12,18 +12,23 @@
  * engine's connection when the pools are on one (`--engine`). No signal handlers are installed
  * here (see launch.ts).
  */
+import { existsSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { getRequestListener, RequestError, type ServerType } from "@hono/node-server";
+import { consoleDir } from "@spool/console";
 import { requireNativeAddon, SpoolError } from "@spool/core";
 import {
   type CreateAppOptions,
   createApp,
+  DEFAULT_LIMITS,
   type SpoolApp,
   unexpectedErrorResponse,
   unreadableRequestResponse,
 } from "@spool/http-server";
+import { createMcpEndpoint } from "@spool/mcp";
 import { loadServerAssets, type ServerAssets } from "./assets.js";
 import type { EngineConfig, ServerConfig } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
@@ -90,6 +95,13 @@ export async function startServer(
   if (config.metrics === "off") appOptions.metrics = false;
   else if (config.metrics === "public") appOptions.metrics = { public: true };
   if (config.exposePaths) appOptions.exposePaths = true;
+  // The web console at /ui (spec/http §11): @spool/console's built page, when it is built.
+  if (existsSync(join(consoleDir, "index.html"))) appOptions.ui = { dir: consoleDir };
+  else log.warn("the web console is not built: /ui is off", { dir: consoleDir });
+  // MCP for agents at /mcp (spec/mcp/v0): tokens, access modes and limits are the app's.
+  appOptions.mcp = createMcpEndpoint({
+    maxBodyBytes: config.limits.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
+  });
   let app: SpoolApp;
   try {
     app = createApp(appOptions);

@@ -16,6 +16,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: "GET", path: "/v0" },
   { method: "GET", path: "/healthz" },
   { method: "GET", path: "/metrics" },
+  { method: "GET", path: "/v0/access" },
   { method: "GET", path: "/v0/pools" },
   { method: "POST", path: "/v0/pools" },
   { method: "POST", path: "/v0/pools/open" },
