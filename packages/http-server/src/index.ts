@@ -7,6 +7,7 @@
 
 export { type AppMetrics, createApp, type SpoolApp } from "./app.js";
 export { PROTOCOL_VERSION } from "./headers.js";
+export type { McpCaller, McpMount } from "./mcp-mount.js";
 export { LATENCY_BUCKETS, type MetricsSnapshot } from "./metrics.js";
 export type { AccessMode, CreateAppOptions, Limits, TokenSpec } from "./options.js";
 export { ACCESS_MODES, DEFAULT_LIMITS } from "./options.js";

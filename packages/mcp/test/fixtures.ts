@@ -55,16 +55,22 @@ export async function startServe(dir: string, extra: readonly string[] = []): Pr
       () => reject(new Error(`spool serve printed no banner: ${out}${err}`)),
       20_000,
     );
-    child.stdout.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const found = /listening on (http:\/\/\S+)/.exec(out);
+    const look = (): void => {
+      const found =
+        /listening on (http:\/\/\S+)/.exec(out) ??
+        /"msg":"listening","url":"(http:[^"]+)"/.exec(err);
       if (found) {
         clearTimeout(timer);
         resolve(found[1] as string);
       }
+    };
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      look();
     });
     child.stderr.on("data", (chunk: Buffer) => {
       err += chunk.toString();
+      look();
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
