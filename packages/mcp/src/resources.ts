@@ -18,6 +18,7 @@ import {
 } from "@modelcontextprotocol/server";
 import { type PoolEngine, poolInfoJson, SpoolError, validatePoolName } from "@spool/core";
 import { asSpoolError } from "./errors.js";
+import type { InFlight } from "./inflight.js";
 import { readMessages } from "./read.js";
 
 /** The URI scheme of pool resources. */
@@ -31,7 +32,11 @@ export function poolUri(name: string): string {
 }
 
 /** Registers the pool resources on `server`. */
-export function registerResources(server: McpServer, engine: PoolEngine): void {
+export function registerResources(
+  server: McpServer,
+  engine: PoolEngine,
+  inFlight?: InFlight | undefined,
+): void {
   const template = new ResourceTemplate(`${RESOURCE_SCHEME}://{pool}`, {
     list: async () => {
       const entries = await engine.list();
@@ -57,10 +62,13 @@ export function registerResources(server: McpServer, engine: PoolEngine): void {
       mimeType: "application/json",
     },
     async (uri, variables) => {
+      const done = inFlight?.begin();
       try {
         return await readPool(engine, uri, variables);
       } catch (error) {
         throw protocolErrorOf(error, uri);
+      } finally {
+        done?.();
       }
     },
   );

@@ -9,6 +9,7 @@
 import { McpServer } from "@modelcontextprotocol/server";
 import type { AccessMode, PoolEngine } from "@spool/core";
 import { allows } from "./access.js";
+import type { InFlight } from "./inflight.js";
 import { registerResources } from "./resources.js";
 import { registerTools } from "./tools.js";
 
@@ -26,6 +27,8 @@ export interface SpoolMcpOptions {
   maxWaitMs?: number | undefined;
   /** The version shown in serverInfo (default 0.0.0). */
   version?: string | undefined;
+  /** Counts calls in progress (what stdio waits for when its input ends). */
+  inFlight?: InFlight | undefined;
 }
 
 const INSTRUCTIONS =
@@ -51,7 +54,8 @@ export function createSpoolMcpServer(options: SpoolMcpOptions): McpServer {
     engine: options.engine,
     access,
     maxWaitMs: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
+    inFlight: options.inFlight,
   });
-  if (allows(access, "read")) registerResources(server, options.engine);
+  if (allows(access, "read")) registerResources(server, options.engine, options.inFlight);
   return server;
 }

@@ -22,6 +22,7 @@ import {
 import type * as z from "zod";
 import { allows, authorize, type ToolOperation } from "./access.js";
 import { toolError, toolResult } from "./errors.js";
+import type { InFlight } from "./inflight.js";
 import {
   advertised,
   appendInput,
@@ -52,6 +53,8 @@ export interface ToolSettings {
   access: AccessMode;
   /** Longest wait a call may ask for (longer ones are shortened to this). */
   maxWaitMs: number;
+  /** Counts calls in progress (stdio waits for them when its input ends). */
+  inFlight?: InFlight | undefined;
 }
 
 interface ToolDef<S extends z.ZodType> {
@@ -234,11 +237,14 @@ export function registerTools(server: McpServer, settings: ToolSettings): void {
         },
       },
       async (args: unknown, ctx: ServerContext): Promise<CallToolResult> => {
+        const done = settings.inFlight?.begin();
         try {
           authorize(settings.access, tool.op, tool.name);
           return toolResult(await tool.run(parseArgs(tool.input, args, tool.name), settings, ctx));
         } catch (error) {
           return toolError(error);
+        } finally {
+          done?.();
         }
       },
     );
