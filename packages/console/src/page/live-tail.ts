@@ -95,6 +95,13 @@ export class LiveTail {
     try {
       for await (const message of follower) {
         if (signal.aborted) break;
+        // Held before it is shown: a message that arrives as the person pauses waits too.
+        while (this.#holding() && !signal.aborted) {
+          await new Promise<void>((resolve) => {
+            this.#wake = resolve;
+          });
+        }
+        if (signal.aborted) break;
         this.#pending.push({
           kind: "message",
           seq: message.seq,
@@ -104,11 +111,6 @@ export class LiveTail {
         });
         this.received++;
         this.#schedule();
-        while (this.#holding() && !signal.aborted) {
-          await new Promise<void>((resolve) => {
-            this.#wake = resolve;
-          });
-        }
       }
     } catch (error) {
       if (!signal.aborted) this.#events.onError(error);

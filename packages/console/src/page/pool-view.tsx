@@ -101,8 +101,16 @@ export function PoolView(props: {
     };
   }, [tail]);
 
-  useEffect(() => tail.setPaused(paused), [paused]);
-  useEffect(() => tail.setHoldWhenFull(!follow), [follow]);
+  // The tail hears of pause and follow at once, in the event handler (an effect runs only
+  // after the next paint, and a message could slip through meanwhile).
+  const pause = (next: boolean) => {
+    tail.setPaused(next);
+    setPaused(next);
+  };
+  const changeFollow = (next: boolean) => {
+    tail.setHoldWhenFull(!next);
+    setFollow(next);
+  };
 
   useEffect(() => {
     let matcher: Matcher | undefined;
@@ -128,7 +136,7 @@ export function PoolView(props: {
     setJumpNote(undefined);
     if (text === "") {
       jumpTarget.current = undefined;
-      setFollow(true);
+      changeFollow(true);
       tail.start({ last: INITIAL_LAST });
       return;
     }
@@ -143,7 +151,7 @@ export function PoolView(props: {
       }
       if (seq === undefined) {
         setJumpNote("no message at or after that time yet: showing new messages");
-        setFollow(true);
+        changeFollow(true);
         tail.start({ last: 0 });
         return;
       }
@@ -151,8 +159,7 @@ export function PoolView(props: {
     if (seq < 1) seq = 1;
     jumpTarget.current = seq;
     setSelected(undefined);
-    setFollow(false);
-    tail.setHoldWhenFull(true);
+    changeFollow(false);
     tail.start({ since: seq });
   };
 
@@ -170,7 +177,7 @@ export function PoolView(props: {
       {readable ? (
         <>
           <div class="controls">
-            <button type="button" id="pause" onClick={() => setPaused(!paused)}>
+            <button type="button" id="pause" onClick={() => pause(!paused)}>
               {paused ? "Resume" : "Pause"}
             </button>
             <input
@@ -200,7 +207,7 @@ export function PoolView(props: {
                 type="button"
                 id="live"
                 onClick={() => {
-                  setFollow(true);
+                  changeFollow(true);
                   if (jumpTarget.current !== undefined || buffer.full) {
                     jumpTarget.current = undefined;
                     tail.start({ last: INITIAL_LAST });
@@ -227,7 +234,7 @@ export function PoolView(props: {
               rows={buffer.view}
               version={version}
               follow={follow && !paused}
-              onFollowChange={setFollow}
+              onFollowChange={changeFollow}
               selected={selected?.n}
               onSelect={(row) => row.kind === "message" && setSelected(row)}
               scrollTo={scrollTo}
