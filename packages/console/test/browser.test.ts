@@ -308,6 +308,15 @@ describe.skipIf(!available)("the web console in headless Chromium", () => {
     ).text();
     expect(`{"message":${copied}}`).toBe(stored.trim());
     expect(copied).toContain("12345678901234567890"); // the stored text, not a re-encoded number
+    // the pool's durable cursors and groups, with their lag (info is polled every 2 s)
+    await api("/v0/pools/ops/cursors/indexer/reset", { seq: 41 });
+    await page.waitForFunction(
+      () =>
+        document.querySelector('#consumers [data-consumer="indexer"] [data-col="lag"]')
+          ?.textContent === "12",
+      undefined,
+      { timeout: 10_000 },
+    );
     expect(await cspViolations(page)).toEqual([]);
   });
 
