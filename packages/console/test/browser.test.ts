@@ -297,6 +297,7 @@ describe.skipIf(!available)("the web console in headless Chromium", () => {
       meta: { tags: ["odd", "ci"] },
       data: { n: 33, step: "lint" },
     });
+    expect(await page.textContent("#inspector-json")).toContain('"big": 12345678901234567890');
     await shot(page, "console-inspect.png");
     await page.click("#copy-envelope");
     await page.waitForSelector("#copy-status", { timeout: 5000 });

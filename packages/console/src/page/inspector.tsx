@@ -1,13 +1,14 @@
 /**
- * The message inspector: one message's envelope, pretty-printed, and a button copying the
- * envelope exactly as stored (its JSON line, with `data`'s stored text spliced in, not
- * re-encoded: big integers and number spelling survive).
+ * The message inspector: one message's envelope, pretty-printed from the stored text
+ * (pretty.ts), and a button copying the envelope exactly as stored (its JSON line, with `data`'s
+ * stored text spliced in). Nothing is re-encoded: big integers and number spellings survive.
  *
  * Invariants: shows only what the row holds (no request); copying writes text to the clipboard
  * and never reads it.
  */
 import { useState } from "preact/hooks";
-import { type MessageRow, rowEnvelope } from "./rows.js";
+import { prettyJson } from "./pretty.js";
+import type { MessageRow } from "./rows.js";
 
 /** The envelope's JSON line (spec/http §2.1 key order) with the stored data text. */
 export function envelopeLine(row: MessageRow): string {
@@ -40,7 +41,7 @@ export function Inspector(props: { row: MessageRow; onClose: () => void }) {
           </span>
         )}
       </div>
-      <pre id="inspector-json">{JSON.stringify(rowEnvelope(props.row), null, 2)}</pre>
+      <pre id="inspector-json">{prettyJson(envelopeLine(props.row))}</pre>
     </aside>
   );
 }
