@@ -15,7 +15,7 @@ import { shellQuote, tokenShellLine } from "./tokens.js";
 /** The banner text (several lines, ending in a newline). */
 export function bannerText(
   config: ServerConfig,
-  server: Pick<ServerHandle, "url" | "assets">,
+  server: Pick<ServerHandle, "url" | "assets"> & { consoleUrl?: string | undefined },
 ): string {
   const { url, assets } = server;
   const tls = assets.tls;
@@ -27,6 +27,7 @@ export function bannerText(
   lines.push(
     `  auth:   ${assets.tokens.length > 0 ? `${assets.tokens.length} bearer token(s) from ${config.tokenFile}` : "none (no token file)"}`,
   );
+  if (server.consoleUrl) lines.push(`  web:    ${server.consoleUrl} (the web console)`);
   if (tls) {
     lines.push(`  tls:    ${tls.certPath ?? "self-signed certificate generated in memory"}`);
     lines.push(`          SHA-256 fingerprint ${tls.fingerprint}`);

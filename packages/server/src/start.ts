@@ -49,6 +49,8 @@ export interface ServerHandle {
   /** What was loaded: tokens, TLS material, pool directory state, warnings. */
   assets: ServerAssets;
   app: SpoolApp;
+  /** The web console's URL (`URL/ui/`), undefined when the console is not built. */
+  consoleUrl: string | undefined;
   /** Graceful shutdown (idempotent); resolves when every connection is closed. */
   close(): Promise<void>;
 }
@@ -145,7 +147,17 @@ export async function startServer(
       .then(() => engine?.close());
     return closing;
   };
-  return { url, host: config.host, port, fingerprint: assets.tls?.fingerprint, assets, app, close };
+  const consoleUrl = appOptions.ui ? `${url}/ui/` : undefined;
+  return {
+    url,
+    host: config.host,
+    port,
+    fingerprint: assets.tls?.fingerprint,
+    assets,
+    app,
+    consoleUrl,
+    close,
+  };
 }
 
 /** Connects to the configured engine (Io naming the URL when no server answers). */
