@@ -284,6 +284,10 @@ describe.skipIf(!available)("the web console in headless Chromium", () => {
     await page.click("#jump-form button");
     await page.waitForSelector('#inspector[data-seq="52"]', { timeout: 5000 });
     expect(await shownSeqs(page)).toEqual([52]);
+    // an age: everything of the last day starts at seq 1
+    await page.fill("#jump", "1d");
+    await page.click("#jump-form button");
+    await page.waitForSelector('#inspector[data-seq="1"]', { timeout: 5000 });
     await page.fill("#jump", "30");
     await page.click("#jump-form button");
     await page.waitForSelector('#inspector[data-seq="30"]', { timeout: 5000 });

@@ -16,6 +16,7 @@ import { PoolSummary } from "./consumers.js";
 import { compileExpression, FilterError, hasTags, type Matcher, parseTags } from "./filter.js";
 import { formatRate } from "./format.js";
 import { Inspector } from "./inspector.js";
+import { parseJump } from "./jump.js";
 import { LiveTail } from "./live-tail.js";
 import { type MessageRow, RowBuffer, rowEnvelope } from "./rows.js";
 import { type AccessMode, canRead, canWrite, isUnauthorized } from "./session.js";
@@ -132,19 +133,21 @@ export function PoolView(props: {
 
   const jump = async (event: Event) => {
     event.preventDefault();
-    const text = jumpText.trim();
     setJumpNote(undefined);
-    if (text === "") {
+    const target = parseJump(jumpText, Date.now());
+    if ("live" in target) {
       jumpTarget.current = undefined;
       changeFollow(true);
       tail.start({ last: INITIAL_LAST });
       return;
     }
     let seq: number | undefined;
-    if (/^\d+$/.test(text)) seq = Number(text);
+    if ("seq" in target) seq = target.seq;
     else {
       try {
-        for await (const m of pool.tail({ sinceTime: text, max: 1, follow: false })) seq = m.seq;
+        for await (const m of pool.tail({ sinceTime: target.time, max: 1, follow: false })) {
+          seq = m.seq;
+        }
       } catch (e) {
         setJumpNote((e as Error).message);
         return;
@@ -156,7 +159,6 @@ export function PoolView(props: {
         return;
       }
     }
-    if (seq < 1) seq = 1;
     jumpTarget.current = seq;
     setSelected(undefined);
     changeFollow(false);
