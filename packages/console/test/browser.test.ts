@@ -37,6 +37,7 @@ if (!available) {
 }
 const RW = "console-rw-token";
 const RO = "console-ro-token";
+const WO = "console-wo-token";
 const SHOTS = process.env.SPOOL_CONSOLE_SCREENSHOTS;
 
 let spool: SpoolServer;
@@ -108,7 +109,7 @@ function shownSeqs(page: Page): Promise<number[]> {
 
 beforeAll(async () => {
   if (!available) return;
-  spool = await startSpool({ [RW]: "read-write", [RO]: "read-only" });
+  spool = await startSpool({ [RW]: "read-write", [RO]: "read-only", [WO]: "write-only" });
   profile = mkdtempSync(join(tmpdir(), "spool-console-chromium-"));
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -170,6 +171,12 @@ describe.skipIf(!available)("the web console in headless Chromium", () => {
       { timeout: 10_000 },
     );
     expect(await page.textContent(`${row} [data-col="bounds"]`)).toBe("1–3");
+    // the rate comes from two listings a second apart
+    await page.waitForFunction(
+      (sel) => /\/s$/.test(document.querySelector(`${sel} [data-col="rate"]`)?.textContent ?? ""),
+      row,
+      { timeout: 10_000 },
+    );
     await spool.cli("pool", "create", "builds");
     await spool.cli("feed", "builds", '{"step":"lint","ok":true}', "--tag", "ci");
     await page.waitForSelector('tr[data-pool="builds"]', { timeout: 10_000 });
@@ -353,7 +360,7 @@ describe.skipIf(!available)("the web console in headless Chromium", () => {
     expect(order).toEqual([`1-${oldest - 1}`, String(oldest)]);
   });
 
-  it("a read-only token gets no append form; a read-write one appends through it", async () => {
+  it("a read-only token gets no append form; a read-write one appends through it; a write-only one only writes", async () => {
     await api("/v0/pools", { pool: "forms" });
     const ro = await signedIn(RO, "#/pool/forms");
     await ro.waitForSelector('#status[data-state="connected"]', { timeout: 10_000 });
@@ -379,6 +386,12 @@ describe.skipIf(!available)("the web console in headless Chromium", () => {
       undefined,
       { timeout: 5000 },
     );
+    // a write-only token sees the form but no messages (it may not read them)
+    const wo = await signedIn(WO, "#/pool/forms");
+    await wo.waitForSelector("#append-form", { timeout: 10_000 });
+    expect(await wo.textContent(".access")).toBe("write-only");
+    expect(await wo.$("#tail")).toBeNull();
+    expect(await wo.textContent(".pool-view")).toContain("may only write");
     expect(await cspViolations(rw)).toEqual([]);
   });
 
