@@ -13,9 +13,11 @@ import {
   type AccessMode,
   type AppendOptions,
   type EnginePool,
+  isSpoolError,
   type PoolEngine,
   poolInfoJson,
   poolListEntryJson,
+  reviseError,
   SpoolError,
   validatePoolName,
 } from "@spool/core";
@@ -81,12 +83,21 @@ async function withPool<R>(
   name: string,
   use: (pool: EnginePool) => Promise<R>,
 ): Promise<R> {
-  const pool = await engine.open(validatePoolName(name));
+  const pool = await engine.open(validatePoolName(name)).catch((error: unknown) => {
+    throw isSpoolError(error, "NotFound") ? missingPool(error, name) : error;
+  });
   try {
     return await use(pool);
   } finally {
     await pool.close();
   }
+}
+
+/** A missing pool's NotFound, with advice in the tools' own words. */
+function missingPool(error: SpoolError, name: string): SpoolError {
+  return reviseError(error, {
+    hint: `create it with ${TOOL_NAMES.create} {"pool": ${JSON.stringify(name)}}, or see the pools with ${TOOL_NAMES.list}`,
+  });
 }
 
 const TOOLS = [

@@ -64,7 +64,7 @@ export function toolCases(s: Surface): void {
     expect(info.pool).toMatchObject({ name: "chat", ring_size: expect.any(Number) });
     const missing = await callError(client, "spool_pool_info", { pool: "nope" });
     expect(missing.kind).toBe("NotFound");
-    expect(missing.hint).toBeTruthy();
+    expect(missing.hint).toContain('spool_pool_create {"pool": "nope"}');
   });
 
   it("spool_append commits envelopes, conditionally and idempotently", async () => {
@@ -238,6 +238,9 @@ export function toolCases(s: Surface): void {
     const doc = JSON.parse(content.text) as { pool: { name: string }; messages: Envelope[] };
     expect(doc.pool.name).toBe("chat");
     expect(doc.messages.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
-    await expect(client.readResource({ uri: "spool://nope" })).rejects.toThrow(/not found/i);
+    const missing = await client.readResource({ uri: "spool://nope" }).catch((e: unknown) => e);
+    expect(missing).toMatchObject({ data: { error: { kind: "NotFound" } } });
+    const bad = await client.readResource({ uri: "spool://..%2Fx" }).catch((e: unknown) => e);
+    expect(bad).toMatchObject({ data: { error: { kind: "Usage" } } });
   });
 }
