@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Builds the native lock addon (native/spool_native.c) with node-gyp against the headers of the
+// Builds the native addon (native/*.c: locks, mappings, CRC-32) with node-gyp against the headers of the
 // Node running this script (the fallback where no prebuilt addon fits, and the build in a clone).
 // Invariants: uses the headers next to node itself when they are there; skips the build when an
 // up-to-date addon already exists; the old addon stays usable until the new one is linked.
 import { spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,9 +12,16 @@ import { sourceBuiltAddon } from "./native-target.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const addon = sourceBuiltAddon(root);
-const source = join(root, "native", "spool_native.c");
+const nativeDir = join(root, "native");
+const sources = [
+  join(root, "binding.gyp"),
+  ...readdirSync(nativeDir)
+    .filter((name) => /\.[ch]$/.test(name))
+    .map((name) => join(nativeDir, name)),
+];
+const newestSource = Math.max(...sources.map((file) => statSync(file).mtimeMs));
 
-if (existsSync(addon) && statSync(addon).mtimeMs >= statSync(source).mtimeMs) {
+if (existsSync(addon) && statSync(addon).mtimeMs >= newestSource) {
   process.exit(0);
 }
 

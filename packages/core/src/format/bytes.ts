@@ -5,6 +5,7 @@
  * Number.MAX_SAFE_INTEGER; larger values are reported as NaN so callers treat them as corrupt.
  */
 import { crc32 as zlibCrc32 } from "node:zlib";
+import { loadNative } from "../platform/native.js";
 
 const TWO_32 = 2 ** 32;
 
@@ -25,6 +26,37 @@ export function writeU64(buf: Uint8Array, offset: number, value: number): void {
 /** CRC-32 (IEEE) of `bytes`, continuing from `initial`. */
 export function crc32(bytes: Uint8Array, initial = 0): number {
   return zlibCrc32(bytes, initial);
+}
+
+/** The CRC-32 of `buf[start, end)`, as `crc32` computes it. */
+type RangeCrc = (buf: Uint8Array, start: number, end: number) => number;
+
+let rangeCrc: RangeCrc | undefined;
+
+/**
+ * The checksum of every frame, state slot and ledger record: the native addon's CRC-32
+ * (hardware folding where the CPU has it; ~70 ns for a 1 KB frame against ~390 ns through
+ * node:zlib, most of which is the call), else node:zlib's, which gives the same value. The
+ * addon is the one every pool operation loads anyway; an older build without `crc32` or no
+ * addon at all falls back.
+ */
+function chooseRangeCrc(): RangeCrc {
+  try {
+    const addon = loadNative();
+    if (typeof addon.crc32 === "function") {
+      const native = addon.crc32;
+      return (buf, start, end) => native(buf, start, end, 0);
+    }
+  } catch {
+    // No addon here: node:zlib gives the same checksum.
+  }
+  return (buf, start, end) => zlibCrc32(buf.subarray(start, end));
+}
+
+/** The CRC-32 of `buf[start, end)` (zlib's crc32 of that range), through the fastest path here. */
+export function crc32Range(buf: Uint8Array, start: number, end: number): number {
+  rangeCrc ??= chooseRangeCrc();
+  return rangeCrc(buf, start, end);
 }
 
 /** Rounds `n` up to a multiple of 8 (exact for any safe integer, unlike 32-bit bit masks). */

@@ -9,7 +9,7 @@
  * well as the payload (one contiguous range), so a frame torn by a concurrent overwrite or a
  * crash never validates.
  */
-import { align8, crc32, fourcc, readU64, writeU64 } from "./bytes.js";
+import { align8, crc32Range, fourcc, readU64, writeU64 } from "./bytes.js";
 
 export const FRAME_MAGIC = fourcc("SPFR");
 export const MARKER_MAGIC = fourcc("SPCM");
@@ -88,7 +88,7 @@ export function sealFrame(
   buf.fill(0, payloadEnd, markerAt);
   buf.writeUInt32LE(MARKER_MAGIC, markerAt);
   buf.writeUInt32LE((stamp.seq % 2 ** 32) >>> 0, markerAt + 4);
-  buf.writeUInt32LE(crc32(buf.subarray(at + CRC_FROM, payloadEnd)), at + 8);
+  buf.writeUInt32LE(crc32Range(buf, at + CRC_FROM, payloadEnd), at + 8);
   return len;
 }
 
@@ -158,7 +158,6 @@ export function checkFrame(
   if (buf.readUInt32LE(markerAt) !== MARKER_MAGIC) return "marker";
   if (buf.readUInt32LE(markerAt + 4) !== (head.seq % 2 ** 32) >>> 0) return "marker";
   const payloadEnd = at + FRAME_HEADER_SIZE + payloadLength(head.tagsLen, head.dataLen);
-  if (crc32(buf.subarray(at + CRC_FROM, payloadEnd)) !== buf.readUInt32LE(at + 8))
-    return "checksum";
+  if (crc32Range(buf, at + CRC_FROM, payloadEnd) !== buf.readUInt32LE(at + 8)) return "checksum";
   return undefined;
 }

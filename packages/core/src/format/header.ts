@@ -7,7 +7,7 @@
  * valid slot with the highest generation, so a torn state write is never observed as state.
  */
 import { SpoolError } from "../errors.js";
-import { crc32, readU64, writeU64 } from "./bytes.js";
+import { crc32Range, readU64, writeU64 } from "./bytes.js";
 import { MAX_TIME_SEC } from "./frame.js";
 import type { LedgerLayout } from "./ledger.js";
 
@@ -93,7 +93,7 @@ export function encodeLayout(buf: Buffer, layout: PoolLayout): void {
   writeU64(buf, 40, layout.ringOffset);
   writeU64(buf, 48, layout.ringSize);
   buf.writeUInt32LE(layout.indexStride, 56);
-  buf.writeUInt32LE(crc32(buf.subarray(0, 60)), 60);
+  buf.writeUInt32LE(crc32Range(buf, 0, 60), 60);
 }
 
 /**
@@ -128,7 +128,7 @@ export function decodeLayout(buf: Buffer, path: string, actualFileSize: number):
       },
     );
   }
-  if (crc32(buf.subarray(0, 60)) !== buf.readUInt32LE(60)) {
+  if (crc32Range(buf, 0, 60) !== buf.readUInt32LE(60)) {
     throw new SpoolError("Corrupt", "pool header checksum mismatch", {
       path,
       offset: 60,
@@ -189,11 +189,11 @@ export function encodeState(buf: Buffer, offset: number, state: PoolState): void
   buf.writeUInt32LE(state.newestTimeNanos, offset + 48);
   buf.writeUInt32LE(state.ledgerLen, offset + 52);
   buf.writeUInt32LE(state.ledgerTurn >>> 0, offset + 56);
-  buf.writeUInt32LE(crc32(buf.subarray(offset, offset + 60)), offset + 60);
+  buf.writeUInt32LE(crc32Range(buf, offset, offset + 60), offset + 60);
 }
 
 function decodeSlot(buf: Buffer, offset: number, ringSize: number): PoolState | undefined {
-  if (crc32(buf.subarray(offset, offset + 60)) !== buf.readUInt32LE(offset + 60)) return undefined;
+  if (crc32Range(buf, offset, offset + 60) !== buf.readUInt32LE(offset + 60)) return undefined;
   const state: PoolState = {
     generation: readU64(buf, offset),
     head: readU64(buf, offset + 8),

@@ -15,7 +15,7 @@
  * taken as state.
  */
 import type { ProducerState } from "../producer.js";
-import { align8, crc32, fourcc, readU64, writeU64 } from "./bytes.js";
+import { align8, crc32Range, fourcc, readU64, writeU64 } from "./bytes.js";
 
 /** Where the descriptor lives in the header, and its size. */
 export const LEDGER_DESCRIPTOR_OFFSET = 192;
@@ -84,7 +84,7 @@ export function encodeLedgerDescriptor(buf: Buffer, ledger: LedgerLayout): void 
   writeU64(buf, at + 8, ledger.offset);
   writeU64(buf, at + 16, ledger.size);
   buf.writeUInt32LE(ledger.producerCapacity, at + 24);
-  buf.writeUInt32LE(crc32(buf.subarray(at, at + 60)), at + 60);
+  buf.writeUInt32LE(crc32Range(buf, at, at + 60), at + 60);
 }
 
 /**
@@ -100,7 +100,7 @@ export function decodeLedgerDescriptor(
   const bytes = header.subarray(at, at + LEDGER_DESCRIPTOR_SIZE);
   if (!bytes.some((b) => b !== 0)) return "absent";
   if (bytes.readUInt32LE(0) !== LEDGER_MAGIC) return { damaged: "bad ledger descriptor tag" };
-  if (crc32(bytes.subarray(0, 60)) !== bytes.readUInt32LE(60))
+  if (crc32Range(bytes, 0, 60) !== bytes.readUInt32LE(60))
     return { damaged: "ledger descriptor checksum mismatch" };
   const version = bytes.readUInt32LE(4);
   if (version !== LEDGER_VERSION)
@@ -141,7 +141,7 @@ export function encodeHalfHeader(buf: Buffer, at: number, turn: number): void {
   buf.writeUInt32LE(HALF_MAGIC, at);
   buf.writeUInt32LE(turn >>> 0, at + 4);
   buf.writeUInt32LE(0, at + 8);
-  buf.writeUInt32LE(crc32(buf.subarray(at, at + 12)), at + 12);
+  buf.writeUInt32LE(crc32Range(buf, at, at + 12), at + 12);
 }
 
 /** True when `buf[at..]` is a valid half header of `turn`. */
@@ -149,7 +149,7 @@ export function isHalfHeader(buf: Buffer, at: number, turn: number): boolean {
   return (
     buf.readUInt32LE(at) === HALF_MAGIC &&
     buf.readUInt32LE(at + 4) === turn >>> 0 &&
-    crc32(buf.subarray(at, at + 12)) === buf.readUInt32LE(at + 12)
+    crc32Range(buf, at, at + 12) === buf.readUInt32LE(at + 12)
   );
 }
 
@@ -172,7 +172,7 @@ export function encodeRecord(buf: Buffer, at: number, record: LedgerRecord): num
   const valueLen = record.value?.length ?? 0;
   buf.writeUInt32LE(valueLen, at + 12);
   record.value?.copy(buf, at + RECORD_HEADER_SIZE + keyLen);
-  buf.writeUInt32LE(crc32(buf.subarray(at + 8, at + size)), at + 4);
+  buf.writeUInt32LE(crc32Range(buf, at + 8, at + size), at + 4);
   return at + size;
 }
 
@@ -188,7 +188,7 @@ export function decodeRecord(
   if (at + RECORD_HEADER_SIZE > end) return undefined;
   const size = buf.readUInt32LE(at);
   if (size < RECORD_HEADER_SIZE || size % 8 !== 0 || at + size > end) return undefined;
-  if (crc32(buf.subarray(at + 8, at + size)) !== buf.readUInt32LE(at + 4)) return undefined;
+  if (crc32Range(buf, at + 8, at + size) !== buf.readUInt32LE(at + 4)) return undefined;
   const kind = buf[at + 8] as number;
   const op = buf[at + 9];
   const keyLen = buf.readUInt16LE(at + 10);

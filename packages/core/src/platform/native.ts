@@ -1,7 +1,7 @@
 /**
  * The small N-API addon in native/ (shipped prebuilt for linux-x64 glibc, else built from source
- * by node-gyp at install): the kernel's file locks, a pipe check, and guarded access to a mapping
- * of a pool's header and index.
+ * by node-gyp at install): the kernel's file locks, a pipe check, guarded access to a mapping
+ * of a pool's header and index, and the format's CRC-32.
  *
  * Invariants: loaded lazily, once, on first use, and before a pool file is created or opened; a
  * missing or unloadable addon is an Internal error whose hint names the fix for the package
@@ -42,6 +42,8 @@ export interface NativeAddon {
   mapClose(map: NativeMapping): number;
   /** The file's length in bytes, or a negated errno. */
   fileLength(fd: number): number;
+  /** zlib's crc32(initial, buf[start, end)) (absent from addons built before it existed). */
+  crc32?(buf: Uint8Array, start: number, end: number, initial: number): number;
 }
 
 let native: NativeAddon | undefined;
