@@ -45,6 +45,7 @@ import { producerRoutes } from "./routes/producers.js";
 import { tailRoutes } from "./routes/tail.js";
 import { uiRoutes } from "./routes/ui.js";
 import { unmatchedError } from "./unmatched.js";
+import { wsTailRoutes } from "./ws-tail.js";
 
 /** The app: a hono instance plus the hooks the server app needs. */
 export type SpoolApp = Hono & {
@@ -140,6 +141,7 @@ export function createApp(options: CreateAppOptions = {}): SpoolApp {
   messageRoutes(app, ctx);
   producerRoutes(app, ctx);
   tailRoutes(app, ctx);
+  if (resolved.websocket) wsTailRoutes(app, ctx, resolved.websocket.upgrade);
   cursorRoutes(app, ctx);
   groupRoutes(app, ctx);
   if (resolved.mcp) mcpRoutes(app, ctx, resolved.mcp);

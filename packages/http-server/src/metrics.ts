@@ -30,8 +30,8 @@ export const OTHER_POOLS = "(other)";
 /** Methods with their own label value; any other is "OTHER". */
 const METHODS: readonly string[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
-/** The two tail framings. */
-export type TailFormat = "jsonl" | "sse";
+/** The tail framings: JSON Lines, Server-Sent Events and WebSocket frames. */
+export type TailFormat = "jsonl" | "sse" | "ws";
 
 interface RequestSeries {
   method: string;
@@ -81,7 +81,7 @@ export class Metrics {
     ErrorKind,
     number
   >;
-  readonly #tails: Record<TailFormat, number> = { jsonl: 0, sse: 0 };
+  readonly #tails: Record<TailFormat, number> = { jsonl: 0, sse: 0, ws: 0 };
   #gaps = 0;
   #whereErrors = 0;
   #skipped = 0;
@@ -271,10 +271,10 @@ export class Metrics {
       out.push(`spool_appended_bytes_total${labels({ pool })} ${c.bytes}`);
     }
 
-    family("spool_tails_open", "gauge", "Tail streams (JSONL and SSE) open right now.");
+    family("spool_tails_open", "gauge", "Tail streams (JSONL, SSE and WebSocket) open right now.");
     out.push(`spool_tails_open ${this.#openTails()}`);
     family("spool_tails_started_total", "counter", "Tail streams started, by format.");
-    for (const format of ["jsonl", "sse"] as const) {
+    for (const format of ["jsonl", "sse", "ws"] as const) {
       out.push(`spool_tails_started_total${labels({ format })} ${this.#tails[format]}`);
     }
     family(

@@ -14,6 +14,7 @@ import {
   poolFileSize,
   SpoolError,
 } from "@spool/core";
+import type { UpgradeWebSocket } from "hono/ws";
 import * as z from "zod";
 import type { McpMount } from "./mcp-mount.js";
 
@@ -51,6 +52,11 @@ export interface Limits {
    * and the claim answers what it has, possibly nothing). Default 30,000 ms.
    */
   maxClaimWaitMs?: number | undefined;
+  /**
+   * How long a WebSocket tail without an `Authorization` header waits for its first frame, the
+   * auth frame, when tokens are configured (closed with 4401 after). Default 5,000 ms.
+   */
+  wsAuthTimeoutMs?: number | undefined;
 }
 
 export interface CreateAppOptions {
@@ -100,6 +106,12 @@ export interface CreateAppOptions {
    * `consoleDir` of @spool/console. Read once, here. Absent: no `/ui` (404).
    */
   ui?: { dir: string } | undefined;
+  /**
+   * The WebSocket tail at `/v0/pools/{pool}/ws`: the runtime adapter's hono upgrade helper, e.g.
+   * `upgradeWebSocket` of `@hono/node-server` (whose `serve` is then given a `ws`
+   * WebSocketServer made with `noServer: true`). Absent: the path answers 404.
+   */
+  websocket?: { upgrade: UpgradeWebSocket<unknown> } | undefined;
 }
 
 export interface ResolvedOptions {
@@ -116,6 +128,7 @@ export interface ResolvedOptions {
   exposePaths: boolean;
   mcp: McpMount | undefined;
   ui: { dir: string } | undefined;
+  websocket: { upgrade: UpgradeWebSocket<unknown> } | undefined;
 }
 
 export const DEFAULT_LIMITS: Readonly<ResolvedOptions["limits"]> = Object.freeze({
@@ -128,6 +141,7 @@ export const DEFAULT_LIMITS: Readonly<ResolvedOptions["limits"]> = Object.freeze
   maxTotalPoolBytes: 16 * 1024 ** 3,
   lockTimeoutMs: 10_000,
   maxClaimWaitMs: 30_000,
+  wsAuthTimeoutMs: 5_000,
 });
 
 const accessSchema = z.enum(["read-only", "write-only", "read-write"]);
@@ -166,6 +180,7 @@ const optionsSchema = z.strictObject({
       maxTotalPoolBytes: positive.optional(),
       lockTimeoutMs: z.int().min(0).optional(),
       maxClaimWaitMs: z.int().min(0).max(86_400_000).optional(),
+      wsAuthTimeoutMs: z.int().min(1).max(600_000).optional(),
     })
     .optional(),
   cors: z.strictObject({ origins: z.array(z.string().min(1)) }).optional(),
@@ -176,6 +191,13 @@ const optionsSchema = z.strictObject({
     .optional(),
   exposePaths: z.boolean().optional(),
   ui: z.strictObject({ dir: z.string().min(1) }).optional(),
+  websocket: z
+    .strictObject({
+      upgrade: z.custom<UpgradeWebSocket<unknown>>((v) => typeof v === "function", {
+        message: "expected the runtime's hono upgrade helper (upgradeWebSocket)",
+      }),
+    })
+    .optional(),
   mcp: z
     .custom<McpMount>(
       (v) => typeof v === "object" && v !== null && typeof (v as McpMount).fetch === "function",
@@ -239,6 +261,7 @@ export function resolveOptions(options: CreateAppOptions = {}): ResolvedOptions 
     exposePaths: o.exposePaths === true,
     mcp: o.mcp,
     ui: o.ui,
+    websocket: o.websocket,
   };
 }
 

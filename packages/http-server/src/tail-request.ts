@@ -27,7 +27,7 @@ import type { TailFormat } from "./metrics.js";
 import type { Lease, ServedPool } from "./pool-source.js";
 import { remoteError } from "./remote.js";
 import { protocolResponse } from "./responses.js";
-import { tailStream } from "./streaming.js";
+import { type SettleReason, tailStream } from "./streaming.js";
 
 /** The tail options a request sets (core adds the signal and callbacks). */
 export type TailStart = Omit<TailOptions, "signal" | "onGap" | "onEnd">;
@@ -115,12 +115,26 @@ export async function answerTail(
   ctx: AppContext,
   request: TailRequest,
 ): Promise<Response> {
-  const { pool: name, framing } = request;
-
   if (c.req.method === "HEAD") {
-    await ctx.pools.open(name);
-    return protocolResponse(null, 200, framing.contentType, request.headers);
+    await ctx.pools.open(request.pool);
+    return protocolResponse(null, 200, request.framing.contentType, request.headers);
   }
+  const stream = await openTail(ctx, request, c.req.raw.signal);
+  return protocolResponse(stream, 200, request.framing.contentType, request.headers);
+}
+
+/**
+ * Opens a tail stream in `request.framing` (the slot, the lease, the checks that refuse before
+ * the stream starts), counted as started in `request.format`; what the JSONL and SSE answers and
+ * the WebSocket tail (ws-tail.ts) share. `onEnd` hears, once, how the stream ended.
+ */
+export async function openTail(
+  ctx: AppContext,
+  request: TailRequest,
+  signal: AbortSignal | undefined,
+  onEnd?: (reason: SettleReason) => void,
+): Promise<ReadableStream<Uint8Array>> {
+  const { pool: name, framing } = request;
   const slot = ctx.tails.acquire();
   let lease: Lease | undefined;
   let stream: ReadableStream<Uint8Array>;
@@ -150,11 +164,12 @@ export async function answerTail(
       slot,
       framing,
       options,
-      requestSignal: c.req.raw.signal,
+      requestSignal: signal,
       heartbeatMs: request.heartbeatMs,
       onGap: metrics && ((gap) => metrics.gap(gap.count)),
       onWhereError: metrics && (() => metrics.whereError()),
       onError: metrics && ((error) => metrics.error(error.kind)),
+      onEnd,
       remote: (error) => remoteError(error, "tail", ctx.remote),
     });
   } catch (error) {
@@ -163,7 +178,7 @@ export async function answerTail(
     throw error;
   }
   metrics?.tailStarted(request.format);
-  return protocolResponse(stream, 200, framing.contentType, request.headers);
+  return stream;
 }
 
 /**

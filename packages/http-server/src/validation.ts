@@ -242,6 +242,21 @@ export const MAX_RETRY_MS = 3_600_000;
 /** Heartbeats of an SSE tail: the default interval and the allowed range (0 turns them off). */
 export const HEARTBEAT_MS = { default: 15_000, min: 100, max: 3_600_000 } as const;
 
+/** `heartbeat_ms`: 0 (off), or 100 to 3,600,000 (the SSE and WebSocket tails). */
+function heartbeatMs() {
+  return decimal(0)
+    .pipe(
+      z
+        .int()
+        .max(HEARTBEAT_MS.max, `heartbeat_ms is above the maximum of ${HEARTBEAT_MS.max} ms`)
+        .refine(
+          (ms) => ms === 0 || ms >= HEARTBEAT_MS.min,
+          `heartbeat_ms must be 0 (off) or at least ${HEARTBEAT_MS.min} ms`,
+        ),
+    )
+    .optional();
+}
+
 /**
  * The SSE tail's query: the tail query plus `retry_ms` (the `retry:` field sent first) and
  * `heartbeat_ms` (0, or 100 to 3,600,000).
@@ -251,18 +266,16 @@ export function sseTailQuery(maxTimeoutMs: number) {
     retry_ms: decimal(0)
       .pipe(z.int().max(MAX_RETRY_MS, `retry_ms is above the maximum of ${MAX_RETRY_MS} ms`))
       .optional(),
-    heartbeat_ms: decimal(0)
-      .pipe(
-        z
-          .int()
-          .max(HEARTBEAT_MS.max, `heartbeat_ms is above the maximum of ${HEARTBEAT_MS.max} ms`)
-          .refine(
-            (ms) => ms === 0 || ms >= HEARTBEAT_MS.min,
-            `heartbeat_ms must be 0 (off) or at least ${HEARTBEAT_MS.min} ms`,
-          ),
-      )
-      .optional(),
+    heartbeat_ms: heartbeatMs(),
   });
+}
+
+/**
+ * The WebSocket tail's query: the tail query plus `heartbeat_ms` (gap frames are always sent, so
+ * there is no `gap_lines`; a token never travels in the query, where logs would keep it).
+ */
+export function wsTailQuery(maxTimeoutMs: number) {
+  return tailQuery(maxTimeoutMs).extend({ heartbeat_ms: heartbeatMs() });
 }
 
 /** A `Last-Event-ID` header: the seq of the last event received (0 or more). */

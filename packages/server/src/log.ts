@@ -20,6 +20,8 @@ export interface RequestFields {
   remote?: string | undefined;
   /** The client went away before the response was completely sent. */
   aborted?: true | undefined;
+  /** A WebSocket session (logged when its socket closed). */
+  websocket?: true | undefined;
 }
 
 export interface Logger {
@@ -82,6 +84,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       if (f.bytes !== undefined) parts.push(`${f.bytes}B`);
       if (f.remote !== undefined) parts.push(`from ${f.remote}`);
       if (f.aborted) parts.push("aborted");
+      if (f.websocket) parts.push("websocket");
       write(`${now().toISOString()} INFO  ${parts.join(" ")}`);
     },
   };

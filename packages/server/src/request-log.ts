@@ -4,7 +4,9 @@
  * the client went away) writes the log line with the final status, the duration and the bytes
  * sent on the connection for this response (status line, headers and body, as the socket counts
  * them). A request whose client went away before its response was completely sent (a tail the
- * client stopped, a body cut off mid-way) is marked `aborted: true`.
+ * client stopped, a body cut off mid-way) is marked `aborted: true`. A WebSocket upgrade (which
+ * has no node response) is logged when its socket closes, with status 101 when it was upgraded
+ * (else the refusal's status), the session's duration and bytes, and `websocket: true`.
  *
  * Invariants: exactly one line per request; the path is the one the client sent (the raw request
  * target, before any dot segment was resolved), logged without its query string (no query value
@@ -43,8 +45,53 @@ export function withRequestLog(fetch: Fetch, log: Logger): Fetch {
         }
       });
     }
+    if (!outgoing && socket && env?.incoming.headers.upgrade !== undefined) {
+      return upgradeLogged(fetch(request, env), socket, {
+        method: request.method,
+        path: pathOf(target),
+        started,
+        sentBefore,
+        remote,
+        log,
+      });
+    }
     return fetch(request, env);
   };
+}
+
+/** Logs an upgrade request once its socket closed (see the module header). */
+async function upgradeLogged(
+  answer: Response | Promise<Response>,
+  socket: { bytesWritten: number; once(event: "close", listener: () => void): unknown },
+  line: {
+    method: string;
+    path: string;
+    started: number;
+    sentBefore: number;
+    remote: string | undefined;
+    log: Logger;
+  },
+): Promise<Response> {
+  const response = await answer;
+  // @hono/node-server's upgrade helper answers 200 for a socket it upgrades.
+  const status = response.status === 200 ? 101 : response.status;
+  socket.once("close", () => {
+    try {
+      const sent = socket.bytesWritten - line.sentBefore;
+      line.log.request({
+        method: line.method,
+        path: line.path,
+        status,
+        duration_ms: Math.round((performance.now() - line.started) * 100) / 100,
+        bytes: sent > 0 ? sent : undefined,
+        remote: line.remote,
+        websocket: true,
+      });
+    } catch {
+      // logging must never break serving
+    }
+  });
+  return response;
 }
 
 /** The path of a request target or URL (`/p?q`, `http://h/p?q`), without the query. */

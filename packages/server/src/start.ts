@@ -7,7 +7,8 @@
  * is bound only after the configuration's files (tokens, TLS, pool
  * directory) loaded cleanly; bind failures are SpoolErrors (address in use: Busy; privileged
  * port: Permission); `close()` is idempotent and always resolves: it stops accepting, ends open
- * tails (each gets a final Busy error line from `app.close()`), closes idle keep-alive
+ * tails (each gets a final Busy error line, or frame and close code 1001 for a WebSocket tail,
+ * from `app.close()`), closes idle keep-alive
  * connections at once and every other connection after the grace period, then closes the
  * engine's connection when the pools are on one (`--engine`). No signal handlers are installed
  * here (see launch.ts).
@@ -17,7 +18,14 @@ import { createServer as createHttpServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { getRequestListener, RequestError, type ServerType } from "@hono/node-server";
+import {
+  createAdaptorServer,
+  getRequestListener,
+  RequestError,
+  type ServerType,
+  upgradeWebSocket,
+  type WebSocketServerLike,
+} from "@hono/node-server";
 import { consoleDir } from "@spool/console";
 import { requireNativeAddon, SpoolError } from "@spool/core";
 import {
@@ -29,6 +37,7 @@ import {
   unreadableRequestResponse,
 } from "@spool/http-server";
 import { createMcpEndpoint } from "@spool/mcp";
+import { WebSocketServer } from "ws";
 import { loadServerAssets, type ServerAssets } from "./assets.js";
 import type { EngineConfig, ServerConfig } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
@@ -104,6 +113,8 @@ export async function startServer(
   appOptions.mcp = createMcpEndpoint({
     maxBodyBytes: config.limits.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
   });
+  // The WebSocket tail (spec/http §4.2): hono's upgrade helper of @hono/node-server.
+  appOptions.websocket = { upgrade: upgradeWebSocket };
   let app: SpoolApp;
   try {
     app = createApp(appOptions);
@@ -129,6 +140,7 @@ export async function startServer(
       )
     : createHttpServer({ requireHostHeader: false }, listener);
   answerRefusedRequests(server);
+  const wss = attachWebSockets(server, fetch);
   try {
     await listen(server, config.host, config.port);
   } catch (error) {
@@ -142,7 +154,7 @@ export async function startServer(
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
-    closing ??= shutdown(server, app, config.shutdownGraceMs)
+    closing ??= shutdown(server, app, config.shutdownGraceMs, wss)
       .then(() => archive?.stop())
       .then(() => engine?.close());
     return closing;
@@ -163,6 +175,26 @@ export async function startServer(
 /** Connects to the configured engine (Io naming the URL when no server answers). */
 export function connectConfiguredEngine(engine: EngineConfig): Promise<NatsEngine> {
   return connectEngine(engine.url, engine.access, { names: engine.names, name: "spool-server" });
+}
+
+/** Client frames of a WebSocket tail are one small auth frame: larger ones close the socket (1009). */
+const WS_MAX_PAYLOAD = 64 * 1024;
+
+/**
+ * Upgrades WebSocket requests on `server` (the `ws` server of @hono/node-server's WebSocket
+ * support: the upgrade request runs through `fetch`, so the app's middleware, auth and logging
+ * apply). @hono/node-server attaches its upgrade handling only to a server it creates, so it is
+ * handed this one to "create" (its own request listener stays unused: `server` has ours).
+ */
+function attachWebSockets(server: ServerType, fetch: Parameters<typeof getRequestListener>[0]) {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
+  createAdaptorServer({
+    fetch,
+    // ws's types leave `options.noServer` optional; it is set (true) above.
+    websocket: { server: wss as unknown as WebSocketServerLike },
+    createServer: (() => server) as unknown as typeof createHttpServer,
+  });
+  return wss;
 }
 
 function listen(server: ServerType, host: string, port: number): Promise<void> {
@@ -215,7 +247,12 @@ type ClosableServer = ServerType & {
   closeAllConnections?: () => void;
 };
 
-async function shutdown(server: ServerType, app: SpoolApp, graceMs: number): Promise<void> {
+async function shutdown(
+  server: ServerType,
+  app: SpoolApp,
+  graceMs: number,
+  wss: WebSocketServer,
+): Promise<void> {
   const s = server as ClosableServer;
   const closed = new Promise<void>((resolve) => {
     if (!server.listening) resolve();
@@ -234,5 +271,8 @@ async function shutdown(server: ServerType, app: SpoolApp, graceMs: number): Pro
   clearInterval(sweep);
   clearTimeout(timer);
   s.closeAllConnections?.();
+  // WebSocket tails got their final frame and close from app.close(); a client that never
+  // answered the close handshake is cut off here (upgraded sockets are no HTTP connections).
+  for (const socket of wss.clients) socket.terminate();
   await closed;
 }
