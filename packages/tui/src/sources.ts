@@ -7,10 +7,14 @@
  * (structurally: `FileEngine`, the SDK's `RemotePool` and the CLI's pool targets fit), so the
  * UI never redefines the envelope, tail semantics (order, gaps, since/last) or error kinds.
  */
-import type { EnginePool, PoolEngine } from "@spool/core/shared";
+import type { Message, PoolEngine, PoolInfo, TailOptions } from "@spool/core/shared";
 
 /** One pool a live view watches: its name, info (bounds, usage, cursors, groups) and tail. */
-export type WatchPool = Pick<EnginePool, "name" | "info" | "tail">;
+export interface WatchPool {
+  readonly name: string;
+  info(): Promise<PoolInfo>;
+  tail(options?: TailOptions): AsyncIterable<Message>;
+}
 
 /** The pools `spool top` lists, and (optionally) how to open one of them in a live view. */
 export interface TopSource {

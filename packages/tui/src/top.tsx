@@ -12,7 +12,7 @@
  */
 import type { PoolListEntry } from "@spool/core/shared";
 import { Box, Text, useApp, useInput, useStdout } from "ink";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { bytesText, cell, rateText } from "./format.js";
 import { RateMeter } from "./rates.js";
 import type { TopSource, WatchPool } from "./sources.js";
@@ -183,6 +183,13 @@ export function TopView(props: TopViewProps): React.JSX.Element {
     [entries, rates, sortKey, descending],
   );
   const index = selected === undefined ? -1 : lines.findIndex((l) => l.entry.name === selected);
+  // what the key handler reads as it is now (keys typed faster than a frame see each other)
+  const latest = useRef({ lines, selected, sortKey, descending });
+  latest.current = { lines, selected, sortKey, descending };
+  const choose = (name: string | undefined): void => {
+    latest.current = { ...latest.current, selected: name };
+    setSelected(name);
+  };
 
   const open = async (name: string): Promise<void> => {
     if (!source.open) return;
@@ -203,24 +210,29 @@ export function TopView(props: TopViewProps): React.JSX.Element {
 
   useInput(
     (input, key) => {
+      const { lines, selected, sortKey, descending } = latest.current;
+      const index = selected === undefined ? -1 : lines.findIndex((l) => l.entry.name === selected);
       if (input === "q" || (key.ctrl && input === "c")) app.exit();
       else if (key.upArrow || input === "k") {
         const next = index < 0 ? lines.length - 1 : Math.max(0, index - 1);
-        setSelected(lines[next]?.entry.name);
+        choose(lines[next]?.entry.name);
       } else if (key.downArrow || input === "j") {
         const next = index < 0 ? 0 : Math.min(lines.length - 1, index + 1);
-        setSelected(lines[next]?.entry.name);
-      } else if (key.home) setSelected(lines[0]?.entry.name);
-      else if (key.end) setSelected(lines[lines.length - 1]?.entry.name);
+        choose(lines[next]?.entry.name);
+      } else if (key.home) choose(lines[0]?.entry.name);
+      else if (key.end) choose(lines[lines.length - 1]?.entry.name);
       else if (input === "s") {
         const next = SORT_KEYS[(SORT_KEYS.indexOf(sortKey) + 1) % SORT_KEYS.length] as SortKey;
+        latest.current = { ...latest.current, sortKey: next, descending: next !== "name" };
         setSortKey(next);
         setDescending(next !== "name");
-      } else if (input === "r") setDescending(!descending);
-      else if (key.return && index >= 0) {
+      } else if (input === "r") {
+        latest.current = { ...latest.current, descending: !descending };
+        setDescending(!descending);
+      } else if (key.return && index >= 0) {
         if (source.open) void open(lines[index]?.entry.name as string);
         else setNotice("this source cannot open a live view");
-      } else if (key.escape) setSelected(undefined);
+      } else if (key.escape) choose(undefined);
     },
     { isActive: watching === undefined },
   );

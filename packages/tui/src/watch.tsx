@@ -13,7 +13,7 @@
 
 import type { CursorInfo, GroupInfo, PoolInfo } from "@spool/core/shared";
 import { Box, Text, useApp, useInput, useStdout } from "ink";
-import { useEffect, useMemo, useReducer, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { compileFilter, type Filter, filterText, NO_FILTER, parseTags } from "./filter.js";
 import { bytesText, cell, clockText, rateText } from "./format.js";
 import { type JumpTarget, jumpText, parseJump } from "./jump.js";
@@ -92,6 +92,20 @@ function rowText(row: Row, width: number): string {
   return cell(`#${row.seq}  ${clockText(row.time)}${tags}  ${row.preview}`, width);
 }
 
+/**
+ * State the key handler reads as it is now, not as of the last render: keys typed faster than
+ * a frame (a paste, a busy machine) each see the previous key's effect.
+ */
+function useRefState<T>(initial: T): [T, (next: T) => void, { readonly current: T }] {
+  const [value, setValue] = useState(initial);
+  const ref = useRef(value);
+  const set = useCallback((next: T) => {
+    ref.current = next;
+    setValue(next);
+  }, []);
+  return [value, set, ref];
+}
+
 /** The live tail view of one pool. */
 export function WatchView(props: WatchViewProps): React.JSX.Element {
   const { pool } = props;
@@ -103,14 +117,14 @@ export function WatchView(props: WatchViewProps): React.JSX.Element {
   const [, redraw] = useReducer((n: number) => n + 1, 0);
   const buffer = useMemo(() => new RowBuffer(capacity), [capacity]);
   const tail = useMemo(() => new LiveTail(pool, buffer, redraw), [pool, buffer]);
-  const [filter, setFilter] = useState<Filter>(props.filter ?? NO_FILTER);
-  const [mode, setMode] = useState<Mode>({ kind: "list" });
+  const [filter, setFilter, filterRef] = useRefState<Filter>(props.filter ?? NO_FILTER);
+  const [mode, setMode, modeRef] = useRefState<Mode>({ kind: "list" });
   const [notice, setNotice] = useState<string>("");
   const [info, setInfo] = useState<PoolInfo | undefined>(undefined);
   const [infoError, setInfoError] = useState<string>("");
   const [from, setFrom] = useState<JumpTarget>({ live: true });
   /** The selected row's insertion number; undefined: following the live end. */
-  const [selected, setSelected] = useState<number | undefined>(undefined);
+  const [selected, setSelected, selectedRef] = useRefState<number | undefined>(undefined);
   const top = useRef(0);
   const startAt = useRef(props.start ?? { last: 100 });
   const rates = useMemo(() => new RateMeter(), []);
@@ -167,7 +181,16 @@ export function WatchView(props: WatchViewProps): React.JSX.Element {
     else app.exit();
   };
 
+  /** The selection as it is now (see useRefState). */
+  const now = () => {
+    const rows = buffer.view;
+    const sel = selectedRef.current;
+    const index = sel === undefined ? -1 : rows.findIndex((row) => row.n === sel);
+    return { rows, index, following: sel === undefined || index < 0 };
+  };
+
   const select = (index: number): void => {
+    const view = buffer.view;
     if (view.length === 0) return;
     const clamped = Math.max(0, Math.min(view.length - 1, index));
     setSelected((view[clamped] as Row).n);
@@ -186,8 +209,9 @@ export function WatchView(props: WatchViewProps): React.JSX.Element {
       setNotice(`jumped ${jumpText(jump.target)}`);
       return;
     }
+    const current = filterRef.current;
     const next: Filter =
-      what === "tags" ? { ...filter, tags: parseTags(text) } : { ...filter, where: text };
+      what === "tags" ? { ...current, tags: parseTags(text) } : { ...current, where: text };
     const check = compileFilter(next);
     if (!check.ok) {
       setNotice(`${what}: ${check.error}`);
@@ -198,6 +222,7 @@ export function WatchView(props: WatchViewProps): React.JSX.Element {
   };
 
   const inspect = (): void => {
+    const { rows: view, index: selectedIndex, following } = now();
     const index = following ? view.length - 1 : selectedIndex;
     for (let i = index; i >= 0; i--) {
       const row = view[i] as Row;
@@ -210,6 +235,9 @@ export function WatchView(props: WatchViewProps): React.JSX.Element {
   };
 
   useInput((input, key) => {
+    const mode = modeRef.current;
+    const filter = filterRef.current;
+    const { rows: view, index: selectedIndex, following } = now();
     if (key.ctrl && input === "c") {
       app.exit();
       return;

@@ -214,6 +214,28 @@ export const COMMANDS: readonly CommandEntry[] = [
     ],
   },
   {
+    path: ["watch"],
+    usage: "<pool>",
+    describe: "Watch a pool live on a terminal: filter, pause, jump, inspect (keys: ? for help)",
+    load: () => mod(import("./watch.js")),
+    examples: [
+      ["spool watch build", "the newest 100 messages of build, then live ones"],
+      ["spool watch build --tag ci --where '.data.ok == false'", "only failed ci messages"],
+      ["spool watch https://127.0.0.1:9700/build --token-file token.txt", "a pool on a server"],
+    ],
+  },
+  {
+    path: ["top"],
+    usage: "[location]",
+    describe: "Every pool of a directory or a server, live: bounds, usage, rates, consumer lag",
+    load: () => mod(import("./top.js")),
+    examples: [
+      ["spool top", "the pools of the pool directory"],
+      ["spool top http://127.0.0.1:9700 --token-file token.txt", "the pools of a Spool server"],
+      ["spool top --sort rate", "the busiest pools first"],
+    ],
+  },
+  {
     path: ["duplex"],
     usage: "<pool>",
     describe: "Send and receive on one pool (chat on a terminal, JSON in pipes)",
