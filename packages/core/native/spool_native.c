@@ -25,6 +25,12 @@
  *                                 with PCLMULQDQ where the CPU has it): the frame checksum of
  *                                 every append and every read, without the per-call cost of
  *                                 node:zlib's argument checks; a bad range is a RangeError
+ *   envelopeLines(out, src, meta, count)  writes the JSONL envelope lines of `count` stored
+ *                                 frames (envelope.c; meta: a Float64Array of seq, seconds,
+ *                                 nanos, payload offset in src, payload length per line) into
+ *                                 out from 0 -> the bytes written; a payload range outside src,
+ *                                 a short meta or an out too small for every line is a
+ *                                 RangeError (nothing is written past out's end)
  * The flock is the writers' lock; the byte-range lock marks a pool as open ("in use"), so a
  * delete can tell. The two kinds are independent on Linux.
  * Invariants: every lock is the kernel's, so it is released when the holder's descriptor is
@@ -51,6 +57,7 @@
 #include <unistd.h>
 
 #include "crc32.h"
+#include "envelope.h"
 
 static int64_t now_ns(void) {
   struct timespec ts;
@@ -365,6 +372,54 @@ static napi_value js_crc32(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static int typed_bytes(napi_env env, napi_value value, napi_typedarray_type want, void **data,
+                       size_t *length) {
+  napi_typedarray_type type;
+  if (napi_get_typedarray_info(env, value, &type, length, data, NULL, NULL) != napi_ok) return 0;
+  return type == want || (want == napi_uint8_array && type == napi_uint8_clamped_array);
+}
+
+static napi_value js_envelope_lines(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  void *out = NULL, *src = NULL, *meta = NULL;
+  size_t out_len = 0, src_len = 0, meta_len = 0;
+  uint32_t count = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 4 || !typed_bytes(env, argv[0], napi_uint8_array, &out, &out_len) ||
+      !typed_bytes(env, argv[1], napi_uint8_array, &src, &src_len) ||
+      !typed_bytes(env, argv[2], napi_float64_array, &meta, &meta_len) ||
+      napi_get_value_uint32(env, argv[3], &count) != napi_ok) {
+    napi_throw_type_error(env, NULL,
+                          "envelopeLines(out, src, meta, count) expects two Uint8Arrays, a "
+                          "Float64Array and a count");
+    return NULL;
+  }
+  if ((size_t)count * ENVELOPE_META_FIELDS > meta_len) {
+    napi_throw_range_error(env, NULL, "envelopeLines: meta is shorter than count lines");
+    return NULL;
+  }
+  const double *m = (const double *)meta;
+  for (size_t k = 0; k < count; k++) {
+    const double *f = m + k * ENVELOPE_META_FIELDS;
+    if (!(f[0] >= 0 && f[0] <= 9007199254740991.0 && f[1] >= 0 && f[1] <= 253402300799.0 &&
+          f[2] >= 0 && f[2] < 1e9 && f[3] >= 0 && f[4] >= 0 && f[3] + f[4] <= (double)src_len)) {
+      napi_throw_range_error(env, NULL, "envelopeLines: a line's fields are out of range");
+      return NULL;
+    }
+  }
+  size_t written = 0;
+  size_t lines = spool_envelope_lines((uint8_t *)out, out_len, (const uint8_t *)src, m, count,
+                                      &written);
+  if (lines < count) {
+    napi_throw_range_error(env, NULL, "envelopeLines: out is too small for every line");
+    return NULL;
+  }
+  napi_value result;
+  napi_create_double(env, (double)written, &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"lock", NULL, js_lock, NULL, NULL, NULL, napi_default, NULL},
@@ -377,6 +432,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"mapClose", NULL, js_map_close, NULL, NULL, NULL, napi_default, NULL},
       {"fileLength", NULL, js_file_length, NULL, NULL, NULL, napi_default, NULL},
       {"crc32", NULL, js_crc32, NULL, NULL, NULL, napi_default, NULL},
+      {"envelopeLines", NULL, js_envelope_lines, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

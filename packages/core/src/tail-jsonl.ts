@@ -11,6 +11,7 @@ import type { FrameRef } from "./engine/reader.js";
 import type { SharedRun } from "./engine/shared-runs.js";
 import { FRAME_HEADER_SIZE, payloadLength } from "./format/frame.js";
 import { writeEnvelopeLine } from "./message.js";
+import { loadNative, type NativeAddon } from "./platform/native.js";
 import { batches, stoppable, type TailSource } from "./tail.js";
 import type { TailOptions } from "./tail-options.js";
 import { formatTime } from "./time.js";
@@ -94,9 +95,32 @@ function sharedLines(run: SharedRun): SharedLines | undefined {
   return lines;
 }
 
+/** Fields per line in the native writer's meta array (see native/envelope.h). */
+const META_FIELDS = 5;
+
+/** The addon's line writer: out, src, meta (seq, sec, nanos, payload offset, length), count. */
+type NativeLines = NonNullable<NativeAddon["envelopeLines"]>;
+
+let nativeLines: NativeLines | null | undefined;
+let meta = new Float64Array(256 * META_FIELDS);
+
+/** The addon's `envelopeLines`, or null where the addon predates it (the JS writer then runs). */
+function linesWriter(): NativeLines | null {
+  if (nativeLines !== undefined) return nativeLines;
+  try {
+    const lines = loadNative().envelopeLines;
+    nativeLines = typeof lines === "function" ? lines : null;
+  } catch {
+    nativeLines = null;
+  }
+  return nativeLines;
+}
+
 /**
  * Writes the envelope lines of `frames[from..to)` (stored in `src`) into `out` from offset 0;
- * returns the bytes written. With `starts`, records where each line begins.
+ * returns the bytes written. With `starts`, records where each line begins. The addon writes
+ * the same bytes in one call (no per-line string, copy object or call); `out` is sized by
+ * `chunkEnd`, so every line fits.
  */
 function writeLines(
   out: Buffer,
@@ -106,6 +130,21 @@ function writeLines(
   to: number,
   starts?: number[],
 ): number {
+  const native = starts === undefined ? linesWriter() : null;
+  if (native) {
+    const count = to - from;
+    if (meta.length < count * META_FIELDS) meta = new Float64Array(count * 2 * META_FIELDS);
+    for (let i = from, m = 0; i < to; i++, m += META_FIELDS) {
+      const frame = frames[i] as FrameRef;
+      const head = frame.head;
+      meta[m] = frame.seq;
+      meta[m + 1] = head.timeSec;
+      meta[m + 2] = head.timeNanos;
+      meta[m + 3] = frame.at + FRAME_HEADER_SIZE;
+      meta[m + 4] = payloadLength(head.tagsLen, head.dataLen);
+    }
+    return native(out, src, meta, count);
+  }
   let at = 0;
   for (let i = from; i < to; i++) {
     const frame = frames[i] as FrameRef;

@@ -44,6 +44,11 @@ export interface NativeAddon {
   fileLength(fd: number): number;
   /** zlib's crc32(initial, buf[start, end)) (absent from addons built before it existed). */
   crc32?(buf: Uint8Array, start: number, end: number, initial: number): number;
+  /**
+   * Writes the JSONL envelope lines of `count` stored frames into `out` from 0 (meta: seq,
+   * seconds, nanos, payload offset in `src`, payload length per line); the bytes written.
+   */
+  envelopeLines?(out: Uint8Array, src: Uint8Array, meta: Float64Array, count: number): number;
 }
 
 let native: NativeAddon | undefined;
