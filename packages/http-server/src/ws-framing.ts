@@ -7,7 +7,7 @@
  * byte (core's JSONL line without its newline; nothing parsed or re-encoded), a gap frame is
  * `{"gap":{from,to,count}}`, the final error frame the error envelope `{"error":{kind,message,…}}`,
  * an end frame `{"end":{"reason":…}}` (SSE's `end` event data under the key `end`) and a heartbeat
- * `{"heartbeat":{}}`; frames are told apart by their one top-level key (a message's is `seq`). The
+ * `{"heartbeat":{}}`, which is also the first frame of every tail that started; frames are told apart by their one top-level key (a message's is `seq`). The
  * framing writes each record as one line, so the socket side splits a chunk at LF into frames
  * (core's lines never hold a LF). Close codes: 1000 after an end frame, 1001 after the shutdown
  * error frame, 4000 + the HTTP status of the error after any other error frame (4400, 4401, 4403,
@@ -32,7 +32,9 @@ export const WS_HEARTBEAT = encode('{"heartbeat":{}}\n');
 export function wsFraming(): TailFraming {
   return {
     contentType: JSONL_TYPE,
-    start: () => undefined,
+    // The first frame of a started tail (auth passed, slot taken, start pinned): what a 200
+    // answer says over HTTP, so a client knows it is connected before any message.
+    start: () => WS_HEARTBEAT,
     lines: (chunk) => chunk,
     gap: (gap) => encode(`{"gap":{"from":${gap.from},"to":${gap.to},"count":${gap.count}}}\n`),
     error: (error) => encode(errorLine(error)),

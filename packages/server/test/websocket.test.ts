@@ -79,7 +79,8 @@ describe("WebSocket tail through startServer", () => {
     const byHeader = await tail(`${wsUrl}?since_seq=1&max=3`, {
       headers: { authorization: "Bearer reader-token-1" },
     });
-    expect(byHeader.frames.map((f) => JSON.parse(f).data ?? JSON.parse(f).end.reason)).toEqual([
+    expect(byHeader.frames.map((f) => JSON.parse(f).data ?? JSON.parse(f).end?.reason)).toEqual([
+      undefined, // the opening heartbeat
       1,
       2,
       3,
@@ -89,7 +90,7 @@ describe("WebSocket tail through startServer", () => {
     const byFrame = await tail(`${wsUrl}?since_seq=3&max=1`, {
       first: '{"auth":{"token":"reader-token-1"}}',
     });
-    expect(byFrame.frames.length).toBe(2);
+    expect(byFrame.frames.length).toBe(3);
     const none = await tail(`${wsUrl}?since_seq=1`, { first: '{"auth":{"token":"wrong"}}' });
     expect(none.code).toBe(4401);
     const wsLines = () =>
@@ -130,6 +131,6 @@ describe("WebSocket tail through startServer", () => {
     const seen = await tail(`${server.url.replace(/^https/, "wss")}/v0/pools/p/ws?timeout_ms=10`, {
       ca,
     });
-    expect(seen.frames).toEqual(['{"end":{"reason":"timeout"}}']);
+    expect(seen.frames).toEqual(['{"heartbeat":{}}', '{"end":{"reason":"timeout"}}']);
   });
 });

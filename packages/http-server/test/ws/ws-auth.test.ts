@@ -36,7 +36,7 @@ describe("WebSocket tail auth", () => {
       { first: auth("ro") },
     ]) {
       const seen = await collect(url, options);
-      expect(seen.frames.length, JSON.stringify(options)).toBe(4);
+      expect(seen.frames.length, JSON.stringify(options)).toBe(5); // heartbeat, 3 messages, end
       expect(seen.code).toBe(1000);
     }
   });
@@ -74,7 +74,7 @@ describe("WebSocket tail auth", () => {
     const cursor = await collect(s.wsUrl("p", "cursor=c&max=1"), { first: auth("ro") });
     expect(seen(cursor)).toEqual(["Permission", 4403]);
     const rw = await collect(s.wsUrl("p", "cursor=c&since_seq=1&max=1"), { first: auth("rw") });
-    expect(JSON.parse(rw.frames[0] as string).seq).toBe(1);
+    expect(JSON.parse(rw.frames[1] as string).seq).toBe(1);
   });
 
   test("an auth frame where none is needed is ignored", async () => {
@@ -82,7 +82,7 @@ describe("WebSocket tail auth", () => {
     await createPool(s.app, "p");
     await appendMany(s.app, "p", 2);
     const seen = await collect(s.wsUrl("p", "since_seq=1&max=2"), { first: auth("anything") });
-    expect(seen.frames.length).toBe(3);
+    expect(seen.frames.length).toBe(4);
     expect(seen.code).toBe(1000);
   });
 });
@@ -123,8 +123,8 @@ describe("WebSocket tail limits", () => {
     expect(s.app.openTails).toBe(1);
     await s.app.close();
     const [a, b] = await Promise.all([running, waiting]);
-    expect(a.frames.length).toBe(4);
-    expect(seen({ frames: a.frames.slice(3), code: a.code })).toEqual(["Busy", 1001]);
+    expect(a.frames.length).toBe(5);
+    expect(seen({ frames: a.frames.slice(4), code: a.code })).toEqual(["Busy", 1001]);
     expect(seen(b)).toEqual(["Busy", 1001]);
     expect(s.app.openTails).toBe(0);
   });

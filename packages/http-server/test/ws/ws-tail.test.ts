@@ -38,9 +38,10 @@ describe("WebSocket tail", () => {
     );
     const jsonl = await send(s.app, "GET", "/v0/pools/p/tail?since_seq=1&max=3000");
     expect(got).toEqual(lines(jsonl.text));
-    // no other frame in between (the end frame may beat the client's close)
-    expect(seen.frames.slice(3000)).toEqual(
-      seen.frames.length > 3000 ? ['{"end":{"reason":"max"}}'] : [],
+    // the opening heartbeat, then no other frame in between (the end frame may beat the close)
+    expect(seen.frames[0]).toBe('{"heartbeat":{}}');
+    expect(seen.frames.slice(3001)).toEqual(
+      seen.frames.length > 3001 ? ['{"end":{"reason":"max"}}'] : [],
     );
   });
 
@@ -53,7 +54,7 @@ describe("WebSocket tail", () => {
     expect(messages(max.frames).map((f) => JSON.parse(f).seq)).toEqual([4, 5]);
     expect([max.code, max.reason]).toEqual([1000, "max"]);
     const idle = await collect(s.wsUrl("p", "timeout_ms=50"));
-    expect(idle.frames).toEqual(['{"end":{"reason":"timeout"}}']);
+    expect(idle.frames).toEqual(['{"heartbeat":{}}', '{"end":{"reason":"timeout"}}']);
     expect(idle.code).toBe(1000);
     const caught = await collect(s.wsUrl("p", "since_seq=3&follow=false"));
     expect(caught.frames.slice(-1)).toEqual(['{"end":{"reason":"caught-up"}}']);
@@ -68,10 +69,11 @@ describe("WebSocket tail", () => {
     const oldest = info.json.pool.bounds.oldest as number;
     expect(oldest).toBeGreaterThan(1);
     const cont = await collect(s.wsUrl("p", "since_seq=1&max=2"));
-    expect(JSON.parse(cont.frames[0] as string)).toEqual({
+    expect(cont.frames[0]).toBe('{"heartbeat":{}}');
+    expect(JSON.parse(cont.frames[1] as string)).toEqual({
       gap: { from: 1, to: oldest - 1, count: oldest - 1 },
     });
-    expect(JSON.parse(cont.frames[1] as string).seq).toBe(oldest);
+    expect(JSON.parse(cont.frames[2] as string).seq).toBe(oldest);
     const err = await collect(s.wsUrl("p", "since_seq=1&gap_policy=error"));
     expect(err.frames.length).toBe(1);
     expect(JSON.parse(err.frames[0] as string).error).toMatchObject({
@@ -128,7 +130,7 @@ describe("WebSocket tail", () => {
       "http://localhost:5173",
     ]) {
       const ok = await collect(s.wsUrl("p", "timeout_ms=10"), { headers: { origin } });
-      expect(ok.frames, origin).toEqual(['{"end":{"reason":"timeout"}}']);
+      expect(ok.frames, origin).toEqual(['{"heartbeat":{}}', '{"end":{"reason":"timeout"}}']);
     }
   });
 
@@ -142,7 +144,8 @@ describe("WebSocket tail", () => {
       ws.on("message", (d) => frames.push(d.toString()));
       ws.on("close", (code) => resolve({ frames, code }));
     });
-    expect(JSON.parse(seen.frames[0] as string).error.kind).toBe("Usage");
+    expect(seen.frames[0]).toBe('{"heartbeat":{}}');
+    expect(JSON.parse(seen.frames.at(-1) as string).error.kind).toBe("Usage");
     expect(seen.code).toBe(4400);
   });
 
