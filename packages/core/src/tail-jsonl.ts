@@ -95,6 +95,16 @@ function sharedLines(run: SharedRun): SharedLines | undefined {
   return lines;
 }
 
+/** An envelope prefix's bytes besides the seq's digits: the literals and the 30-byte time. */
+const PREFIX_FIXED_BYTES = '{"seq":,"time":"","meta":{"tags":'.length + 30;
+
+/** The decimal digits of a seq (a positive safe integer). */
+function decimalDigits(n: number): number {
+  let digits = 1;
+  for (let limit = 10; n >= limit && digits < 16; limit *= 10) digits++;
+  return digits;
+}
+
 /** Fields per line in the native writer's meta array (see native/envelope.h). */
 const META_FIELDS = 5;
 
@@ -120,7 +130,7 @@ function linesWriter(): NativeLines | null {
  * Writes the envelope lines of `frames[from..to)` (stored in `src`) into `out` from offset 0;
  * returns the bytes written. With `starts`, records where each line begins. The addon writes
  * the same bytes in one call (no per-line string, copy object or call); `out` is sized by
- * `chunkEnd`, so every line fits.
+ * `chunkEnd`, so every line fits, and a line's length follows from its seq and payload.
  */
 function writeLines(
   out: Buffer,
@@ -130,7 +140,7 @@ function writeLines(
   to: number,
   starts?: number[],
 ): number {
-  const native = starts === undefined ? linesWriter() : null;
+  const native = linesWriter();
   if (native) {
     const count = to - from;
     if (meta.length < count * META_FIELDS) meta = new Float64Array(count * 2 * META_FIELDS);
@@ -143,7 +153,15 @@ function writeLines(
       meta[m + 3] = frame.at + FRAME_HEADER_SIZE;
       meta[m + 4] = payloadLength(head.tagsLen, head.dataLen);
     }
-    return native(out, src, meta, count);
+    const bytes = native(out, src, meta, count);
+    if (starts) {
+      let at = 0;
+      for (let i = from, m = 0; i < to; i++, m += META_FIELDS) {
+        starts.push(at);
+        at += PREFIX_FIXED_BYTES + decimalDigits(meta[m] as number) + (meta[m + 4] as number);
+      }
+    }
+    return bytes;
   }
   let at = 0;
   for (let i = from; i < to; i++) {
