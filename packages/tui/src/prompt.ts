@@ -53,3 +53,46 @@ export function editPrompt(state: PromptState, input: string, key: Key): PromptS
     state: { text: text.slice(0, caret) + typed + text.slice(caret), caret: caret + typed.length },
   };
 }
+
+/** A Key with nothing pressed but what `pressed` names. */
+function keyOf(pressed: Partial<Key>): Key {
+  return {
+    upArrow: false,
+    downArrow: false,
+    leftArrow: false,
+    rightArrow: false,
+    pageDown: false,
+    pageUp: false,
+    home: false,
+    end: false,
+    return: false,
+    escape: false,
+    ctrl: false,
+    shift: false,
+    tab: false,
+    backspace: false,
+    delete: false,
+    meta: false,
+    super: false,
+    hyper: false,
+    capsLock: false,
+    numLock: false,
+    ...pressed,
+  };
+}
+
+/**
+ * One input event as single key presses: ink hands over a run of characters that arrived
+ * together (a paste, keys typed faster than they were read) as one input, and the views act on
+ * one key at a time (`q` in a run still quits, Enter after pasted text still submits).
+ */
+export function keyPresses(input: string, key: Key): [string, Key][] {
+  const chars = Array.from(input);
+  if (chars.length <= 1 || key.ctrl || key.meta) return [[input, key]];
+  return chars.map((ch): [string, Key] => {
+    if (ch === "\r" || ch === "\n") return ["", keyOf({ return: true })];
+    if (ch === "\u007f" || ch === "\b") return ["", keyOf({ backspace: true })];
+    if (ch === "\t") return ["", keyOf({ tab: true })];
+    return [ch, keyOf({})];
+  });
+}

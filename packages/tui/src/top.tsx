@@ -11,9 +11,10 @@
  * handle, closed when the person goes back.
  */
 import type { PoolListEntry } from "@spool/core/shared";
-import { Box, Text, useApp, useInput, useStdout } from "ink";
+import { Box, type Key, Text, useApp, useInput, useStdout } from "ink";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { bytesText, cell, rateText } from "./format.js";
+import { keyPresses } from "./prompt.js";
 import { RateMeter } from "./rates.js";
 import type { TopSource, WatchPool } from "./sources.js";
 import { type TerminalSize, useTerminalSize } from "./terminal.js";
@@ -208,31 +209,34 @@ export function TopView(props: TopViewProps): React.JSX.Element {
     void Promise.resolve(pool?.close?.()).catch(() => {});
   };
 
+  const onKey = (input: string, key: Key): void => {
+    const { lines, selected, sortKey, descending } = latest.current;
+    const index = selected === undefined ? -1 : lines.findIndex((l) => l.entry.name === selected);
+    if (input === "q" || (key.ctrl && input === "c")) app.exit();
+    else if (key.upArrow || input === "k") {
+      const next = index < 0 ? lines.length - 1 : Math.max(0, index - 1);
+      choose(lines[next]?.entry.name);
+    } else if (key.downArrow || input === "j") {
+      const next = index < 0 ? 0 : Math.min(lines.length - 1, index + 1);
+      choose(lines[next]?.entry.name);
+    } else if (key.home) choose(lines[0]?.entry.name);
+    else if (key.end) choose(lines[lines.length - 1]?.entry.name);
+    else if (input === "s") {
+      const next = SORT_KEYS[(SORT_KEYS.indexOf(sortKey) + 1) % SORT_KEYS.length] as SortKey;
+      latest.current = { ...latest.current, sortKey: next, descending: next !== "name" };
+      setSortKey(next);
+      setDescending(next !== "name");
+    } else if (input === "r") {
+      latest.current = { ...latest.current, descending: !descending };
+      setDescending(!descending);
+    } else if (key.return && index >= 0) {
+      if (source.open) void open(lines[index]?.entry.name as string);
+      else setNotice("this source cannot open a live view");
+    } else if (key.escape) choose(undefined);
+  };
   useInput(
     (input, key) => {
-      const { lines, selected, sortKey, descending } = latest.current;
-      const index = selected === undefined ? -1 : lines.findIndex((l) => l.entry.name === selected);
-      if (input === "q" || (key.ctrl && input === "c")) app.exit();
-      else if (key.upArrow || input === "k") {
-        const next = index < 0 ? lines.length - 1 : Math.max(0, index - 1);
-        choose(lines[next]?.entry.name);
-      } else if (key.downArrow || input === "j") {
-        const next = index < 0 ? 0 : Math.min(lines.length - 1, index + 1);
-        choose(lines[next]?.entry.name);
-      } else if (key.home) choose(lines[0]?.entry.name);
-      else if (key.end) choose(lines[lines.length - 1]?.entry.name);
-      else if (input === "s") {
-        const next = SORT_KEYS[(SORT_KEYS.indexOf(sortKey) + 1) % SORT_KEYS.length] as SortKey;
-        latest.current = { ...latest.current, sortKey: next, descending: next !== "name" };
-        setSortKey(next);
-        setDescending(next !== "name");
-      } else if (input === "r") {
-        latest.current = { ...latest.current, descending: !descending };
-        setDescending(!descending);
-      } else if (key.return && index >= 0) {
-        if (source.open) void open(lines[index]?.entry.name as string);
-        else setNotice("this source cannot open a live view");
-      } else if (key.escape) choose(undefined);
+      for (const [one, pressed] of keyPresses(input, key)) onKey(one, pressed);
     },
     { isActive: watching === undefined },
   );

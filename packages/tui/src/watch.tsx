@@ -12,14 +12,14 @@
  */
 
 import type { CursorInfo, GroupInfo, PoolInfo } from "@spool/core/shared";
-import { Box, Text, useApp, useInput, useStdout } from "ink";
+import { Box, type Key, Text, useApp, useInput, useStdout } from "ink";
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { compileFilter, type Filter, filterText, NO_FILTER, parseTags } from "./filter.js";
 import { bytesText, cell, clockText, rateText } from "./format.js";
 import { type JumpTarget, jumpText, parseJump } from "./jump.js";
 import { LiveTail, type TailStart } from "./live-tail.js";
 import { prettyJson } from "./pretty.js";
-import { editPrompt, type PromptState, promptOf } from "./prompt.js";
+import { editPrompt, keyPresses, type PromptState, promptOf } from "./prompt.js";
 import { RateMeter } from "./rates.js";
 import { type MessageRow, type Row, RowBuffer } from "./rows.js";
 import type { WatchPool } from "./sources.js";
@@ -234,7 +234,7 @@ export function WatchView(props: WatchViewProps): React.JSX.Element {
     setNotice("no message to inspect");
   };
 
-  useInput((input, key) => {
+  const onKey = (input: string, key: Key): void => {
     const mode = modeRef.current;
     const filter = filterRef.current;
     const { rows: view, index: selectedIndex, following } = now();
@@ -295,6 +295,9 @@ export function WatchView(props: WatchViewProps): React.JSX.Element {
       }
     } else if (key.home) select(0);
     else if (key.end) setSelected(undefined);
+  };
+  useInput((input, key) => {
+    for (const [one, pressed] of keyPresses(input, key)) onKey(one, pressed);
   });
 
   const width = size.columns;
