@@ -1,11 +1,12 @@
 // spool watch and spool top: the clear error off a terminal, and one end-to-end run of the built
 // `spool watch` in tmux (a real terminal of a fixed size): it shows the pool, a message another
 // writer appends, a where filter, the inspector and a resize; q leaves the terminal clean (alternate
-// screen left, cursor shown, canonical mode back) with exit status 0, and so does Ctrl-C.
+// screen left, cursor shown, canonical mode back) with exit status 0, and so does Ctrl-C; and
+// `spool top` against a server with a token, opening a pool's live view with Enter.
 import { execFile, execFileSync } from "node:child_process";
 import { openPool } from "@spool/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliLine, run, shq, tempDir } from "./helpers.js";
+import { cliLine, run, serveApp, shq, tempDir } from "./helpers.js";
 
 let dir: string;
 let cleanup: () => void;
@@ -124,9 +125,35 @@ describe.skipIf(!hasTmux)("spool watch in tmux", () => {
     );
   });
 
+  it("spool top lists a server's pools and opens one with Enter", async () => {
+    const served = await serveApp({ dir, tokens: ["tui-test-token"] });
+    try {
+      await launch("top", ["top", served.base, "--token", "tui-test-token", "--interval", "200ms"]);
+      let text = await waitForPane("top", (t) => /^b\s.*1\.\.4\s+4\s/m.test(t));
+      expect(text).toContain(`spool top  ${served.base}  1 pool`);
+      const writer = openPool("b", { dir });
+      writer.append({ n: 5 });
+      writer.close();
+      await waitForPane("top", (t) => /^b\s.*1\.\.5\s+5\s/m.test(t));
+      await tmux("send-keys", "-t", "top", "Down");
+      await waitForPane("top", (t) => t.includes("sort: name"));
+      await tmux("send-keys", "-t", "top", "Enter");
+      text = await waitForPane("top", (t) => t.includes("spool watch b") && /^#5 /m.test(t));
+      expect(text).toContain('{"n":5}');
+      await tmux("send-keys", "-t", "top", "q");
+      await waitForPane("top", (t) => t.includes("spool top"));
+      await tmux("send-keys", "-t", "top", "q");
+      text = await waitForPane("top", (t) => t.includes("MODE="));
+      expect(text).toContain("EXIT=0");
+      expect(text).toContain("MODE=icanon");
+    } finally {
+      await served.close();
+    }
+  });
+
   it("Ctrl-C leaves the terminal clean too", async () => {
     await launch("ctrlc", ["watch", "b"]);
-    await waitForPane("ctrlc", (t) => t.includes("spool watch b") && /^#4 /m.test(t));
+    await waitForPane("ctrlc", (t) => t.includes("spool watch b") && /^#5 /m.test(t));
     await tmux("send-keys", "-t", "ctrlc", "C-c");
     const text = await waitForPane("ctrlc", (t) => t.includes("MODE="));
     expect(text).toContain("EXIT=0");

@@ -135,12 +135,12 @@ export function WatchView(props: WatchViewProps): React.JSX.Element {
     return () => tail.stop();
   }, [tail]);
 
-  // the filter applies to the rows held
-  const compiled = useMemo(() => compileFilter(filter), [filter]);
-  useEffect(() => {
-    if (compiled.ok) buffer.setFilter(compiled.keep);
-    redraw();
-  }, [compiled, buffer]);
+  // the filter applies to the rows held, in the same frame that names it (idempotent)
+  const compiled = useMemo(() => {
+    const next = compileFilter(filter);
+    if (next.ok) buffer.setFilter(next.keep);
+    return next;
+  }, [filter, buffer]);
 
   // a selected row holds the tail once the buffer is full
   useEffect(() => {
