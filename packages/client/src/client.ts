@@ -17,6 +17,7 @@ import { poolPath, protocolError, sendJson, type Transport } from "./http.js";
 import { checkOptionKeys } from "./options.js";
 import { RemotePool } from "./pool.js";
 import { listEntryFromJson, poolInfoFromJson } from "./wire.js";
+import type { WebSocketConstructor } from "./ws-tail.js";
 
 /** Options of `createClient`. */
 export interface ClientOptions {
@@ -26,8 +27,14 @@ export interface ClientOptions {
   token?: string | null | undefined;
   /** The fetch to use (default: the global fetch); e.g. a hono app's `app.fetch` in tests. */
   fetch?: typeof fetch | undefined;
-  /** Extra headers sent with every request. */
+  /** Extra headers sent with every request (not with WebSocket tails, which take none). */
   headers?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The WebSocket constructor for tails and follows with `transport: "websocket"`; default the
+   * global `WebSocket` (browsers, Deno, Bun, Node ≥ 22). In Node 20 pass `WebSocket` of the `ws`
+   * package (an optional peer dependency), whose `pause()` also gives the tail backpressure.
+   */
+  webSocket?: WebSocketConstructor | undefined;
 }
 
 /** Options of `client.createPool`: the pool's size (bytes, or text such as `64M`). */
@@ -136,7 +143,13 @@ function checkName(name: unknown): string {
  * await pool.append({ step: "lint", ok: true });
  */
 export function createClient(options: ClientOptions): SpoolClient {
-  checkOptionKeys(options, ["baseUrl", "token", "fetch", "headers"], "createClient()");
+  checkOptionKeys(options, ["baseUrl", "token", "fetch", "headers", "webSocket"], "createClient()");
+  if (options.webSocket !== undefined && typeof options.webSocket !== "function") {
+    throw usage(
+      "webSocket must be a WebSocket constructor",
+      "pass the WebSocket class, e.g. import WebSocket from 'ws'; createClient({ baseUrl, webSocket: WebSocket })",
+    );
+  }
   const raw = options?.baseUrl;
   let url: URL;
   try {
@@ -174,5 +187,6 @@ export function createClient(options: ClientOptions): SpoolClient {
     baseUrl: base,
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     headers,
+    webSocket: options.webSocket,
   });
 }

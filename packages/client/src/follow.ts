@@ -13,7 +13,9 @@
  * Busy, Io by default; never a TLS failure or Permission);
  * `break`, the signal and the handle's close end it at once, with no timer or request left; with
  * `follow: false` it ends (reason `caught-up`) once a connection caught up with the newest message
- * at the time of that connection's request.
+ * at the time of that connection's request. With `transport: "websocket"` each connection is a
+ * WebSocket tail (ws-tail.ts) with the same resume, gap and retry rules (a socket that closes
+ * without an end or error frame is a NetworkError, so it reconnects).
  *
  * With a durable cursor (`cursor: NAME`, spec/api/v0 §3.11) the resume point is the server's
  * cursor instead: every connection asks for `cursor=NAME` (and the pinned start, which only
@@ -43,6 +45,7 @@ import type { RemoteMessage } from "./message.js";
 import { checkTailOptions, TAIL_OPTION_KEYS, type TailOptions } from "./options.js";
 import { linkSignals } from "./signals.js";
 import { TailIterator, type TailTarget } from "./tail.js";
+import { WsTailIterator } from "./ws-tail.js";
 
 /** The options `pool.follow()` knows: the tail's plus reconnect behaviour and status. */
 const FOLLOW_OPTION_KEYS = [
@@ -249,7 +252,7 @@ export class Follower<T = unknown> extends EventTarget implements AsyncIterable<
           return undefined;
         }
         let ended: TailEnd | undefined;
-        let tail: TailIterator<T> | undefined;
+        let tail: TailIterator<T> | WsTailIterator<T> | undefined;
         try {
           this.#start ??= await this.#pinStart();
           const pinned = this.#start;
@@ -262,12 +265,18 @@ export class Follower<T = unknown> extends EventTarget implements AsyncIterable<
             this.#next ??= pinned;
             since = this.#next;
           }
-          tail = new TailIterator<T>(
-            { ...this.#target, scope: undefined },
-            this.#connectionOptions(withCursor ? pinned : since, delivered, (end) => {
+          const connection = this.#connectionOptions(
+            withCursor ? pinned : since,
+            delivered,
+            (end) => {
               ended = end;
-            }),
+            },
           );
+          const target = { ...this.#target, scope: undefined };
+          tail =
+            this.#options.transport === "websocket"
+              ? new WsTailIterator<T>(target, connection)
+              : new TailIterator<T>(target, connection);
           tail.onConnected = () => {
             attempt = 0;
             this.#emit({ state: "connected", since });

@@ -16,6 +16,7 @@ import {
   TlsError,
   tlsFailureOf,
 } from "./errors.js";
+import type { WebSocketConstructor } from "./ws-tail.js";
 
 /** What the transport needs: resolved client options. */
 export interface Transport {
@@ -24,6 +25,8 @@ export interface Transport {
   readonly fetch: typeof fetch;
   /** Headers sent with every request (authorization and the caller's own). */
   readonly headers: Readonly<Record<string, string>>;
+  /** The WebSocket constructor of `transport: "websocket"` tails (else the global one). */
+  readonly webSocket?: WebSocketConstructor | undefined;
 }
 
 export interface RequestInput {

@@ -75,6 +75,7 @@ export {
   isDuplicateReceipt,
   RemoteMessage,
 } from "./message.js";
-export type { TailOptions } from "./options.js";
+export type { TailOptions, TailTransport } from "./options.js";
 export { RemotePool } from "./pool.js";
 export { RemoteProducer, type RemoteProducerOptions } from "./producer.js";
+export type { WebSocketConstructor, WebSocketLike } from "./ws-tail.js";

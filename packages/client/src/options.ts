@@ -39,6 +39,7 @@ export const TAIL_OPTION_KEYS: readonly string[] = [
   "onEnd",
   "cursor",
   "autoAck",
+  "transport",
 ];
 
 /**
@@ -61,7 +62,17 @@ export function checkOptionKeys(options: unknown, allowed: readonly string[], wh
  * Options of `pool.tail()`: the local API's tail options (`follow: false` reads to the end and
  * stops, sent as `follow=false`).
  */
-export type TailOptions = Omit<CoreTailOptions, "sharedChunks" | "onWhereError">;
+export type TailOptions = Omit<CoreTailOptions, "sharedChunks" | "onWhereError"> & {
+  /**
+   * How the tail reaches the server: `"http"` (default: the JSONL tail over fetch) or
+   * `"websocket"` (`GET /v0/pools/{pool}/ws`, spec/http/v0 §4.2), with the same semantics. The
+   * WebSocket comes from the client's `webSocket` option, else the global `WebSocket`.
+   */
+  transport?: TailTransport | undefined;
+};
+
+/** The transports of a tail. */
+export type TailTransport = "http" | "websocket";
 
 /** Checks tail options (Usage on a bad or unknown one; `allowed` lists the known names). */
 export function checkTailOptions(
@@ -86,6 +97,16 @@ export function checkTailOptions(
   }
   checkGapPolicy(options.gapPolicy);
   checkCursorOptions(options);
+  if (
+    options.transport !== undefined &&
+    options.transport !== "http" &&
+    options.transport !== "websocket"
+  ) {
+    throw usage(
+      `transport must be "http" or "websocket", got ${JSON.stringify(options.transport)}`,
+      'pass transport: "websocket" to tail over a WebSocket, or leave it out for HTTP',
+    );
+  }
   if (options.tags !== undefined) {
     if (!Array.isArray(options.tags)) {
       throw usage("tags must be an array of strings", 'pass tags such as ["build"]');
@@ -134,6 +155,19 @@ export function tailQuery(options: TailOptions): URLSearchParams {
   if (options.follow === false) query.set("follow", "false");
   if (options.cursor !== undefined) query.set("cursor", options.cursor);
   query.set("gap_lines", "1");
+  return query;
+}
+
+/**
+ * The WebSocket tail's query string (spec/http/v0 §4.2): the tail's, without `gap_lines` (gaps
+ * are always frames there).
+ *
+ * @example
+ * wsTailQuery({ since: 5 }).toString() // "since_seq=5"
+ */
+export function wsTailQuery(options: TailOptions): URLSearchParams {
+  const query = tailQuery(options);
+  query.delete("gap_lines");
   return query;
 }
 

@@ -24,6 +24,7 @@ import { type LineSource, lineReader } from "./jsonl.js";
 import type { RemoteMessage } from "./message.js";
 import { checkTailOptions, type TailOptions, tailQuery } from "./options.js";
 import { classifyTailLine } from "./tail-lines.js";
+import { wsTailMessages } from "./ws-tail.js";
 
 /** Where a tail's stream came from, for errors and for `follow`. */
 export interface TailTarget {
@@ -43,6 +44,7 @@ export function tailMessages<T>(
   target: TailTarget,
   options: TailOptions,
 ): AsyncIterable<RemoteMessage<T>> {
+  if (options.transport === "websocket") return wsTailMessages<T>(target, options);
   return {
     [Symbol.asyncIterator]: () => {
       const tail = new TailIterator<T>(target, options);

@@ -141,7 +141,7 @@ export function wsTailRoutes(app: Hono, ctx: AppContext, upgrade: UpgradeWebSock
     const origin = c.req.header("origin");
     if (origin !== undefined && !wsOriginAllowed(origin, c.req.header("host"), ctx.options.cors)) {
       throw new SpoolError("Permission", `origin ${origin} may not open a WebSocket tail`, {
-        hint: "open it from the server's own pages, a loopback page, or add the page's origin with --cors-origin",
+        hint: "open it from the server's own pages, a loopback page, or add the page's origin with --cors-origins",
       });
     }
     const url = new URL(c.req.url);

@@ -11,11 +11,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { serve } from "@hono/node-server";
+import { serve, upgradeWebSocket, type WebSocketServerLike } from "@hono/node-server";
 import { type CreateAppOptions, createApp, type SpoolApp } from "@spool/http-server";
+import { WebSocketServer } from "ws";
 
 export interface TestServer {
   url: string;
+  /** Cuts every open WebSocket tail's TCP connection (no close frame). */
+  dropSockets(): number;
   port: number;
   dir: string;
   app: SpoolApp;
@@ -27,11 +30,22 @@ export interface TestServer {
   dispose(): Promise<void>;
 }
 
-type Server = ReturnType<typeof serve>;
+type Server = ReturnType<typeof serve> & { wss?: WebSocketServer };
 
 function listen(app: SpoolApp, port: number): Promise<Server> {
+  // The WebSocket tail too (spec/http/v0 §4.2), as spool serve wires it.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port }, () => resolve(server));
+    const server: Server = serve(
+      {
+        fetch: app.fetch,
+        hostname: "127.0.0.1",
+        port,
+        websocket: { server: wss as unknown as WebSocketServerLike },
+      },
+      () => resolve(server),
+    );
+    server.wss = wss;
     server.once("error", reject);
   });
 }
@@ -39,6 +53,7 @@ function listen(app: SpoolApp, port: number): Promise<Server> {
 function close(server: Server): Promise<void> {
   return new Promise((resolve) => {
     (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+    for (const socket of server.wss?.clients ?? []) socket.terminate();
     server.close(() => resolve());
   });
 }
@@ -48,7 +63,7 @@ export async function startServer(
   options: CreateAppOptions = {},
   dir = mkdtempSync(join(tmpdir(), "spool-client-")),
 ): Promise<TestServer> {
-  let app = createApp({ ...options, dir });
+  let app = createApp({ websocket: { upgrade: upgradeWebSocket }, ...options, dir });
   let server = await listen(app, 0);
   const port = (server.address() as AddressInfo).port;
   let running = true;
@@ -59,6 +74,11 @@ export async function startServer(
     get app() {
       return app;
     },
+    dropSockets() {
+      const clients = [...(server.wss?.clients ?? [])];
+      for (const socket of clients) socket.terminate();
+      return clients.length;
+    },
     async stop() {
       if (!running) return;
       running = false;
@@ -67,7 +87,7 @@ export async function startServer(
     },
     async restart() {
       await fixture.stop();
-      app = createApp({ ...options, dir });
+      app = createApp({ websocket: { upgrade: upgradeWebSocket }, ...options, dir });
       server = await listen(app, port);
       running = true;
     },
