@@ -22,7 +22,8 @@ const HELP = `usage: spool-conformance [options]
 Runs Spool's conformance manifests through one or more drivers (surfaces) and checks every
 step's expectation and cross-driver parity.
 
-  --driver NAME          api, cli or http (repeatable; default: all three)
+  --driver NAME          api, cli, http or ws (repeatable; default: api, cli, http); ws is
+                         the http surface with tail steps over the WebSocket tail
   --driver-module FILE   also run a driver from a module (repeatable; see README)
   --spool-command CMD    the command the cli driver runs instead of the workspace's spool
                          (split on spaces, e.g. "node ./other/spool.js")
@@ -82,9 +83,16 @@ async function main(): Promise<number> {
         drivers.push(cliDriver(command ? { command } : {}));
       } else if (name === "http")
         drivers.push(httpDriver({ reopenAfterFixtures: !values["http-keep-pools"] }));
+      else if (name === "ws")
+        drivers.push(
+          httpDriver({
+            tailTransport: "websocket",
+            reopenAfterFixtures: !values["http-keep-pools"],
+          }),
+        );
       else
         throw new Error(
-          `unknown driver ${name} (built in: api, cli, http; others: --driver-module)`,
+          `unknown driver ${name} (built in: api, cli, http, ws; others: --driver-module)`,
         );
     }
     for (const file of values["driver-module"] ?? []) drivers.push(await loadDriverModule(file));

@@ -6,12 +6,13 @@
  * app behind the socket with a fresh one over the same directory and options (the equivalent of
  * restarting the server process: the old app's tails end and its cached pools are closed, the
  * new app opens pools afresh); `close()` ends the app, drops every connection and always
- * resolves within its time limit.
+ * resolves within its time limit. The app mounts the WebSocket tail (for the ws driver).
  */
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
+import { serve, upgradeWebSocket, type WebSocketServerLike } from "@hono/node-server";
 import { type CreateAppOptions, createApp, type SpoolApp } from "@spool/http-server";
+import { WebSocketServer } from "ws";
 
 const CLOSE_LIMIT_MS = 5_000;
 
@@ -27,14 +28,22 @@ function bounded(promise: Promise<void>, ms: number): Promise<void> {
 export class SessionServer {
   readonly #options: CreateAppOptions;
   readonly #server: Server;
+  readonly #wss: WebSocketServer;
   #app: SpoolApp;
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   readonly url: string;
 
-  private constructor(options: CreateAppOptions, app: SpoolApp, server: Server, port: number) {
+  private constructor(
+    options: CreateAppOptions,
+    app: SpoolApp,
+    server: Server,
+    wss: WebSocketServer,
+    port: number,
+  ) {
     this.#options = options;
     this.#app = app;
     this.#server = server;
+    this.#wss = wss;
     this.url = `http://127.0.0.1:${port}`;
   }
 
@@ -45,8 +54,11 @@ export class SessionServer {
    * const server = await SessionServer.start({ dir: "/tmp/pools" });
    * await server.close();
    */
-  static async start(options: CreateAppOptions): Promise<SessionServer> {
+  static async start(given: CreateAppOptions): Promise<SessionServer> {
+    // The WebSocket tail too (spec/http/v0 §4.2), for the ws driver, as spool serve mounts it.
+    const options: CreateAppOptions = { websocket: { upgrade: upgradeWebSocket }, ...given };
     const app = createApp(options);
+    const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
     let current: SessionServer | undefined;
     const { server, port } = await new Promise<{ server: Server; port: number }>(
       (resolve, reject) => {
@@ -56,13 +68,14 @@ export class SessionServer {
             fetch: (request, env) => (current ? current.#app : app).fetch(request, env),
             hostname: "127.0.0.1",
             port: 0,
+            websocket: { server: wss as unknown as WebSocketServerLike },
           },
           (info: AddressInfo) => resolve({ server, port: info.port }),
         ) as Server;
         server.once("error", reject);
       },
     );
-    current = new SessionServer(options, app, server, port);
+    current = new SessionServer(options, app, server, wss, port);
     return current;
   }
 
@@ -83,6 +96,7 @@ export class SessionServer {
     await bounded(this.#app.close(), CLOSE_LIMIT_MS);
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeAllConnections();
+    for (const socket of this.#wss.clients) socket.terminate();
     await bounded(closed, CLOSE_LIMIT_MS);
   }
 }

@@ -8,9 +8,10 @@
  * bad ones); nothing is appended during a tail step, so the idle timeout only bounds the wait;
  * the info request is the driver's, so it is dropped from the step's recorded exchanges; gaps
  * are the SDK's `onGap` reports (the server's gap lines), in order; `lines` are the envelope
- * lines byte for byte as received (the SDK's `toJsonLine`).
+ * lines byte for byte as received (the SDK's `toJsonLine`). With `transport: "websocket"` (the ws
+ * driver) the same tail runs over the WebSocket tail, whose message frames are those bytes.
  */
-import type { Gap, RemotePool, TailOptions } from "@spool/client";
+import type { Gap, RemotePool, TailOptions, TailTransport } from "@spool/client";
 import type { Recorder } from "./http-wire.js";
 import { tailInputOptions } from "./inputs.js";
 
@@ -39,10 +40,12 @@ export async function caughtUpTail(
   pool: RemotePool,
   input: Record<string, unknown>,
   recorder: Recorder,
+  transport: TailTransport = "http",
 ): Promise<{ messages: unknown[]; gaps: Gap[]; lines: string[] }> {
   const gaps: Gap[] = [];
   const options: TailOptions = {
     ...tailInputOptions(input),
+    ...(transport === "http" ? {} : { transport }),
     timeoutMs: TAIL_IDLE_MS,
     onGap: (gap) => gaps.push(gap),
   };

@@ -20,7 +20,13 @@
  * surfaces. Durable consumers (cursor and group ops, a tail with `cursor`) are spoken as the
  * protocol's raw requests (http-consumers.ts), through the same recorder and checks.
  */
-import { createClient, type RemotePool, type SpoolClient, SpoolHttpError } from "@spool/client";
+import {
+  createClient,
+  type RemotePool,
+  type SpoolClient,
+  SpoolHttpError,
+  type TailTransport,
+} from "@spool/client";
 import {
   isOneJsonValueShape,
   type PoolEngine,
@@ -29,6 +35,7 @@ import {
   producerInfoJson,
 } from "@spool/core";
 import type { TokenSpec } from "@spool/http-server";
+import WebSocket from "ws";
 import { CONSUMER_OPS } from "./consumer-inputs.js";
 import { appendOptions, appendResult, errorOutcome, type Result } from "./http-answers.js";
 import { cursorTail, type HttpConsumerContext, httpConsumerOp } from "./http-consumers.js";
@@ -61,6 +68,12 @@ export interface HttpDriverOptions {
    * the session; the server is then `spool serve --engine` in process.
    */
   engine?: (context: SessionContext) => PoolEngine | Promise<PoolEngine>;
+  /**
+   * How `tail` steps reach the server: `"http"` (default, the JSONL tail) or `"websocket"` (the
+   * WebSocket tail, spec/http/v0 §4.2, through the SDK's `transport: "websocket"`): the `ws`
+   * driver. Every other step, and tails with a durable cursor, stay on HTTP.
+   */
+  tailTransport?: TailTransport;
 }
 
 /** A step result before the wire checks: the outcome plus what the SDK saw of the wire. */
@@ -92,6 +105,8 @@ class HttpSession implements DriverSession {
 
   /** The engine the server serves, when it is not the session's pool dir (closed with it). */
   readonly #engine: PoolEngine | undefined;
+  /** How tail steps reach the server. */
+  readonly #tailTransport: TailTransport;
 
   constructor(
     server: SessionServer,
@@ -99,8 +114,10 @@ class HttpSession implements DriverSession {
     reopen: boolean,
     token: string | null,
     engine?: PoolEngine,
+    tailTransport: TailTransport = "http",
   ) {
     this.#engine = engine;
+    this.#tailTransport = tailTransport;
     this.#server = server;
     this.#recorder = recorder;
     this.#reopen = reopen;
@@ -112,7 +129,12 @@ class HttpSession implements DriverSession {
   #clientFor(token: string | null): SpoolClient {
     let client = this.#clients.get(token);
     if (!client) {
-      client = createClient({ baseUrl: this.#server.url, fetch: this.#recorder.fetch, token });
+      client = createClient({
+        baseUrl: this.#server.url,
+        fetch: this.#recorder.fetch,
+        token,
+        webSocket: WebSocket,
+      });
       this.#clients.set(token, client);
     }
     return client;
@@ -227,7 +249,12 @@ class HttpSession implements DriverSession {
           return cursorTail(this.#consumers(), need(step.pool, "tail"), input);
         }
         const pool = this.#pool(step.pool, "tail");
-        const { lines, ...result } = await caughtUpTail(pool, input, this.#recorder);
+        const { lines, ...result } = await caughtUpTail(
+          pool,
+          input,
+          this.#recorder,
+          this.#tailTransport,
+        );
         return { result, lines };
       }
       case "concurrent_append":
@@ -360,7 +387,7 @@ class HttpSession implements DriverSession {
  */
 export function httpDriver(options: HttpDriverOptions = {}): Driver {
   return {
-    name: options.name ?? "http",
+    name: options.name ?? (options.tailTransport === "websocket" ? "ws" : "http"),
     surface: "http",
     // Answers name pool files inside the served directory (spec/http/v0 §2.2).
     paths: "served",
@@ -387,6 +414,7 @@ export function httpDriver(options: HttpDriverOptions = {}): Driver {
         options.reopenAfterFixtures !== false,
         token,
         engine,
+        options.tailTransport,
       );
     },
   };
