@@ -206,8 +206,9 @@ export class Pool {
         checkCount("lockTimeoutMs", options.lockTimeoutMs, 0) ?? 10_000,
         ledger,
       );
-      // The header and index, read on every append and get, through a guarded mapping.
-      file.mapMeta(layout.ringOffset);
+      // The header and index, read on every append and get, through a guarded mapping (for a
+      // writable file the ring too, which fast appends store their frames through).
+      file.mapMeta(layout.ringOffset, layout.fileSize);
       pool.readState();
       holdPresence(file.fd);
       return pool;

@@ -1,5 +1,6 @@
 /**
- * The guarded mapping of a pool's header and index (platform/file.ts `mapMeta`): a file cut
+ * The guarded mapping of a pool's header and index, and for a writer its ring (platform/file.ts
+ * `mapMeta`, `writeFrames`): a file cut
  * short under an open, mapped pool gives SpoolErrors (never a SIGBUS that kills the process);
  * handles with and without the mapping (SPOOL_NO_MAP=1) see each other's appends exactly; and a
  * SIGBUS that no guarded copy caused still reaches its default action.
@@ -52,7 +53,9 @@ async function tailOutcome(pool: Pool): Promise<string> {
 
 describe("the mapped header and index", () => {
   it("a file truncated under an open pool: the same outcomes as positioned I/O, no SIGBUS", async () => {
-    for (const cut of [0, 100, 4096, 6000, 9000]) {
+    // Cuts in the header, the index and the ring (a writer maps the whole file: fast appends
+    // store their frames through the mapping), down to the last page only.
+    for (const cut of [0, 100, 4096, 6000, 9000, 40_000, 61_440]) {
       const outcomes: string[][] = [];
       for (const mapped of [true, false]) {
         const path = join(tempDir(), "cut.spool");

@@ -7,7 +7,8 @@
  *      with the room they take, up to the next readable one, so damage never blocks appends);
  *   3. write wrap markers, then the frames, sealed Committed in the same positioned write (no
  *      reader looks past the published state, the commit point, so a separate Writing →
- *      Committed flip would cost a write per frame and buy nothing; the format allows it);
+ *      Committed flip would cost a write per frame and buy nothing; the format allows it); a
+ *      `fast` append stores its frames through the file's mapping instead (no system call);
  *   4. write the index slots; with `flush`, fdatasync;
  *   5. publish the new state (the commit point); with `flush`, fdatasync again; unlock.
  * Invariants: seqs are assigned under the lock, contiguous, never reused; commit times never go
@@ -274,11 +275,12 @@ export function commitLocked(
       if (contiguous) continue;
       const first = frames[runStart] as EncodedFrame;
       const bytes = prev.at + prev.length - first.at;
-      file.write(
+      file.writeFrames(
         scratch,
         first.at,
         bytes,
         layout.ringOffset + (plan.placements[runStart] as number),
+        durability !== "flush",
       );
       runStart = i;
     }

@@ -1,7 +1,9 @@
 /**
  * Positioned file I/O on a long-lived descriptor: the only place core reads and writes pool
  * bytes. The header and index (the file's first bytes, read on every append and get) may also
- * go through a shared mapping (`mapMeta`), which saves a system call per access.
+ * go through a shared mapping (`mapMeta`), which saves a system call per access; a writable
+ * file maps all of itself, so a `fast` append's frames are stored through the mapping too
+ * (`writeFrames`).
  *
  * Invariants: reads and writes are whole (short writes are retried; a short read means the file
  * was truncated and is reported as Corrupt); every system error becomes a SpoolError with the
@@ -10,6 +12,8 @@
  * cannot serve (the file was cut short under it) is done with positioned I/O instead, so every
  * result and error is what positioned I/O alone would give. Writes that followers must notice
  * (the state publication) never use it: a store through a mapping raises no file-change event.
+ * Frames of `flush` appends are written with positioned I/O, so the fdatasync that makes them
+ * durable needs no knowledge of mapped stores on any platform.
  */
 import * as fs from "node:fs";
 import { fromSystemError, SpoolError } from "../errors.js";
@@ -130,13 +134,20 @@ export class PoolFile {
    * unavailable; those then use positioned I/O. Call only once the file is known to be at least
    * `length` bytes long.
    */
-  mapMeta(length: number): boolean {
+  mapMeta(length: number, fileSize = length): boolean {
     if (this.#map || mappingDisabled() || length <= 0) return this.#map !== undefined;
-    const map = loadNative().mapOpen(this.fd, length, this.writable);
-    if (typeof map === "number") return false;
-    this.#map = map;
-    this.#mapLength = length;
-    return true;
+    const native = loadNative();
+    // A writer maps the whole file (frames too, see `writeFrames`), a reader only the meta
+    // bytes; where the whole file cannot be mapped (address space), the meta bytes alone.
+    const lengths = this.writable && fileSize > length ? [fileSize, length] : [length];
+    for (const want of lengths) {
+      const map = native.mapOpen(this.fd, want, this.writable);
+      if (typeof map === "number") continue;
+      this.#map = map;
+      this.#mapLength = want;
+      return true;
+    }
+    return false;
   }
 
   /** True when the mapping covers the range and `copy` moved the bytes (else: positioned I/O). */
@@ -175,6 +186,23 @@ export class PoolFile {
     this.assertWritable();
     if (!this.#viaMap("mapWrite", buf, offset, length, position))
       this.write(buf, offset, length, position);
+  }
+
+  /**
+   * Stores frames of an append that is not yet published: through the mapping for a `fast`
+   * append (a memory copy instead of a system call; the publication that follows is a
+   * positioned write, which wakes followers), with positioned I/O for `flush` or where the
+   * mapping does not cover them.
+   */
+  writeFrames(
+    buf: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+    mapped: boolean,
+  ): void {
+    if (mapped) this.writeMeta(buf, offset, length, position);
+    else this.write(buf, offset, length, position);
   }
 
   write(buf: Uint8Array, offset: number, length: number, position: number): void {
