@@ -32,7 +32,9 @@ function viaJs(src: Buffer, items: Line[]): Buffer {
 
 function viaNative(src: Buffer, items: Line[], outSize?: number): Buffer {
   const meta = new Float64Array(items.length * 5);
-  items.forEach((l, k) => meta.set([l.seq, l.sec, l.nanos, l.at, l.len], k * 5));
+  items.forEach((l, k) => {
+    meta.set([l.seq, l.sec, l.nanos, l.at, l.len], k * 5);
+  });
   const out = Buffer.alloc(outSize ?? items.reduce((n, l) => n + 96 + l.len, 0));
   const n = lines(out, src, meta, items.length);
   return out.subarray(0, n);
