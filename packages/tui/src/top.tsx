@@ -11,9 +11,10 @@
  * handle, closed when the person goes back.
  */
 import type { PoolListEntry } from "@spool/core/shared";
-import { Box, type Key, Text, useApp, useInput, useStdout } from "ink";
+import { Box, type Key, useApp, useInput, useStdout } from "ink";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { bytesText, cell, rateText } from "./format.js";
+import { Line } from "./line.js";
 import { keyPresses } from "./prompt.js";
 import { RateMeter } from "./rates.js";
 import type { TopSource, WatchPool } from "./sources.js";
@@ -36,7 +37,7 @@ export interface TopViewProps {
   size?: TerminalSize;
 }
 
-interface Line {
+interface TableRow {
   entry: PoolListEntry;
   rate: number | undefined;
   lag: number;
@@ -59,7 +60,7 @@ function lagCell(entry: PoolListEntry): string {
   return parts.length === 0 ? "-" : parts.join(" ");
 }
 
-function sortValue(line: Line, key: SortKey): number | string {
+function sortValue(line: TableRow, key: SortKey): number | string {
   const info = line.entry.info;
   switch (key) {
     case "name":
@@ -77,7 +78,7 @@ function sortValue(line: Line, key: SortKey): number | string {
   }
 }
 
-function sorted(lines: Line[], key: SortKey, descending: boolean): Line[] {
+function sorted(lines: TableRow[], key: SortKey, descending: boolean): TableRow[] {
   const out = [...lines];
   out.sort((a, b) => {
     const x = sortValue(a, key);
@@ -105,7 +106,7 @@ function tableLine(
   return cell(fixed + lag, width);
 }
 
-function cellsOf(line: Line): [string, string, string, string, string, string, string] {
+function cellsOf(line: TableRow): [string, string, string, string, string, string, string] {
   const { entry } = line;
   const info = entry.info;
   if (!info) {
@@ -271,36 +272,24 @@ export function TopView(props: TopViewProps): React.JSX.Element {
   const status = error !== "" ? `snapshot failed: ${error}` : notice;
   return (
     <Box flexDirection="column" width={width} height={Math.max(1, size.rows - 1)}>
-      <Text bold wrap="truncate">
-        {cell(header, width)}
-      </Text>
-      <Text bold dimColor wrap="truncate">
-        {columns}
-      </Text>
+      <Line width={width} style="bold" text={cell(header, width)} />
+      <Line width={width} style="boldDim" text={columns} />
       <Box flexDirection="column" height={bodyHeight}>
         {shown.length === 0 ? (
-          <Text dimColor wrap="truncate">
-            {cell(entries ? "no pools" : "reading…", width)}
-          </Text>
+          <Line width={width} style="dim" text={entries ? "no pools" : "reading…"} />
         ) : (
           shown.map((line) => (
-            <Text
+            <Line
               key={line.entry.name}
-              wrap="truncate"
-              inverse={line.entry.name === selected}
-              {...(line.entry.info ? {} : { color: "red" })}
-            >
-              {tableLine(cellsOf(line), nameWidth, width)}
-            </Text>
+              width={width}
+              text={tableLine(cellsOf(line), nameWidth, width)}
+              style={line.entry.name === selected ? "inverse" : line.entry.info ? "plain" : "red"}
+            />
           ))
         )}
       </Box>
-      <Text wrap="truncate" {...(error !== "" ? { color: "red" } : {})}>
-        {cell(status, width)}
-      </Text>
-      <Text dimColor wrap="truncate">
-        {cell(KEYS, width)}
-      </Text>
+      <Line width={width} style={error !== "" ? "red" : "plain"} text={cell(status, width)} />
+      <Line width={width} style="dim" text={cell(KEYS, width)} />
     </Box>
   );
 }

@@ -12,11 +12,12 @@
  */
 
 import type { CursorInfo, GroupInfo, PoolInfo } from "@spool/core/shared";
-import { Box, type Key, Text, useApp, useInput, useStdout } from "ink";
+import { Box, type Key, useApp, useInput, useStdout } from "ink";
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { compileFilter, type Filter, filterText, NO_FILTER, parseTags } from "./filter.js";
 import { bytesText, cell, clockText, rateText } from "./format.js";
 import { type JumpTarget, jumpText, parseJump } from "./jump.js";
+import { Line } from "./line.js";
 import { LiveTail, type TailStart } from "./live-tail.js";
 import { prettyJson } from "./pretty.js";
 import { editPrompt, keyPresses, type PromptState, promptOf } from "./prompt.js";
@@ -344,15 +345,11 @@ export function WatchView(props: WatchViewProps): React.JSX.Element {
     const offset = Math.min(mode.offset, Math.max(0, lines.length - bodyHeight));
     body = lines.slice(offset, offset + bodyHeight).map((line, i) => (
       // biome-ignore lint/suspicious/noArrayIndexKey: lines of a fixed text, by position
-      <Text key={i} wrap="truncate">
-        {cell(line, width)}
-      </Text>
+      <Line key={i} width={width} text={cell(line, width)} />
     ));
   } else if (mode.kind === "help") {
     body = HELP.slice(0, bodyHeight).map((line) => (
-      <Text key={line} wrap="truncate">
-        {cell(line, width)}
-      </Text>
+      <Line key={line} width={width} text={cell(line, width)} />
     ));
   } else {
     // the window: the newest rows when following, else one holding the selection
@@ -368,24 +365,32 @@ export function WatchView(props: WatchViewProps): React.JSX.Element {
     body =
       shown.length === 0
         ? [
-            <Text key="empty" dimColor wrap="truncate">
-              {cell(
+            <Line
+              key="empty"
+              width={width}
+              style="dim"
+              text={
                 buffer.rows.length === 0
                   ? "waiting for messages…"
-                  : "no held message matches the filter (c clears it)",
-                width,
-              )}
-            </Text>,
+                  : "no held message matches the filter (c clears it)"
+              }
+            />,
           ]
-        : shown.map((row) => (
-            <Text
-              key={row.n}
-              wrap="truncate"
-              inverse={!following && row.n === selected}
-              {...(row.kind === "gap" ? { color: "yellow" } : {})}
-            >
-              {rowText(row, width)}
-            </Text>
+        : shown.map((row, line) => (
+            // keyed by screen line: a frame rewrites the lines' text (no node churn at any rate)
+            <Line
+              // biome-ignore lint/suspicious/noArrayIndexKey: the screen's lines are positions
+              key={line}
+              width={width}
+              text={rowText(row, width)}
+              style={
+                !following && row.n === selected
+                  ? "inverse"
+                  : row.kind === "gap"
+                    ? "yellow"
+                    : "plain"
+              }
+            />
           ));
   }
   const error =
@@ -406,21 +411,17 @@ export function WatchView(props: WatchViewProps): React.JSX.Element {
           : notice;
   return (
     <Box flexDirection="column" width={width} height={Math.max(1, size.rows - 1)}>
-      <Text bold wrap="truncate">
-        {cell(header, width)}
-      </Text>
-      <Text dimColor wrap="truncate">
-        {cell(second, width)}
-      </Text>
+      <Line width={width} style="bold" text={cell(header, width)} />
+      <Line width={width} style="dim" text={cell(second, width)} />
       <Box flexDirection="column" height={bodyHeight}>
         {body}
       </Box>
-      <Text wrap="truncate" {...(error !== "" && mode.kind === "list" ? { color: "red" } : {})}>
-        {cell(status, width)}
-      </Text>
-      <Text dimColor wrap="truncate">
-        {cell(KEYS, width)}
-      </Text>
+      <Line
+        width={width}
+        style={error !== "" && mode.kind === "list" ? "red" : "plain"}
+        text={cell(status, width)}
+      />
+      <Line width={width} style="dim" text={cell(KEYS, width)} />
     </Box>
   );
 }

@@ -183,7 +183,8 @@ describe("WatchView", () => {
     Object.defineProperty(view.stdout, "rows", { value: 10, configurable: true });
     view.stdout.emit("resize");
     const frame = await waitForFrame(view.lastFrame, (f) => f.split("\n").length === 9);
-    for (const line of frame.split("\n")) expect(Array.from(line).length).toBeLessThanOrEqual(40);
+    const plain = frame.replace(/\u001b\[[0-9;]*m/g, "");
+    for (const line of plain.split("\n")) expect(Array.from(line).length).toBeLessThanOrEqual(40);
   });
 
   it("keeps at most its capacity of rows in memory", async () => {
