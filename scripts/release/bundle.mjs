@@ -107,6 +107,8 @@ export function bundleWorkspaceDependencies(pkg, packages, tarballs) {
     const packed = execFileSync("npm", ["pack", "--json", "--pack-destination", stage], {
       cwd: root,
       encoding: "utf8",
+      // the JSON lists every file of the closure (over 1 MiB of text with ink's dependencies)
+      maxBuffer: 256 * 1024 * 1024,
       env: { ...process.env, npm_config_ignore_scripts: "true" },
     });
     const [{ filename }] = JSON.parse(packed);
