@@ -144,6 +144,7 @@ describe("transport: websocket", () => {
   it("tokens go in the first frame; a write-only token is Permission, not retried", async () => {
     const { s } = await setup("1M", {
       tokens: [{ token: "rw" }, { token: "wo", access: "write-only" }],
+      limits: { wsAuthTimeoutMs: 300 },
     });
     const reader = createClient({ baseUrl: s.url, webSocket, token: "rw" }).pool("w");
     await reader.append({ a: 1 });
@@ -177,6 +178,44 @@ describe("transport: websocket", () => {
       })(),
     );
     expect((e401 as { status?: number }).status).toBe(401);
+  });
+
+  it("a runtime that cannot pause its socket: at QUEUE_LIMIT queued the SDK closes it, then follow resumes, nothing lost", async () => {
+    // ws without pause()/resume(), as a browser's WebSocket
+    class Unpausable extends WebSocket {
+      override pause(): void {
+        throw new Error("not used");
+      }
+    }
+    Object.defineProperty(Unpausable.prototype, "pause", { value: undefined });
+    const { s, local } = await setup("64M");
+    const pool = createClient({ baseUrl: s.url, webSocket: Unpausable, token: "rw" }).pool("w");
+    const statuses: FollowStatus[] = [];
+    const follower = pool.follow({
+      since: 1,
+      transport: "websocket",
+      backoff: fastBackoff,
+      onStatus: (st) => statuses.push(st),
+    });
+    const it = follower[Symbol.asyncIterator]();
+    local.append({ n: 1 });
+    expect((await it.next()).value?.seq).toBe(1);
+    // 12 MiB arrive while the consumer reads nothing: over QUEUE_LIMIT (8 MiB)
+    const pad = "y".repeat(4000);
+    for (let i = 2; i <= 3000; i++) local.append({ n: i, pad });
+    // the SDK closed the socket on its own (the server's tail ended) while nothing was read
+    await until(() => s.app.openTails === 0, 5000, "the overflow close");
+    expect(statuses.filter((st) => st.state === "reconnecting")).toEqual([]);
+    const seqs = [1];
+    for (let r = await it.next(); !r.done; r = await it.next()) {
+      seqs.push(r.value.seq);
+      if (r.value.seq === 3000) break;
+    }
+    await it.return?.();
+    expect(seqs).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
+    const reconnecting = statuses.filter((st) => st.state === "reconnecting");
+    expect(reconnecting.length).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(reconnecting[0])).toContain("fell");
   });
 
   it("break closes the socket at once (the server's tail slot is freed)", async () => {
