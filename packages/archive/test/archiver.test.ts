@@ -1,8 +1,8 @@
 // The archiver against a real PostgreSQL: kill -9 at random moments during sustained appends
 // (every message exactly once up to the watermark; restarts continue without a duplicate or a
 // hole), a PostgreSQL restart mid-run (nothing lost), a pool that wraps many times while the
-// archiver is stopped (the archive gap is exact), and a pool deleted and created again (a new
-// incarnation, archived apart).
+// archiver is stopped (the archive gap is exact), two archivers of one pool at once (every seq
+// once), and a pool deleted and created again (a new incarnation, archived apart).
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -137,6 +137,26 @@ describePg("archiver", () => {
     expect(text.rows[0]?.tags).toEqual(["t"]);
     pool.close();
   }, 90_000);
+
+  it("two archivers of one pool at once: every message once, no gap, the watermark at the newest", async () => {
+    const pool = createPool("twice", { dir, size: "16M" });
+    const writes = appender(pool);
+    const first = spawnArchiver("twice");
+    const second = spawnArchiver("twice");
+    await new Promise((r) => setTimeout(r, 1500));
+    const newest = await writes.stop();
+    await waitFor(async () => (await archived("twice")).watermark === newest);
+    for (const child of [first, second]) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    }
+    const end = await archived("twice");
+    expect(end.incarnations).toBe(1);
+    expect(end.seqs).toEqual(range(1, newest));
+    expect(end.gaps).toEqual([]);
+    pool.close();
+  }, 60_000);
 
   it("reconnects after a PostgreSQL restart and loses nothing", async () => {
     const pool = createPool("restart", { dir, size: "16M" });
