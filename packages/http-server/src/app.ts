@@ -5,7 +5,8 @@
  * bring those); routes match the raw request target, never a URL whose dot segments were
  * resolved (raw-path.ts); every response carries `spool-version: 0` and the security headers; every error
  * (thrown by a route, an unknown route or method, a too-large body) is the error envelope with
- * its status; `close()` ends every open tail (a final Busy error line), fails appends still
+ * its status; `close()` ends every open tail (a final Busy error line; a WebSocket tail's Busy
+ * error frame and close code 1001), fails appends still
  * waiting for a pool's lock (Busy), closes the pools and makes later requests answer Busy. With metrics on, the outermost middleware also times every
  * request (one clock read before, one after) and every error answer is counted by kind. Errors
  * are answered in HTTP/SDK words, without absolute server paths unless `exposePaths` (remote.ts).
@@ -49,7 +50,10 @@ import { wsTailRoutes } from "./ws-tail.js";
 
 /** The app: a hono instance plus the hooks the server app needs. */
 export type SpoolApp = Hono & {
-  /** Ends open tails (each gets a final Busy error line), closes pools; later requests get Busy. */
+  /**
+   * Ends open tails (each gets a final Busy error line, or frame for a WebSocket tail), closes
+   * pools; later requests get Busy.
+   */
   close(): Promise<void>;
   /** Tails streaming right now. */
   readonly openTails: number;
