@@ -270,8 +270,9 @@ export class WsTailIterator<T> implements AsyncIterableIterator<RemoteMessage<T>
       if (token !== undefined) socket.send(JSON.stringify({ auth: { token } }));
     });
     socket.addEventListener("message", (event: { data: unknown }) => this.#frame(event.data));
-    socket.addEventListener("error", (event: { error?: unknown; message?: unknown }) => {
-      failure = event.error ?? event;
+    socket.addEventListener("error", (event: { error?: unknown }) => {
+      // `ws` gives the cause; a browser's error event says nothing more than that it failed
+      failure = event.error instanceof Error ? event.error : new Error("the connection failed");
     });
     socket.addEventListener("close", (event: { code?: number; reason?: string }) => {
       if (this.#finished) return;
