@@ -218,11 +218,29 @@ describe("transport: websocket", () => {
     expect(JSON.stringify(reconnecting[0])).toContain("fell");
   });
 
-  it("break closes the socket at once (the server's tail slot is freed)", async () => {
+  it("break and abort close the socket at once (the server's tail slot is freed)", async () => {
     const { s, pool, local } = await setup();
     local.append({ a: 1 });
     for await (const _ of pool.follow({ since: 1, transport: "websocket" })) break;
     await until(() => s.app.openTails === 0, 2000, "the tail to end");
+    // an abort ends a waiting tail quietly (onEnd "aborted"), and frees the server's slot
+    const controller = new AbortController();
+    const ends: string[] = [];
+    const seen: number[] = [];
+    const done = (async () => {
+      for await (const m of pool.tail({
+        since: 1,
+        transport: "websocket",
+        signal: controller.signal,
+        onEnd: (r) => ends.push(r),
+      }))
+        seen.push(m.seq);
+    })();
+    await until(() => seen.length === 1 && s.app.openTails === 1, 2000, "the tail to start");
+    controller.abort();
+    await done;
+    expect(ends).toEqual(["aborted"]);
+    await until(() => s.app.openTails === 0, 2000, "the aborted tail to end");
   });
 
   it("without a WebSocket (Node 20 has no global one) and a bad transport: Usage", async () => {
