@@ -190,12 +190,16 @@ describe("packaging", () => {
   it("packs every public package, the CLI self-contained and core with its prebuilt addon", () => {
     expect([...tarballs.keys()].sort()).toEqual([
       "spool",
+      "spool-archive",
       "spool-client",
       "spool-conformance",
+      "spool-console",
       "spool-core",
       "spool-http-server",
       "spool-jetstream",
+      "spool-mcp",
       "spool-server",
+      "spool-tui",
     ]);
   });
 
